@@ -1,0 +1,13 @@
+"""neuralmi_core: bias-corrected neural mutual-information and latent-dimensionality estimation.
+
+>>> import neuralmi_core as nmi
+>>> from neuralmi_core.samplers import CorrelatedGaussian
+>>> x, y = CorrelatedGaussian(5, 5, mi_nats=1.0).sample(5000)
+>>> res = nmi.estimate(x, y, estimator="smile")   # doctest: +SKIP
+"""
+
+from ._version import __version__
+from .estimate import estimate
+from .results import MemberRecord, MIResult
+
+__all__ = ["MIResult", "MemberRecord", "__version__", "estimate"]

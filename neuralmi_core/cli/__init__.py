@@ -1,0 +1,56 @@
+"""Command-line interface ``neuralmi``: one module per subcommand.
+
+Each subcommand module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
+Errors of input (``NeuralMIError``) print one clear line and exit with status 2, writing nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .._version import __version__
+from ..validation import NeuralMIError
+
+SUBCOMMANDS = ("estimate", "rigorous", "dimensionality", "bin", "demo_archive")
+
+
+def _load(name: str):
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{__name__}.{name}":
+            return None  # subcommand not installed in this build
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neuralmi",
+        description="Bias-corrected neural mutual information (nats/bits) and latent dimensionality.",
+    )
+    parser.add_argument("--version", action="version", version=f"neuralmi {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in SUBCOMMANDS:
+        module = _load(name)
+        if module is None:
+            continue
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except NeuralMIError as exc:
+        print(f"neuralmi {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Options shared by the training subcommands (estimate, rigorous, dimensionality)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..estimators import all_estimators
+from ..io.arrays import load_array, write_json
+from ..models.critics import CRITICS
+from ..training import SPLITS
+
+
+def add_data_arguments(p: argparse.ArgumentParser, y_optional: bool = False) -> None:
+    p.add_argument("x", metavar="X", help="samples of X: file.npy, file.npz[:key] or file.nc:variable "
+                   "(samples on the first axis, trailing axes flattened into features)")
+    p.add_argument("y", metavar="Y", nargs="?" if y_optional else None, help="samples of Y, same forms as X")
+
+
+def add_model_arguments(p: argparse.ArgumentParser, default_estimator: str = "infonce") -> None:
+    g = p.add_argument_group("estimator and critic")
+    g.add_argument("--estimator", default=default_estimator, choices=all_estimators(),
+                   help=f"MI estimator (default: {default_estimator})")
+    g.add_argument("--critic", default="separable", choices=CRITICS, help="critic (default: separable)")
+    g.add_argument("--embedding-dim", type=int, default=16, help="embedding size of separable/bilinear/"
+                   "hybrid critics (default: 16)")
+    g.add_argument("--hidden", type=int, default=64, help="hidden units per layer (default: 64)")
+    g.add_argument("--layers", type=int, default=2, help="hidden layers per network (default: 2)")
+    g.add_argument("--activation", default="relu", help="activation: relu, gelu, silu, tanh, leaky_relu, elu")
+    g.add_argument("--variational", action="store_true", help="Gaussian variational embeddings (KL to N(0, I))")
+    g.add_argument("--beta", type=float, default=1e-3, help="KL weight of variational embeddings")
+    g.add_argument("--tau", type=float, default=5.0, help="SMILE clip (default: 5)")
+    g.add_argument("--k", type=int, default=3, help="neighbours for the KSG estimator (default: 3)")
+
+
+def add_training_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("training")
+    g.add_argument("--epochs", type=int, default=300, help="maximum epochs (default: 300)")
+    g.add_argument("--batch-size", type=int, default=256, help="minibatch size (default: 256)")
+    g.add_argument("--lr", type=float, default=5e-4, help="Adam learning rate (default: 5e-4)")
+    g.add_argument("--patience", type=int, default=40, help="early-stopping patience in epochs (default: 40)")
+    g.add_argument("--split", default="blocked", choices=SPLITS,
+                   help="train/test split: blocked (time series, default) or random (i.i.d.)")
+    g.add_argument("--test-fraction", type=float, default=0.2, help="held-out fraction (default: 0.2)")
+    g.add_argument("--gap", type=int, default=10, help="samples dropped around test blocks (default: 10)")
+    g.add_argument("--eval-size", type=int, default=2048, help="held-out samples scored (default: 2048)")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")
+    g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: only when stderr is a terminal)")
+
+
+def add_output_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", dest="json_out", metavar="OUT.json", required=True,
+                   help="write the result as JSON here (atomically)")
+
+
+def model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return dict(estimator=args.estimator, critic=args.critic, embedding_dim=args.embedding_dim,
+                hidden=args.hidden, n_layers=args.layers, activation=args.activation,
+                variational=args.variational, beta=args.beta, tau=args.tau)
+
+
+def training_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return dict(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
+                split=args.split, test_fraction=args.test_fraction, gap=args.gap, eval_size=args.eval_size,
+                seed=args.seed, device=args.device, progress=args.progress)
+
+
+def load_xy(args: argparse.Namespace):
+    x = load_array(args.x, "X")
+    y = load_array(args.y, "Y") if getattr(args, "y", None) else None
+    return x, y
+
+
+__all__ = ["add_data_arguments", "add_model_arguments", "add_output_arguments", "add_training_arguments",
+           "load_xy", "model_kwargs", "training_kwargs", "write_json"]

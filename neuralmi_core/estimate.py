@@ -1,0 +1,171 @@
+"""The one-call API: ``neuralmi_core.estimate(x, y, ...) -> MIResult``."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from .estimators import BASELINES, ModelSpec, all_estimators, fit_ensemble, gaussian_mi, ksg_mi
+from .results import MIResult
+from .training import SPLITS, TrainConfig, split_member
+from .validation import NeuralMIError, as_2d_samples, check_choice, check_float, check_int, check_paired
+
+CEILING_FRACTION = 0.9  # flag InfoNCE estimates within 10 % of log(n_eval)
+
+
+def estimate(
+    x: Any,
+    y: Any,
+    estimator: str = "infonce",
+    critic: str = "separable",
+    *,
+    embedding_dim: int = 16,
+    hidden: int = 64,
+    n_layers: int = 2,
+    activation: str = "relu",
+    variational: bool = False,
+    beta: float = 1e-3,
+    tau: float = 5.0,
+    epochs: int = 300,
+    batch_size: int = 256,
+    lr: float = 5e-4,
+    patience: int = 40,
+    split: str = "blocked",
+    test_fraction: float = 0.2,
+    gap: int = 10,
+    eval_size: int = 2048,
+    n_seeds: int = 1,
+    seed: int = 0,
+    device: str = "auto",
+    progress: bool | None = None,
+    k: int = 3,
+    options: dict[str, Any] | None = None,
+) -> MIResult:
+    """Estimate the mutual information I(X; Y) in nats (``.mi_bits`` for bits).
+
+    Parameters
+    ----------
+    x, y : array-like, shape (n_samples, ...)
+        Paired samples, samples on axis 0 (trailing axes are flattened into features).
+    estimator : str
+        ``infonce`` (default; low variance, capped at log n_eval), ``smile`` (clipped DV, ``tau``),
+        ``nwj``, ``dv``, ``mine``, ``js``, other trained estimators where installed (``minee``,
+        ``mienf``), or the baselines ``ksg`` (k-NN, ``k`` neighbours) and ``gaussian`` (closed form).
+    critic : str
+        ``separable`` (default), ``bilinear``, ``concat`` or ``hybrid`` (see :mod:`neuralmi_core.models`).
+    embedding_dim, hidden, n_layers, activation, variational, beta
+        Critic networks: embedding size (separable/bilinear/hybrid), MLP width and depth, activation,
+        Gaussian variational embeddings with KL weight ``beta``.
+    epochs, batch_size, lr, patience
+        Training: maximum epochs, minibatch size, Adam learning rate, early-stopping patience (epochs
+        without improvement of the smoothed held-out MI).
+    split, test_fraction, gap
+        ``blocked`` (default: contiguous test blocks, ``gap`` samples dropped around them; for time
+        series) or ``random`` (i.i.d. data); the held-out fraction.
+    eval_size : int
+        Held-out samples the estimate is computed on (InfoNCE's ceiling is log of this).
+    n_seeds : int
+        Train this many independently initialised networks as one ensemble; ``mi_nats`` is their mean
+        and ``mi_std_nats`` their spread.
+    seed : int
+        Seeds the split, the initialisation and the batch order (bit-identical on CPU).
+    device : str
+        ``auto`` (cuda > mps > cpu), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
+
+    Returns
+    -------
+    MIResult
+        Held-out MI with sample sizes, seeds, timing, training-curve summary and the InfoNCE ceiling flag.
+
+    Examples
+    --------
+    >>> from neuralmi_core.samplers import CorrelatedGaussian
+    >>> x, y = CorrelatedGaussian(2, 2, mi_nats=1.0).sample(2000, seed=0)
+    >>> res = estimate(x, y, estimator="ksg")
+    >>> abs(res.mi_nats - 1.0) < 0.15
+    True
+    """
+    estimator = check_choice("estimator", estimator, all_estimators())
+    x_arr = as_2d_samples("x", x)
+    y_arr = as_2d_samples("y", y)
+    check_paired(x_arr, y_arr)
+    n = x_arr.shape[0]
+    seed = check_int("seed", seed, 0)
+    t0 = time.perf_counter()
+    if estimator in BASELINES:
+        k = check_int("k", k, 1, n - 1, context=f"n_samples={n}")
+        mi = ksg_mi(x_arr, y_arr, k=k, seed=seed) if estimator == "ksg" else gaussian_mi(x_arr, y_arr)
+        return MIResult(mi_nats=mi, estimator=estimator, critic=None, n_train=n, n_test=0, n_eval=n, seed=seed,
+                        seconds=time.perf_counter() - t0, device="cpu",
+                        params={"k": k} if estimator == "ksg" else {})
+
+    split = check_choice("split", split, SPLITS)
+    test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
+    n_seeds = check_int("n_seeds", n_seeds, 1)
+    if n < 20:
+        raise NeuralMIError(f"neural estimators need at least 20 paired samples; got n_samples={n}.")
+    member = split_member(x_arr, y_arr, split, test_fraction, gap=check_int("gap", gap, 0), seed=seed)
+    n_train = member.x_train.shape[0]
+    check_int("batch_size", batch_size, 2, context=f"n_train={n_train}; a larger batch is clipped to n_train")
+    spec = ModelSpec(estimator, critic, embedding_dim, hidden, n_layers, activation, variational, beta, tau,
+                     dict(options or {})).validate()
+    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, eval_size=eval_size,
+                      seed=seed, device=device, progress=progress).validate()
+    fit = fit_ensemble([member] * n_seeds, spec, cfg, desc=f"{estimator}/{critic}")
+    return result_from_fit(fit, spec, cfg, split=split, seconds=time.perf_counter() - t0,
+                           extra_params={"test_fraction": test_fraction, "gap": gap, "n_seeds": n_seeds})
+
+
+def result_from_fit(fit, spec: ModelSpec, cfg: TrainConfig, split: str | None, seconds: float,
+                    extra_params: dict[str, Any] | None = None) -> MIResult:
+    """Summarise an :class:`~neuralmi_core.training.EnsembleFit` of seed replicates as one MIResult."""
+    mis = np.array([m.mi_test_nats for m in fit.members])
+    trains = np.array([m.mi_train_nats for m in fit.members])
+    mi = float(np.mean(mis))
+    warnings: list[str] = []
+    near = fit.ceiling_nats is not None and mi >= CEILING_FRACTION * fit.ceiling_nats
+    if near:
+        warnings.append(
+            f"{spec.estimator} estimate {mi:.3f} nats is within 10 % of its log(n_eval) = "
+            f"{fit.ceiling_nats:.3f} ceiling: the true MI may be higher; use more evaluation samples or "
+            f"another estimator (smile)."
+        )
+    if not np.all(np.isfinite(mis)):
+        warnings.append("some members produced no finite held-out MI (training diverged)")
+    m0 = fit.members[0]
+    history = {
+        "best_epoch": [m.best_epoch for m in fit.members],
+        "epochs_run": [m.epochs_run for m in fit.members],
+        "stopped_early": [m.stopped_early for m in fit.members],
+        "steps_per_epoch": fit.steps_per_epoch,
+        "batch_size": fit.batch_size,
+        "curve_epochs": list(m0.curve_epochs),
+        "curve_test_nats": list(m0.curve_test_nats),
+        "curve_train_nats": list(m0.curve_train_nats),
+    }
+    params = {**spec.to_dict(), "epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr,
+              "patience": cfg.patience, "eval_size": cfg.eval_size, **(extra_params or {})}
+    return MIResult(
+        mi_nats=mi,
+        mi_std_nats=float(np.std(mis, ddof=1)) if len(mis) > 1 else math.nan,
+        mi_train_nats=float(np.mean(trains)),
+        estimator=spec.estimator,
+        critic=spec.critic if spec.estimator not in ("minee", "mienf") else None,
+        n_train=m0.n_train,
+        n_test=m0.n_test,
+        n_eval=fit.n_eval,
+        n_seeds=len(fit.members),
+        seed=cfg.seed,
+        seconds=seconds,
+        split=split,
+        device=fit.device,
+        ceiling_nats=fit.ceiling_nats,
+        near_ceiling=bool(near),
+        history=history,
+        params=params,
+        members=fit.members,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,87 @@
+"""Trained (neural) estimators: build a K-member objective from a :class:`ModelSpec` and fit it.
+
+This is the one place that turns an estimator name into something the shared trainer can train; the
+public API (:func:`neuralmi_core.estimate`), rigorous mode and the dimensionality sweep all call
+:func:`fit_ensemble`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+from ..bounds import BOUNDS
+from ..models.critics import CRITICS, make_critic
+from ..training import CriticObjective, EnsembleFit, MemberData, TrainConfig, make_ensemble_data, train_ensemble
+from ..validation import check_choice, check_float, check_int
+
+# Estimators implemented outside this module: name -> module exposing
+# ``build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int) -> nn.Module``.
+EXTERNAL_TRAINED: dict[str, str] = {}
+TRAINED_ESTIMATORS: tuple[str, ...] = BOUNDS
+
+
+def trained_estimators() -> tuple[str, ...]:
+    return TRAINED_ESTIMATORS + tuple(EXTERNAL_TRAINED)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to train: the estimator (bound), the critic and its networks.
+
+    ``options`` carries estimator-specific settings (e.g. MI-NEE's reference ratio).
+    """
+
+    estimator: str = "infonce"
+    critic: str = "separable"
+    embedding_dim: int = 16
+    hidden: int = 64
+    n_layers: int = 2
+    activation: str = "relu"
+    variational: bool = False
+    beta: float = 1e-3
+    tau: float = 5.0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> ModelSpec:
+        check_choice("estimator", self.estimator, trained_estimators())
+        check_choice("critic", self.critic, CRITICS)
+        check_int("embedding_dim", self.embedding_dim, 1)
+        check_int("hidden", self.hidden, 1)
+        check_int("n_layers", self.n_layers, 0)
+        check_float("beta", self.beta, 0.0)
+        check_float("tau", self.tau, 0.0, low_open=True)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int) -> torch.nn.Module:
+    """A fresh K-member objective for ``spec`` (initialised from torch's current RNG state)."""
+    if spec.estimator in EXTERNAL_TRAINED:
+        module = importlib.import_module(EXTERNAL_TRAINED[spec.estimator])
+        return module.build_objective(spec, n_members, dim_x, dim_y)
+    critic = make_critic(
+        spec.critic, n_members, dim_x, dim_y, embedding_dim=spec.embedding_dim, hidden=spec.hidden,
+        n_layers=spec.n_layers, activation=spec.activation, variational=spec.variational, beta=spec.beta,
+    )
+    return CriticObjective(critic, spec.estimator, n_members, tau=spec.tau)
+
+
+def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig, desc: str = "training",
+                 standardize: bool = True) -> EnsembleFit:
+    """Standardise, stack and train ``len(members)`` members as one batched ensemble.
+
+    Network initialisation and batch order are drawn from ``config.seed``: the same call gives the same
+    numbers (bit-identical on CPU).
+    """
+    spec.validate()
+    data = make_ensemble_data(members, eval_size=config.eval_size, seed=config.seed, standardize=standardize)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        objective = build_objective(spec, data.n_members, data.x_train.shape[2], data.y_train.shape[2])
+    return train_ensemble(objective, data, config, desc=desc)

@@ -1,0 +1,131 @@
+"""Result objects shared by every estimator and analysis (bottom of the import graph).
+
+Results are frozen dataclasses that state their unit in field names (``mi_nats``; ``mi_bits`` derived),
+their sample sizes, split, seed and estimator. ``to_dict()`` gives a JSON-ready mapping: the CLI's JSON
+output is exactly that mapping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+NATS_PER_BIT = math.log(2.0)
+
+
+def nats_to_bits(value: float) -> float:
+    """Convert nats to bits (``value / ln 2``); NaN stays NaN."""
+    return float(value) / NATS_PER_BIT
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in value.to_dict().items()} if hasattr(value, "to_dict") else {
+            f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else value
+    return value
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """One trained ensemble member: its held-out and training MI at the chosen checkpoint.
+
+    ``mi_test_nats`` is the smoothed held-out MI at the best checkpoint (the number an estimate reports);
+    ``mi_train_nats`` is the smoothed MI on a fixed training subsample at that same checkpoint.
+    ``curve_test_nats`` / ``curve_train_nats`` are the raw per-evaluation curves (subsampled to at most
+    ``max_curve_points`` points for storage) and ``curve_epochs`` the epoch of each point.
+    """
+
+    member: int
+    n_train: int
+    n_test: int
+    n_eval: int
+    mi_test_nats: float
+    mi_train_nats: float
+    mi_test_raw_nats: float
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+    curve_epochs: tuple[int, ...] = ()
+    curve_test_nats: tuple[float, ...] = ()
+    curve_train_nats: tuple[float, ...] = ()
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
+class MIResult:
+    """A mutual-information estimate with everything needed to judge it.
+
+    Attributes
+    ----------
+    mi_nats : float
+        The estimate in nats (mean over seeds when ``n_seeds > 1``), on held-out data for neural estimators.
+    mi_std_nats : float
+        Standard deviation over seeds (NaN with one seed).
+    mi_train_nats : float
+        The same critic's MI on training data at the chosen checkpoint (overfitting shows as
+        ``mi_train_nats >> mi_nats``).
+    estimator, critic : str
+        Estimator name (``infonce``, ``smile``, ``ksg``, ...) and critic (None for non-neural estimators).
+    n_train, n_test, n_eval : int
+        Training and held-out sample counts, and the number of held-out samples the final estimate was
+        computed on (InfoNCE's ceiling is ``log(n_eval)``).
+    near_ceiling : bool
+        InfoNCE only: the estimate is within 10 % of ``ceiling_nats = log(n_eval)``; a larger evaluation
+        set or another estimator is needed.
+    """
+
+    mi_nats: float
+    estimator: str
+    critic: str | None
+    n_train: int
+    n_test: int
+    n_eval: int
+    seed: int
+    seconds: float
+    mi_std_nats: float = float("nan")
+    mi_train_nats: float = float("nan")
+    n_seeds: int = 1
+    split: str | None = None
+    device: str = "cpu"
+    ceiling_nats: float | None = None
+    near_ceiling: bool = False
+    history: dict[str, Any] = field(default_factory=dict, compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+    members: tuple[MemberRecord, ...] = field(default=(), compare=False)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def mi_bits(self) -> float:
+        return nats_to_bits(self.mi_nats)
+
+    @property
+    def mi_std_bits(self) -> float:
+        return nats_to_bits(self.mi_std_nats)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        out["mi_bits"] = _jsonable(self.mi_bits)
+        out["mi_std_bits"] = _jsonable(self.mi_std_bits)
+        out["unit_note"] = "mi_nats in nats (natural log); mi_bits = mi_nats / ln 2"
+        return out
+
+    def __repr__(self) -> str:  # short, human-first
+        sd = "" if math.isnan(self.mi_std_nats) else f" ± {self.mi_std_nats:.3f}"
+        return (
+            f"MIResult({self.estimator}/{self.critic}: {self.mi_nats:.4f}{sd} nats = {self.mi_bits:.4f} bits, "
+            f"n_train={self.n_train}, n_test={self.n_test}, seed={self.seed})"
+        )

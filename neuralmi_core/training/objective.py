@@ -1,0 +1,87 @@
+"""What the shared trainer trains: an :class:`Objective` batched over K ensemble members.
+
+Contract (every estimator that trains a network implements it; MI-NEE and MIENF too):
+
+- it is an ``nn.Module`` whose parameters **and buffers all have the ensemble size K as their first
+  dimension** (the trainer keeps each member's best state by copying rows);
+- ``training_loss(x, y) -> (loss, mi)``, both (K,): x is (K, B, dx), y is (K, B, dy); the trainer
+  minimises ``loss.sum()`` over active members;
+- ``estimate(x, y) -> mi`` (K,) in nats on an evaluation sample (called under ``torch.no_grad()`` in
+  ``eval()`` mode), e.g. the held-out set;
+- ``ceiling(n_eval) -> float | None``: the largest value the estimate can take on ``n_eval`` samples
+  (InfoNCE: ``log n_eval``), or None.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol, runtime_checkable
+
+import torch
+from torch import nn
+
+from ..bounds import BOUNDS, dv, infonce, js, mine, nwj, smile
+
+
+@runtime_checkable
+class Objective(Protocol):
+    n_members: int
+
+    def training_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def estimate(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor: ...
+
+    def ceiling(self, n_eval: int) -> float | None: ...
+
+
+class CriticObjective(nn.Module):
+    """A critic trained and evaluated with one of the variational bounds (:mod:`neuralmi_core.bounds`).
+
+    Parameters
+    ----------
+    critic : nn.Module
+        Maps x (K, B, dx), y (K, B, dy) to scores (K, B, B); may expose ``kl()`` (variational embeddings).
+    bound : str
+        One of ``infonce``, ``smile``, ``nwj``, ``dv``, ``mine``, ``js``.
+    tau : float
+        SMILE's clip.
+    mine_alpha : float
+        MINE's moving-average rate.
+    """
+
+    def __init__(self, critic: nn.Module, bound: str, n_members: int, tau: float = 5.0, mine_alpha: float = 0.01):
+        super().__init__()
+        if bound not in BOUNDS:
+            raise ValueError(f"`estimator` must be one of {BOUNDS}. Got {bound!r}.")
+        self.critic, self.bound, self.n_members = critic, bound, n_members
+        self.tau, self.mine_alpha = tau, mine_alpha
+        self.register_buffer("log_ema", torch.full((n_members,), float("nan")))
+
+    def _bound(self, scores: torch.Tensor, train: bool):
+        if self.bound == "infonce":
+            return infonce(scores)
+        if self.bound == "smile":
+            return smile(scores, self.tau)
+        if self.bound == "nwj":
+            return nwj(scores)
+        if self.bound == "dv":
+            return dv(scores)
+        if self.bound == "js":
+            return js(scores)
+        out = mine(scores, self.log_ema, self.mine_alpha)
+        if train:
+            self.log_ema.copy_(out.state)
+        return out
+
+    def training_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        scores = self.critic(x, y)  # (K, B, B)
+        out = self._bound(scores, train=True)
+        kl = self.critic.kl() if hasattr(self.critic, "kl") else 0.0
+        return out.loss + kl, out.mi.detach()
+
+    @torch.no_grad()
+    def estimate(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self._bound(self.critic(x, y), train=False).mi
+
+    def ceiling(self, n_eval: int) -> float | None:
+        return math.log(n_eval) if self.bound == "infonce" else None

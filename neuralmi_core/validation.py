@@ -1,0 +1,93 @@
+"""Parameter and data checks with messages that name who, what was expected and what was received."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+class NeuralMIError(ValueError):
+    """Raised for invalid input: the message names the item, what was expected and what was received."""
+
+
+def check_int(name: str, value: Any, low: int | None = None, high: int | None = None, context: str = "") -> int:
+    """Return ``value`` as int if it is an integer in ``[low, high]``, else raise ``NeuralMIError``."""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if ok and (low is None or value >= low) and (high is None or value <= high):
+        return int(value)
+    rng = f"[{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
+    ctx = f" ({context})" if context else ""
+    raise NeuralMIError(f"`{name}` must be an int in {rng}. Got {value!r}{ctx}.")
+
+
+def check_float(
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as float if it is a finite real in the given interval, else raise."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if ok:
+        v = float(value)
+        if low is not None and (v < low or (low_open and v == low)):
+            ok = False
+        if high is not None and (v > high or (high_open and v == high)):
+            ok = False
+    if ok:
+        return float(value)
+    lb = "(" if low_open else "["
+    hb = ")" if high_open else "]"
+    rng = f"{lb}{low if low is not None else '-inf'}, {high if high is not None else 'inf'}{hb}"
+    raise NeuralMIError(f"`{name}` must be a finite number in {rng}. Got {value!r}.")
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices`` (case-insensitive), lower-cased; else raise."""
+    choices = list(choices)
+    if isinstance(value, str) and value.lower() in choices:
+        return value.lower()
+    raise NeuralMIError(f"`{name}` must be one of {', '.join(map(repr, choices))}. Got {value!r}.")
+
+
+def as_2d_samples(name: str, value: Any, source: str | None = None) -> np.ndarray:
+    """Return a float64 array of shape (n_samples, n_features); 1-d input becomes one feature.
+
+    Raises when the array is empty, has more than 2 dimensions after flattening trailing axes is not
+    possible, or holds NaN/inf (naming how many and where the first one is).
+    """
+    where = f" (from {source})" if source else ""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise NeuralMIError(f"`{name}`{where} must be a numeric array. Got {type(value).__name__}: {exc}") from exc
+    if arr.ndim == 0:
+        raise NeuralMIError(f"`{name}`{where} must be an array with samples on axis 0. Got a scalar.")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    elif arr.ndim > 2:
+        arr = arr.reshape(arr.shape[0], -1)
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise NeuralMIError(f"`{name}`{where} is empty: shape {arr.shape}; expected (n_samples, n_features).")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise NeuralMIError(
+            f"`{name}`{where} holds {int(bad.sum())} NaN/inf values (first at sample {first[0]}, "
+            f"feature {first[1]}); expected finite numbers. Drop or impute those samples first."
+        )
+    return arr
+
+
+def check_paired(x: np.ndarray, y: np.ndarray, x_name: str = "x", y_name: str = "y") -> None:
+    """Raise unless ``x`` and ``y`` have the same number of samples."""
+    if x.shape[0] != y.shape[0]:
+        raise NeuralMIError(
+            f"`{x_name}` and `{y_name}` must have the same number of samples on axis 0. "
+            f"Got {x.shape[0]} and {y.shape[0]}."
+        )

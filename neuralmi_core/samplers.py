@@ -28,6 +28,16 @@ def _student_t(df: float) -> Callable[[np.ndarray], np.ndarray]:
     return f
 
 
+def _spiral(a: np.ndarray, speed: float) -> np.ndarray:
+    out = a.copy()
+    for i in range(0, a.shape[1] - 1, 2):
+        u, v = a[:, i], a[:, i + 1]
+        theta = speed * (u * u + v * v)
+        c, s = np.cos(theta), np.sin(theta)
+        out[:, i], out[:, i + 1] = c * u - s * v, s * u + c * v
+    return out
+
+
 TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda a: a,
     "cube": _cube,
@@ -46,7 +56,10 @@ class CorrelatedGaussian:
     The first ``n_pairs`` (default ``min(dim_x, dim_y)``) coordinates of X and Y are pairwise correlated
     with the same rho, chosen so that the total MI is ``mi_nats``; the rest are independent noise.
     ``mix=True`` applies a random invertible linear map (seeded by ``mix_seed``) to X and to Y;
-    ``transform`` (a name in :data:`TRANSFORMS`) is then applied elementwise. Both preserve the MI.
+    ``spiral > 0`` rotates each consecutive coordinate pair by an angle ``spiral * r^2`` (r the pair's
+    radius, which the rotation keeps, so the map is invertible and not removable by per-coordinate
+    transforms). ``transform`` (a name in :data:`TRANSFORMS`) is then applied elementwise. All of these
+    preserve the MI.
     """
 
     dim_x: int
@@ -56,6 +69,7 @@ class CorrelatedGaussian:
     mix: bool = False
     transform: str = "identity"
     mix_seed: int = 12345
+    spiral: float = 0.0
 
     def __post_init__(self) -> None:
         check_int("dim_x", self.dim_x, 1)
@@ -101,6 +115,8 @@ class CorrelatedGaussian:
             mx /= np.linalg.norm(mx, axis=1, keepdims=True)
             my /= np.linalg.norm(my, axis=1, keepdims=True)
             x, y = x @ mx.T, y @ my.T
+        if self.spiral:
+            x, y = _spiral(x, self.spiral), _spiral(y, self.spiral)
         f = TRANSFORMS[self.transform]
         return f(x), f(y)
 

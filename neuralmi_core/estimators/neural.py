@@ -15,12 +15,22 @@ import torch
 
 from ..bounds import BOUNDS
 from ..models.critics import CRITICS, make_critic
-from ..training import CriticObjective, EnsembleFit, MemberData, TrainConfig, make_ensemble_data, train_ensemble
+from ..training import (
+    CriticObjective,
+    EnsembleFit,
+    MemberData,
+    TrainConfig,
+    make_ensemble_data,
+    train_ensemble,
+)
 from ..validation import check_choice, check_float, check_int
 
 # Estimators implemented outside this module: name -> module exposing
 # ``build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int) -> nn.Module``.
-EXTERNAL_TRAINED: dict[str, str] = {}
+EXTERNAL_TRAINED: dict[str, str] = {
+    "minee": "neuralmi_core.estimators.minee",
+    "mienf": "neuralmi_core.estimators.mienf",
+}
 TRAINED_ESTIMATORS: tuple[str, ...] = BOUNDS
 
 
@@ -37,9 +47,9 @@ class ModelSpec:
 
     estimator: str = "infonce"
     critic: str = "separable"
-    embedding_dim: int = 16
-    hidden: int = 64
-    n_layers: int = 2
+    embedding_dim: int = 32
+    hidden: int = 256
+    n_layers: int = 1
     activation: str = "relu"
     variational: bool = False
     beta: float = 1e-3
@@ -73,14 +83,16 @@ def build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int) -> 
 
 
 def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig, desc: str = "training",
-                 standardize: bool = True) -> EnsembleFit:
+                 preprocessing: str = "zscore") -> EnsembleFit:
     """Standardise, stack and train ``len(members)`` members as one batched ensemble.
 
+    ``preprocessing``: per-feature transform fitted on each member's training set (``zscore``,
+    ``copula`` or ``none``; see :func:`~neuralmi_core.training.data.make_ensemble_data`).
     Network initialisation and batch order are drawn from ``config.seed``: the same call gives the same
     numbers (bit-identical on CPU).
     """
     spec.validate()
-    data = make_ensemble_data(members, eval_size=config.eval_size, seed=config.seed, standardize=standardize)
+    data = make_ensemble_data(members, eval_size=config.eval_size, seed=config.seed, preprocessing=preprocessing)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         objective = build_objective(spec, data.n_members, data.x_train.shape[2], data.y_train.shape[2])

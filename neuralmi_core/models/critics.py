@@ -96,7 +96,7 @@ class _PairMLP(nn.Module):
         from .layers import ACTIVATIONS
 
         self.first_a = BatchedLinear(n_members, dim_a, hidden)
-        self.first_b = BatchedLinear(n_members, dim_b, hidden)
+        self.first_b = BatchedLinear(n_members, dim_b, hidden, bias=False)
         self.act = ACTIVATIONS[activation]()
         self.rest = BatchedMLP(n_members, hidden, 1, hidden, max(n_layers - 1, 0), activation)
         self.hidden = hidden
@@ -109,8 +109,8 @@ class _PairMLP(nn.Module):
         return out.reshape(k, bx, by)
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        pa = self.first_a(a)  # (K, Bx, H), first layer bias included once
-        pb = self.first_b(b) - self.first_b.bias  # (K, By, H)
+        pa = self.first_a(a)  # (K, Bx, H), the first layer's only bias
+        pb = self.first_b(b)  # (K, By, H)
         k, bx, _ = pa.shape
         by = pb.shape[1]
         if self.training or k * bx * by * self.hidden <= _PAIR_BUDGET:

@@ -23,17 +23,20 @@ class BatchedLinear(nn.Module):
     Initialised like ``nn.Linear`` (uniform in +-1/sqrt(in)) independently per member.
     """
 
-    def __init__(self, n_members: int, in_features: int, out_features: int):
+    def __init__(self, n_members: int, in_features: int, out_features: int, bias: bool = True):
         super().__init__()
         self.n_members, self.in_features, self.out_features = n_members, in_features, out_features
         bound = 1.0 / math.sqrt(in_features)
         self.weight = nn.Parameter(torch.empty(n_members, in_features, out_features).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(n_members, 1, out_features).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(n_members, 1, out_features).uniform_(-bound, bound)) if bias else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shape = x.shape
         flat = x.reshape(shape[0], -1, shape[-1])  # (K, M, in)
-        out = torch.baddbmm(self.bias, flat, self.weight)  # (K, M, out)
+        if self.bias is None:
+            out = torch.bmm(flat, self.weight)  # (K, M, out)
+        else:
+            out = torch.baddbmm(self.bias, flat, self.weight)  # (K, M, out)
         return out.reshape(*shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:

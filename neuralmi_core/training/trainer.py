@@ -2,9 +2,11 @@
 
 One optimiser step updates all active members (their losses are summed; members share no parameters
 and Adam is element-wise, so they stay independent). After every epoch each member's MI is evaluated on
-its fixed held-out sample and a fixed training subsample; a trailing moving average of the held-out
-curve (``smooth_window`` evaluations) picks the checkpoint, and a member stops once that smoothed curve
-has not improved for ``patience`` epochs. Each member's best state is kept and restored at the end.
+its fixed held-out sample and a fixed training subsample. A centred moving average of the held-out
+curve (``smooth_window`` evaluations) picks the checkpoint: the reported MI is the average over the
+window around the best centre, and the state kept is the one at the window's end (at most
+``smooth_window // 2`` epochs later). A member stops once the smoothed curve has not improved for
+``patience`` epochs; each member's best state is restored at the end.
 """
 
 from __future__ import annotations
@@ -155,12 +157,15 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
             mi_train = objective.estimate(data.x_train_eval, data.y_train_eval).float().cpu()
         test_curve.append(mi_test)
         train_curve.append(mi_train)
-        window = torch.stack(test_curve[-cfg.smooth_window :])  # (w, K)
+        # centred moving average: the value at centre c = epoch - h averages epochs c-h .. c+h (= now)
+        h = cfg.smooth_window // 2
+        center = max(epoch - h, 0)
+        window = torch.stack(test_curve[max(center - h, 0) :])  # (<= w, K)
         smooth = torch.nan_to_num(window.mean(0), nan=-math.inf)
         improved = active & (smooth > best_smooth)
         if improved.any():
             best_smooth = torch.where(improved, smooth, best_smooth)
-            best_eval = torch.where(improved, torch.tensor(epoch), best_eval)
+            best_eval = torch.where(improved, torch.tensor(center), best_eval)
             with torch.no_grad():
                 best_state = merge(best_state, objective.state_dict(), improved)
         since_best = torch.where(improved, 0, since_best + 1)
@@ -179,10 +184,10 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
     test = torch.stack(test_curve).numpy()  # (E, K)
     train = torch.stack(train_curve).numpy()
     members = []
-    w = cfg.smooth_window
+    h = cfg.smooth_window // 2
     for i in range(k):
         be = int(best_eval[i])
-        lo = max(be - w + 1, 0)
+        lo = max(be - h, 0)
         ok = be >= 0
         keep = _subsample(test[: int(stop_epoch[i]), i], cfg.max_curve_points)
         members.append(
@@ -191,8 +196,8 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
                 n_train=int(data.n_train[i]),
                 n_test=int(data.n_test[i]),
                 n_eval=data.n_eval,
-                mi_test_nats=float(test[lo : be + 1, i].mean()) if ok else float("nan"),
-                mi_train_nats=float(train[lo : be + 1, i].mean()) if ok else float("nan"),
+                mi_test_nats=float(test[lo : be + h + 1, i].mean()) if ok else float("nan"),
+                mi_train_nats=float(train[lo : be + h + 1, i].mean()) if ok else float("nan"),
                 mi_test_raw_nats=float(test[be, i]) if ok else float("nan"),
                 best_epoch=be + 1 if ok else 0,
                 epochs_run=int(stop_epoch[i]),

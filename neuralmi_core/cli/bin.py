@@ -1,0 +1,62 @@
+"""Bin one NWB session into a netCDF tensor file (spike counts, behaviour at bin centres, masks, provenance).
+
+Without --signals every unit and every behaviour TimeSeries found are binned, and a trial index is added
+when the file has trials. The signal-spec format (YAML, also the workflow config's `signals:` section)
+is documented in `neuralmi_core.io.signals`; the output layout in `neuralmi_core.io.netcdf`.
+
+Examples:
+  neuralmi bin sub-01/sub-01_ses-01_ecephys.nwb --bin-width 0.02 --out results/sub-01_ses-01/binned.nc
+  neuralmi bin session.nwb --signals config.yaml --out binned.nc
+  neuralmi estimate 'binned.nc:spikes[region=A]' 'binned.nc:spikes[region=B]' --json mi.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "bin"
+HELP = "bin an NWB session (spike counts, behaviour, masks) into a netCDF file"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("nwb", metavar="SESSION.nwb", help="NWB file to read (read-only, HDF5 locking off)")
+    p.add_argument(
+        "--signals",
+        metavar="SPEC.yaml",
+        default=None,
+        help="signal spec (YAML; a file with a top-level `signals:` key such as config.yaml works)",
+    )
+    p.add_argument(
+        "--bin-width",
+        type=float,
+        default=None,
+        help="bin width in seconds (overrides the spec's bin_width; default 0.01)",
+    )
+    p.add_argument(
+        "--config-hash",
+        default=None,
+        help="hash of the calling config, stored in the `config_hash` attr (default: hash of the spec)",
+    )
+    p.add_argument("--out", metavar="binned.nc", required=True, help="netCDF file to write (atomically)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..io.binning import bin_session
+    from ..io.netcdf import write_netcdf
+    from ..io.signals import load_signal_spec, parse_signal_spec
+
+    spec = load_signal_spec(args.signals) if args.signals else parse_signal_spec({})
+    ds = bin_session(args.nwb, spec, bin_width=args.bin_width, config_hash=args.config_hash)
+    write_netcdf(ds, args.out)
+    n_units = ds.sizes.get("unit", 0)
+    beh = [v for v in ds.data_vars if any(str(d).endswith("_component") for d in ds[v].dims)]
+    print(
+        f"{args.nwb}: {ds.sizes['time']} bins of {ds.attrs['bin_width_s']} s, {n_units} units, "
+        f"behaviour {beh or 'none'} -> {args.out}",
+        file=sys.stderr,
+    )
+    zero = ds.attrs.get("zero_spike_units", "[]")
+    if zero != "[]":
+        print(f"warning: units without spikes (kept, flagged in `zero_spikes`): {zero}", file=sys.stderr)
+    return 0

@@ -1,0 +1,377 @@
+"""From files to paired sample matrices: selectors, observed-bin masks, windows and lags.
+
+A *spec* names the samples of one variable:
+
+* ``file.npy``, ``file.npz[:key]`` -- an array with samples on axis 0 (see :mod:`neuralmi_core.io.arrays`);
+* ``file.nc:VARIABLE`` -- a variable of a netCDF file; for a binned session (layout in
+  :mod:`neuralmi_core.io.netcdf`) e.g. ``binned.nc:spikes`` or ``binned.nc:position``;
+* ``file.nc:VARIABLE[coord=value,coord2=v1|v2]`` -- the same, keeping only the entries of the non-time
+  dimension(s) whose coordinate matches: ``=`` equals, ``|`` separates alternatives, ``,`` joins
+  conditions (AND). Values are compared as text. Examples: ``binned.nc:spikes[region=A]``,
+  ``binned.nc:spikes[region=A,quality=good]``, ``binned.nc:spikes[unit=3|7|9]``,
+  ``binned.nc:position[position_component=x]``. Shell-quote the brackets.
+
+For netCDF variables with a ``time`` dimension, time is put first and the other dims flattened into
+features. A bin is *invalid* for a variable when the dataset's ``observed`` variable is 0, when the
+variable's mask (attr ``mask_variable``, e.g. ``spikes_observed``) is 0 for any selected entry, or when any
+selected value is NaN. Invalid bins of X and of Y are dropped jointly so rows stay paired.
+
+``window`` stacks X over the current and previous ``window - 1`` bins: row ``t`` of X holds bins
+``t - window + 1 .. t`` (feature ``k * n_features + f``, ``k = 0`` the oldest bin); ``lag`` pairs X at bin
+``t`` with Y at bin ``t + lag`` (negative allowed). A row is kept only when every bin it uses is valid.
+Windows are built with ``numpy.lib.stride_tricks.sliding_window_view`` and only the kept rows are copied.
+
+Examples
+--------
+>>> a, b = "binned.nc:spikes[region=A]", "binned.nc:spikes[region=B]"
+>>> x, y = load_xy(a, b, window=2, lag=1)                      # doctest: +SKIP
+>>> sel = select_xy(a, "binned.nc:position")                   # doctest: +SKIP
+>>> sel.summary["n_rows"], sel.summary["invalid_bins_y"]        # doctest: +SKIP
+(27093, 2173)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..validation import NeuralMIError, check_int
+from .arrays import load_array, split_spec
+
+log = logging.getLogger(__name__)
+
+_SEL_RE = re.compile(r"^(?P<var>[^\[\]]+?)\s*(?:\[(?P<sel>[^\[\]]*)\])?\s*$")
+
+
+def parse_selector(key: str, where: str = "") -> tuple[str, list[tuple[str, list[str]]]]:
+    """Split a variable selector into the variable name and its conditions.
+
+    ``"spikes[region=A,quality=good|mua]"`` ->
+    ``("spikes", [("region", ["A"]), ("quality", ["good", "mua"])])``.
+
+    Conditions are ANDed (a coordinate named twice must satisfy both); ``|`` alternatives are ORed.
+
+    Examples
+    --------
+    >>> parse_selector("spikes[region=A,unit=1|2]")
+    ('spikes', [('region', ['A']), ('unit', ['1', '2'])])
+    >>> parse_selector("position")
+    ('position', [])
+    """
+    m = _SEL_RE.match(key or "")
+    pre = f"{where}: " if where else ""
+    if not m:
+        raise NeuralMIError(
+            f"{pre}cannot parse variable selector {key!r}; expected VARIABLE or "
+            "VARIABLE[coord=value,coord2=v1|v2]."
+        )
+    conds: list[tuple[str, list[str]]] = []
+    sel = m.group("sel")
+    if sel is not None:
+        if not sel.strip():
+            raise NeuralMIError(f"{pre}empty selector in {key!r}; expected [coord=value,...].")
+        for part in sel.split(","):
+            if "=" not in part:
+                raise NeuralMIError(
+                    f"{pre}selector condition {part.strip()!r} in {key!r} has no '='; expected "
+                    "coord=value or coord=v1|v2."
+                )
+            coord, vals = (s.strip() for s in part.split("=", 1))
+            values = [v.strip() for v in vals.split("|")]
+            if not coord or not all(values):
+                raise NeuralMIError(
+                    f"{pre}selector condition {part.strip()!r} in {key!r} needs a coordinate name "
+                    "and non-empty values."
+                )
+            conds.append((coord, values))
+    return m.group("var").strip(), conds
+
+
+@dataclass
+class Loaded:
+    """Samples of one spec: (n_bins, n_features) values, a (n_bins,) validity mask, why bins are invalid."""
+
+    values: np.ndarray
+    valid: np.ndarray
+    spec: str
+    has_time: bool = False
+    time: np.ndarray | None = None
+    invalid_counts: dict[str, int] = field(default_factory=dict)
+    raw: np.ndarray | None = None  # the array as stored, for inputs without a time dimension
+
+
+def _fmt_values(vals: np.ndarray, limit: int = 30) -> str:
+    uniq = list(dict.fromkeys(vals.astype(str).tolist()))
+    return repr(uniq[:limit]) + (f" (and {len(uniq) - limit} more)" if len(uniq) > limit else "")
+
+
+def load_selected(spec: str, role: str = "X") -> Loaded:
+    """Load one spec (see module docstring) as a 2-d array with its validity mask.
+
+    Raises
+    ------
+    NeuralMIError
+        missing file or variable (lists the variables), unknown coordinate (lists the coordinates), a
+        selector value that matches nothing (lists the available values), selector on a non-netCDF input.
+    """
+    path, key = split_spec(spec)
+    if path.suffix.lower() != ".nc":
+        var_sel = key or ""
+        if "[" in var_sel:
+            raise NeuralMIError(
+                f"{role}: {path}: coordinate selectors like {var_sel!r} need a netCDF input "
+                f"(file.nc:VARIABLE[...])."
+            )
+        arr = np.asarray(load_array(spec, role))
+        if arr.ndim == 0:
+            raise NeuralMIError(f"{role}: {path} holds a scalar; expected samples on axis 0.")
+        return Loaded(arr.reshape(arr.shape[0], -1), np.ones(arr.shape[0], bool), spec, raw=arr)
+
+    from .netcdf import open_binned
+
+    if not key:
+        raise NeuralMIError(
+            f"{role}: name the variable of the netCDF file as {path}:VARIABLE "
+            "(e.g. binned.nc:spikes[region=A])."
+        )
+    var, conds = parse_selector(key, f"{role}: {path}")
+    ds = open_binned(path)
+    try:
+        if var not in ds.variables:
+            raise NeuralMIError(
+                f"{role}: {path} has no variable {var!r}; it holds {sorted(map(str, ds.data_vars))}."
+            )
+        da = ds[var]
+        index: dict[str, np.ndarray] = {}
+        for coord, wanted in conds:
+            if coord not in da.coords and coord not in da.dims:
+                other = [str(c) for c in da.coords if "time" not in da[c].dims]
+                raise NeuralMIError(
+                    f"{role}: {path}:{var}: no coordinate {coord!r} to select on; coordinates "
+                    f"along its non-time dims: {sorted(other)}."
+                )
+            c = da[coord]
+            if c.ndim != 1 or c.dims[0] == "time":
+                raise NeuralMIError(
+                    f"{role}: {path}:{var}: coordinate {coord!r} must be 1-d along a non-time "
+                    f"dimension; it has dims {c.dims}."
+                )
+            dim = c.dims[0]
+            text = np.asarray(c.values).astype(str)
+            for w in wanted:
+                if not (text == w).any():
+                    raise NeuralMIError(
+                        f"{role}: {path}:{var}[{coord}={'|'.join(wanted)}]: value {w!r} matched no "
+                        f"{dim}; available {coord} values: {_fmt_values(text)}."
+                    )
+            ok = np.isin(text, wanted)
+            index[dim] = ok if dim not in index else index[dim] & ok
+        isel = {}
+        for dim, ok in index.items():
+            if not ok.any():
+                desc = ",".join(f"{k}={'|'.join(v)}" for k, v in conds)
+                raise NeuralMIError(
+                    f"{role}: {path}:{var}[{desc}]: selector matched no {dim} (the conditions "
+                    "exclude each other)."
+                )
+            isel[dim] = np.flatnonzero(ok)
+        sub = da.isel(isel) if isel else da
+        if "time" not in sub.dims:
+            arr = np.asarray(sub.values)
+            if arr.ndim == 0:
+                raise NeuralMIError(f"{role}: {path}:{var} is a scalar; expected samples on axis 0.")
+            return Loaded(arr.reshape(arr.shape[0], -1), np.ones(arr.shape[0], bool), spec, raw=arr)
+        sub = sub.transpose("time", ...)
+        arr = np.asarray(sub.values)
+        n = arr.shape[0]
+        vals = arr.reshape(n, -1)
+        if vals.shape[1] == 0:
+            raise NeuralMIError(f"{role}: {path}:{var} selection has no features; expected at least one.")
+        valid = np.ones(n, bool)
+        counts: dict[str, int] = {}
+        if "observed" in ds.data_vars and ds["observed"].dims == ("time",):
+            obs = np.asarray(ds["observed"].values) != 0
+            counts["outside_observed"] = int((~obs).sum())
+            valid &= obs
+        mask_name = da.attrs.get("mask_variable")
+        if mask_name:
+            if mask_name not in ds.data_vars:
+                raise NeuralMIError(
+                    f"{role}: {path}:{var} names mask variable {mask_name!r}, which the file lacks."
+                )
+            m = ds[mask_name]
+            m = m.isel({d: i for d, i in isel.items() if d in m.dims}).transpose("time", ...)
+            mv = np.asarray(m.values).reshape(n, -1) != 0
+            unobs = ~mv.all(axis=1)
+            counts["unobserved_units"] = int((unobs & valid).sum())
+            valid &= ~unobs
+        if vals.dtype.kind == "f":
+            nan = ~np.isfinite(vals).all(axis=1)
+            counts["nan"] = int((nan & valid).sum())
+            valid &= ~nan
+        time = np.asarray(ds["time"].values) if "time" in ds.coords else None
+        return Loaded(vals, valid, spec, True, time, counts)
+    finally:
+        ds.close()
+
+
+def pair_rows(
+    n_bins: int, valid_x: np.ndarray, valid_y: np.ndarray | None, window: int, lag: int
+) -> np.ndarray:
+    """Bin indices ``t`` (the current X bin) of the rows kept for the given window and lag.
+
+    Examples
+    --------
+    >>> pair_rows(6, np.ones(6, bool), np.ones(6, bool), window=2, lag=1).tolist()
+    [1, 2, 3, 4]
+    """
+    t = np.arange(window - 1, n_bins)
+    if t.size == 0:
+        return t
+    ok = sliding_window_view(valid_x, window).all(axis=-1)  # (n_bins - window + 1,), index t - window + 1
+    if valid_y is not None:
+        ty = t + lag
+        inside = (ty >= 0) & (ty < n_bins)
+        ok = ok & inside
+        ok[inside] &= valid_y[ty[inside]]
+    return t[ok]
+
+
+def window_rows(values: np.ndarray, rows: np.ndarray, window: int) -> np.ndarray:
+    """Rows ``rows`` of ``values`` (n_bins, F) stacked over ``window`` bins: (len(rows), window * F).
+
+    Examples
+    --------
+    >>> window_rows(np.arange(5)[:, None], np.array([2, 4]), 3).tolist()
+    [[0, 1, 2], [2, 3, 4]]
+    """
+    if window == 1:
+        return values[rows]
+    view = sliding_window_view(values, window, axis=0)  # (n_bins - window + 1, F, window), no copy
+    out = view[rows - window + 1]  # (n_rows, F, window), copies only the kept rows
+    return out.transpose(0, 2, 1).reshape(len(rows), -1)
+
+
+@dataclass
+class Selection:
+    """Paired samples ready for an estimator, and how they were cut.
+
+    ``x`` (n_rows, window * n_x_features), ``y`` (n_rows, n_y_features) or None; ``bins`` the X bin index
+    of each row; ``time`` the bin centre (s) of each row when known; ``summary`` counts of bins dropped.
+    """
+
+    x: np.ndarray
+    y: np.ndarray | None
+    bins: np.ndarray
+    time: np.ndarray | None
+    summary: dict[str, Any]
+
+
+def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) -> Selection:
+    """Load X (and Y), drop invalid bins jointly, apply ``window`` and ``lag``; see the module docstring.
+
+    Raises
+    ------
+    NeuralMIError
+        bad specs (see :func:`load_selected`), X and Y with different numbers of bins, ``window < 1``,
+        a ``lag`` without Y, or no row left.
+    """
+    window = check_int("window", window, 1)
+    lag = check_int("lag", lag)
+    lx = load_selected(x_spec, "X")
+    ly = load_selected(y_spec, "Y") if y_spec else None
+    n = lx.values.shape[0]
+    if ly is not None and ly.values.shape[0] != n:
+        raise NeuralMIError(
+            f"X ({x_spec}) has {n} samples but Y ({y_spec}) has {ly.values.shape[0]}; expected "
+            "the same time bins."
+        )
+    if ly is None and lag != 0:
+        raise NeuralMIError(f"`lag` ({lag}) pairs X with a later/earlier Y; give Y or use lag 0.")
+    if window + abs(lag) > n:
+        raise NeuralMIError(
+            f"`window` ({window}) + |`lag`| ({abs(lag)}) exceeds the {n} samples of X ({x_spec})."
+        )
+    if (
+        ly is not None
+        and lx.has_time
+        and ly.has_time
+        and lx.time is not None
+        and ly.time is not None
+        and not np.array_equal(lx.time, ly.time)
+    ):
+        raise NeuralMIError(
+            f"X ({x_spec}) and Y ({y_spec}) have different time bins; bin both with the same grid."
+        )
+    plain = not lx.has_time and (ly is None or not ly.has_time) and window == 1 and lag == 0
+    if plain:  # arrays exactly as stored: no masks, no reshaping
+        x = lx.raw
+        y = None if ly is None else ly.raw
+        return Selection(x, y, np.arange(n), None, {"n_bins": n, "n_rows": n})
+    rows = pair_rows(n, lx.valid, None if ly is None else ly.valid, window, lag)
+    if rows.size == 0:
+        raise NeuralMIError(
+            f"no paired samples left for X={x_spec} Y={y_spec} (window {window}, lag {lag}): "
+            f"X has {int(lx.valid.sum())} valid bins of {n}"
+            + ("" if ly is None else f", Y {int(ly.valid.sum())}")
+            + "."
+        )
+    x = window_rows(lx.values, rows, window)
+    y = None if ly is None else ly.values[rows + lag]
+    summary = {
+        "n_bins": n,
+        "n_rows": int(rows.size),
+        "window": window,
+        "lag": lag,
+        "invalid_bins_x": int((~lx.valid).sum()),
+        "invalid_bins_y": 0 if ly is None else int((~ly.valid).sum()),
+        "invalid_x_by_reason": lx.invalid_counts,
+        "invalid_y_by_reason": {} if ly is None else ly.invalid_counts,
+        "dropped_rows": int(n - rows.size),
+    }
+    time = lx.time[rows] if lx.time is not None else None
+    return Selection(x, y, rows, time, summary)
+
+
+def load_xy(
+    x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Paired (X, Y) sample matrices for an estimator (Y None when ``y_spec`` is None).
+
+    See the module docstring for specs, masks, windows and lags; the dropped-bin summary is logged
+    (warning level when bins were dropped as unobserved or NaN). Use :func:`select_xy` to get it returned.
+    """
+    sel = select_xy(x_spec, y_spec, window, lag)
+    s = sel.summary
+    if s.get("invalid_bins_x") or s.get("invalid_bins_y"):
+        log.warning(
+            "X=%s Y=%s: kept %d of %d bins (X invalid: %s, Y invalid: %s; window %d, lag %d)",
+            x_spec,
+            y_spec,
+            s["n_rows"],
+            s["n_bins"],
+            s["invalid_x_by_reason"],
+            s["invalid_y_by_reason"],
+            s["window"],
+            s["lag"],
+        )
+    else:
+        log.info("X=%s Y=%s: %d rows from %d bins", x_spec, y_spec, s["n_rows"], s["n_bins"])
+    return sel.x, sel.y
+
+
+__all__ = [
+    "Loaded",
+    "Selection",
+    "load_selected",
+    "load_xy",
+    "pair_rows",
+    "parse_selector",
+    "select_xy",
+    "window_rows",
+]

@@ -1,0 +1,215 @@
+"""The signal spec: what to bin from an NWB session. One format for ``neuralmi bin --signals`` and the
+workflow config's ``signals:`` section (documented here only).
+
+Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key with it)::
+
+    signals:
+      bin_width: 0.02            # seconds; `neuralmi bin --bin-width` overrides; default 0.01
+      time_range: [0, 600]       # optional [start, stop] in s; default: the span of spikes, obs_intervals
+                                 # and behaviour samples
+      spikes:                    # spike counts -> variable `spikes` (time, unit); `spikes: false` skips
+        table: units             # the Units table: `units` (default) or a path, e.g. processing/ecephys/units
+        filters:                 # every rule must hold (AND); columns of the units table, or of each
+                                 # unit's first electrode (e.g. `location`) when the units table lacks them
+          quality: good          #   scalar: column equals the value
+          region: [A, B]         #   list: column is one of the values
+          depth: {min: 0, max: 800}   # mapping: numeric range, inclusive, either bound optional
+        min_rate_hz: 0.5         # drop units firing below this mean rate (over their obs_intervals)
+      behavior:                  # name -> TimeSeries path, aligned to bin centres -> variable NAME
+        position: processing/behavior/Position/position
+        speed: {path: acquisition/speed, max_gap_s: 0.5}   # NaN across sample gaps longer than this
+                                 # omit `behavior` to take every TimeSeries under processing/behavior and
+                                 # the non-raw ones in acquisition; `behavior: {}` takes none
+      trials: trials             # intervals table giving variable `trial` (row index per bin, -1 outside);
+                                 # `trials`, `epochs` or `intervals/NAME`; null: none; default `auto`
+                                 # (trials when the file has them)
+      restrict_to: null          # intervals table; bins whose centre lies outside it get observed = 0
+
+Every key is optional; an empty spec bins all units and every behaviour TimeSeries found. Unknown keys
+are errors. Unit filters never drop units for having zero spikes (they are kept and flagged in the
+``zero_spikes`` coordinate) unless ``min_rate_hz`` asks for it.
+
+Examples
+--------
+>>> spec = parse_signal_spec({"bin_width": 0.02, "spikes": {"filters": {"quality": "good"}}})
+>>> spec.bin_width, spec.spikes.filters
+(0.02, {'quality': 'good'})
+>>> parse_signal_spec({"spikes": {"filter": {}}})
+Traceback (most recent call last):
+...
+neuralmi_core.validation.NeuralMIError: signal spec: `spikes` has unknown key(s) ['filter']; allowed: ...
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..validation import NeuralMIError
+
+_TOP_KEYS = ("behavior", "bin_width", "restrict_to", "spikes", "time_range", "trials")
+_SPIKE_KEYS = ("filters", "min_rate_hz", "table")
+_BEH_KEYS = ("max_gap_s", "path")
+
+
+@dataclass(frozen=True)
+class SpikesSpec:
+    """Which units to count: table path, column filters and a minimum firing rate."""
+
+    table: str = "units"
+    filters: dict[str, Any] = field(default_factory=dict)
+    min_rate_hz: float = 0.0
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """A parsed signal spec (see module docstring). ``behavior=None`` means discover every TimeSeries."""
+
+    bin_width: float | None = None
+    time_range: tuple[float, float] | None = None
+    spikes: SpikesSpec | None = field(default_factory=SpikesSpec)
+    behavior: dict[str, dict[str, Any]] | None = None
+    trials: str | None = "auto"
+    restrict_to: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Canonical JSON-ready form (used for the provenance hash)."""
+        return {
+            "bin_width": self.bin_width,
+            "time_range": list(self.time_range) if self.time_range else None,
+            "spikes": None
+            if self.spikes is None
+            else {
+                "table": self.spikes.table,
+                "filters": self.spikes.filters,
+                "min_rate_hz": self.spikes.min_rate_hz,
+            },
+            "behavior": self.behavior,
+            "trials": self.trials,
+            "restrict_to": self.restrict_to,
+        }
+
+
+def _unknown(where: str, got: Mapping[str, Any], allowed: tuple[str, ...], source: str) -> None:
+    bad = sorted(set(map(str, got)) - set(allowed))
+    if bad:
+        raise NeuralMIError(f"{source}: `{where}` has unknown key(s) {bad}; allowed: {sorted(allowed)}.")
+
+
+def _positive(name: str, value: Any, source: str, zero_ok: bool = False) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and (value > 0 or (zero_ok and value == 0)):
+        return float(value)
+    need = "a non-negative" if zero_ok else "a positive"
+    raise NeuralMIError(f"{source}: `{name}` must be {need} number. Got {value!r}.")
+
+
+def parse_signal_spec(spec: Mapping[str, Any] | None, source: str = "signal spec") -> SignalSpec:
+    """Validate a signal-spec mapping and return a :class:`SignalSpec`.
+
+    Raises
+    ------
+    NeuralMIError
+        unknown keys, wrong types, non-positive bin width, empty time range (names ``source`` and the key).
+    """
+    spec = dict(spec or {})
+    if isinstance(spec.get("signals"), Mapping):
+        spec = dict(spec["signals"])
+    _unknown("signals", spec, _TOP_KEYS, source)
+    bw = spec.get("bin_width")
+    bw = None if bw is None else _positive("bin_width", bw, source)
+    tr = spec.get("time_range")
+    if tr is not None:
+        if not (isinstance(tr, list | tuple) and len(tr) == 2):
+            raise NeuralMIError(f"{source}: `time_range` must be [start, stop] in seconds. Got {tr!r}.")
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in tr):
+            raise NeuralMIError(f"{source}: `time_range` must hold two numbers (seconds). Got {tr!r}.")
+        a, b = float(tr[0]), float(tr[1])
+        if not (math.isfinite(a) and math.isfinite(b) and b > a):
+            raise NeuralMIError(f"{source}: `time_range` must have start < stop. Got {tr!r}.")
+        tr = (a, b)
+    spikes_raw = spec.get("spikes", {})
+    spikes: SpikesSpec | None
+    if spikes_raw is False:
+        spikes = None
+    else:
+        if spikes_raw is None or spikes_raw is True:
+            spikes_raw = {}
+        if not isinstance(spikes_raw, Mapping):
+            raise NeuralMIError(f"{source}: `spikes` must be a mapping or false. Got {spikes_raw!r}.")
+        _unknown("spikes", spikes_raw, _SPIKE_KEYS, source)
+        filters = spikes_raw.get("filters") or {}
+        if not isinstance(filters, Mapping):
+            raise NeuralMIError(
+                f"{source}: `spikes.filters` must map column -> value, list or {{min, max}}. Got {filters!r}."
+            )
+        for col, rule in filters.items():
+            if isinstance(rule, Mapping) and set(rule) - {"min", "max"}:
+                raise NeuralMIError(
+                    f"{source}: `spikes.filters.{col}` range accepts keys min/max. Got {dict(rule)}."
+                )
+        rate = spikes_raw.get("min_rate_hz", 0.0) or 0.0
+        spikes = SpikesSpec(
+            table=str(spikes_raw.get("table", "units")),
+            filters=dict(filters),
+            min_rate_hz=_positive("spikes.min_rate_hz", rate, source, zero_ok=True),
+        )
+    beh_raw = spec.get("behavior")
+    behavior = None
+    if beh_raw is not None:
+        if not isinstance(beh_raw, Mapping):
+            raise NeuralMIError(f"{source}: `behavior` must map name -> TimeSeries path. Got {beh_raw!r}.")
+        behavior = {}
+        for name, item in beh_raw.items():
+            if isinstance(item, str):
+                item = {"path": item}
+            if not isinstance(item, Mapping) or not isinstance(item.get("path"), str):
+                raise NeuralMIError(
+                    f"{source}: `behavior.{name}` must be a path string or {{path: ..., max_gap_s: "
+                    f"...}}. Got {item!r}."
+                )
+            _unknown(f"behavior.{name}", item, _BEH_KEYS, source)
+            gap = item.get("max_gap_s")
+            behavior[str(name)] = {
+                "path": item["path"].strip("/"),
+                "max_gap_s": None if gap is None else _positive(f"behavior.{name}.max_gap_s", gap, source),
+            }
+    trials = spec.get("trials", "auto")
+    for key, val in (("trials", trials), ("restrict_to", spec.get("restrict_to"))):
+        if val is not None and not isinstance(val, str):
+            raise NeuralMIError(f"{source}: `{key}` must be an intervals table name or null. Got {val!r}.")
+    return SignalSpec(
+        bin_width=bw,
+        time_range=tr,
+        spikes=spikes,
+        behavior=behavior,
+        trials=trials,
+        restrict_to=spec.get("restrict_to"),
+    )
+
+
+def load_signal_spec(path: str | os.PathLike) -> SignalSpec:
+    """Read a YAML signal spec: the mapping, or a file with a top-level ``signals:`` key (config.yaml)."""
+    import yaml
+
+    path = Path(path)
+    if not path.exists():
+        raise NeuralMIError(f"{path}: signal spec file not found.")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise NeuralMIError(f"{path}: not valid YAML ({exc}).") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise NeuralMIError(f"{path}: expected a mapping of signal-spec keys; got {type(data).__name__}.")
+    if "signals" in data:
+        data = data["signals"] or {}
+    return parse_signal_spec(data, source=str(path))
+
+
+__all__ = ["SignalSpec", "SpikesSpec", "load_signal_spec", "parse_signal_spec"]

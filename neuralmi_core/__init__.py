@@ -7,7 +7,9 @@
 """
 
 from ._version import __version__
+from .analysis import DimensionalityResult, RigorousResult, dimensionality, rigorous
 from .estimate import estimate
 from .results import MemberRecord, MIResult
 
-__all__ = ["MIResult", "MemberRecord", "__version__", "estimate"]
+__all__ = ["DimensionalityResult", "MIResult", "MemberRecord", "RigorousResult", "__version__", "dimensionality",
+           "estimate", "rigorous"]

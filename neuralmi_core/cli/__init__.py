@@ -13,7 +13,7 @@ import sys
 from .._version import __version__
 from ..validation import NeuralMIError
 
-SUBCOMMANDS = ("estimate", "rigorous", "dimensionality", "bin", "demo_archive")
+SUBCOMMANDS = ("estimate", "rigorous", "dimensionality", "gather", "bin", "demo_archive", "report")
 
 
 def _load(name: str):

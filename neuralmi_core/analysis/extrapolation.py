@@ -1,0 +1,318 @@
+"""The 1/N extrapolation of rigorous mode: a pure weighted-least-squares fit of MI on gamma.
+
+For finite samples a neural MI estimate is biased by roughly a/N (seed ``000_*``; Holmes & Nemenman
+2019). Splitting N samples into gamma disjoint chunks gives members trained on N/gamma samples each, so
+
+.. math::
+
+    \\hat I_{\\gamma, c} = I_\\infty + b\\,\\gamma + \\varepsilon_{\\gamma, c},
+    \\qquad \\operatorname{Var}\\varepsilon_{\\gamma, c} \\propto 1/N_{\\text{chunk}} \\propto \\gamma,
+
+and the intercept at gamma = 0 (an infinite data set) is the bias-corrected MI. The fit is a weighted
+least-squares regression over every member with weights 1/gamma (statsmodels ``WLS``). Its linear
+region is found by fitting the quadratic :math:`a_0 + a_1\\gamma + a_2\\gamma^2` and dropping the largest
+gamma while :math:`|a_2/a_1| \\ge \\delta`, keeping at least ``min_gammas`` gammas.
+
+References
+----------
+Holmes, C. M. & Nemenman, I. (2019). Estimation of mutual information for real-valued data with error
+bars and controlled bias. Phys. Rev. E 100, 022404.
+Abdelaleem, E., Martini, K. M. & Nemenman, I. (2025). Accurate estimation of mutual information in high
+dimensional data. arXiv:2506.00330.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import statsmodels.api as sm
+from scipy import stats
+
+from ..results import _jsonable
+from ..validation import NeuralMIError, check_float, check_int
+
+# Reliability flags (names are part of the JSON interface).
+FLAG_FEW_GAMMAS = "too_few_gammas"  # fewer distinct gammas than min_gammas: no fit at all
+FLAG_CURVED = "too_few_gammas_left"  # pruning stopped at min_gammas while the data were still curved
+FLAG_GAMMA1 = "unstable_without_gamma1"  # intercept moves > shift_tolerance when gamma = 1 is left out
+FLAG_OUTLIERS = "residual_outliers"  # a Pearson residual beyond the Bonferroni 5 % normal threshold
+FLAG_NONFINITE = "nonfinite_members"  # members without a finite MI (diverged) were left out
+FLAGS = (FLAG_FEW_GAMMAS, FLAG_CURVED, FLAG_GAMMA1, FLAG_OUTLIERS, FLAG_NONFINITE)
+FLAG_HELP = {
+    FLAG_FEW_GAMMAS: "fewer distinct gammas than min_gammas: no fit (a partial run; gather the parts)",
+    FLAG_CURVED: "the MI-vs-gamma curve is still curved after pruning to min_gammas: extrapolation unsafe",
+    FLAG_GAMMA1: "the intercept moves by more than shift_tolerance when gamma = 1 is left out",
+    FLAG_OUTLIERS: "a member's Pearson residual exceeds the Bonferroni-corrected 5 % normal threshold",
+    FLAG_NONFINITE: "some members had no finite MI (training diverged) and were left out of the fit",
+}
+# Flags that make a fit unreliable (outliers and dropped members are warnings only).
+UNRELIABLE = (FLAG_FEW_GAMMAS, FLAG_CURVED, FLAG_GAMMA1)
+
+
+@dataclass(frozen=True)
+class ExtrapolationFit:
+    """Result of :func:`fit_extrapolation` (all MI values in nats; slope in nats per unit gamma).
+
+    Attributes
+    ----------
+    intercept_nats : float
+        MI extrapolated to gamma = 0 (infinite data): the bias-corrected MI. NaN when no fit was made.
+    slope_nats : float
+        d MI / d gamma of the linear fit (the finite-sample bias of the full data set is ``slope_nats``).
+    se_nats : float
+        Standard error of the intercept (WLS).
+    ci_low_nats, ci_high_nats : float
+        t-based confidence interval of the intercept at level ``confidence`` (df = n_points - 2).
+    pi_low_nats, pi_high_nats : float
+        t-based prediction interval at gamma = 0 for one new observation with the variance of a
+        full-data (gamma = 1, weight 1) member: ``intercept ± t * sqrt(se**2 + scale)``. It includes the
+        member-level noise that every gamma shares through the data set, so it is the conservative
+        error bar; it is never narrower than the CI.
+    scale_nats2 : float
+        Residual variance of a weight-1 (gamma = 1) member, in nats².
+    gammas_used, gammas_dropped : tuple of int
+        Distinct gammas inside / outside the linear region.
+    curvature_ratio : float
+        ``|a2 / a1|`` of the quadratic fit on the gammas used (NaN when it could not be fitted).
+    intercept_without_gamma1_nats : float
+        The intercept refitted without gamma = 1 (the stability check).
+    flags : tuple of str
+        Reliability flags (see :data:`FLAG_HELP`); ``reliable`` is False when any of :data:`UNRELIABLE`
+        is raised.
+    reason : str
+        Why there is no fit (empty when there is one).
+    """
+
+    intercept_nats: float
+    slope_nats: float
+    se_nats: float
+    ci_low_nats: float
+    ci_high_nats: float
+    pi_low_nats: float
+    pi_high_nats: float
+    scale_nats2: float
+    confidence: float
+    df: int
+    n_points: int
+    gammas_used: tuple[int, ...]
+    gammas_dropped: tuple[int, ...]
+    curvature_ratio: float
+    intercept_without_gamma1_nats: float
+    max_abs_residual: float
+    cov_params: tuple[tuple[float, float], tuple[float, float]]
+    flags: tuple[str, ...]
+    reliable: bool
+    reason: str = ""
+    delta: float = 0.1
+    min_gammas: int = 5
+
+    @property
+    def fitted(self) -> bool:
+        return math.isfinite(self.intercept_nats)
+
+    def band(self, gamma: np.ndarray, kind: str = "ci") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fitted line and its ``kind`` band (``ci``: the mean line; ``pi``: one weight-1 member) at ``gamma``.
+
+        Computed from the stored parameter covariance, so a fit loaded from JSON can be drawn.
+        """
+        g = np.asarray(gamma, dtype=float)
+        line = self.intercept_nats + self.slope_nats * g
+        if not self.fitted:
+            nan = np.full_like(g, np.nan)
+            return line, nan, nan
+        c = np.asarray(self.cov_params, dtype=float)
+        var = c[0, 0] + 2 * c[0, 1] * g + c[1, 1] * g**2
+        if kind == "pi":
+            var = var + self.scale_nats2
+        t = stats.t.ppf(0.5 + self.confidence / 2, self.df) if self.df > 0 else np.nan
+        half = t * np.sqrt(np.maximum(var, 0.0))
+        return line, line - half, line + half
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ExtrapolationFit:
+        kw = {}
+        for f in dataclasses.fields(cls):
+            v = d.get(f.name)
+            if f.name in ("gammas_used", "gammas_dropped", "flags"):
+                v = tuple(v or ())
+            elif f.name == "cov_params":
+                v = tuple(tuple(float("nan") if e is None else e for e in row) for row in (v or ((None,) * 2,) * 2))
+            elif v is None and f.type in ("float",):
+                v = float("nan")
+            kw[f.name] = v
+        return cls(**kw)
+
+
+def _wls(gamma: np.ndarray, mi: np.ndarray, degree: int):
+    exog = np.column_stack([gamma**p for p in range(degree + 1)])  # (n, degree + 1): 1, gamma, gamma^2
+    return sm.WLS(mi, exog, weights=1.0 / gamma).fit()
+
+
+def _no_fit(reason: str, flags: tuple[str, ...], confidence: float, gammas: tuple[int, ...], n: int,
+            delta: float, min_gammas: int) -> ExtrapolationFit:
+    nan = float("nan")
+    return ExtrapolationFit(nan, nan, nan, nan, nan, nan, nan, nan, confidence, 0, n, gammas, (), nan, nan, nan,
+                            ((nan, nan), (nan, nan)), flags, False, reason, delta, min_gammas)
+
+
+def curvature_ratio(gamma: np.ndarray, mi: np.ndarray) -> float:
+    """``|a2 / a1|`` of the WLS quadratic ``a0 + a1 gamma + a2 gamma^2`` (weights 1/gamma); NaN if unfittable."""
+    if np.unique(gamma).size < 3:
+        return float("nan")
+    if np.ptp(mi) <= 1e-12 * max(1.0, float(np.max(np.abs(mi)))):
+        return 0.0  # constant data: no curvature (and no slope to compare it with)
+    a = _wls(gamma, mi, 2).params
+    return float(abs(a[2] / a[1])) if a[1] != 0 else float("inf")
+
+
+def fit_extrapolation(
+    gamma: Any,
+    mi_nats: Any,
+    *,
+    confidence: float = 0.68,
+    delta: float = 0.1,
+    min_gammas: int = 5,
+    shift_tolerance: float = 0.2,
+    shift_floor_nats: float = 0.05,
+) -> ExtrapolationFit:
+    """Fit MI = a + b * gamma by WLS (weights 1/gamma) on the linear region; the intercept is the corrected MI.
+
+    Parameters
+    ----------
+    gamma : array-like of int, shape (n_members,)
+        Each member's gamma (the data were split into gamma chunks; the member saw ~N/gamma samples).
+    mi_nats : array-like of float, shape (n_members,)
+        Each member's MI in nats. Non-finite values are left out (flag ``nonfinite_members``).
+    confidence : float
+        Level of the t-based confidence and prediction intervals, in (0, 1) (default 0.68 ≈ ±1 s.e.).
+    delta : float
+        Linear-region threshold: while ``|a2/a1| >= delta`` for the quadratic WLS fit on the gammas kept
+        and more than ``min_gammas`` gammas remain, the largest gamma is dropped.
+    min_gammas : int
+        Fewest distinct gammas to keep (>= 3); with fewer in the input there is no fit (reason given).
+    shift_tolerance, shift_floor_nats : float
+        Flag ``unstable_without_gamma1`` when refitting without gamma = 1 moves the intercept by more than
+        ``shift_tolerance * max(|intercept|, shift_floor_nats)`` (the floor keeps near-zero MI from
+        tripping a relative test).
+
+    Returns
+    -------
+    ExtrapolationFit
+        Intercept (corrected MI), slope, CI and PI, the gammas used and dropped, and reliability flags.
+
+    Notes
+    -----
+    The CI is the textbook t interval of a WLS intercept; it assumes independent member errors with
+    variance proportional to gamma. Members of different gammas are cut from the same data set, so
+    their errors share a component this interval does not see; the prediction interval adds one
+    full-data member's variance and bounds that shared component.
+
+    Examples
+    --------
+    >>> g = np.repeat(np.arange(1, 7), np.arange(1, 7))
+    >>> fit = fit_extrapolation(g, 2.0 + 0.1 * g)
+    >>> round(fit.intercept_nats, 6), round(fit.slope_nats, 6)
+    (2.0, 0.1)
+    """
+    confidence = check_float("confidence", confidence, 0.0, 1.0, low_open=True, high_open=True)
+    delta = check_float("delta", delta, 0.0, low_open=True)
+    min_gammas = check_int("min_gammas", min_gammas, 3)
+    check_float("shift_tolerance", shift_tolerance, 0.0, low_open=True)
+    g_all = np.asarray(gamma, dtype=float).ravel()
+    y_all = np.asarray(mi_nats, dtype=float).ravel()
+    if g_all.shape != y_all.shape:
+        raise NeuralMIError(f"`gamma` and `mi_nats` must have the same length. Got {g_all.size} and {y_all.size}.")
+    if g_all.size and (np.any(g_all < 1) or np.any(g_all != np.round(g_all))):
+        raise NeuralMIError(f"`gamma` must hold integers >= 1. Got {sorted(set(g_all.tolist()))}.")
+    flags: list[str] = []
+    ok = np.isfinite(y_all)
+    if not ok.all():
+        flags.append(FLAG_NONFINITE)
+    g, y = g_all[ok], y_all[ok]
+    distinct = tuple(int(v) for v in np.unique(g))
+    if len(distinct) < min_gammas:
+        return _no_fit(
+            f"{len(distinct)} distinct gamma(s) {list(distinct)} with finite MI; the fit needs at least "
+            f"min_gammas={min_gammas}", (FLAG_FEW_GAMMAS, *flags), confidence, distinct, int(g.size), delta,
+            min_gammas)
+
+    used = list(distinct)
+    ratio = curvature_ratio(g, y)
+    while len(used) > min_gammas and not ratio < delta:
+        used.pop()
+        keep = g <= used[-1]
+        ratio = curvature_ratio(g[keep], y[keep])
+    if not ratio < delta:
+        flags.append(FLAG_CURVED)
+    keep = g <= used[-1]
+    gk, yk = g[keep], y[keep]
+    n = int(gk.size)
+    if n < 3:
+        return _no_fit(f"only {n} members in the linear region; the fit needs at least 3", (*flags,), confidence,
+                       distinct, n, delta, min_gammas)
+    res = _wls(gk, yk, 1)
+    alpha = 1.0 - confidence
+    a, b = (float(v) for v in res.params)
+    ci = res.conf_int(alpha=alpha)[0]
+    pred = res.get_prediction(np.array([[1.0, 0.0]]), weights=np.array([1.0])).summary_frame(alpha=alpha)
+    pi = (float(pred["obs_ci_lower"].iloc[0]), float(pred["obs_ci_upper"].iloc[0]))
+    cov = np.asarray(res.cov_params(), dtype=float)
+
+    # Stability: the intercept without gamma = 1.
+    a_wo = float("nan")
+    rest = gk != 1
+    if 1 in used and np.unique(gk[rest]).size >= 2 and rest.sum() >= 3:
+        a_wo = float(_wls(gk[rest], yk[rest], 1).params[0])
+        if abs(a_wo - a) > shift_tolerance * max(abs(a), shift_floor_nats):
+            flags.append(FLAG_GAMMA1)
+    # Outliers: Pearson residuals beyond a Bonferroni-corrected two-sided 5 % normal threshold.
+    with warnings.catch_warnings():  # noiseless data: statsmodels warns that all residuals are 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        resid = np.nan_to_num(np.asarray(res.resid_pearson, dtype=float))
+    max_resid = float(np.max(np.abs(resid))) if n else float("nan")
+    if max_resid > stats.norm.isf(0.05 / (2 * n)):
+        flags.append(FLAG_OUTLIERS)
+    return ExtrapolationFit(
+        intercept_nats=a,
+        slope_nats=b,
+        se_nats=float(res.bse[0]),
+        ci_low_nats=float(ci[0]),
+        ci_high_nats=float(ci[1]),
+        pi_low_nats=pi[0],
+        pi_high_nats=pi[1],
+        scale_nats2=float(res.scale),
+        confidence=confidence,
+        df=int(res.df_resid),
+        n_points=n,
+        gammas_used=tuple(used),
+        gammas_dropped=tuple(d for d in distinct if d not in used),
+        curvature_ratio=float(ratio),
+        intercept_without_gamma1_nats=a_wo,
+        max_abs_residual=max_resid,
+        cov_params=((float(cov[0, 0]), float(cov[0, 1])), (float(cov[1, 0]), float(cov[1, 1]))),
+        flags=tuple(flags),
+        reliable=not any(f in UNRELIABLE for f in flags),
+        delta=delta,
+        min_gammas=min_gammas,
+    )
+
+
+def per_gamma_summary(gamma: Any, mi_nats: Any) -> list[dict[str, float]]:
+    """Per distinct gamma: member count, mean and standard deviation (ddof 1; NaN for one member) of the MI."""
+    g = np.asarray(gamma, dtype=float)
+    y = np.asarray(mi_nats, dtype=float)
+    out = []
+    for v in np.unique(g):
+        sel = y[(g == v) & np.isfinite(y)]
+        out.append({"gamma": int(v), "n_members": int(sel.size),
+                    "mean_nats": float(sel.mean()) if sel.size else float("nan"),
+                    "std_nats": float(sel.std(ddof=1)) if sel.size > 1 else float("nan")})
+    return out

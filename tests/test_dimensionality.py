@@ -1,0 +1,116 @@
+"""Dimensionality mode: halvings, member table, partial runs and gather (CLI), interaction, 3-d latent."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import numpy as np
+import pytest
+
+from neuralmi_core import DimensionalityResult, dimensionality
+from neuralmi_core.analysis.dimensionality import gather_dimensionality
+from neuralmi_core.cli import main
+from neuralmi_core.validation import NeuralMIError
+
+matplotlib.use("Agg")
+
+TINY = dict(epochs=4, hidden=8, n_layers=1, batch_size=64, split="random", progress=False, device="cpu")
+TINY_CLI = ["--epochs", "4", "--hidden", "8", "--layers", "1", "--batch-size", "64", "--split", "random",
+            "--no-progress", "--device", "cpu", "--n-splits", "2"]
+
+
+def latent_population(n: int, latent: int = 3, channels: int = 12, noise: float = 0.5, seed: int = 0) -> np.ndarray:
+    """``channels`` noisy linear readouts of a ``latent``-dimensional Gaussian signal (shared by any halving)."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, latent))
+    w = rng.standard_normal((latent, channels))
+    return z @ w + noise * rng.standard_normal((n, channels))
+
+
+@pytest.fixture(scope="module")
+def x():
+    return latent_population(600, channels=7)
+
+
+def test_internal_sweep_table(x):
+    res = dimensionality(x, embedding_dims="1,2", n_splits=2, seeds="0,1", **TINY)
+    assert isinstance(res, DimensionalityResult) and res.target == "internal"
+    assert len(res.members) == 2 * 2 * 2
+    assert res.dropped_channel and any("odd number of channels (7)" in w for w in res.warnings)
+    m = res.members[0]
+    assert len(m.channels_a) == len(m.channels_b) == 3 and not set(m.channels_a) & set(m.channels_b)
+    # halvings depend on (seed, split) only: the same at every dim
+    by_key = {(m.seed, m.split): m.channels_a for m in res.members if m.embedding_dim == 1}
+    assert all(by_key[(m.seed, m.split)] == m.channels_a for m in res.members)
+    assert [r["embedding_dim"] for r in res.curve] == [1, 2]
+    assert set(res.saturation) == {"0.1", "1.0", "15.0"}
+    d = res.to_dict()
+    assert "mean_bits" in d["curve"][0] and d["target"] == "internal"
+    json.dumps(d, allow_nan=False)
+    assert res.plot().axes
+
+
+def test_interaction_sweep(x):
+    y = x[:, :2] + 0.1
+    res = dimensionality(x, y, embedding_dims=[2], n_splits=2, **TINY)
+    assert res.target == "interaction" and len(res.members) == 2
+    assert res.saturation_dim is None and any("single embedding dim" in w for w in res.warnings)
+    assert res.members[0].channels_a == ()
+
+
+def test_cli_gather_equals_single_call(x, tmp_path):
+    np.save(tmp_path / "x.npy", x)
+    xs = str(tmp_path / "x.npy")
+    full = tmp_path / "full.json"
+    assert main(["dimensionality", xs, "--embedding-dims", "1,2,3", "--seed-list", "0", *TINY_CLI, "--json",
+                 str(full)]) == 0
+    parts = []
+    for d in (1, 2, 3):
+        p = tmp_path / f"part_d{d}.json"
+        assert main(["dimensionality", xs, "--embedding-dims", str(d), "--seed-list", "0", *TINY_CLI, "--json",
+                     str(p)]) == 0
+        parts.append(str(p))
+    gathered = tmp_path / "gathered.json"
+    assert main(["gather", "dimensionality", *parts, "--json", str(gathered)]) == 0
+    a, b = json.loads(full.read_text()), json.loads(gathered.read_text())
+    for k in a:
+        if k not in ("seconds", "cells"):
+            assert a[k] == b[k], k
+
+
+def test_gather_rejects_mismatch(x):
+    a = dimensionality(x, embedding_dims=[1], n_splits=2, **TINY)
+    b = dimensionality(x, embedding_dims=[2], n_splits=3, **TINY)
+    with pytest.raises(NeuralMIError, match="n_splits"):
+        gather_dimensionality([a.to_dict(), b.to_dict()])
+    with pytest.raises(NeuralMIError, match="appears in both"):
+        gather_dimensionality([a.to_dict(), a.to_dict()])
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"embedding_dims": "0,1"}, "`embedding_dims`"),
+        ({"n_splits": 0}, "`n_splits`"),
+        ({"critic": "concat"}, "embedding to sweep"),
+        ({"estimator": "gaussian"}, "trained estimator"),
+    ],
+)
+def test_bad_arguments(x, kwargs, message):
+    with pytest.raises(NeuralMIError, match=message):
+        dimensionality(x, **{**TINY, "embedding_dims": [1], **kwargs})
+
+
+def test_single_channel_needs_y():
+    with pytest.raises(NeuralMIError, match="at least 2"):
+        dimensionality(np.random.default_rng(0).standard_normal((300, 1)), embedding_dims=[1], **TINY)
+
+
+@pytest.mark.slow
+def test_three_dim_latent_saturates_at_three():
+    """Both halves see the same 3-d latent: the curve saturates at 3 ± 1 (strictness 1)."""
+    x = latent_population(3000, latent=3, channels=12, noise=1.0, seed=0)
+    res = dimensionality(x, embedding_dims="1,2,3,4,6", n_splits=3, split="random", epochs=150, lr=2e-3,
+                         progress=False, device="cpu")
+    assert res.saturation_dim is not None and abs(res.saturation_dim - 3) <= 1, res.curve

@@ -1,0 +1,106 @@
+"""Saturation-dim logic and the planning helpers (gamma lists, chunks, halvings, seeds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuralmi_core.analysis.plan import (
+    channel_halves,
+    chunk_indices,
+    derive_seed,
+    parse_int_list,
+    resolve_chunking,
+    resolve_seeds,
+)
+from neuralmi_core.analysis.saturation import curve_summary, saturation_dim, saturation_table
+from neuralmi_core.validation import NeuralMIError
+
+DIMS = [1, 2, 3, 4, 6, 8]
+MEAN = [1.0, 2.0, 3.0, 3.05, 3.04, 3.1]
+STD = [0.1] * 6
+
+
+@pytest.mark.parametrize("s,expected", [(0.1, 4), (1.0, 3), (15.0, 1)])
+def test_saturation_dim_depends_on_strictness(s, expected):
+    # gains 1.0, 1.0, 0.05, -0.01, 0.06 against s * 0.1: lenient s waits for the first non-positive gain
+    assert saturation_dim(DIMS, MEAN, STD, s) == expected
+
+
+def test_never_saturating_curve_gives_none():
+    assert saturation_dim([1, 2, 3], [1.0, 2.0, 3.0], [0.01] * 3, 1.0) is None
+    assert saturation_dim([4], [1.0], [0.1], 1.0) is None
+
+
+def test_nan_std_counts_as_zero():
+    assert saturation_dim([1, 2, 3], [1.0, 2.0, 2.0], [np.nan] * 3, 1.0) == 2
+
+
+def test_table_and_summary():
+    rows = curve_summary([1, 1, 2, 2], [1.0, 1.2, 2.0, 2.2])
+    assert [r["embedding_dim"] for r in rows] == [1, 2]
+    assert rows[0]["mean_nats"] == pytest.approx(1.1)
+    table = saturation_table(rows, (1.0, 15.0))
+    assert set(table) == {"1.0", "15.0"}
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (([1, 2], [1.0], [0.1, 0.1], 1.0), "equal lengths"),
+        (([2, 1], [1.0, 2.0], [0.1, 0.1], 1.0), "strictly increasing"),
+        (([1, 2], [1.0, 2.0], [0.1, 0.1], 0.0), "`strictness`"),
+    ],
+)
+def test_saturation_bad_input(args, message):
+    with pytest.raises(NeuralMIError, match=message):
+        saturation_dim(*args)
+
+
+@pytest.mark.parametrize(
+    "spec,expected",
+    [("1-10", tuple(range(1, 11))), ("1,2,4", (1, 2, 4)), ("1-3,8", (1, 2, 3, 8)), ("4,2,2", (2, 4)), (3, (3,)),
+     ([5, 1], (1, 5))],
+)
+def test_parse_int_list(spec, expected):
+    assert parse_int_list(spec, "gammas") == expected
+
+
+@pytest.mark.parametrize("spec", ["", "a", "3-1", "0", "1,,x", [0]])
+def test_parse_int_list_rejects(spec):
+    with pytest.raises(NeuralMIError, match="gammas"):
+        parse_int_list(spec, "gammas")
+
+
+def test_chunks_are_disjoint_and_cover():
+    for mode in ("contiguous", "random"):
+        chunks = chunk_indices(103, 4, mode, seed=1)
+        assert len(chunks) == 4
+        allidx = np.concatenate(chunks)
+        assert sorted(allidx.tolist()) == list(range(103))
+        assert max(map(len, chunks)) - min(map(len, chunks)) <= 1
+    contiguous = chunk_indices(10, 2, "contiguous")
+    assert contiguous[0].tolist() == [0, 1, 2, 3, 4]
+    assert chunk_indices(10, 2, "random", seed=1)[0].tolist() == chunk_indices(10, 2, "random", seed=1)[0].tolist()
+    assert resolve_chunking("auto", "blocked") == "contiguous" and resolve_chunking("auto", "random") == "random"
+
+
+def test_channel_halves_equal_size_and_odd_drop():
+    halves, dropped = channel_halves(7, 3, seed=0)
+    assert dropped
+    for a, b in halves:
+        assert len(a) == len(b) == 3 and not set(a) & set(b)
+    again, _ = channel_halves(7, 5, seed=0)
+    assert all((x[0] == y[0]).all() for x, y in zip(halves, again[:3], strict=True))  # split j depends on (seed, j)
+    assert not channel_halves(8, 2)[1]
+    with pytest.raises(NeuralMIError, match="n_channels"):
+        channel_halves(1, 2)
+
+
+def test_seeds():
+    assert resolve_seeds(3, 2) == (3, 4)
+    assert resolve_seeds(0, None, "0,3") == (0, 3)
+    assert resolve_seeds(5) == (5,)
+    with pytest.raises(NeuralMIError, match="either"):
+        resolve_seeds(0, 2, "1")
+    assert derive_seed(1, 2) == derive_seed(1, 2) != derive_seed(2, 1)

@@ -41,7 +41,9 @@ class MemberRecord:
     """One trained ensemble member: its held-out and training MI at the chosen checkpoint.
 
     ``mi_test_nats`` is the smoothed held-out MI at the best checkpoint (the number an estimate reports);
-    ``mi_train_nats`` is the smoothed MI on a fixed training subsample at that same checkpoint.
+    ``mi_train_nats`` is the smoothed MI on a fixed training subsample at that same checkpoint;
+    ``mi_test_raw_nats`` is the held-out MI of the network state that is kept (the end of the best
+    smoothing window), so re-evaluating the returned objective reproduces it.
     ``curve_test_nats`` / ``curve_train_nats`` are the raw per-evaluation curves (subsampled to at most
     ``max_curve_points`` points for storage) and ``curve_epochs`` the epoch of each point.
     """

@@ -115,6 +115,8 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
         raise ValueError(f"objective has {objective.n_members} members but data has {k}")
     objective.to(device)
     data.to(device)
+    if hasattr(objective, "prepare"):  # optional hook: objectives that need training-set statistics
+        objective.prepare(data)
     gen = torch.Generator().manual_seed(cfg.seed)
     n_min = int(data.n_train.min())
     batch = min(cfg.batch_size, n_min)
@@ -128,7 +130,8 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
     merge = getattr(objective, "merge_best_state", merge_rows)
     best_state = {name: t.detach().clone() for name, t in objective.state_dict().items()}
     best_smooth = torch.full((k,), -math.inf)
-    best_eval = torch.full((k,), -1, dtype=torch.long)
+    best_eval = torch.full((k,), -1, dtype=torch.long)  # centre of the best smoothing window
+    kept_eval = torch.full((k,), -1, dtype=torch.long)  # epoch whose state is kept (window end)
     since_best = torch.zeros(k, dtype=torch.long)
     active = torch.ones(k, dtype=torch.bool)
     stop_epoch = torch.full((k,), cfg.epochs, dtype=torch.long)
@@ -166,6 +169,7 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
         if improved.any():
             best_smooth = torch.where(improved, smooth, best_smooth)
             best_eval = torch.where(improved, torch.tensor(center), best_eval)
+            kept_eval = torch.where(improved, torch.tensor(epoch), kept_eval)
             with torch.no_grad():
                 best_state = merge(best_state, objective.state_dict(), improved)
         since_best = torch.where(improved, 0, since_best + 1)
@@ -179,6 +183,11 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
         if not active.any():
             break
     objective.load_state_dict(best_state)
+    infos: list[dict] = [{} for _ in range(k)]
+    if hasattr(objective, "member_info"):  # optional hook: per-member diagnostics at the kept state
+        objective.eval()
+        with torch.no_grad():
+            infos = list(objective.member_info(data.x_eval, data.y_eval))
     epochs_run = len(test_curve)
     stop_epoch = torch.clamp(stop_epoch, max=epochs_run)
     test = torch.stack(test_curve).numpy()  # (E, K)
@@ -198,13 +207,14 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
                 n_eval=data.n_eval,
                 mi_test_nats=float(test[lo : be + h + 1, i].mean()) if ok else float("nan"),
                 mi_train_nats=float(train[lo : be + h + 1, i].mean()) if ok else float("nan"),
-                mi_test_raw_nats=float(test[be, i]) if ok else float("nan"),
+                mi_test_raw_nats=float(test[int(kept_eval[i]), i]) if ok else float("nan"),
                 best_epoch=be + 1 if ok else 0,
                 epochs_run=int(stop_epoch[i]),
                 stopped_early=bool(stop_epoch[i] < cfg.epochs),
                 curve_epochs=tuple(int(e) + 1 for e in keep),
                 curve_test_nats=tuple(float(v) for v in test[keep, i]),
                 curve_train_nats=tuple(float(v) for v in train[keep, i]),
+                info=dict(infos[i]),
             )
         )
     ceiling = objective.ceiling(data.n_eval) if hasattr(objective, "ceiling") else None

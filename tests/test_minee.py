@@ -1,0 +1,158 @@
+"""MI-NEE (entropic estimator with a uniform reference): contract, options, ground truth."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import neuralmi_core as nmi
+from neuralmi_core.estimators.minee import MINEEObjective, build_objective, parse_options
+from neuralmi_core.estimators.neural import ModelSpec, trained_estimators
+from neuralmi_core.samplers import CorrelatedGaussian
+from neuralmi_core.training import make_ensemble_data, split_member
+from neuralmi_core.training.trainer import merge_rows
+from neuralmi_core.validation import NeuralMIError
+
+K, DX, DY, B = 3, 2, 3, 64
+
+
+def _objective(**options) -> MINEEObjective:
+    torch.manual_seed(0)
+    return build_objective(ModelSpec("minee", hidden=16, n_layers=1, options=options), K, DX, DY)
+
+
+def _batch(n: int = B, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    x, y = CorrelatedGaussian(DX, DY, 0.5).sample(K * n, seed=seed)
+    return (torch.as_tensor(x, dtype=torch.float32).view(K, n, DX),
+            torch.as_tensor(y, dtype=torch.float32).view(K, n, DY))
+
+
+def test_registered():
+    assert "minee" in trained_estimators()
+
+
+def test_contract_shapes_gradients_and_box():
+    obj = _objective(ref_ratio=4)
+    x, y = _batch()
+    obj.train()
+    loss, mi = obj.training_loss(x, y)
+    assert loss.shape == (K,) and mi.shape == (K,) and torch.isfinite(loss).all()
+    loss.sum().backward()
+    for name, p in obj.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    z = torch.cat([x, y], -1)
+    assert torch.equal(obj.lo, z.amin(1)) and torch.equal(obj.hi, z.amax(1))  # box of what it has seen
+    for t in obj.state_dict().values():  # the trainer's row-wise best-state copy applies
+        assert t.shape[0] == K
+    obj.eval()
+    est = obj.estimate(x, y)
+    assert est.shape == (K,) and torch.isfinite(est).all()
+    assert torch.equal(est, obj.estimate(x, y))  # fixed evaluation reference: deterministic
+    d = obj.divergences(x, y)
+    assert torch.allclose(est, d[:, 0] - d[:, 1] - d[:, 2])
+    assert obj.ceiling(100) is None
+
+
+def test_untrained_box_raises():
+    obj = _objective()
+    x, y = _batch()
+    obj.eval()
+    with pytest.raises(RuntimeError, match="box is unset"):
+        obj.estimate(x, y)
+
+
+def test_prepare_sets_box_from_training_data_ignoring_padding():
+    rng = np.random.default_rng(0)
+    members = [split_member(rng.normal(size=(n, DX)), rng.normal(size=(n, DY)), "random", seed=i)
+               for i, n in enumerate((300, 120, 200))]
+    data = make_ensemble_data(members, eval_size=50)
+    obj = _objective()
+    obj.prepare(data)
+    for i, n in enumerate(data.n_train):
+        z = torch.cat([data.x_train[i, :n], data.y_train[i, :n]], -1)
+        assert torch.equal(obj.lo[i], z.amin(0)) and torch.equal(obj.hi[i], z.amax(0))
+
+
+def test_pad_widens_reference():
+    obj = _objective(pad=0.5)
+    x, y = _batch()
+    obj.training_loss(x, y)
+    lo, width = obj._box()
+    assert torch.allclose(width, 2.0 * (obj.hi - obj.lo))
+    assert torch.allclose(lo, obj.lo - 0.5 * (obj.hi - obj.lo))
+
+
+def test_members_are_independent():
+    obj = _objective()
+    x, y = _batch()
+    loss, _ = obj.training_loss(x, y)
+    loss[0].backward()
+    for p in obj.parameters():
+        assert p.grad[1:].abs().sum() == 0
+
+
+def test_merge_rows_restores_members():
+    obj = _objective()
+    x, y = _batch()
+    obj.training_loss(x, y)
+    best = {n: t.clone() for n, t in obj.state_dict().items()}
+    current = {n: t + 1.0 for n, t in best.items()}
+    out = merge_rows(best, current, torch.tensor([True, False, False]))
+    obj.load_state_dict(out)
+    assert torch.equal(obj.lo[0], best["lo"][0] + 1.0) and torch.equal(obj.lo[1], best["lo"][1])
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"ref": 10}, "unknown MI-NEE option"),
+        ({"ref_ratio": 0}, "options.ref_ratio"),
+        ({"ref_ratio": 2.5}, "options.ref_ratio"),
+        ({"pad": -0.1}, "options.pad"),
+        ({"eval_chunk": 0}, "options.eval_chunk"),
+    ],
+)
+def test_bad_options(options, message):
+    with pytest.raises(NeuralMIError, match=message):
+        parse_options(options)
+
+
+def test_estimate_api_runs_quickly():
+    x, y = CorrelatedGaussian(2, 2, 1.0).sample(600, seed=1)
+    res = nmi.estimate(x, y, estimator="minee", epochs=3, hidden=16, seed=0, progress=False,
+                       options={"ref_ratio": 5})
+    assert res.estimator == "minee" and res.critic is None and np.isfinite(res.mi_nats)
+
+
+def test_reproducible():
+    x, y = CorrelatedGaussian(1, 1, 0.5).sample(500, seed=2)
+    kw = dict(estimator="minee", epochs=4, hidden=16, seed=3, progress=False)
+    assert nmi.estimate(x, y, **kw).mi_nats == nmi.estimate(x, y, **kw).mi_nats
+
+
+# Ground truth. The three divergences are large (D(P_XY || U) is about 0.66 nats per z-scored Gaussian
+# dimension plus the MI) and each DV bound has its own approximation gap, so the MI (their difference) is
+# accurate in low dimension and biased, by a seed- and data-dependent amount, beyond. Tolerances come from
+# the spread we measured: 1 + 1 dims, 1 nat: 1.00-1.02 over seeds and settings (we allow 0.15);
+# 5 + 5 dims, 1 nat, N = 3000-5000: 0.34-2.02 over seeds, critic settings and stopping. We allow 0.5
+# (this seed and setting gave 0.81): a regression guard, not a claim of accuracy at 5 + 5 dims.
+@pytest.mark.slow
+def test_ground_truth_2d():
+    x, y = CorrelatedGaussian(1, 1, 1.0).sample(3000, seed=1)
+    res = nmi.estimate(x, y, estimator="minee", epochs=40, lr=1e-3, patience=20, seed=0, split="random",
+                       progress=False, options={"eval_ref": 32768})
+    print(f"minee 1+1 dims, 1 nat: {res.mi_nats:.3f}")
+    assert abs(res.mi_nats - 1.0) < 0.15, res
+
+
+@pytest.mark.slow
+def test_ground_truth_5d():
+    x, y = CorrelatedGaussian(5, 5, 1.0).sample(3000, seed=5)
+    res = nmi.estimate(x, y, estimator="minee", epochs=80, patience=30, seed=0, split="random",
+                       progress=False)
+    print(f"minee 5+5 dims, 1 nat: {res.mi_nats:.3f}")
+    assert abs(res.mi_nats - 1.0) < 0.5, res
+    assert math.isfinite(res.mi_train_nats)

@@ -6,7 +6,13 @@ import torch
 
 from neuralmi_core.estimators import ModelSpec, build_objective, fit_ensemble
 from neuralmi_core.samplers import CorrelatedGaussian
-from neuralmi_core.training import TrainConfig, make_ensemble_data, split_member, train_ensemble, train_test_split
+from neuralmi_core.training import (
+    TrainConfig,
+    make_ensemble_data,
+    split_member,
+    train_ensemble,
+    train_test_split,
+)
 from neuralmi_core.training.data import preprocess
 from neuralmi_core.validation import NeuralMIError
 

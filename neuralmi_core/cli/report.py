@@ -1,0 +1,57 @@
+"""Write workflow reports from gathered results (MI in bits by default; every field names its unit).
+
+  neuralmi report session --session ID --result NAME MODE PATH [--result ...] [--binned binned.nc]
+      [--source SESSION.nwb] [--truth TRUTH.json] [--unit bits|nats] [--config-hash H]
+      [--config-version V] --html report.html --json summary.json [--figures DIR/NAME_MODE.png ...]
+  neuralmi report archive SUMMARY.json... [--unit bits|nats] --csv summary.csv --html summary.html
+
+`session` builds a self-contained report.html (figures embedded as PNG), a machine-readable
+summary.json and, optionally, the figures as PNG files (each path must end in ANALYSIS_MODE.png).
+`archive` turns the sessions' summary.json files into one summary.csv and summary.html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "report"
+HELP = "write per-session reports and the archive summary from gathered results"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="report_kind", metavar="KIND", required=True)
+    s = sub.add_parser("session", help="one session's report.html + summary.json (+ figures)")
+    s.add_argument("--session", required=True, help="session id")
+    s.add_argument("--result", nargs=3, action="append", metavar=("NAME", "MODE", "PATH"), default=[],
+                   help="a gathered result: analysis name, mode (rigorous|dimensionality), JSON path; repeatable")
+    s.add_argument("--binned", help="the session's binned netCDF file (data summary)")
+    s.add_argument("--source", help="the session's NWB file (provenance)")
+    s.add_argument("--truth", help="ground-truth JSON sidecar of a synthetic session")
+    s.add_argument("--unit", choices=("bits", "nats"), default="bits", help="MI unit (default: bits)")
+    s.add_argument("--config-hash", help="hash of the workflow config (provenance)")
+    s.add_argument("--config-version", help="config_version of the workflow config (provenance)")
+    s.add_argument("--html", required=True, help="output report.html")
+    s.add_argument("--json", dest="json_out", required=True, help="output summary.json")
+    s.add_argument("--figures", nargs="*", default=[], help="output figure paths, each ending in ANALYSIS_MODE.png")
+    a = sub.add_parser("archive", help="summary.csv + summary.html over sessions")
+    a.add_argument("summaries", nargs="+", metavar="SUMMARY.json", help="session summary.json files")
+    a.add_argument("--unit", choices=("bits", "nats"), default="bits", help="MI unit (default: bits)")
+    a.add_argument("--csv", required=True, help="output summary.csv")
+    a.add_argument("--html", required=True, help="output summary.html")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..report import write_archive_summary, write_session_report
+
+    if args.report_kind == "session":
+        summary = write_session_report(
+            args.session, [tuple(r) for r in args.result], html_out=args.html, json_out=args.json_out,
+            figures_out=args.figures, unit=args.unit, binned=args.binned, source=args.source, truth=args.truth,
+            config_hash=args.config_hash, config_version=args.config_version)
+        print(f"{args.session}: {len(summary['analyses'])} result(s), {len(summary['warnings'])} warning(s) -> "
+              f"{args.html}", file=sys.stderr)
+    else:
+        rows = write_archive_summary(args.summaries, csv_out=args.csv, html_out=args.html, unit=args.unit)
+        print(f"{len(args.summaries)} session(s), {len(rows)} row(s) -> {args.csv}, {args.html}", file=sys.stderr)
+    return 0

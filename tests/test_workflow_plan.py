@@ -1,0 +1,283 @@
+"""Workflow planning without running jobs: config validation, session discovery and safe ids, lint,
+formatting, dry runs (fast; each dry run takes a few seconds)."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+SNAKEFMT = Path(sys.executable).with_name("snakefmt")
+NASTY = "sub-02_ses-01 it's \"$(touch PWNED)\"; `rm -rf x` & | y*"
+
+_spec = importlib.util.spec_from_file_location("wfplan", ROOT / "workflow" / "scripts" / "wfplan.py")
+wfplan = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(wfplan)
+
+needs_snakemake = pytest.mark.skipif(not SNAKEMAKE.exists(), reason="snakemake not installed next to python")
+
+
+def schema():
+    return wfplan.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def default_config() -> dict:
+    with open(ROOT / "config.yaml") as fh:
+        return yaml.safe_load(fh)
+
+
+# ------------------------------------------------------------------------------------------- config
+
+
+def test_default_config_is_valid_and_gets_defaults():
+    cfg = wfplan.validate_config(default_config(), schema())
+    an = cfg["analyses"][0]
+    assert cfg["unit"] == "bits" and cfg["sessions_table"] is None and cfg["unsafe_names"] == "rename"
+    assert an["training"]["lr"] == 0.0005 and an["rigorous"]["min_gammas"] == 5
+    assert cfg["resources"]["ingest"]["mem_mb"] == 4000 and cfg["resources"]["train"]["threads"] == 1
+
+
+def _mutate(path: str, value, delete: bool = False) -> dict:
+    cfg = copy.deepcopy(default_config())
+    node = cfg
+    keys = [int(k) if k.isdigit() else k for k in path.split(".")]
+    for k in keys[:-1]:
+        node = node[k]
+    if delete:
+        del node[keys[-1]]
+    else:
+        node[keys[-1]] = value
+    return cfg
+
+
+@pytest.mark.parametrize("path, value, delete, message", [
+    ("bin_widht", 0.01, False, r"unknown config key bin_widht"),
+    ("analyses.0.estimatr", "smile", False, r"unknown config key analyses\[0\]\.estimatr"),
+    ("analyses.0.training.epochs", "many", False, r"analyses\[0\]\.training\.epochs: 'many' is not of type"),
+    ("analyses.0.modes", None, True, r"missing config key analyses\[0\]\.modes"),
+    ("analyses.0.x", None, True, r"missing config key analyses\[0\]\.x"),
+    ("analyses.0.y", None, True, r"missing config key analyses\[0\]\.y: rigorous mode needs a Y"),
+    ("analyses.0.estimator", "infonc", False, r"analyses\[0\]\.estimator: 'infonc' is not one of"),
+    ("analyses.0.name", "a/b", False, r"analyses\[0\]\.name: 'a/b' does not match"),
+    ("analyses.0.x", "spikes; rm -rf /", False, r"analyses\[0\]\.x: .* does not match"),
+    ("unit", "bit", False, r"config key unit: 'bit' is not one of"),
+    ("device", "gpu", False, r"config key device: 'gpu' does not match"),
+    ("bin_width", -1, False, r"config key bin_width: -1 is less than or equal to"),
+    ("archive", None, True, r"missing config key archive"),
+    ("analyses.0.rigorous.gammas", [1, 2, 3], False, r"analyses\[0\]\.rigorous\.gammas: 3 gamma\(s\) but"),
+    ("resources.train.gpus", 1, False, r"unknown config key resources\.train\.gpus"),
+])
+def test_config_errors_name_the_key(path, value, delete, message):
+    with pytest.raises(wfplan.ConfigError, match=message):
+        wfplan.validate_config(_mutate(path, value, delete), schema())
+
+
+def test_duplicate_analysis_names():
+    cfg = default_config()
+    cfg["analyses"].append(copy.deepcopy(cfg["analyses"][0]))
+    with pytest.raises(wfplan.ConfigError, match=r"analyses\[1\]\.name: duplicate analysis name"):
+        wfplan.validate_config(cfg, schema())
+
+
+def test_schema_documents_every_key():
+    def walk(node, path="config"):
+        if isinstance(node, dict):
+            for name, sub in (node.get("properties") or {}).items():
+                target = sub
+                assert "description" in sub or "$ref" in sub, f"{path}.{name} has no description"
+                yield from walk(target, f"{path}.{name}")
+            for name, sub in (node.get("$defs") or {}).items():
+                yield from walk(sub, f"$defs.{name}")
+            if "items" in node:
+                yield from walk(node["items"], path + "[]")
+            if node.get("type") == "object" and "properties" in node:
+                assert node.get("additionalProperties") is False, f"{path} accepts unknown keys"
+        yield path
+
+    assert len(list(walk(schema()))) > 30
+
+
+# ----------------------------------------------------------------------------------------- sessions
+
+
+@pytest.mark.parametrize("stem, expected", [
+    ("sub-01_ses-01_ecephys", "sub-01_ses-01_ecephys"),
+    ("sub-01_ses-01_behavior+ecephys", "sub-01_ses-01_behavior_ecephys"),
+    (NASTY, "sub-02_ses-01_it_s_touch_PWNED_rm_-rf_x_y"),
+    ("a<b>{c}", "a_b_c"),
+    ("  leading space", "leading_space"),
+    ("été", "t"),
+])
+def test_safe_session_id(stem, expected):
+    sid = wfplan.safe_session_id(stem)
+    assert sid == expected and wfplan.is_safe_id(sid)
+
+
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    return path
+
+
+def test_discover_dandi_layout_and_unsafe_names(tmp_path):
+    _touch(tmp_path / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    _touch(tmp_path / "sub 02" / f"{NASTY}.nwb")
+    _touch(tmp_path / "sub-01" / "notes.txt")
+    _touch(tmp_path / ".hidden" / "sub-09_ses-01_ecephys.nwb")
+    found = wfplan.discover_sessions(str(tmp_path))
+    assert list(found) == ["sub-01_ses-01_ecephys", "sub-02_ses-01_it_s_touch_PWNED_rm_-rf_x_y"]
+    assert found["sub-02_ses-01_it_s_touch_PWNED_rm_-rf_x_y"].endswith(f"{NASTY}.nwb")
+    with pytest.raises(wfplan.ConfigError, match="shell metacharacters.*unsafe_names: rename"):
+        wfplan.discover_sessions(str(tmp_path), "error")
+
+
+def test_discover_glob_and_errors(tmp_path):
+    _touch(tmp_path / "a" / "x_ecephys.nwb")
+    _touch(tmp_path / "a" / "x_ophys.nwb")
+    assert list(wfplan.discover_sessions(str(tmp_path / "**" / "*_ecephys.nwb"))) == ["x_ecephys"]
+    with pytest.raises(wfplan.ConfigError, match="matches no file"):
+        wfplan.discover_sessions(str(tmp_path / "*.none"))
+    with pytest.raises(wfplan.ConfigError, match="config key archive: folder .* not found"):
+        wfplan.discover_sessions(str(tmp_path / "missing"))
+    with pytest.raises(wfplan.ConfigError, match=r"no \*\.nwb file"):
+        wfplan.discover_sessions(str(tmp_path / "empty" if (tmp_path / "empty").mkdir() is None else ""))
+
+
+@pytest.mark.parametrize("name", ["a{b}.nwb", "x<sub>.nwb"])
+def test_discover_refuses_snakemake_syntax(tmp_path, name):
+    _touch(tmp_path / name)
+    with pytest.raises(wfplan.ConfigError, match="Snakemake reads as wildcard or path-variable syntax"):
+        wfplan.discover_sessions(str(tmp_path))
+
+
+def test_discover_refuses_id_collisions(tmp_path):
+    _touch(tmp_path / "a" / "s 1.nwb")
+    _touch(tmp_path / "b" / "s;1.nwb")
+    with pytest.raises(wfplan.ConfigError, match="both map to session id 's_1'"):
+        wfplan.discover_sessions(str(tmp_path))
+
+
+def test_sessions_table(tmp_path):
+    _touch(tmp_path / "data" / "weird name.nwb")
+    (tmp_path / "sessions.tsv").write_text("session_id\tpath\nmouse1_day1\tdata/weird name.nwb\n")
+    found = wfplan.read_sessions_table(str(tmp_path / "sessions.tsv"))
+    assert found == {"mouse1_day1": str(tmp_path / "data" / "weird name.nwb")}
+    (tmp_path / "bad.csv").write_text("session_id,path\nmouse 1,x.nwb\n")
+    with pytest.raises(wfplan.ConfigError, match="line 2: session_id 'mouse 1' is not safe"):
+        wfplan.read_sessions_table(str(tmp_path / "bad.csv"))
+
+
+def test_cells_and_args():
+    cfg = wfplan.validate_config(default_config(), schema())
+    an = cfg["analyses"][0]
+    assert wfplan.rigorous_cells(an) == [(g, 0) for g in an["rigorous"]["gammas"]]
+    assert wfplan.dimensionality_cells(an) == [(d, 0) for d in an["dimensionality"]["embedding_dims"]]
+    args = wfplan.training_args(an, "cuda")
+    assert args[args.index("--device") + 1] == "cuda" and all(isinstance(a, str) for a in args)
+    assert wfplan.selector("results/s/binned.nc", "spikes[region=A]") == "results/s/binned.nc:spikes[region=A]"
+    assert wfplan.demo_archive_args({"sessions": 2, "seed": 1, "options": {"duration_s": 60, "flag": True}}) == [
+        "--sessions", "2", "--seed", "1", "--duration-s", "60", "--flag"]
+
+
+# ---------------------------------------------------------------------------------- snakemake itself
+
+
+def _write_config(tmp_path: Path, **overrides) -> Path:
+    cfg = default_config()
+    cfg.update(archive="archive", demo_archive={"generate": False})
+    cfg.update(overrides)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+def snakemake(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--cores", "1", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@needs_snakemake
+def test_lint_and_format():
+    proc = subprocess.run([str(SNAKEMAKE), "--lint", "--cores", "1"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    assert proc.returncode == 0 and "Congratulations" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    if SNAKEFMT.exists():
+        proc = subprocess.run([str(SNAKEFMT), "--check", "Snakefile", "workflow"], capture_output=True, text=True,
+                              cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@needs_snakemake
+def test_dry_run_quotes_unsafe_paths(tmp_path):
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    _touch(tmp_path / "archive" / "sub 02" / f"{NASTY}.nwb")
+    cfg = _write_config(tmp_path)
+    proc = snakemake(tmp_path, "--configfile", str(cfg), "-n", "-p")
+    out = proc.stdout + proc.stderr
+    assert re.search(r"^total\s+\d+", out, re.M)
+    sid = "sub-02_ses-01_it_s_touch_PWNED_rm_-rf_x_y"
+    assert f"results/{sid}/binned.nc" in out
+    bin_cmds = [line for line in out.splitlines() if "neuralmi bin" in line and "PWNED" in line]
+    assert bin_cmds, out[-3000:]
+    # the path is a single shell word: shlex-quoted, so the shell sees no substitution
+    import shlex
+
+    words = shlex.split(bin_cmds[0])
+    assert f"archive/sub 02/{NASTY}.nwb" in words
+    assert not (tmp_path / "PWNED").exists()
+
+
+@needs_snakemake
+def test_gpu_resources_only_for_cuda(tmp_path):
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    out_cpu = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path)), "-n").stdout
+    assert "gpu=" not in out_cpu
+    out_gpu = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path, device="cuda", gpu_model="a100")),
+                        "-n").stdout
+    train_blocks = [b for b in out_gpu.split("rule ")[1:] if b.startswith("train_")]
+    assert train_blocks and all("gpu=1, gpu_model=a100" in b for b in train_blocks)
+    assert all("gpu=" not in b for b in out_gpu.split("rule ")[1:] if not b.startswith("train_"))
+    # retries scale memory and runtime with the attempt number: the lambdas are attempt-aware
+    assert re.search(r"train_rigorous:.*?mem_mb=4000", out_gpu, re.S)
+
+
+@needs_snakemake
+def test_config_typo_fails_before_any_job(tmp_path):
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    cfg = default_config()
+    cfg.update(archive="archive", demo_archive={"generate": False})
+    cfg["analyses"][0]["trainig"] = {"epochs": 3}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    proc = snakemake(tmp_path, "--configfile", str(tmp_path / "bad.yaml"), check=False)
+    assert proc.returncode != 0
+    assert "unknown config key analyses[0].trainig" in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+@needs_snakemake
+def test_demo_mode_plans_archive_generation(tmp_path):
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    out = snakemake(tmp_path, "--configfile", str(tmp_path / "config.yaml"), "-n").stdout
+    assert "demo_archive" in out and "DAG of jobs will be updated after completion" in out
+
+
+def test_profiles():
+    slurm = yaml.safe_load((ROOT / "profiles" / "slurm" / "profile.yaml").read_text())
+    local = yaml.safe_load((ROOT / "profiles" / "local" / "profile.yaml").read_text())
+    overlay = yaml.safe_load((ROOT / "tests" / "configs" / "slurm_overlay" / "profile.yaml").read_text())
+    assert slurm["executor"] == "slurm" and slurm["retries"] >= 1 and "runtime" in slurm["default-resources"]
+    assert not {"gpus", "time"} & set(slurm["default-resources"]), "plugin 2.x ignores gpus=/time="
+    assert local["cores"] == "all" and "executor" not in local
+    assert overlay["slurm-status-command"] == "squeue" and overlay["default-resources"]["slurm_partition"] == "debug"

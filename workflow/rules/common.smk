@@ -1,0 +1,194 @@
+# Validation, session discovery, input functions and wildcard constraints.
+# Planning never opens a recording: sessions come from file names only.
+
+import os
+import sys
+from importlib.metadata import PackageNotFoundError, version as _dist_version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+import wfplan  # noqa: E402
+
+try:
+    wfplan.validate_config(
+        config,
+        wfplan.load_schema(
+            Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+        ),
+    )
+except wfplan.ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
+
+CONFIG_HASH = wfplan.config_hash(config)
+# Binning depends on these keys only: other config edits must not re-bin (and re-train) sessions.
+INGEST_HASH = wfplan.config_hash(
+    {"signals": config["signals"], "bin_width": config["bin_width"]}
+)
+ANALYSES = wfplan.analyses_by_name(config)
+DEMO = config["demo_archive"]["generate"]
+USE_GPU = config["device"].startswith("cuda")
+RES = config["resources"]
+ARCHIVE = config["archive"].rstrip("/")
+ENV = "../../environment.yml"
+# Training jobs ask the executor for one GPU only when the device is cuda (SLURM: --gpus=[MODEL:]1).
+GPU_RESOURCES = (
+    {"gpu": 1, **({"gpu_model": config["gpu_model"]} if config["gpu_model"] else {})}
+    if USE_GPU
+    else {}
+)
+
+
+def _package_version():
+    try:
+        return _dist_version("neuralmi_core")
+    except PackageNotFoundError:
+        text = (Path(workflow.basedir) / "neuralmi_core" / "_version.py").read_text()
+        return text.split("=", 1)[1].strip().strip("\"'")
+
+
+VERSION = _package_version()
+
+if DEMO and any(ch in ARCHIVE for ch in "*?["):
+    raise WorkflowError(
+        "config key archive: must be a folder (not a glob) when demo_archive.generate is true"
+    )
+
+
+wildcard_constraints:
+    session=wfplan.SAFE_ID,
+    analysis=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    gamma=r"[0-9]+",
+    seed=r"[0-9]+",
+    dim=r"[0-9]+",
+
+
+_SESSIONS = {}
+
+
+def sessions():
+    """Session id -> NWB path (cached; in demo mode only after the archive exists)."""
+    if not _SESSIONS:
+        if config["sessions_table"]:
+            found = wfplan.read_sessions_table(config["sessions_table"])
+        else:
+            if DEMO:
+                checkpoints.demo_archive.get()
+            found = wfplan.discover_sessions(ARCHIVE, config["unsafe_names"])
+        _SESSIONS.update(found)
+    return _SESSIONS
+
+
+def get_nwb(wildcards):
+    try:
+        return sessions()[wildcards.session]
+    except KeyError:
+        raise WorkflowError(f"unknown session {wildcards.session!r}") from None
+
+
+BINNED = "results/{session}/binned.nc"
+
+# Command-line options of each analysis's training jobs, computed once (planning stays cheap).
+TRAIN_ARGS = {
+    "rigorous": {
+        n: wfplan.rigorous_args(a, config["device"]) for n, a in ANALYSES.items()
+    },
+    "dimensionality": {
+        n: wfplan.dimensionality_args(a, config["device"]) for n, a in ANALYSES.items()
+    },
+}
+
+GATHER_ARGS = {
+    "rigorous": {
+        n: [
+            "--confidence",
+            str(a["rigorous"]["confidence"]),
+            "--extrapolate",
+            a["rigorous"]["extrapolate"],
+        ]
+        for n, a in ANALYSES.items()
+    },
+    "dimensionality": {
+        n: ["--strictness", wfplan.strictness_arg(a)] for n, a in ANALYSES.items()
+    },
+}
+
+
+def train_args(mode):
+    """Params function: X (and Y) selectors on the session's binned file, then the mode's options.
+
+    It takes wildcards only (not `input`): Snakemake leaves params derived from input out of its
+    params rerun trigger, and these must trigger re-training when the config changes.
+    """
+
+    def args(wildcards):
+        an = ANALYSES[wildcards.analysis]
+        binned = BINNED.format(session=wildcards.session)
+        signals = (
+            ["x", "y"]
+            if mode == "rigorous" or an["dimensionality"]["with_y"]
+            else ["x"]
+        )
+        xy = [wfplan.selector(binned, an[s]) for s in signals]
+        return xy + TRAIN_ARGS[mode][wildcards.analysis]
+
+    return args
+
+
+def rigorous_parts(wildcards):
+    an = ANALYSES[wildcards.analysis]
+    return [
+        f"results/{wildcards.session}/{an['name']}/rigorous/g{g}_s{s}.json"
+        for g, s in wfplan.rigorous_cells(an)
+    ]
+
+
+def dimensionality_parts(wildcards):
+    an = ANALYSES[wildcards.analysis]
+    return [
+        f"results/{wildcards.session}/{an['name']}/dimensionality/d{d}_s{s}.json"
+        for d, s in wfplan.dimensionality_cells(an)
+    ]
+
+
+def session_results(wildcards):
+    """Gathered result files of every analysis and mode of one session, keyed for the report."""
+    out = {}
+    for name, an in ANALYSES.items():
+        for mode in an["modes"]:
+            out[f"{name}__{mode}"] = f"results/{wildcards.session}/{name}/{mode}.json"
+    return out
+
+
+def report_result_args(wildcards):
+    """`--result NAME MODE PATH` triples for `neuralmi report session`."""
+    paths = session_results(wildcards)
+    args = []
+    for name, an in ANALYSES.items():
+        for mode in an["modes"]:
+            args += ["--result", name, mode, paths[f"{name}__{mode}"]]
+    return args
+
+
+def figure_outputs(session="{session}"):
+    return [
+        f"results/{session}/figures/{name}_{mode}.png"
+        for name, an in ANALYSES.items()
+        for mode in an["modes"]
+    ]
+
+
+def truth_args(wildcards):
+    """`--truth SIDECAR` when the demo generator wrote a ground-truth sidecar next to the file."""
+    path = wfplan.sidecar_for(get_nwb(wildcards))
+    return ["--truth", path] if DEMO and os.path.exists(path) else []
+
+
+def all_summaries(wildcards):
+    return [f"results/{s}/summary.json" for s in sessions()]
+
+
+def all_targets(wildcards):
+    ids = sessions()
+    out = ["results/summary.csv", "results/summary.html"]
+    out += [f"results/{s}/report.html" for s in ids]
+    return out

@@ -1,0 +1,54 @@
+# Ingest: the demo archive (when asked), the signal spec, and one binning job per session.
+
+
+checkpoint demo_archive:
+    output:
+        directory(ARCHIVE),
+    log:
+        "results/logs/demo_archive.log",
+    conda:
+        ENV
+    params:
+        args=wfplan.demo_archive_args(config["demo_archive"]),
+        version=VERSION,
+    shell:
+        "neuralmi demo-archive --out {output:q} {params.args:q} > {log:q} 2>&1"
+
+
+rule signals_spec:
+    output:
+        "results/signals.yaml",
+    log:
+        "results/logs/signals_spec.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        signals=config["signals"],
+    script:
+        "../scripts/write_signals.py"
+
+
+rule bin_session:
+    input:
+        nwb=get_nwb,
+        signals="results/signals.yaml",
+    output:
+        "results/{session}/binned.nc",
+    log:
+        "results/logs/bin/{session}.log",
+    conda:
+        ENV
+    threads: RES["ingest"]["threads"]
+    resources:
+        mem_mb=lambda wc, attempt: RES["ingest"]["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: RES["ingest"]["runtime"] * attempt,
+    params:
+        signals=["--signals", "results/signals.yaml"] if config["signals"] else [],
+        bin_width=config["bin_width"],
+        config_hash=INGEST_HASH,
+        version=VERSION,
+    shell:
+        "HDF5_USE_FILE_LOCKING=FALSE neuralmi bin {input.nwb:q} {params.signals:q}"
+        " --bin-width {params.bin_width:q} --config-hash {params.config_hash:q}"
+        " --out {output:q} > {log:q} 2>&1"

@@ -34,5 +34,6 @@ def accuracy_tasks() -> list[Task]:
         Task("uniform 5+5d 2.0 mixed", CG(5, 5, 2.0, mix=True, transform="uniform"), gaussian=False),
         Task("lognormal 10+10d 2.0", CG(10, 10, 2.0, transform="exp"), gaussian=False),
         Task("student-t(2) 5+5d 1.0", CG(5, 5, 1.0, transform="student_t2"), gaussian=False),
-        Task("asinh 3+3d 0.3", CG(3, 3, 0.3, transform="sinh"), gaussian=False),
+        Task("sinh 3+3d 0.3", CG(3, 3, 0.3, transform="sinh"), gaussian=False),
+        Task("spiral 4+4d 1.0", CG(4, 4, 1.0, spiral=0.2), gaussian=False),
     ]

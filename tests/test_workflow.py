@@ -65,8 +65,10 @@ def tiny_run(tmp_path_factory):
     run = tmp_path_factory.mktemp("tiny_run")
     shutil.copy(TINY, run / "config.yaml")
     # 1. start, and interrupt as soon as the first training job has finished
+    # a child of a backgrounded, non-interactive shell inherits SIGINT as ignored (Python then never
+    # installs its handler): restore the default so the interrupt below reaches snakemake in any CI
     proc = subprocess.Popen(_cmd(run, "--cores", "1"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=_env())
+                            env=_env(), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 600
     interrupted = False
     while time.time() < deadline and proc.poll() is None:

@@ -156,3 +156,11 @@ def test_ground_truth_5d():
     print(f"minee 5+5 dims, 1 nat: {res.mi_nats:.3f}")
     assert abs(res.mi_nats - 1.0) < 0.5, res
     assert math.isfinite(res.mi_train_nats)
+
+
+def test_warns_beyond_reliable_dimensions():
+    x, y = CorrelatedGaussian(3, 3, 1.0).sample(600, seed=1)
+    res = nmi.estimate(x, y, estimator="minee", epochs=2, hidden=16, seed=0, progress=False)
+    assert any("MI-NEE is unreliable" in w for w in res.warnings)
+    low = nmi.estimate(x[:, :1], y[:, :1], estimator="minee", epochs=2, hidden=16, seed=0, progress=False)
+    assert not any("MI-NEE" in w for w in low.warnings)

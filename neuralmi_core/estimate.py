@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from .estimators import BASELINES, ModelSpec, all_estimators, fit_ensemble, gaussian_mi, ksg_mi
+from .estimators.neural import training_setup
 from .results import MIResult
-from .training import SPLITS, TrainConfig, split_member
-from .training.data import PREPROCESS
-from .validation import NeuralMIError, as_2d_samples, check_choice, check_float, check_int, check_paired
+from .training import TrainConfig, split_member
+from .validation import NeuralMIError, as_2d_samples, check_choice, check_int, check_paired
 
 CEILING_FRACTION = 0.9  # flag InfoNCE estimates within 10 % of log(n_eval)
 MINEE_RELIABLE_DIMS = 4  # MI-NEE was accurate up to 2 + 2 dims in our benchmarks, erratic from 5 + 5
@@ -109,23 +109,22 @@ def estimate(
                         seconds=time.perf_counter() - t0, device="cpu",
                         params={"k": k} if estimator == "ksg" else {})
 
-    split = check_choice("split", split, SPLITS)
-    test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
     n_seeds = check_int("n_seeds", n_seeds, 1)
     if n < 20:
         raise NeuralMIError(f"neural estimators need at least 20 paired samples; got n_samples={n}.")
-    member = split_member(x_arr, y_arr, split, test_fraction, gap=check_int("gap", gap, 0), seed=seed)
-    n_train = member.x_train.shape[0]
-    check_int("batch_size", batch_size, 2, context=f"n_train={n_train}; a larger batch is clipped to n_train")
-    spec = ModelSpec(estimator, critic, embedding_dim, hidden, n_layers, activation, variational, beta, tau,
-                     dict(options or {})).validate()
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, eval_size=eval_size,
-                      seed=seed, device=device, progress=progress).validate()
+    check_int("batch_size", batch_size, 2, context="a batch larger than n_train is clipped to n_train")
+    spec, cfg, settings = training_setup(
+        estimator=estimator, critic=critic, embedding_dim=embedding_dim, hidden=hidden, n_layers=n_layers,
+        activation=activation, variational=variational, beta=beta, tau=tau, options=options, epochs=epochs,
+        batch_size=batch_size, lr=lr, patience=patience, split=split, test_fraction=test_fraction, gap=gap,
+        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress, seed=seed)
+    split = settings["split"]
+    member = split_member(x_arr, y_arr, split, settings["test_fraction"], gap=settings["gap"], seed=seed)
     fit = fit_ensemble([member] * n_seeds, spec, cfg, desc=f"{estimator}/{critic}",
-                       preprocessing=check_choice("preprocess", preprocess, PREPROCESS))
+                       preprocessing=settings["preprocess"])
     res = result_from_fit(fit, spec, cfg, split=split, seconds=time.perf_counter() - t0,
-                          extra_params={"test_fraction": test_fraction, "gap": gap, "n_seeds": n_seeds,
-                                        "preprocess": preprocess})
+                          extra_params={"test_fraction": settings["test_fraction"], "gap": settings["gap"],
+                                        "n_seeds": n_seeds, "preprocess": settings["preprocess"]})
     if estimator == "minee" and x_arr.shape[1] + y_arr.shape[1] > MINEE_RELIABLE_DIMS:
         res = dataclasses.replace(res, warnings=res.warnings + (
             f"MI-NEE is unreliable beyond about {MINEE_RELIABLE_DIMS} total dimensions (here "

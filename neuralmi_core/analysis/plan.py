@@ -121,55 +121,19 @@ def settings_mismatch(parts: Sequence[dict[str, Any]], keys: Iterable[str]) -> l
     return [k for k in keys if any(p.get(k) != parts[0].get(k) for p in parts[1:])]
 
 
-def training_setup(
-    *,
-    estimator: str,
-    critic: str,
-    embedding_dim: int,
-    hidden: int,
-    n_layers: int,
-    activation: str,
-    variational: bool,
-    beta: float,
-    tau: float,
-    options: dict[str, Any] | None,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    patience: int,
-    split: str,
-    test_fraction: float,
-    gap: int,
-    eval_size: int,
-    preprocess: str,
-    device: str,
-    progress: bool | None,
-) -> tuple[Any, Any, dict[str, Any]]:
-    """Validate the estimate-style options; return ``(ModelSpec, TrainConfig, settings)``.
+def training_setup(*, estimator: str, **kwargs: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """Validate the estimate-style options of an analysis; return ``(ModelSpec, TrainConfig, settings)``.
 
-    ``settings`` holds every option that changes the numbers (not the device or progress bar); partial
-    runs are gathered only when their settings agree. The TrainConfig's seed is set per cell later.
+    As :func:`neuralmi_core.estimators.neural.training_setup` (shared with ``estimate()``), and refuses the
+    untrained baselines, which have no members to extrapolate or embedding to sweep.
     """
-    from ..estimators import BASELINES, ModelSpec, trained_estimators
-    from ..training import SPLITS, TrainConfig
-    from ..training.data import PREPROCESS
-    from ..validation import check_float
+    from ..estimators import BASELINES, trained_estimators
+    from ..estimators.neural import training_setup as _setup
 
     if isinstance(estimator, str) and estimator.lower() in BASELINES:
         raise NeuralMIError(f"`estimator` must be a trained estimator here ({', '.join(trained_estimators())}); "
                             f"the baselines {BASELINES} are not supported by this analysis. Got {estimator!r}.")
-    split = check_choice("split", split, SPLITS)
-    test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
-    gap = check_int("gap", gap, 0)
-    preprocess = check_choice("preprocess", preprocess, PREPROCESS)
-    spec = ModelSpec(estimator.lower() if isinstance(estimator, str) else estimator, critic, embedding_dim, hidden,
-                     n_layers, activation, variational, beta, tau, dict(options or {})).validate()
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, eval_size=eval_size,
-                      device=device, progress=progress).validate()
-    settings = {**spec.to_dict(), "epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr,
-                "patience": cfg.patience, "min_epochs": cfg.min_epochs, "smooth_window": cfg.smooth_window,
-                "eval_size": cfg.eval_size, "split": split, "test_fraction": test_fraction, "gap": gap, "preprocess": preprocess}
-    return spec, cfg, settings
+    return _setup(estimator=estimator, **kwargs)
 
 
 def fingerprint(*arrays: np.ndarray) -> str:

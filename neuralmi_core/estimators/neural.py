@@ -16,6 +16,7 @@ import torch
 from ..bounds import BOUNDS
 from ..models.critics import CRITICS, make_critic
 from ..training import (
+    SPLITS,
     CriticObjective,
     EnsembleFit,
     MemberData,
@@ -23,6 +24,7 @@ from ..training import (
     make_ensemble_data,
     train_ensemble,
 )
+from ..training.data import PREPROCESS
 from ..validation import check_choice, check_float, check_int
 
 # Estimators implemented outside this module: name -> module exposing
@@ -97,3 +99,49 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
         torch.manual_seed(config.seed)
         objective = build_objective(spec, data.n_members, data.x_train.shape[2], data.y_train.shape[2])
     return train_ensemble(objective, data, config, desc=desc)
+
+
+def training_setup(
+    *,
+    estimator: str,
+    critic: str,
+    embedding_dim: int,
+    hidden: int,
+    n_layers: int,
+    activation: str,
+    variational: bool,
+    beta: float,
+    tau: float,
+    options: dict[str, Any] | None,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    patience: int,
+    split: str,
+    test_fraction: float,
+    gap: int,
+    eval_size: int,
+    preprocess: str,
+    device: str,
+    progress: bool | None,
+    seed: int = 0,
+) -> tuple[ModelSpec, TrainConfig, dict[str, Any]]:
+    """Validate the options shared by every trained run; return ``(ModelSpec, TrainConfig, settings)``.
+
+    ``settings`` holds every option that changes the numbers (not the device or progress bar): the
+    split, held-out fraction, gap and preprocessing next to the model and training settings. Used by
+    :func:`neuralmi_core.estimate` and by the analyses (which set the TrainConfig's seed per cell).
+    """
+    split = check_choice("split", split, SPLITS)
+    test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
+    gap = check_int("gap", gap, 0)
+    preprocess = check_choice("preprocess", preprocess, PREPROCESS)
+    spec = ModelSpec(estimator.lower() if isinstance(estimator, str) else estimator, critic, embedding_dim, hidden,
+                     n_layers, activation, variational, beta, tau, dict(options or {})).validate()
+    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, eval_size=eval_size,
+                      seed=seed, device=device, progress=progress).validate()
+    settings = {**spec.to_dict(), "epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr,
+                "patience": cfg.patience, "min_epochs": cfg.min_epochs, "smooth_window": cfg.smooth_window,
+                "eval_size": cfg.eval_size, "split": split, "test_fraction": test_fraction, "gap": gap,
+                "preprocess": preprocess}
+    return spec, cfg, settings

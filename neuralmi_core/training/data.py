@@ -1,4 +1,4 @@
-"""Per-member data for an ensemble: standardised, padded and placed on the device."""
+"""Per-member data for an ensemble: preprocessed (z-score, copula or none), padded and placed on the device."""
 
 from __future__ import annotations
 
@@ -96,10 +96,9 @@ def make_ensemble_data(
     """Stack K members into padded tensors.
 
     Each member's features are transformed with statistics of its own training set: ``zscore``
-    (default), ``copula`` (rank -> normal, MI-preserving, robust to heavy tails) or ``none``.
-    The evaluation sample
-    is a fixed, seeded subsample of each member's held-out set of size ``n_eval = min(eval_size,
-    smallest n_test)`` (shared so that all members are scored on equally sized matrices); a fixed
+    (default), ``copula`` (rank -> normal, MI-preserving, robust to heavy tails) or ``none``. The
+    evaluation sample is a fixed, seeded subsample of each member's held-out set of size ``n_eval =
+    min(eval_size, smallest n_test)`` (shared so that all members are scored on equally sized matrices); a fixed
     training subsample of the same size gives the training MI.
     """
     if not members:

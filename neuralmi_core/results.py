@@ -131,3 +131,16 @@ class MIResult:
             f"MIResult({self.estimator}/{self.critic}: {self.mi_nats:.4f}{sd} nats = {self.mi_bits:.4f} bits, "
             f"n_train={self.n_train}, n_test={self.n_test}, seed={self.seed})"
         )
+
+
+def member_mi(member: Any, kind: str) -> float:
+    """The member MI that ``extrapolate=kind`` regresses (a RigorousMember or its dict), in nats."""
+    get = member.get if isinstance(member, dict) else lambda k: getattr(member, k)
+
+    def value(k: str) -> float:
+        v = get(k)
+        return float("nan") if v is None else float(v)
+
+    if kind == "average":
+        return 0.5 * (value("mi_train_nats") + value("mi_test_nats"))
+    return value(f"mi_{kind}_nats")

@@ -15,6 +15,7 @@ from neuralmi_core.analysis.extrapolation import (
     FLAG_OUTLIERS,
     ExtrapolationFit,
     fit_extrapolation,
+    headline_interval,
     per_gamma_summary,
 )
 from neuralmi_core.validation import NeuralMIError
@@ -86,6 +87,48 @@ def test_ci_calibration_on_simulated_member_tables():
         fit = fit_extrapolation(g, noisy(g, rng, a, b, sd=rng.uniform(0.02, 0.1)), confidence=0.68)
         hits += fit.ci_low_nats <= a <= fit.ci_high_nats
     assert abs(hits / draws - 0.68) <= 0.10
+
+
+def test_headline_interval_covers_when_members_share_one_data_set():
+    """Realistic tables: the chunks of every gamma partition one data set (4000 per-sample terms, sd 1.5)
+    plus independent training noise. The fit's t-interval misses the shared sampling error and
+    under-covers; the headline interval (shared noise added) covers at least the nominal 68 %.
+    Measured over 300 draws: fit 52 %, headline 79 % (pure data noise: 51 % / 75 %)."""
+    rng = np.random.default_rng(7)
+    hits_fit = hits_head = 0
+    draws = 300
+    for _ in range(draws):
+        a, b = rng.uniform(0.5, 3.0), rng.uniform(-0.08, 0.0)
+        u = rng.normal(0.0, 1.5, 4000)
+        g, v = [], []
+        for k in range(1, 11):
+            for chunk in np.array_split(u, k):
+                g.append(k)
+                v.append(a + b * k + chunk.mean() + rng.normal(0.0, 0.01 * math.sqrt(k)))
+        fit = fit_extrapolation(np.array(g, dtype=float), np.array(v))
+        head = headline_interval(fit)
+        assert head.systematic_nats == 0.0 and head.pi_low_nats <= head.ci_low_nats <= fit.ci_low_nats
+        hits_fit += fit.ci_low_nats <= a <= fit.ci_high_nats
+        hits_head += head.ci_low_nats <= a <= head.ci_high_nats
+    assert hits_fit / draws < 0.60
+    assert 0.62 <= hits_head / draws <= 0.90
+
+
+def test_headline_interval_adds_the_disagreement_of_alternative_fits():
+    g = members()
+    rng = np.random.default_rng(3)
+    y = noisy(g, rng, a=1.0, sd=0.01)
+    fit = fit_extrapolation(g, y)
+    alone = headline_interval(fit)
+    other = fit_extrapolation(g, y - 0.3)
+    both = headline_interval(fit, [other, fit_extrapolation(g[:3], y[:3])])  # the unfitted one is skipped
+    assert both.systematic_nats == pytest.approx(0.3, abs=1e-9)
+    assert both.ci_high_nats - both.ci_low_nats > 2 * 0.29 > alone.ci_high_nats - alone.ci_low_nats
+    assert both.ci_low_nats < fit.intercept_nats - 0.29
+    wide = headline_interval(fit, [other], confidence=0.95)
+    assert wide.ci_high_nats - wide.ci_low_nats > both.ci_high_nats - both.ci_low_nats
+    nofit = headline_interval(fit_extrapolation(g[:3], y[:3]))
+    assert all(math.isnan(v) for v in (nofit.ci_low_nats, nofit.pi_high_nats, nofit.systematic_nats))
 
 
 def test_band_matches_intervals_at_zero():

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from neuralmi_core import RigorousResult, rigorous
+from neuralmi_core.analysis.extrapolation import fit_extrapolation
 from neuralmi_core.analysis.rigorous import gather_rigorous
 from neuralmi_core.cli import main
 from neuralmi_core.samplers import CorrelatedGaussian
@@ -50,13 +51,18 @@ def test_member_table_and_fields(small_run):
     assert res.gammas == (1, 2, 3) and res.seeds == (0, 1)
     assert res.naive_mi_nats == pytest.approx(np.mean([m.mi_test_nats for m in res.members if m.gamma == 1]))
     assert res.fit.fitted and res.ci_low_nats <= res.mi_nats <= res.ci_high_nats
-    assert res.pi_low_nats <= res.ci_low_nats
-    assert res.bracket_low_nats <= res.ci_low_nats <= res.ci_high_nats <= res.bracket_high_nats
+    assert res.pi_low_nats <= res.ci_low_nats <= res.fit_ci_low_nats <= res.fit_ci_high_nats <= res.ci_high_nats
     assert res.bracket_low_nats == min(f.ci_low_nats for f in res.fits.values())
-    assert set(res.fits) == {"train", "test"} and res.extrapolate == "train"
+    assert set(res.fits) == {"average", "train", "test"} and res.extrapolate == "average"
+    avg = np.array([(m.mi_train_nats + m.mi_test_nats) / 2 for m in res.members])
+    ref = fit_extrapolation([m.gamma for m in res.members], avg, min_gammas=3)
+    assert res.mi_nats == pytest.approx(ref.intercept_nats) and res.fit_ci_low_nats == pytest.approx(ref.ci_low_nats)
+    assert res.systematic_nats == pytest.approx(max(abs(res.mi_nats - res.fits[k].intercept_nats) for k in ("train", "test")))
+    assert res.shared_se_nats == pytest.approx(math.sqrt(ref.scale_nats2))
     assert any("min_chunk=500" in w for w in res.warnings)  # chunks of 300 < 500
     d = res.to_dict()
-    for key in ("mi_nats", "mi_bits", "ci_low_nats", "ci_low_bits", "pi_high_bits", "naive_mi_bits", "bracket_low_nats", "members",
+    for key in ("mi_nats", "mi_bits", "ci_low_nats", "ci_low_bits", "pi_high_bits", "naive_mi_bits", "bracket_low_nats",
+                "fit_ci_low_nats", "systematic_bits", "shared_se_nats", "members",
                 "per_gamma", "fits", "settings", "fit_settings", "data", "flags", "reliable"):
         assert key in d
     assert d["mi_bits"] == pytest.approx(d["mi_nats"] / math.log(2))

@@ -316,3 +316,64 @@ def per_gamma_summary(gamma: Any, mi_nats: Any) -> list[dict[str, float]]:
                     "mean_nats": float(sel.mean()) if sel.size else float("nan"),
                     "std_nats": float(sel.std(ddof=1)) if sel.size > 1 else float("nan")})
     return out
+
+
+@dataclass(frozen=True)
+class HeadlineInterval:
+    """The error bars quoted for a corrected MI (see :func:`headline_interval`; all in nats)."""
+
+    ci_low_nats: float
+    ci_high_nats: float
+    pi_low_nats: float
+    pi_high_nats: float
+    shared_se_nats: float
+    systematic_nats: float
+
+
+def headline_interval(fit: ExtrapolationFit, alternatives: Any = (), confidence: float | None = None
+                      ) -> HeadlineInterval:
+    """Confidence and prediction intervals of ``fit``'s intercept that own up to shared and model error.
+
+    The textbook t-interval of a WLS intercept (``fit.ci_*``) assumes independent members. In rigorous
+    mode they are not: the chunks of every gamma partition one data set, so the mean over a gamma's
+    members carries that data set's own sampling error, the same at every gamma, and it passes into the
+    intercept unseen by the residuals. Its variance is at most that of one full-data member, which the fit
+    measures (``scale_nats2``: residual variance of a weight-1 member, data and training noise together).
+    And when the 1/N model is incomplete, intercepts fitted to different member MIs (training-subset
+    and held-out) disagree. So, with t the Student quantile (df of the fit) and z the normal one at
+    ``confidence``:
+
+    - statistical variance ``se**2 + scale`` (``shared_se_nats = sqrt(scale)``);
+    - systematic error ``systematic_nats``: the largest distance from the intercept to the intercepts
+      of ``alternatives`` (fits of the other member MIs; those without a fit are skipped), treated as a
+      one-standard-error term;
+    - CI half-width ``sqrt(t**2 (se**2 + scale) + (z systematic)**2)``;
+    - PI (one new full-data member) half-width ``sqrt(t**2 (se**2 + 2 scale) + (z systematic)**2)``,
+      never narrower than the CI.
+
+    All NaN when ``fit`` has no fit.
+
+    Examples
+    --------
+    >>> g = np.repeat(np.arange(1, 7), np.arange(1, 7)).astype(float)
+    >>> noise = np.tile([0.01, -0.01], 11)[: g.size]
+    >>> fit = fit_extrapolation(g, 1.0 + 0.02 * g + noise)
+    >>> other = fit_extrapolation(g, 0.9 + 0.02 * g + noise)
+    >>> h = headline_interval(fit, [other])
+    >>> round(h.systematic_nats, 6), h.ci_high_nats - h.ci_low_nats > 0.19, h.pi_high_nats > h.ci_high_nats
+    (0.1, True, True)
+    """
+    conf = fit.confidence if confidence is None else check_float("confidence", confidence, 0.0, 1.0,
+                                                                   low_open=True, high_open=True)
+    nan = float("nan")
+    if not fit.fitted or fit.df < 1:
+        return HeadlineInterval(nan, nan, nan, nan, nan, nan)
+    others = [f.intercept_nats for f in alternatives if f.fitted]
+    syst = max((abs(fit.intercept_nats - v) for v in others), default=0.0)
+    t = float(stats.t.ppf(0.5 + conf / 2, fit.df))
+    z = float(stats.norm.ppf(0.5 + conf / 2))
+    scale = max(fit.scale_nats2, 0.0)
+    ci = math.sqrt(t**2 * (fit.se_nats**2 + scale) + (z * syst) ** 2)
+    pi = math.sqrt(t**2 * (fit.se_nats**2 + 2 * scale) + (z * syst) ** 2)
+    a = fit.intercept_nats
+    return HeadlineInterval(a - ci, a + ci, a - pi, a + pi, math.sqrt(scale), syst)

@@ -7,10 +7,14 @@ gamma = 0 is the corrected MI. One (gamma, seed) *cell* is trained as one batche
 nothing else, so cells can run as separate jobs and be gathered (:func:`gather_rigorous`) into exactly
 the numbers of one :func:`rigorous` call.
 
-Which member MI is extrapolated (``extrapolate``): ``train`` (default) takes the critic's MI on a fixed
-training subsample at the checkpoint chosen on held-out data; ``test`` takes the held-out MI itself.
-Training-subset MI overestimates by overfitting, a bias that shrinks like 1/N and extrapolates away;
-held-out MI is biased low by underfitting, which does not (see ``benchmarks/rigorous.py``).
+Which member MI is extrapolated (``extrapolate``): ``train`` takes the critic's MI on a fixed training
+subsample at the checkpoint chosen on held-out data; ``test`` takes the held-out MI itself; ``average``
+(default) takes their mean. Training-subset MI is biased high by overfitting and held-out MI low by the
+same fit's generalisation loss; to first order the two are equal and opposite (the in-sample optimism
+of a fitted model equals its out-of-sample loss, the argument behind Akaike's criterion), so their mean
+cancels most of the finite-sample bias and the 1/N extrapolation removes what is left. Measured with
+``benchmarks/rigorous.py`` over four data sets: median relative error 3 % (average), 5 % (train),
+8 % (test).
 
 References
 ----------
@@ -32,10 +36,10 @@ from typing import Any
 import numpy as np
 
 from ..estimators import ModelSpec, fit_ensemble
-from ..results import _jsonable, nats_to_bits
+from ..results import _jsonable, member_mi, nats_to_bits
 from ..training import TrainConfig, split_member
 from ..validation import NeuralMIError, as_2d_samples, check_choice, check_float, check_int, check_paired
-from .extrapolation import ExtrapolationFit, fit_extrapolation, per_gamma_summary
+from .extrapolation import ExtrapolationFit, fit_extrapolation, headline_interval, per_gamma_summary
 from .plan import (
     chunk_indices,
     derive_seed,
@@ -47,7 +51,7 @@ from .plan import (
     training_setup,
 )
 
-EXTRAPOLATE = ("train", "test")
+EXTRAPOLATE = ("average", "train", "test")
 CEILING_FRACTION = 0.9
 # Settings that must agree between gathered parts (they change the members' numbers).
 TRAINING_KEYS = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", "activation", "variational",
@@ -92,18 +96,29 @@ class RigorousResult:
         Corrected MI: the intercept at gamma = 0 of the WLS fit of the ``extrapolate`` MI on gamma. NaN
         (with ``fit_reason``) when the run holds fewer than ``min_gammas`` gammas (a partial run).
     ci_low_nats, ci_high_nats : float
-        t-based confidence interval of the intercept at level ``confidence``.
+        Confidence interval of the corrected MI at level ``confidence``: the fit's statistical error,
+        the data-set noise every member shares (``shared_se_nats``) and the systematic error
+        (``systematic_nats``) combined (:func:`~.extrapolation.headline_interval`). The interval to quote.
     pi_low_nats, pi_high_nats : float
-        Prediction interval at gamma = 0 for one full-data member (wider; includes the shared data noise).
+        Prediction interval for one new full-data member (the CI widened by one member's noise).
+    fit_ci_low_nats, fit_ci_high_nats : float
+        The textbook t-interval of the WLS intercept, which treats members as independent (too narrow
+        on real training: ``benchmarks/rigorous.py``); kept for comparison.
+    shared_se_nats : float
+        Standard deviation of one full-data member about the fit: bounds the sampling noise of the data
+        set that all members share.
+    systematic_nats : float
+        Largest distance from ``mi_nats`` to the intercepts extrapolated from the training-subset and the
+        held-out member MI (the model error of the 1/N extrapolation).
     se_nats, slope_nats : float
-        Standard error of the intercept; slope of MI in gamma (nats per unit gamma).
+        Standard error of the intercept (of the fit, members independent); slope of MI in gamma (nats
+        per unit gamma).
     naive_mi_nats : float
         The uncorrected full-data estimate: mean held-out MI of the gamma = 1 members.
     bracket_low_nats, bracket_high_nats : float
-        The range spanned by the two extrapolations (training-subset and held-out member MI), each
-        widened by its confidence interval. Both extrapolate to the true MI when the bias is purely
-        a/N; their disagreement shows bias the fit does not model (overfitting of the training MI,
-        underfitting of the held-out MI), so this range is the error bar to quote when they disagree.
+        The range spanned by the extrapolations of every member MI (training-subset, held-out, their
+        average), each widened by its fit's t-interval. All extrapolate to the true MI when the bias
+        is purely a/N; a wide bracket shows bias the fit does not model (``systematic_nats``).
     reliable, flags, fit_reason
         Reliability verdict, flags (see :data:`~.extrapolation.FLAG_HELP`), and why there is no fit.
     members : tuple of RigorousMember
@@ -125,6 +140,10 @@ class RigorousResult:
     naive_mi_nats: float
     bracket_low_nats: float
     bracket_high_nats: float
+    fit_ci_low_nats: float
+    fit_ci_high_nats: float
+    shared_se_nats: float
+    systematic_nats: float
     confidence: float
     extrapolate: str
     reliable: bool
@@ -183,11 +202,10 @@ class RigorousResult:
             fig = ax.figure
         conv = nats_to_bits if unit == "bits" else float
         n = self.data["n_samples"]
-        key = "mi_train_nats" if self.extrapolate == "train" else "mi_test_nats"
         g = np.array([m.gamma for m in self.members], dtype=float)
-        ax.scatter(g / n, [conv(getattr(m, key)) for m in self.members], s=10, alpha=0.4, color="C0",
-                   label=f"members ({self.extrapolate} MI)")
-        if self.extrapolate == "train":
+        ax.scatter(g / n, [conv(member_mi(m, self.extrapolate)) for m in self.members], s=10, alpha=0.4,
+                   color="C0", label=f"members ({self.extrapolate} MI)")
+        if self.extrapolate != "test":
             ax.scatter(g / n, [conv(m.mi_test_nats) for m in self.members], s=8, alpha=0.3, color="C7",
                        marker="x", label="members (held-out MI)")
         pg = self.per_gamma
@@ -200,10 +218,11 @@ class RigorousResult:
             line, lo, hi = fit.band(grid, "ci")
             ax.plot(grid / n, [conv(v) for v in line], color="C3", label="WLS fit")
             ax.fill_between(grid / n, [conv(v) for v in lo], [conv(v) for v in hi], color="C3", alpha=0.2,
-                            label=f"{self.confidence:.0%} CI")
+                            label=f"{self.confidence:.0%} CI of the fit")
             ax.errorbar([0], [conv(self.mi_nats)], yerr=[[conv(self.mi_nats - self.ci_low_nats)],
                                                           [conv(self.ci_high_nats - self.mi_nats)]],
-                        fmt="s", color="C3", capsize=4, label=f"corrected {conv(self.mi_nats):.3f} {unit}")
+                        fmt="s", color="C3", capsize=4,
+                        label=f"corrected {conv(self.mi_nats):.3f} {unit} ({self.confidence:.0%} CI)")
         if math.isfinite(self.naive_mi_nats):
             ax.scatter([1 / n], [conv(self.naive_mi_nats)], marker="D", color="k", zorder=5,
                        label=f"naive {conv(self.naive_mi_nats):.3f} {unit}")
@@ -249,7 +268,7 @@ def summarize_rigorous(
     data: dict[str, Any],
     *,
     confidence: float = 0.68,
-    extrapolate: str = "train",
+    extrapolate: str = "average",
     delta: float = 0.1,
     min_gammas: int = 5,
     min_chunk: int = 1000,
@@ -270,10 +289,10 @@ def summarize_rigorous(
     g = np.array([m.gamma for m in rows], dtype=float)
     fits = {}
     for kind in EXTRAPOLATE:
-        mi = np.array([getattr(m, f"mi_{kind}_nats") for m in rows], dtype=float)
+        mi = np.array([member_mi(m, kind) for m in rows], dtype=float)
         fits[kind] = fit_extrapolation(g, mi, confidence=confidence, delta=delta, min_gammas=min_gammas)
     fit = fits[extrapolate]
-    chosen = np.array([getattr(m, f"mi_{extrapolate}_nats") for m in rows], dtype=float)
+    chosen = np.array([member_mi(m, extrapolate) for m in rows], dtype=float)
     gammas = tuple(sorted({m.gamma for m in rows}))
     seeds = tuple(sorted({m.seed for m in rows}))
     ones = [m.mi_test_nats for m in rows if m.gamma == 1]
@@ -292,6 +311,11 @@ def summarize_rigorous(
         if near:
             warnings.append(f"infonce members near their log(n_eval) ceiling at gamma {near}: the bound caps them, "
                             f"not the data; use smile or fewer gammas")
+    head = headline_interval(fit, [fits[k] for k in ("train", "test") if k != extrapolate], confidence)
+    if fit.fitted and head.systematic_nats > 0.1 * max(abs(fit.intercept_nats), 0.1):
+        warnings.append(f"the training-subset and held-out extrapolations disagree (systematic error "
+                        f"{head.systematic_nats:.3f} nats, in the CI): the 1/N model does not remove all of "
+                        f"the bias; more data or a smaller model narrows it")
     if not fit.fitted:
         warnings.append(f"no extrapolation: {fit.reason}")
     elif not fit.reliable:
@@ -299,10 +323,10 @@ def summarize_rigorous(
             f for f in fit.flags if f in ("too_few_gammas_left", "unstable_without_gamma1")))
     return RigorousResult(
         mi_nats=fit.intercept_nats,
-        ci_low_nats=fit.ci_low_nats,
-        ci_high_nats=fit.ci_high_nats,
-        pi_low_nats=fit.pi_low_nats,
-        pi_high_nats=fit.pi_high_nats,
+        ci_low_nats=head.ci_low_nats,
+        ci_high_nats=head.ci_high_nats,
+        pi_low_nats=head.pi_low_nats,
+        pi_high_nats=head.pi_high_nats,
         se_nats=fit.se_nats,
         slope_nats=fit.slope_nats,
         naive_mi_nats=naive,
@@ -310,6 +334,10 @@ def summarize_rigorous(
         else float("nan"),
         bracket_high_nats=max(f.ci_high_nats for f in fits.values()) if all(f.fitted for f in fits.values())
         else float("nan"),
+        fit_ci_low_nats=fit.ci_low_nats,
+        fit_ci_high_nats=fit.ci_high_nats,
+        shared_se_nats=head.shared_se_nats,
+        systematic_nats=head.systematic_nats,
         confidence=confidence,
         extrapolate=extrapolate,
         reliable=fit.reliable,
@@ -342,7 +370,7 @@ def rigorous(
     n_seeds: int | None = None,
     seeds: str | Sequence[int] | None = None,
     confidence: float = 0.68,
-    extrapolate: str = "train",
+    extrapolate: str = "average",
     delta: float = 0.1,
     min_gammas: int = 5,
     min_chunk: int = 1000,
@@ -394,9 +422,10 @@ def rigorous(
         Each seed retrains every member with other initialisations (and other chunks when random).
     confidence : float
         Level of the confidence and prediction intervals (default 0.68, about ±1 standard error).
-    extrapolate : {"train", "test"}
-        Which member MI is regressed: training-subset MI at the best held-out checkpoint (default) or the
-        held-out MI. Both fits are in ``result.fits``.
+    extrapolate : {"average", "train", "test"}
+        Which member MI is regressed: the mean of the two below (default; their first-order biases are
+        equal and opposite), the training-subset MI at the best held-out checkpoint, or the held-out MI.
+        All three fits are in ``result.fits``.
     delta, min_gammas
         Linear-region threshold on ``|a2/a1|`` and the fewest gammas kept.
     min_chunk : int

@@ -1,6 +1,6 @@
 """Combine partial runs (one JSON per workflow cell) and fit exactly as one full call would.
 
-  neuralmi gather rigorous PART.json [PART.json ...] [--confidence 0.68] [--extrapolate train|test] --json OUT
+  neuralmi gather rigorous PART.json [PART.json ...] [--confidence 0.68] [--extrapolate average|train|test] --json OUT
   neuralmi gather dimensionality PART.json [PART.json ...] [--strictness 0.1,1,15] --json OUT
 
 The parts must come from the same X/Y (fingerprint), the same model and training settings; otherwise
@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("mode", choices=("rigorous", "dimensionality"), help="which analysis the parts belong to")
     p.add_argument("parts", nargs="+", metavar="PART.json", help="partial results written by the subcommand")
     p.add_argument("--confidence", type=float, default=None, help="rigorous: interval level (default: the parts')")
-    p.add_argument("--extrapolate", choices=("train", "test"), default=None,
+    p.add_argument("--extrapolate", choices=("average", "train", "test"), default=None,
                    help="rigorous: member MI to extrapolate (default: the parts')")
     p.add_argument("--strictness", type=parse_floats, default=None,
                    help="dimensionality: saturation strictness values (default: the parts')")

@@ -11,18 +11,24 @@ the intercept at gamma = 0 is the corrected MI.
 
 JSON fields (every *_nats field also has a *_bits twin = nats / ln 2):
   mi_nats                  corrected MI (intercept); null when there is no fit (see fit_reason)
-  ci_low_nats, ci_high_nats  t-based confidence interval of the intercept at level `confidence`
-  pi_low_nats, pi_high_nats  prediction interval at gamma = 0 for one full-data member (wider: it adds
-                           the member noise that all gammas share through the one data set)
-  se_nats                  standard error of the intercept
+  ci_low_nats, ci_high_nats  confidence interval of the corrected MI at level `confidence` (quote this):
+                           the fit's error, the data-set noise all members share and the systematic
+                           error combined: half-width sqrt(t^2 (se^2 + shared_se^2) + (z systematic)^2)
+  pi_low_nats, pi_high_nats  prediction interval for one new full-data member (the CI plus one member's noise)
+  fit_ci_low_nats, fit_ci_high_nats  textbook t-interval of the WLS intercept (members taken as independent;
+                           too narrow on real training, kept for comparison)
+  shared_se_nats           sd of one full-data member about the fit (bounds the shared sampling noise)
+  systematic_nats          largest distance from mi_nats to the "train" and "test" extrapolations
+  se_nats                  standard error of the intercept (of the fit)
   slope_nats               d MI / d gamma of the fit (nats per unit gamma)
   naive_mi_nats            uncorrected full-data estimate: mean held-out MI of the gamma = 1 members
   bracket_low_nats, bracket_high_nats  range spanned by the "train" and "test" extrapolations, each
                            widened by its CI: both should reach the true MI if the bias is purely a/N, so
                            a wide bracket shows bias the fit does not model (quote it when it is wide)
   confidence               interval level (default 0.68)
-  extrapolate              member MI that was regressed: "train" (training-subset MI at the best
-                           held-out checkpoint; default) or "test" (held-out MI)
+  extrapolate              member MI that was regressed: "average" (default: mean of the two below, whose
+                           first-order biases cancel), "train" (training-subset MI at the best held-out
+                           checkpoint) or "test" (held-out MI)
   reliable                 false when a flag below makes the extrapolation unsafe
   flags                    too_few_gammas (fewer gammas than min_gammas: partial run, no fit),
                            too_few_gammas_left (still curved after pruning to min_gammas),
@@ -35,7 +41,7 @@ JSON fields (every *_nats field also has a *_bits twin = nats / ln 2):
                            mi_test_nats (held-out MI at the best checkpoint), mi_train_nats (training-subset
                            MI at that checkpoint), best_epoch, epochs_run
   per_gamma                gamma, n_members, mean_nats, std_nats of the extrapolated member MI
-  fits                     the full fit for each choice of member MI ("train", "test"): intercept_nats,
+  fits                     the full fit for each choice of member MI ("average", "train", "test"): intercept_nats,
                            slope_nats, se_nats, ci_*/pi_*_nats, scale_nats2 (residual variance of a gamma = 1
                            member, nats^2), df, n_points, gammas_used, gammas_dropped, curvature_ratio (|a2/a1|),
                            intercept_without_gamma1_nats, max_abs_residual, cov_params (intercept, slope),
@@ -88,9 +94,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "for a partial run")
     add_seed_arguments(g)
     g.add_argument("--confidence", type=float, default=0.68, help="interval level (default: 0.68)")
-    g.add_argument("--extrapolate", choices=("train", "test"), default="train",
-                   help="member MI to extrapolate: training-subset MI at the best held-out checkpoint (default) "
-                   "or held-out MI")
+    g.add_argument("--extrapolate", choices=("average", "train", "test"), default="average",
+                   help="member MI to extrapolate: the mean of training-subset and held-out MI (default), the "
+                   "training-subset MI at the best held-out checkpoint, or the held-out MI")
     g.add_argument("--delta", type=float, default=0.1, help="linear-region threshold on |a2/a1| (default: 0.1)")
     g.add_argument("--min-gammas", type=int, default=5, help="fewest gammas kept in the fit (default: 5)")
     g.add_argument("--min-chunk", type=int, default=1000, help="warn below this many samples per chunk "

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..results import member_mi
 from .records import finite, to_unit
 
 
@@ -45,12 +46,11 @@ def rigorous_figure(record: Mapping[str, Any], unit: str = "bits", title: str = 
     fig, ax = _figure()
     n = float((record.get("data") or {}).get("n_samples") or 1)
     extrapolate = record.get("extrapolate") or "train"
-    key = f"mi_{extrapolate}_nats"
     members = record.get("members") or []
     g = np.array([m["gamma"] for m in members], dtype=float)
     if members:
-        ax.scatter(g / n, [to_unit(m.get(key), unit) for m in members], s=12, alpha=0.5, color="C0",
-                   label=f"members ({extrapolate} MI)")
+        ax.scatter(g / n, [to_unit(member_mi(m, extrapolate), unit) for m in members], s=12, alpha=0.5,
+                   color="C0", label=f"members ({extrapolate} MI)")
         if extrapolate != "test":
             ax.scatter(g / n, [to_unit(m.get("mi_test_nats"), unit) for m in members], s=10, alpha=0.4,
                        color="C7", marker="x", label="members (held-out MI)")
@@ -69,7 +69,7 @@ def rigorous_figure(record: Mapping[str, Any], unit: str = "bits", title: str = 
             conv = (lambda v: v / math.log(2)) if unit == "bits" else (lambda v: v)
             ax.plot(grid / n, conv(line), color="C3", label="WLS fit")
             conf = record.get("confidence") or fit.get("confidence")
-            ax.fill_between(grid / n, conv(lo), conv(hi), color="C3", alpha=0.2, label=f"{conf:.0%} CI")
+            ax.fill_between(grid / n, conv(lo), conv(hi), color="C3", alpha=0.2, label=f"{conf:.0%} CI of the fit")
     mi = to_unit(record.get("mi_nats"), unit)
     if finite(mi):
         lo, hi = to_unit(record.get("ci_low_nats"), unit), to_unit(record.get("ci_high_nats"), unit)

@@ -72,7 +72,7 @@ def training_summary(members: Sequence[Mapping[str, Any]], max_epochs: Any = Non
 def rigorous_row(name: str, record: Mapping[str, Any], unit: str = "bits") -> dict[str, Any]:
     """One analysis's rigorous result as a flat row in ``unit`` (see module docstring).
 
-    Fields: analysis, mode, estimator, critic, mi_<unit>, ci_low/ci_high/pi_low/pi_high/se/naive_mi/
+    Fields: analysis, mode, estimator, critic, mi_<unit>, ci_low/ci_high/pi_low/pi_high/se/shared_se/systematic/naive_mi/
     slope_<unit>, confidence, reliable, flags, gammas_used, gammas, n_members, n_samples, warnings,
     training (a :func:`training_summary`).
     """
@@ -95,6 +95,8 @@ def rigorous_row(name: str, record: Mapping[str, Any], unit: str = "bits") -> di
         f"pi_low_{u}": to_unit(record.get("pi_low_nats"), u),
         f"pi_high_{u}": to_unit(record.get("pi_high_nats"), u),
         f"se_{u}": to_unit(record.get("se_nats"), u),
+        f"shared_se_{u}": to_unit(record.get("shared_se_nats"), u),
+        f"systematic_{u}": to_unit(record.get("systematic_nats"), u),
         f"naive_mi_{u}": to_unit(record.get("naive_mi_nats"), u),
         f"slope_{u}_per_gamma": to_unit(record.get("slope_nats"), u),
         "confidence": record.get("confidence"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -209,3 +210,33 @@ def test_warns_beyond_reliable_dimensions_with_the_uniform_reference():
     assert not any("MI-NEE" in w for w in nmi.estimate(x, y, **kw).warnings)  # Gaussian reference: no warning
     low = nmi.estimate(x[:, :1], y[:, :1], options={"reference": "uniform"}, **kw)
     assert not any("MI-NEE" in w for w in low.warnings)
+
+
+@pytest.mark.parametrize("reference", ["gaussian", "uniform"])
+def test_cli_estimate_with_reference_option(tmp_path, reference):
+    from neuralmi_core.cli import main
+
+    x, y = CorrelatedGaussian(2, 2, 0.5).sample(500, seed=0)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    out = tmp_path / "out.json"
+    code = main(["estimate", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--estimator", "minee", "--epochs",
+                 "2", "--hidden", "16", "--option", f"reference={reference}", "--option", "ref_ratio=4",
+                 "--json", str(out)])
+    assert code == 0
+    d = json.loads(out.read_text())
+    assert d["estimator"] == "minee" and math.isfinite(d["mi_nats"])
+    assert d["params"]["options"]["reference"] == reference
+
+
+def test_cli_rejects_unknown_reference(tmp_path, capsys):
+    from neuralmi_core.cli import main
+
+    x, y = CorrelatedGaussian(1, 1, 0.5).sample(200, seed=0)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    out = tmp_path / "out.json"
+    code = main(["estimate", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--estimator", "minee",
+                 "--option", "reference=normal", "--json", str(out)])
+    assert code == 2 and not out.exists()
+    assert "options.reference" in capsys.readouterr().err

@@ -18,7 +18,7 @@ cancels most of the finite-sample bias and the 1/N extrapolation removes what is
 
 Each member is scored on all of its held-out samples (``n_eval = min(eval_size, n_test)``), so the
 evaluation set shrinks like 1/gamma with the chunk. This is deliberate: InfoNCE's finite-batch bias
-(about e^I / n_eval for n_eval >> e^I) then also grows linearly in gamma and extrapolates away with the
+(of order 1/n_eval once n_eval is large against the density ratio) then also grows linearly in gamma and extrapolates away with the
 rest, where a fixed evaluation size would leave a constant bias in the intercept.
 
 References

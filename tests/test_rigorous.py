@@ -160,3 +160,33 @@ def test_corrected_is_closer_to_truth_than_naive_20d():
     res = rigorous(x, y, estimator="infonce", gammas="1-6", split="random", progress=False, device="cpu")
     truth = task.mutual_information()
     assert abs(res.mi_nats - truth) < abs(res.naive_mi_nats - truth)
+
+
+def _table(train_offset: float, seed: int = 0):
+    from neuralmi_core.analysis.rigorous import RigorousMember
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g in range(1, 11):
+        for c in range(g):
+            noise = rng.normal(0.0, 0.02 * math.sqrt(g))
+            rows.append(RigorousMember(gamma=g, chunk=c, seed=0, n_train=800 // g, n_test=200 // g, n_eval=200 // g,
+                                       mi_test_nats=1.0 - 0.02 * g + noise,
+                                       mi_train_nats=1.0 + train_offset + 0.02 * g + noise,
+                                       best_epoch=10, epochs_run=20))
+    return rows
+
+
+@pytest.mark.parametrize("offset, warned", [(0.0, False), (0.8, True)])
+def test_systematic_error_enters_ci_and_warns_when_large(offset, warned):
+    from neuralmi_core.analysis.rigorous import summarize_rigorous
+
+    res = summarize_rigorous(_table(offset), {"estimator": "smile"}, {"n_samples": 10000})
+    assert res.mi_nats == pytest.approx(1.0 + offset / 2, abs=0.03)
+    assert res.systematic_nats == pytest.approx(offset / 2, abs=0.03)
+    assert res.ci_high_nats - res.mi_nats >= res.systematic_nats * 0.99
+    assert any("extrapolations disagree" in w for w in res.warnings) == warned
+    for kind in ("train", "test"):  # the other choices keep their own intercept as the headline
+        other = summarize_rigorous(_table(offset), {"estimator": "smile"}, {"n_samples": 10000}, extrapolate=kind)
+        assert other.mi_nats == pytest.approx(res.fits[kind].intercept_nats)
+        assert other.systematic_nats == pytest.approx(offset, abs=0.05)

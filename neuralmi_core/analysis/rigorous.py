@@ -58,6 +58,7 @@ from .plan import (
 
 EXTRAPOLATE = ("average", "train", "test")
 CEILING_FRACTION = 0.9
+SYSTEMATIC_WARN = 0.2  # warn when the systematic error exceeds this fraction of the corrected MI
 # Settings that must agree between gathered parts (they change the members' numbers).
 TRAINING_KEYS = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", "activation", "variational",
                  "beta", "tau", "options", "epochs", "batch_size", "lr", "patience", "min_epochs",
@@ -317,7 +318,7 @@ def summarize_rigorous(
             warnings.append(f"infonce members near their log(n_eval) ceiling at gamma {near}: the bound caps them, "
                             f"not the data; use smile or fewer gammas")
     head = headline_interval(fit, [fits[k] for k in ("train", "test") if k != extrapolate], confidence)
-    if fit.fitted and head.systematic_nats > 0.1 * max(abs(fit.intercept_nats), 0.1):
+    if fit.fitted and head.systematic_nats > SYSTEMATIC_WARN * max(abs(fit.intercept_nats), 0.25):
         warnings.append(f"the training-subset and held-out extrapolations disagree (systematic error "
                         f"{head.systematic_nats:.3f} nats, in the CI): the 1/N model does not remove all of "
                         f"the bias; more data or a smaller model narrows it")

@@ -81,3 +81,24 @@ def test_variational_uses_means_in_eval_and_samples_in_training():
 def test_unknown_critic_is_named():
     with pytest.raises(ValueError, match="critic.*'separable'.*Got 'mlp'"):
         make_critic("mlp", 1, 2, 2)
+
+
+@pytest.mark.parametrize("name", ["separable", "bilinear"])
+def test_marginal_terms_add_functions_of_one_side(name):
+    """scores = interaction + a(x) + b(y): double differences see only the interaction; marginals=False
+    is the plain (bi)linear form."""
+    torch.manual_seed(0)
+    x, y = torch.randn(2, 5, 3), torch.randn(2, 4, 2)
+    critic = make_critic(name, 2, 3, 2, embedding_dim=4, hidden=8, n_layers=1)
+    s = critic(x, y)
+    gx, ax = critic.g.split(x)
+    hy, by = critic.h.split(y)
+    assert ax.shape == (2, 5, 1) and by.shape == (2, 4, 1) and gx.shape == (2, 5, 4)
+    inter = critic._pair(gx, hy)
+    assert torch.allclose(s, inter + ax + by.transpose(1, 2), atol=1e-6)
+    dd = lambda m: m[:, 1:, 1:] - m[:, 1:, :1] - m[:, :1, 1:] + m[:, :1, :1]  # noqa: E731
+    assert torch.allclose(dd(s), dd(inter), atol=1e-5)
+    assert not torch.allclose(s, inter)  # the marginal terms are there
+    plain = make_critic(name, 2, 3, 2, embedding_dim=4, hidden=8, n_layers=1, marginals=False)
+    assert plain.g.split(x)[1].shape == (2, 5, 0)
+    assert torch.allclose(plain(x, y), plain._pair(plain.g(x), plain.h(y)))

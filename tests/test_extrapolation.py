@@ -57,6 +57,19 @@ def test_curvature_everywhere_stops_at_min_gammas_and_flags():
     assert FLAG_CURVED in fit.flags and not fit.reliable
 
 
+def test_noise_around_a_flat_line_is_not_pruned():
+    """Slope ~ 0 (as for the average of training-subset and held-out MI): |a2/a1| is noise over noise, so
+    only resolved curvature may prune. The ratio alone flagged most of these draws."""
+    rng = np.random.default_rng(11)
+    g = members()
+    fits = [fit_extrapolation(g, noisy(g, rng, a=1.0, b=0.0, sd=0.03)) for _ in range(60)]
+    ratio_alone = np.mean([fit_extrapolation(g[g <= 5], noisy(g[g <= 5], rng, a=1.0, b=0.0, sd=0.03)).curvature_ratio
+                           >= 0.1 for _ in range(60)])
+    assert ratio_alone > 0.5
+    assert np.mean([FLAG_CURVED in f.flags for f in fits]) <= 0.1
+    assert np.mean([f.gammas_used == tuple(range(1, 11)) for f in fits]) >= 0.8
+
+
 def test_ci_shrinks_with_more_points_and_pi_contains_ci():
     rng = np.random.default_rng(0)
     widths = []

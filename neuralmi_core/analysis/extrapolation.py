@@ -11,7 +11,8 @@ For finite samples a neural MI estimate is biased by roughly a/N (seed ``000_*``
 and the intercept at gamma = 0 (an infinite data set) is the bias-corrected MI. The fit is a weighted
 least-squares regression over every member with weights 1/gamma (statsmodels ``WLS``). Its linear
 region is found by fitting the quadratic :math:`a_0 + a_1\\gamma + a_2\\gamma^2` and dropping the largest
-gamma while :math:`|a_2/a_1| \\ge \\delta`, keeping at least ``min_gammas`` gammas.
+gamma while :math:`|a_2/a_1| \\ge \\delta` and :math:`a_2` is resolved (its t-test rejects zero at 95 %),
+keeping at least ``min_gammas`` gammas.
 
 References
 ----------
@@ -165,12 +166,29 @@ def _no_fit(reason: str, flags: tuple[str, ...], confidence: float, gammas: tupl
 
 def curvature_ratio(gamma: np.ndarray, mi: np.ndarray) -> float:
     """``|a2 / a1|`` of the WLS quadratic ``a0 + a1 gamma + a2 gamma^2`` (weights 1/gamma); NaN if unfittable."""
+    return curvature(gamma, mi)[0]
+
+
+def curvature(gamma: np.ndarray, mi: np.ndarray, level: float = 0.95) -> tuple[float, bool]:
+    """``(|a2 / a1|, whether a2 is resolved)`` for the WLS quadratic of MI on gamma (weights 1/gamma).
+
+    ``a2`` is resolved when its two-sided t-test rejects a2 = 0 at ``level`` (always, for noiseless
+    data with a2 != 0). The ratio alone is noise over noise when the slope is near zero (as for the
+    average of the training-subset and held-out MI, whose slopes cancel), so the linear-region search
+    prunes only curvature that is both large relative to the slope and resolved.
+    """
     if np.unique(gamma).size < 3:
-        return float("nan")
+        return float("nan"), False
     if np.ptp(mi) <= 1e-12 * max(1.0, float(np.max(np.abs(mi)))):
-        return 0.0  # constant data: no curvature (and no slope to compare it with)
-    a = _wls(gamma, mi, 2).params
-    return float(abs(a[2] / a[1])) if a[1] != 0 else float("inf")
+        return 0.0, False  # constant data: no curvature (and no slope to compare it with)
+    res = _wls(gamma, mi, 2)
+    a = res.params
+    ratio = float(abs(a[2] / a[1])) if a[1] != 0 else float("inf")
+    se2 = float(res.bse[2]) if res.df_resid > 0 else 0.0
+    if not np.isfinite(se2) or se2 <= 1e-12 * max(abs(float(a[2])), 1e-300):
+        return ratio, bool(a[2] != 0)
+    t_crit = float(stats.t.ppf(0.5 + level / 2, res.df_resid))
+    return ratio, bool(abs(a[2]) / se2 > t_crit)
 
 
 def fit_extrapolation(
@@ -194,8 +212,9 @@ def fit_extrapolation(
     confidence : float
         Level of the t-based confidence and prediction intervals, in (0, 1) (default 0.68 ≈ ±1 s.e.).
     delta : float
-        Linear-region threshold: while ``|a2/a1| >= delta`` for the quadratic WLS fit on the gammas kept
-        and more than ``min_gammas`` gammas remain, the largest gamma is dropped.
+        Linear-region threshold: while ``|a2/a1| >= delta`` for the quadratic WLS fit on the gammas kept,
+        a2 is resolved (its t-test rejects a2 = 0 at 95 %; see :func:`curvature`) and more than
+        ``min_gammas`` gammas remain, the largest gamma is dropped.
     min_gammas : int
         Fewest distinct gammas to keep (>= 3); with fewer in the input there is no fit (reason given).
     shift_tolerance, shift_floor_nats : float
@@ -245,12 +264,12 @@ def fit_extrapolation(
             min_gammas)
 
     used = list(distinct)
-    ratio = curvature_ratio(g, y)
-    while len(used) > min_gammas and not ratio < delta:
+    ratio, resolved = curvature(g, y)
+    while len(used) > min_gammas and not ratio < delta and resolved:
         used.pop()
         keep = g <= used[-1]
-        ratio = curvature_ratio(g[keep], y[keep])
-    if not ratio < delta:
+        ratio, resolved = curvature(g[keep], y[keep])
+    if not ratio < delta and resolved:
         flags.append(FLAG_CURVED)
     keep = g <= used[-1]
     gk, yk = g[keep], y[keep]

@@ -6,8 +6,9 @@ chunk). Every (gamma, seed) cell trains as one batched ensemble and depends on n
 workflow may run one cell per job (--gammas 3 --seed-list 1) and combine the parts with
 `neuralmi gather rigorous`: the gathered JSON holds the same numbers as one call with all cells.
 The members' MI is regressed on gamma by weighted least squares (weights 1/gamma) over the linear region
-(the largest gammas are dropped while the quadratic fit has |a2/a1| >= --delta, keeping --min-gammas);
-the intercept at gamma = 0 is the corrected MI.
+(the largest gammas are dropped while the quadratic fit has |a2/a1| >= --delta and a resolved a2,
+keeping --min-gammas); the intercept at gamma = 0 is the corrected MI. The member MI regressed is by
+default the mean of the training-subset and held-out MI (--extrapolate), whose first-order biases cancel.
 
 JSON fields (every *_nats field also has a *_bits twin = nats / ln 2):
   mi_nats                  corrected MI (intercept); null when there is no fit (see fit_reason)

@@ -13,13 +13,14 @@ subsample at the checkpoint chosen on held-out data; ``test`` takes the held-out
 same fit's generalisation loss; to first order the two are equal and opposite (the in-sample optimism
 of a fitted model equals its out-of-sample loss, the argument behind Akaike's criterion), so their mean
 cancels most of the finite-sample bias and the 1/N extrapolation removes what is left. Measured with
-``benchmarks/rigorous.py`` over four data sets: median relative error 3 % (average), 5 % (train),
-8 % (test).
+``benchmarks/rigorous.py`` (6 tasks x 4 data sets): median relative error 3.8 % (naive 10.7 %); the
+training-subset or held-out MI alone gave about 5 % and 8 % on the same tasks.
 
 Each member is scored on all of its held-out samples (``n_eval = min(eval_size, n_test)``), so the
 evaluation set shrinks like 1/gamma with the chunk. This is deliberate: InfoNCE's finite-batch bias
-(of order 1/n_eval once n_eval is large against the density ratio) then also grows linearly in gamma and extrapolates away with the
-rest, where a fixed evaluation size would leave a constant bias in the intercept.
+(of order 1/n_eval once n_eval is large against the density ratio) then also grows linearly in gamma
+and extrapolates away with the rest, where a fixed evaluation size would leave a constant bias in the
+intercept.
 
 References
 ----------

@@ -24,7 +24,7 @@ References (option ``reference``):
   ``pad``). Its divergences grow with the box volume (about 0.66 nats per z-scored Gaussian dimension
   plus the MI); the variance of log E_U[exp f] grows exponentially with them, so this variant is
   accurate only in a few dimensions (1 + 1 dims: 1.02 for 1 nat; 5 + 5 dims: 0.34-2.02 over seeds;
-  20 + 20 dims / 4 nats: 74.8, where the Gaussian reference gave 4.04 - ``benchmarks/accuracy.py``).
+  20 + 20 dims / 4 nats: 74.8, where the Gaussian reference gave 4.02 - ``benchmarks/accuracy.py``).
 
 The reference expectations use fresh reference samples every step, ``ref_ratio`` times the batch size
 (the partition term's bias and variance shrink with the reference sample; the paper uses 10x to 300x).
@@ -61,7 +61,7 @@ from ..validation import NeuralMIError, check_choice, check_float, check_int
 REFERENCES = ("gaussian", "uniform")
 DEFAULT_OPTIONS: dict[str, Any] = {
     "reference": "gaussian",  # product reference: N(mean, cov) per block, or uniform on the data box
-    "ref_ratio": 10,  # uniform reference samples per data sample, in training and evaluation
+    "ref_ratio": 10,  # reference samples per data sample, in training and evaluation
     "pad": 0.0,  # widen the box by this fraction of its width on each side
     "eval_ref": 65536,  # at least this many fixed reference samples when evaluating
     "eval_chunk": 8192,  # reference samples per forward pass when evaluating (memory only)

@@ -54,6 +54,8 @@ def test_near_ceiling_flag():
         (dict(x=X, y=Y, device="tpu"), "`device` must be"),
         (dict(x=np.zeros((0, 3)), y=np.zeros((0, 3))), "is empty"),
         (dict(x=X, y=Y, estimator="ksg", k=0), r"`k` must be an int in \[1, 399\]"),
+        (dict(x=X, y=Y, options={"reference": "uniform"}), r"estimator options \['reference'\] were given, but "
+                                                            r"`infonce` takes none \(options apply to mienf, minee\)"),
     ],
 )
 def test_bad_input_names_the_parameter(kwargs, match):

@@ -75,6 +75,7 @@ def _mutate(path: str, value, delete: bool = False) -> dict:
     ("archive", None, True, r"missing config key archive"),
     ("analyses.0.rigorous.gammas", [1, 2, 3], False, r"analyses\[0\]\.rigorous\.gammas: 3 gamma\(s\) but"),
     ("resources.train.gpus", 1, False, r"unknown config key resources\.train\.gpus"),
+    ("analyses.0.rigorous.options", {"reference": [1]}, False, r"analyses\[0\]\.rigorous\.options\.reference: \[1\] is not of type"),
 ])
 def test_config_errors_name_the_key(path, value, delete, message):
     with pytest.raises(wfplan.ConfigError, match=message):
@@ -183,6 +184,13 @@ def test_cells_and_args():
     assert wfplan.dimensionality_cells(an) == [(d, 0) for d in an["dimensionality"]["embedding_dims"]]
     args = wfplan.training_args(an, "cuda")
     assert args[args.index("--device") + 1] == "cuda" and all(isinstance(a, str) for a in args)
+    assert "--option" not in wfplan.rigorous_args(an, "cpu") and "--option" not in wfplan.dimensionality_args(an, "cpu")
+    an = copy.deepcopy(an)
+    an["rigorous"]["options"] = {"reference": "uniform", "ref_ratio": 20}
+    an["dimensionality"]["options"] = {"flag": True}
+    rig = wfplan.rigorous_args(an, "cpu")
+    assert rig[4:8] == ["--option", "ref_ratio=20", "--option", "reference=uniform"]
+    assert ["--option", "flag=true"] == wfplan.dimensionality_args(an, "cpu")[6:8]
     assert wfplan.selector("results/s/binned.nc", "spikes[region=A]") == "results/s/binned.nc:spikes[region=A]"
     assert wfplan.demo_archive_args({"sessions": 2, "seed": 1, "options": {"duration_s": 60, "flag": True}}) == [
         "--sessions", "2", "--seed", "1", "--duration-s", "60", "--flag"]

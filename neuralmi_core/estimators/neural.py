@@ -25,7 +25,7 @@ from ..training import (
     train_ensemble,
 )
 from ..training.data import PREPROCESS
-from ..validation import check_choice, check_float, check_int
+from ..validation import NeuralMIError, check_choice, check_float, check_int
 
 # Estimators implemented outside this module: name -> module exposing
 # ``build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int) -> nn.Module``.
@@ -66,6 +66,9 @@ class ModelSpec:
         check_int("n_layers", self.n_layers, 0)
         check_float("beta", self.beta, 0.0)
         check_float("tau", self.tau, 0.0, low_open=True)
+        if self.options and self.estimator not in EXTERNAL_TRAINED:
+            raise NeuralMIError(f"estimator options {sorted(self.options)} were given, but `{self.estimator}` takes "
+                                f"none (options apply to {', '.join(sorted(EXTERNAL_TRAINED))}).")
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -297,9 +297,19 @@ def strictness_arg(an: Mapping[str, Any]) -> str:
     return ",".join(f"{float(s):g}" for s in an["dimensionality"]["strictness"])
 
 
+def estimator_option_args(options: Mapping[str, Any]) -> list[str]:
+    """``{reference: uniform}`` -> ``["--option", "reference=uniform"]`` (sorted by key)."""
+    out = []
+    for key, value in sorted(options.items()):
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        out += ["--option", f"{key}={text}"]
+    return out
+
+
 def rigorous_args(an: Mapping[str, Any], device: str) -> list[str]:
     """Every `neuralmi rigorous` option of an analysis except X, Y and the cell (gamma, seed)."""
     head = ["--estimator", an["estimator"], "--embedding-dim", str(an["embedding_dim"])]
+    head += estimator_option_args(an["rigorous"].get("options", {}))
     return head + training_args(an, device) + rigorous_fit_args(an)
 
 
@@ -307,6 +317,7 @@ def dimensionality_args(an: Mapping[str, Any], device: str) -> list[str]:
     """Every `neuralmi dimensionality` option of an analysis except X, Y and the cell (dim, seed)."""
     d = an["dimensionality"]
     head = ["--estimator", d["estimator"], "--n-splits", str(d["n_splits"]), "--strictness", strictness_arg(an)]
+    head += estimator_option_args(d.get("options", {}))
     return head + training_args(an, device)
 
 

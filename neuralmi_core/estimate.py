@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .estimators import BASELINES, ModelSpec, all_estimators, fit_ensemble, gaussian_mi, ksg_mi
+from .estimators.minee import parse_options as minee_options
 from .estimators.neural import training_setup
 from .results import MIResult
 from .training import TrainConfig, split_member
@@ -125,7 +126,7 @@ def estimate(
     res = result_from_fit(fit, spec, cfg, split=split, seconds=time.perf_counter() - t0,
                           extra_params={"test_fraction": settings["test_fraction"], "gap": settings["gap"],
                                         "n_seeds": n_seeds, "preprocess": settings["preprocess"]})
-    if (estimator == "minee" and str(spec.options.get("reference", "")).lower() == "uniform"
+    if (estimator == "minee" and minee_options(spec.options)["reference"] == "uniform"
             and x_arr.shape[1] + y_arr.shape[1] > MINEE_RELIABLE_DIMS):
         res = dataclasses.replace(res, warnings=res.warnings + (
             f"MI-NEE with the uniform reference is unreliable beyond about {MINEE_RELIABLE_DIMS} total dimensions (here "

@@ -164,13 +164,9 @@ def _no_fit(reason: str, flags: tuple[str, ...], confidence: float, gammas: tupl
                             ((nan, nan), (nan, nan)), flags, False, reason, delta, min_gammas)
 
 
-def curvature_ratio(gamma: np.ndarray, mi: np.ndarray) -> float:
-    """``|a2 / a1|`` of the WLS quadratic ``a0 + a1 gamma + a2 gamma^2`` (weights 1/gamma); NaN if unfittable."""
-    return curvature(gamma, mi)[0]
-
-
 def curvature(gamma: np.ndarray, mi: np.ndarray, level: float = 0.95) -> tuple[float, bool]:
-    """``(|a2 / a1|, whether a2 is resolved)`` for the WLS quadratic of MI on gamma (weights 1/gamma).
+    """``(|a2 / a1|, whether a2 is resolved)`` for the WLS quadratic ``a0 + a1 gamma + a2 gamma^2`` of MI on
+    gamma (weights 1/gamma); the ratio is NaN when unfittable.
 
     ``a2`` is resolved when its two-sided t-test rejects a2 = 0 at ``level`` (always, for noiseless
     data with a2 != 0). The ratio alone is noise over noise when the slope is near zero (as for the

@@ -140,13 +140,15 @@ class MINEEObjective(nn.Module):
     # -- reference -----------------------------------------------------------------------------------
     @torch.no_grad()
     def prepare(self, data: Any) -> None:
-        """Fit each member's reference (box and Gaussian moments) on its full training set (an EnsembleData)."""
+        """Fit each member's reference (the box; the Gaussian moments too for ``reference="gaussian"``) on its
+        full training set (an EnsembleData)."""
         z = torch.cat([data.x_train, data.y_train], dim=-1)  # (K, n_max, D)
         n = torch.as_tensor(data.n_train, device=z.device)
         valid = (torch.arange(z.shape[1], device=z.device)[None, :] < n[:, None])[..., None]  # (K, n_max, 1)
         self.lo.copy_(z.masked_fill(~valid, math.inf).amin(1))
         self.hi.copy_(z.masked_fill(~valid, -math.inf).amax(1))
-        self._fit_gaussian(z, valid)
+        if self.reference == "gaussian":
+            self._fit_gaussian(z, valid)
 
     @torch.no_grad()
     def _fit_gaussian(self, z: torch.Tensor, valid: torch.Tensor | None = None) -> None:

@@ -54,7 +54,7 @@ class Embedding(nn.Module):
         return self._embed(out[..., :cut]), out[..., cut:]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.split(x)[0] if self.n_scalars else self._embed(self.net(x))
+        return self.split(x)[0]
 
     def _embed(self, out: torch.Tensor) -> torch.Tensor:
         # out: (K, B, d) or (K, B, 2d)

@@ -4,12 +4,40 @@
 >>> from neuralmi_core.samplers import CorrelatedGaussian
 >>> x, y = CorrelatedGaussian(5, 5, mi_nats=1.0).sample(5000)
 >>> res = nmi.estimate(x, y, estimator="smile")   # doctest: +SKIP
+
+The public names below are imported on first use, so ``import neuralmi_core.settings`` (config checks,
+workflow planning) does not load torch.
 """
 
-from ._version import __version__
-from .analysis import DimensionalityResult, RigorousResult, dimensionality, rigorous
-from .estimate import estimate
-from .results import MemberRecord, MIResult
+from __future__ import annotations
 
-__all__ = ["DimensionalityResult", "MIResult", "MemberRecord", "RigorousResult", "__version__", "dimensionality",
-           "estimate", "rigorous"]
+import importlib
+from typing import Any
+
+from ._version import __version__
+
+_LAZY = {
+    "estimate": "neuralmi_core.estimation",
+    "MIResult": "neuralmi_core.results",
+    "MemberRecord": "neuralmi_core.results",
+    "rigorous": "neuralmi_core.analysis.rigorous",
+    "RigorousResult": "neuralmi_core.analysis.rigorous",
+    "gather_rigorous": "neuralmi_core.analysis.rigorous",
+    "dimensionality": "neuralmi_core.analysis.dimensionality",
+    "DimensionalityResult": "neuralmi_core.analysis.dimensionality",
+    "gather_dimensionality": "neuralmi_core.analysis.dimensionality",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'neuralmi_core' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -17,7 +17,10 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-BOUNDS = ("infonce", "smile", "nwj", "dv", "mine", "js")
+from .settings.declared import BOUND_ESTIMATORS
+from .validation import NeuralMIError
+
+BOUNDS = BOUND_ESTIMATORS  # the names, declared once in neuralmi_core.settings
 
 
 class Bound(NamedTuple):
@@ -28,9 +31,9 @@ class Bound(NamedTuple):
 
 def _check(scores: torch.Tensor) -> int:
     if scores.ndim != 3 or scores.shape[-1] != scores.shape[-2]:
-        raise ValueError(f"scores must have shape (K, B, B); got {tuple(scores.shape)}")
+        raise NeuralMIError(f"scores must have shape (K, B, B); got {tuple(scores.shape)}")
     if scores.shape[-1] < 2:
-        raise ValueError(f"scores need B >= 2 samples to form negatives; got B={scores.shape[-1]}")
+        raise NeuralMIError(f"scores need B >= 2 samples to form negatives; got B={scores.shape[-1]}")
     return scores.shape[-1]
 
 
@@ -117,18 +120,3 @@ def smile(scores: torch.Tensor, tau: float = 5.0) -> Bound:
     _check(scores)
     mi = _diag_mean(scores) - _offdiag_logmeanexp(scores.clamp(-tau, tau))
     return Bound(mi, -_js_value(scores))
-
-
-def evaluate_bound(name: str, scores: torch.Tensor, tau: float = 5.0) -> torch.Tensor:
-    """The MI estimate (no training state) of bound ``name`` on ``scores``: (K,)."""
-    if name == "infonce":
-        return infonce(scores).mi
-    if name == "smile":
-        return smile(scores, tau).mi
-    if name == "nwj":
-        return nwj(scores).mi
-    if name in ("dv", "mine"):
-        return dv(scores).mi
-    if name == "js":
-        return js(scores).mi
-    raise ValueError(f"unknown bound {name!r}; expected one of {BOUNDS}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .estimate import estimate
+from .estimation import estimate
 from .samplers import CorrelatedGaussian
 
 

@@ -125,6 +125,10 @@ class MIResult:
         out["unit_note"] = "mi_nats in nats (natural log); mi_bits = mi_nats / ln 2"
         return out
 
+    def summary_line(self) -> str:
+        """One line for the command line: the estimate in nats and bits."""
+        return f"{self.mi_nats:.4f} nats ({self.mi_bits:.4f} bits) [{self.estimator}]"
+
     def __repr__(self) -> str:  # short, human-first
         sd = "" if math.isnan(self.mi_std_nats) else f" ± {self.mi_std_nats:.3f}"
         return (

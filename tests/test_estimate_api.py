@@ -53,9 +53,10 @@ def test_near_ceiling_flag():
         (dict(x=X, y=Y, preprocess="rank"), "`preprocess` must be one of"),
         (dict(x=X, y=Y, device="tpu"), "`device` must be"),
         (dict(x=np.zeros((0, 3)), y=np.zeros((0, 3))), "is empty"),
-        (dict(x=X, y=Y, estimator="ksg", k=0), r"`k` must be an int in \[1, 399\]"),
-        (dict(x=X, y=Y, options={"reference": "uniform"}), r"estimator options \['reference'\] were given, but "
-                                                            r"`infonce` takes none \(options apply to mienf, minee\)"),
+        (dict(x=X, y=Y, estimator="ksg", k=0), r"`k` must be an int in \[1, inf\]"),
+        (dict(x=X, y=Y, estimator="ksg", k=400), r"`k` must be an int in \[1, 399\]"),
+        (dict(x=X, y=Y, options={"reference": "uniform"}), r"`options` \['reference'\] were given, but "
+                                                            r"estimator 'infonce' takes none \(options apply to mienf, minee\)"),
     ],
 )
 def test_bad_input_names_the_parameter(kwargs, match):

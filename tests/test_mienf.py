@@ -133,7 +133,7 @@ def test_merge_best_state_per_member():
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"varient": "general"}, "unknown MIENF option"),
+        ({"varient": "general"}, "unknown mienf option.*did you mean .variant"),
         ({"variant": "banded"}, "options.variant"),
         ({"flow": "glow"}, "options.flow"),
         ({"transforms": 0}, "options.transforms"),

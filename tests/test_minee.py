@@ -142,7 +142,7 @@ def test_merge_rows_restores_members():
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"ref": 10}, "unknown MI-NEE option"),
+        ({"ref": 10}, "unknown minee option.*ref"),
         ({"ref_ratio": 0}, "options.ref_ratio"),
         ({"ref_ratio": 2.5}, "options.ref_ratio"),
         ({"pad": -0.1}, "options.pad"),

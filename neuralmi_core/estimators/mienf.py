@@ -55,42 +55,21 @@ from torch import nn
 from zuko.lazy import LazyComposedTransform, LazyTransform, UnconditionalTransform
 from zuko.transforms import LULinearTransform, SoftclipTransform
 
+from ..settings.options import ESTIMATOR_OPTIONS, MIENF_FLOWS, MIENF_VARIANTS
+from ..settings.options import parse_options as _parse_options
 from ..training.trainer import merge_rows
-from ..validation import NeuralMIError, check_choice, check_float, check_int
+from ..validation import NeuralMIError, check_choice, check_int
 
-VARIANTS = ("general", "tridiagonal")
-FLOWS = ("nsf", "maf", "realnvp")
+VARIANTS = MIENF_VARIANTS
+FLOWS = MIENF_FLOWS
 
-#: Estimator-specific settings (``ModelSpec.options``) and their defaults.
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "variant": "general",  # general (N-MIENF) or tridiagonal (per-component MIs)
-    "flow": "nsf",  # zuko flow: nsf (neural spline), maf (affine autoregressive), realnvp (coupling)
-    "transforms": 2,  # flow layers per side
-    "bins": 8,  # spline bins (nsf)
-    "softclip": 4.0,  # first squash each feature into (-b, b) (zuko SoftclipTransform; 0 = off)
-    "linear": True,  # last a learned invertible linear map (zuko LULinearTransform)
-    "jitter": 1e-5,  # added to the latent covariance's diagonal
-    "ema": 0.05,  # rate of the running moments of the training latents (the latent Gaussian's MLE)
-}
+#: Estimator-specific settings (``ModelSpec.options``), declared in :mod:`neuralmi_core.settings.options`.
+DEFAULT_OPTIONS: dict[str, Any] = ESTIMATOR_OPTIONS["mienf"].defaults()
 
 
 def parse_options(options: dict[str, Any] | None) -> dict[str, Any]:
     """Fill defaults into MIENF ``options`` and check them; unknown keys raise :class:`NeuralMIError`."""
-    opts = dict(options or {})
-    unknown = sorted(set(opts) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise NeuralMIError(f"unknown MIENF option(s) {unknown}; expected some of {sorted(DEFAULT_OPTIONS)}.")
-    out = {**DEFAULT_OPTIONS, **opts}
-    out["variant"] = check_choice("options.variant", out["variant"], VARIANTS)
-    out["flow"] = check_choice("options.flow", out["flow"], FLOWS)
-    out["transforms"] = check_int("options.transforms", out["transforms"], 1)
-    out["bins"] = check_int("options.bins", out["bins"], 2)
-    out["softclip"] = check_float("options.softclip", out["softclip"] or 0.0, 0.0, 5.0)
-    if not isinstance(out["linear"], bool):
-        raise NeuralMIError(f"`options.linear` must be true or false. Got {out['linear']!r}.")
-    out["jitter"] = check_float("options.jitter", out["jitter"], 0.0)
-    out["ema"] = check_float("options.ema", out["ema"], 0.0, 1.0, low_open=True)
-    return out
+    return _parse_options("mienf", options)
 
 
 def make_flow_transform(features: int, flow: str = "nsf", transforms: int = 2,

@@ -55,33 +55,18 @@ import torch
 from torch import nn
 
 from ..models.layers import BatchedMLP
-from ..validation import NeuralMIError, check_choice, check_float, check_int
+from ..settings.options import ESTIMATOR_OPTIONS, MINEE_REFERENCES
+from ..settings.options import parse_options as _parse_options
+from ..validation import check_choice, check_int
 
-#: Estimator-specific settings (``ModelSpec.options``) and their defaults.
-REFERENCES = ("gaussian", "uniform")
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "reference": "gaussian",  # product reference: N(mean, cov) per block, or uniform on the data box
-    "ref_ratio": 10,  # reference samples per data sample, in training and evaluation
-    "pad": 0.0,  # widen the box by this fraction of its width on each side
-    "eval_ref": 65536,  # at least this many fixed reference samples when evaluating
-    "eval_chunk": 8192,  # reference samples per forward pass when evaluating (memory only)
-}
+REFERENCES = MINEE_REFERENCES
+#: Estimator-specific settings (``ModelSpec.options``), declared in :mod:`neuralmi_core.settings.options`.
+DEFAULT_OPTIONS: dict[str, Any] = ESTIMATOR_OPTIONS["minee"].defaults()
 
 
 def parse_options(options: dict[str, Any] | None) -> dict[str, Any]:
-    """Fill defaults into MI-NEE ``options`` and check them; unknown keys raise :class:`NeuralMIError`."""
-    opts = dict(options or {})
-    unknown = sorted(set(opts) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise NeuralMIError(f"unknown MI-NEE option(s) {unknown}; expected some of "
-                            f"{sorted(DEFAULT_OPTIONS)}.")
-    out = {**DEFAULT_OPTIONS, **opts}
-    out["reference"] = check_choice("options.reference", out["reference"], REFERENCES)
-    out["ref_ratio"] = check_int("options.ref_ratio", out["ref_ratio"], 1)
-    out["pad"] = check_float("options.pad", out["pad"], 0.0)
-    out["eval_ref"] = check_int("options.eval_ref", out["eval_ref"], 1)
-    out["eval_chunk"] = check_int("options.eval_chunk", out["eval_chunk"], 1)
-    return out
+    """Fill defaults into MINEE ``options`` and check them; unknown keys raise :class:`NeuralMIError`."""
+    return _parse_options("minee", options)
 
 
 class MINEEObjective(nn.Module):

@@ -8,15 +8,15 @@ public API (:func:`neuralmi_core.estimate`), rigorous mode and the dimensionalit
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
 
-from ..bounds import BOUNDS
-from ..models.critics import CRITICS, make_critic
+from ..models.critics import make_critic
+from ..settings import MODEL, TRAINED_ESTIMATORS, TRAINING, Choice, parse_options, resolve
 from ..training import (
-    SPLITS,
     CriticObjective,
     EnsembleFit,
     MemberData,
@@ -24,51 +24,43 @@ from ..training import (
     make_ensemble_data,
     train_ensemble,
 )
-from ..training.data import PREPROCESS
-from ..validation import NeuralMIError, check_choice, check_float, check_int
 
-# Estimators implemented outside this module: name -> module exposing
-# ``build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int) -> nn.Module``.
+# Trained estimators implemented outside this module (the rest are the bounds of ``CriticObjective``):
+# name -> module exposing ``build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int)``.
 EXTERNAL_TRAINED: dict[str, str] = {
     "minee": "neuralmi_core.estimators.minee",
     "mienf": "neuralmi_core.estimators.mienf",
 }
-TRAINED_ESTIMATORS: tuple[str, ...] = BOUNDS
+_DEFAULT = MODEL.defaults()
 
 
 def trained_estimators() -> tuple[str, ...]:
-    return TRAINED_ESTIMATORS + tuple(EXTERNAL_TRAINED)
+    return TRAINED_ESTIMATORS
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What to train: the estimator (bound), the critic and its networks.
+    """What to train: the estimator (bound), the critic and its networks (defaults: the declared ones).
 
     ``options`` carries estimator-specific settings (e.g. MI-NEE's reference ratio).
     """
 
-    estimator: str = "infonce"
-    critic: str = "separable"
-    embedding_dim: int = 32
-    hidden: int = 256
-    n_layers: int = 1
-    activation: str = "relu"
-    variational: bool = False
-    beta: float = 1e-3
-    tau: float = 5.0
+    estimator: str = _DEFAULT["estimator"]
+    critic: str = _DEFAULT["critic"]
+    embedding_dim: int = _DEFAULT["embedding_dim"]
+    hidden: int = _DEFAULT["hidden"]
+    n_layers: int = _DEFAULT["n_layers"]
+    activation: str = _DEFAULT["activation"]
+    variational: bool = _DEFAULT["variational"]
+    beta: float = _DEFAULT["beta"]
+    tau: float = _DEFAULT["tau"]
     options: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> ModelSpec:
-        check_choice("estimator", self.estimator, trained_estimators())
-        check_choice("critic", self.critic, CRITICS)
-        check_int("embedding_dim", self.embedding_dim, 1)
-        check_int("hidden", self.hidden, 1)
-        check_int("n_layers", self.n_layers, 0)
-        check_float("beta", self.beta, 0.0)
-        check_float("tau", self.tau, 0.0, low_open=True)
-        if self.options and self.estimator not in EXTERNAL_TRAINED:
-            raise NeuralMIError(f"estimator options {sorted(self.options)} were given, but `{self.estimator}` takes "
-                                f"none (options apply to {', '.join(sorted(EXTERNAL_TRAINED))}).")
+        """Check every field against its declaration (:data:`neuralmi_core.settings.MODEL`)."""
+        values = resolve(MODEL, asdict(self))
+        Choice(TRAINED_ESTIMATORS).check("estimator", values["estimator"])
+        parse_options(values["estimator"], values["options"])
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,47 +96,19 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
     return train_ensemble(objective, data, config, desc=desc)
 
 
-def training_setup(
-    *,
-    estimator: str,
-    critic: str,
-    embedding_dim: int,
-    hidden: int,
-    n_layers: int,
-    activation: str,
-    variational: bool,
-    beta: float,
-    tau: float,
-    options: dict[str, Any] | None,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    patience: int,
-    split: str,
-    test_fraction: float,
-    gap: int,
-    eval_size: int,
-    preprocess: str,
-    device: str,
-    progress: bool | None,
-    seed: int = 0,
-) -> tuple[ModelSpec, TrainConfig, dict[str, Any]]:
-    """Validate the options shared by every trained run; return ``(ModelSpec, TrainConfig, settings)``.
+def setup_training(values: Mapping[str, Any]) -> tuple[ModelSpec, TrainConfig, dict[str, Any]]:
+    """``(ModelSpec, TrainConfig, record)`` from resolved settings (:mod:`neuralmi_core.settings`).
 
-    ``settings`` holds every option that changes the numbers (not the device or progress bar): the
-    split, held-out fraction, gap and preprocessing next to the model and training settings. Used by
-    :func:`neuralmi_core.estimate` and by the analyses (which set the TrainConfig's seed per cell).
+    ``values`` holds every model and training setting, already checked (an analysis's
+    :meth:`~neuralmi_core.analysis.base.Analysis.check`, or :func:`neuralmi_core.estimate`). ``record`` is
+    what a result stores as its ``settings``: every model and training setting that changes the numbers
+    (not the seed, device or progress bar), plus the trainer's fixed checkpoint rule (``min_epochs``,
+    ``smooth_window``), so that parts trained differently are never gathered together.
     """
-    split = check_choice("split", split, SPLITS)
-    test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
-    gap = check_int("gap", gap, 0)
-    preprocess = check_choice("preprocess", preprocess, PREPROCESS)
-    spec = ModelSpec(estimator.lower() if isinstance(estimator, str) else estimator, critic, embedding_dim, hidden,
-                     n_layers, activation, variational, beta, tau, dict(options or {})).validate()
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, eval_size=eval_size,
-                      seed=seed, device=device, progress=progress).validate()
-    settings = {**spec.to_dict(), "epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr,
-                "patience": cfg.patience, "min_epochs": cfg.min_epochs, "smooth_window": cfg.smooth_window,
-                "eval_size": cfg.eval_size, "split": split, "test_fraction": test_fraction, "gap": gap,
-                "preprocess": preprocess}
-    return spec, cfg, settings
+    spec = ModelSpec(**{k: values[k] for k in MODEL.names}).validate()
+    cfg = TrainConfig(**{k: values[k] for k in TRAINING.names if k not in ("split", "test_fraction", "gap",
+                                                                          "preprocess")},
+                      device=values.get("device", "auto"), progress=values.get("progress")).validate()
+    record = {k: values[k] for k in MODEL.names + TRAINING.names if k != "seed"}
+    record.update(min_epochs=cfg.min_epochs, smooth_window=cfg.smooth_window)
+    return spec, cfg, record

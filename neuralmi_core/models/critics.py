@@ -28,9 +28,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..settings.declared import CRITICS, MODEL
+from ..validation import NeuralMIError
 from .layers import BatchedLinear, BatchedMLP
 
-CRITICS = ("separable", "bilinear", "concat", "hybrid")
+_D = MODEL.defaults()  # critic defaults are the declared model defaults
 _PAIR_BUDGET = 2**25  # floats per chunk of pairwise hidden activations when not training
 
 
@@ -85,8 +87,8 @@ class _Critic(nn.Module):
 class SeparableCritic(_Critic):
     """f(x, y) = g(x) . h(y) + a(x) + b(y) (``marginals=False``: the plain inner product)."""
 
-    def __init__(self, n_members, dim_x, dim_y, embedding_dim=16, hidden=64, n_layers=2,
-                 activation="relu", variational=False, beta=1e-3, marginals=True):
+    def __init__(self, n_members, dim_x, dim_y, embedding_dim=_D["embedding_dim"], hidden=_D["hidden"],
+                 n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"], marginals=True):
         super().__init__(beta)
         m = 1 if marginals else 0
         self.g = Embedding(n_members, dim_x, embedding_dim, hidden, n_layers, activation, variational, m)
@@ -107,8 +109,8 @@ class SeparableCritic(_Critic):
 class BilinearCritic(SeparableCritic):
     """f(x, y) = g(x)^T W h(y) + a(x) + b(y) with a learned matrix W per member."""
 
-    def __init__(self, n_members, dim_x, dim_y, embedding_dim=16, hidden=64, n_layers=2,
-                 activation="relu", variational=False, beta=1e-3, marginals=True):
+    def __init__(self, n_members, dim_x, dim_y, embedding_dim=_D["embedding_dim"], hidden=_D["hidden"],
+                 n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"], marginals=True):
         super().__init__(n_members, dim_x, dim_y, embedding_dim, hidden, n_layers, activation, variational, beta,
                          marginals)
         eye = torch.eye(embedding_dim).expand(n_members, -1, -1).clone()
@@ -151,8 +153,8 @@ class _PairMLP(nn.Module):
 
 
 class ConcatCritic(_Critic):
-    def __init__(self, n_members, dim_x, dim_y, embedding_dim=16, hidden=64, n_layers=2,
-                 activation="relu", variational=False, beta=1e-3):
+    def __init__(self, n_members, dim_x, dim_y, embedding_dim=_D["embedding_dim"], hidden=_D["hidden"],
+                 n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"]):
         super().__init__(beta)
         self.pair = _PairMLP(n_members, dim_x, dim_y, hidden, n_layers, activation)
 
@@ -161,8 +163,8 @@ class ConcatCritic(_Critic):
 
 
 class HybridCritic(_Critic):
-    def __init__(self, n_members, dim_x, dim_y, embedding_dim=16, hidden=64, n_layers=2,
-                 activation="relu", variational=False, beta=1e-3):
+    def __init__(self, n_members, dim_x, dim_y, embedding_dim=_D["embedding_dim"], hidden=_D["hidden"],
+                 n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"]):
         super().__init__(beta)
         self.g = Embedding(n_members, dim_x, embedding_dim, hidden, n_layers, activation, variational)
         self.h = Embedding(n_members, dim_y, embedding_dim, hidden, n_layers, activation, variational)
@@ -179,5 +181,5 @@ _CLASSES = {"separable": SeparableCritic, "bilinear": BilinearCritic, "concat": 
 def make_critic(name: str, n_members: int, dim_x: int, dim_y: int, **kwargs) -> _Critic:
     """Build critic ``name`` (one of :data:`CRITICS`) for K = ``n_members`` members."""
     if name not in _CLASSES:
-        raise ValueError(f"`critic` must be one of {', '.join(map(repr, CRITICS))}. Got {name!r}.")
+        raise NeuralMIError(f"`critic` must be one of {', '.join(map(repr, CRITICS))}. Got {name!r}.")
     return _CLASSES[name](n_members, dim_x, dim_y, **kwargs)

@@ -7,6 +7,8 @@ import math
 import torch
 from torch import nn
 
+from ..validation import NeuralMIError
+
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "gelu": nn.GELU,
@@ -57,7 +59,7 @@ class BatchedMLP(nn.Module):
     ):
         super().__init__()
         if activation not in ACTIVATIONS:
-            raise ValueError(f"`activation` must be one of {sorted(ACTIVATIONS)}. Got {activation!r}.")
+            raise NeuralMIError(f"`activation` must be one of {', '.join(map(repr, ACTIVATIONS))}. Got {activation!r}.")
         layers: list[nn.Module] = []
         width = in_features
         for _ in range(n_layers):

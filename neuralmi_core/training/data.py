@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..settings.declared import PREPROCESS
 from ..validation import NeuralMIError
 
 
@@ -47,7 +48,6 @@ class EnsembleData:
         return self
 
 
-PREPROCESS = ("zscore", "copula", "none")
 
 
 def _standardise(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:

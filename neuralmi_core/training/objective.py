@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ..bounds import BOUNDS, dv, infonce, js, mine, nwj, smile
+from ..validation import NeuralMIError
 
 
 @runtime_checkable
@@ -52,7 +53,7 @@ class CriticObjective(nn.Module):
     def __init__(self, critic: nn.Module, bound: str, n_members: int, tau: float = 5.0, mine_alpha: float = 0.01):
         super().__init__()
         if bound not in BOUNDS:
-            raise ValueError(f"`estimator` must be one of {BOUNDS}. Got {bound!r}.")
+            raise NeuralMIError(f"`estimator` must be one of {', '.join(map(repr, BOUNDS))}. Got {bound!r}.")
         self.critic, self.bound, self.n_members = critic, bound, n_members
         self.tau, self.mine_alpha = tau, mine_alpha
         self.register_buffer("log_ema", torch.full((n_members,), float("nan")))

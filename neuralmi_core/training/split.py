@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..settings.declared import SPLITS
 from ..validation import NeuralMIError, check_choice, check_float, check_int
-
-SPLITS = ("blocked", "random")
 
 
 def train_test_split(

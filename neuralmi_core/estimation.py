@@ -5,50 +5,26 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .estimators import BASELINES, ModelSpec, all_estimators, fit_ensemble, gaussian_mi, ksg_mi
-from .estimators.minee import parse_options as minee_options
-from .estimators.neural import training_setup
 from .results import MIResult
-from .training import TrainConfig, split_member
-from .validation import NeuralMIError, as_2d_samples, check_choice, check_int, check_paired
+from .settings import BASELINES, ESTIMATE, MODEL, RUNTIME, TRAINING, api, parse_options, resolve
+from .validation import NeuralMIError, as_2d_samples, check_int, check_paired
+
+if TYPE_CHECKING:
+    from .estimators import ModelSpec
+    from .training import TrainConfig
 
 CEILING_FRACTION = 0.9  # flag InfoNCE estimates within 10 % of log(n_eval)
 MINEE_RELIABLE_DIMS = 4  # MI-NEE with the uniform reference: accurate up to 2 + 2 dims, erratic from 5 + 5
+#: Every keyword of :func:`estimate` after X, Y (declared in :mod:`neuralmi_core.settings`).
+SETTINGS = MODEL + TRAINING + ESTIMATE + RUNTIME
 
 
-def estimate(
-    x: Any,
-    y: Any,
-    estimator: str = "infonce",
-    critic: str = "separable",
-    *,
-    embedding_dim: int = 32,
-    hidden: int = 256,
-    n_layers: int = 1,
-    activation: str = "relu",
-    variational: bool = False,
-    beta: float = 1e-3,
-    tau: float = 5.0,
-    epochs: int = 300,
-    batch_size: int = 256,
-    lr: float = 5e-4,
-    patience: int = 40,
-    split: str = "blocked",
-    test_fraction: float = 0.2,
-    gap: int = 10,
-    eval_size: int = 2048,
-    preprocess: str = "copula",
-    n_seeds: int = 1,
-    seed: int = 0,
-    device: str = "auto",
-    progress: bool | None = None,
-    k: int = 3,
-    options: dict[str, Any] | None = None,
-) -> MIResult:
+@api(SETTINGS)
+def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "separable", **settings: Any) -> MIResult:
     """Estimate the mutual information I(X; Y) in nats (``.mi_bits`` for bits).
 
     Parameters
@@ -57,36 +33,17 @@ def estimate(
         Paired samples, samples on axis 0 (trailing axes are flattened into features).
     estimator : str
         ``infonce`` (default; low variance, capped at log n_eval), ``smile`` (clipped DV, ``tau``),
-        ``nwj``, ``dv``, ``mine``, ``js``, other trained estimators where installed (``minee``,
-        ``mienf``), or the baselines ``ksg`` (k-NN, ``k`` neighbours) and ``gaussian`` (closed form).
+        ``nwj``, ``dv``, ``mine``, ``js``, ``minee``, ``mienf``, or the baselines ``ksg`` (k-NN, ``k``
+        neighbours) and ``gaussian`` (closed form).
     critic : str
         ``separable`` (default), ``bilinear``, ``concat`` or ``hybrid`` (see :mod:`neuralmi_core.models`).
-    embedding_dim, hidden, n_layers, activation, variational, beta
-        Critic networks: embedding size (separable/bilinear/hybrid), MLP width and depth, activation,
-        Gaussian variational embeddings with KL weight ``beta``.
-    epochs, batch_size, lr, patience
-        Training: maximum epochs, minibatch size, Adam learning rate, early-stopping patience (epochs
-        without improvement of the smoothed held-out MI).
-    split, test_fraction, gap
-        ``blocked`` (default: contiguous test blocks, ``gap`` samples dropped around them; for time
-        series) or ``random`` (i.i.d. data); the held-out fraction.
-    eval_size : int
-        Held-out samples the estimate is computed on (InfoNCE's ceiling is log of this).
-    preprocess : str
-        Per-feature transform fitted on the training set: ``copula`` (default: ranks to
-        normal scores; MI-preserving, robust to heavy tails and skew), ``zscore`` or ``none``.
-    n_seeds : int
-        Train this many independently initialised networks as one ensemble; ``mi_nats`` is their mean
-        and ``mi_std_nats`` their spread.
-    seed : int
-        Seeds the split, the initialisation and the batch order (bit-identical on CPU).
-    device : str
-        ``auto`` (cuda > mps > cpu), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
+    {settings}
 
     Returns
     -------
     MIResult
         Held-out MI with sample sizes, seeds, timing, training-curve summary and the InfoNCE ceiling flag.
+        With ``n_seeds > 1``, ``mi_nats`` is the mean over the seeds and ``mi_std_nats`` their spread.
 
     Examples
     --------
@@ -96,37 +53,39 @@ def estimate(
     >>> abs(res.mi_nats - 1.0) < 0.15
     True
     """
-    estimator = check_choice("estimator", estimator, all_estimators())
+    values = resolve(SETTINGS, {"estimator": estimator, "critic": critic, **settings})
+    estimator = values["estimator"]
+    parse_options(estimator, values["options"])
     x_arr = as_2d_samples("x", x)
     y_arr = as_2d_samples("y", y)
     check_paired(x_arr, y_arr)
     n = x_arr.shape[0]
-    seed = check_int("seed", seed, 0)
+    seed = values["seed"]
     t0 = time.perf_counter()
     if estimator in BASELINES:
-        k = check_int("k", k, 1, n - 1, context=f"n_samples={n}")
+        from .estimators.gaussian import gaussian_mi
+        from .estimators.ksg import ksg_mi
+
+        k = check_int("k", values["k"], 1, n - 1, context=f"n_samples={n}")
         mi = ksg_mi(x_arr, y_arr, k=k, seed=seed) if estimator == "ksg" else gaussian_mi(x_arr, y_arr)
         return MIResult(mi_nats=mi, estimator=estimator, critic=None, n_train=n, n_test=0, n_eval=n, seed=seed,
                         seconds=time.perf_counter() - t0, device="cpu",
                         params={"k": k} if estimator == "ksg" else {})
 
-    n_seeds = check_int("n_seeds", n_seeds, 1)
+    from .estimators import fit_ensemble
+    from .estimators.neural import setup_training
+    from .training import split_member
+
     if n < 20:
         raise NeuralMIError(f"neural estimators need at least 20 paired samples; got n_samples={n}.")
-    check_int("batch_size", batch_size, 2, context="a batch larger than n_train is clipped to n_train")
-    spec, cfg, settings = training_setup(
-        estimator=estimator, critic=critic, embedding_dim=embedding_dim, hidden=hidden, n_layers=n_layers,
-        activation=activation, variational=variational, beta=beta, tau=tau, options=options, epochs=epochs,
-        batch_size=batch_size, lr=lr, patience=patience, split=split, test_fraction=test_fraction, gap=gap,
-        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress, seed=seed)
-    split = settings["split"]
-    member = split_member(x_arr, y_arr, split, settings["test_fraction"], gap=settings["gap"], seed=seed)
-    fit = fit_ensemble([member] * n_seeds, spec, cfg, desc=f"{estimator}/{critic}",
-                       preprocessing=settings["preprocess"])
-    res = result_from_fit(fit, spec, cfg, split=split, seconds=time.perf_counter() - t0,
-                          extra_params={"test_fraction": settings["test_fraction"], "gap": settings["gap"],
-                                        "n_seeds": n_seeds, "preprocess": settings["preprocess"]})
-    if (estimator == "minee" and minee_options(spec.options)["reference"] == "uniform"
+    spec, cfg, record = setup_training(values)
+    member = split_member(x_arr, y_arr, values["split"], values["test_fraction"], gap=values["gap"], seed=seed)
+    fit = fit_ensemble([member] * values["n_seeds"], spec, cfg, desc=f"{estimator}/{values['critic']}",
+                       preprocessing=values["preprocess"])
+    res = result_from_fit(fit, spec, cfg, split=values["split"], seconds=time.perf_counter() - t0,
+                          extra_params={"test_fraction": values["test_fraction"], "gap": values["gap"],
+                                        "n_seeds": values["n_seeds"], "preprocess": values["preprocess"]})
+    if (estimator == "minee" and parse_options("minee", spec.options)["reference"] == "uniform"
             and x_arr.shape[1] + y_arr.shape[1] > MINEE_RELIABLE_DIMS):
         res = dataclasses.replace(res, warnings=res.warnings + (
             f"MI-NEE with the uniform reference is unreliable beyond about {MINEE_RELIABLE_DIMS} total dimensions (here "
@@ -135,7 +94,7 @@ def estimate(
     return res
 
 
-def result_from_fit(fit, spec: ModelSpec, cfg: TrainConfig, split: str | None, seconds: float,
+def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | None, seconds: float,
                     extra_params: dict[str, Any] | None = None) -> MIResult:
     """Summarise an :class:`~neuralmi_core.training.EnsembleFit` of seed replicates as one MIResult."""
     mis = np.array([m.mi_test_nats for m in fit.members])

@@ -1,0 +1,75 @@
+"""The settings every estimate shares: the model (estimator, critic, networks), training and runtime.
+
+Each analysis module declares its own settings next to its code (e.g. ``gammas`` in
+:mod:`neuralmi_core.analysis.rigorous`) and may give shared settings other defaults (dimensionality
+defaults to ``smile``). The names of estimators, critics, activations, splits and preprocessings are
+declared here once; the modules that implement them import these tuples.
+"""
+
+from __future__ import annotations
+
+from .core import Bool, Choice, Float, Int, OptionalBool, Options, Setting, Settings, Text
+
+#: Variational bounds of :mod:`neuralmi_core.bounds`, trained through a critic.
+BOUND_ESTIMATORS = ("infonce", "smile", "nwj", "dv", "mine", "js")
+#: Trained estimators with their own objective (no critic, no embedding).
+OBJECTIVE_ESTIMATORS = ("minee", "mienf")
+TRAINED_ESTIMATORS = BOUND_ESTIMATORS + OBJECTIVE_ESTIMATORS
+#: Untrained baselines: estimate() only.
+BASELINES = ("ksg", "gaussian")
+ESTIMATORS = TRAINED_ESTIMATORS + BASELINES
+CRITICS = ("separable", "bilinear", "concat", "hybrid")
+#: Critics with an embedding whose size bounds the information they carry.
+EMBEDDING_CRITICS = ("separable", "bilinear", "hybrid")
+ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "leaky_relu", "elu")
+SPLITS = ("blocked", "random")
+PREPROCESS = ("copula", "zscore", "none")
+
+MODEL = Settings([
+    Setting("estimator", "infonce", Choice(ESTIMATORS),
+            "MI estimator: a variational bound (infonce, smile, nwj, dv, mine, js), minee, mienf, or the "
+            "baselines ksg and gaussian (estimate only)"),
+    Setting("critic", "separable", Choice(CRITICS),
+            "critic of the variational bounds: separable g(x).h(y), bilinear, concat (joint MLP) or hybrid"),
+    Setting("embedding_dim", 32, Int(1), "embedding size of separable, bilinear and hybrid critics"),
+    Setting("hidden", 256, Int(1), "hidden units per layer of the critic's networks"),
+    Setting("n_layers", 1, Int(0), "hidden layers per network", aliases=("--layers",)),
+    Setting("activation", "relu", Choice(ACTIVATIONS), "activation function of the networks"),
+    Setting("variational", False, Bool(), "Gaussian variational embeddings (KL to N(0, I), weight beta)"),
+    Setting("beta", 1e-3, Float(0.0), "KL weight of variational embeddings"),
+    Setting("tau", 5.0, Float(0.0, low_open=True), "SMILE's clip of the critic's log-ratio"),
+    Setting("options", {}, Options(),
+            "estimator-specific settings, e.g. reference=uniform (minee) or variant=tridiagonal (mienf)",
+            flag="--option"),
+])
+
+TRAINING = Settings([
+    Setting("epochs", 300, Int(1), "maximum training epochs"),
+    Setting("batch_size", 256, Int(2), "minibatch size (clipped to the smallest member's training set)"),
+    Setting("lr", 5e-4, Float(0.0, low_open=True), "Adam learning rate"),
+    Setting("patience", 40, Int(1), "early stopping: epochs without improvement of the smoothed held-out MI"),
+    Setting("split", "blocked", Choice(SPLITS),
+            "train/test split: blocked (contiguous test blocks with a gap; time series) or random (i.i.d.)"),
+    Setting("test_fraction", 0.2, Float(0.0, 1.0, low_open=True, high_open=True), "held-out fraction"),
+    Setting("gap", 10, Int(0), "samples dropped from training on each side of a blocked test block"),
+    Setting("eval_size", 2048, Int(2), "held-out samples the MI is computed on (InfoNCE's ceiling is its log)"),
+    Setting("preprocess", "copula", Choice(PREPROCESS),
+            "per-feature transform fitted on the training data: copula (ranks to normal scores; "
+            "MI-preserving), zscore or none"),
+    Setting("seed", 0, Int(0), "random seed (split, initialisation, batch order; bit-identical on CPU)",
+            config=False),
+])
+
+RUNTIME = Settings([
+    Setting("device", "auto", Text(r"(auto|cpu|mps|cuda(:[0-9]+)?)", "'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"),
+            "torch device: auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps", stage="runtime", config=False),
+    Setting("progress", None, OptionalBool(), "progress bar (default: only when stderr is a terminal)",
+            stage="runtime", config=False),
+])
+
+#: ``estimate()`` only.
+ESTIMATE = Settings([
+    Setting("n_seeds", 1, Int(1), "independently initialised networks trained as one ensemble; the "
+            "estimate is their mean", stage="train", config=False),
+    Setting("k", 3, Int(1), "neighbours of the KSG estimator", config=False),
+])

@@ -1,0 +1,66 @@
+"""Estimator-specific settings (``options``), declared per estimator; the rest take none.
+
+``minee`` and ``mienf`` read these from ``options`` (``--option KEY=VALUE`` on the CLI, ``options:`` in
+the workflow config); :func:`parse_options` fills their defaults and checks them. Light (no torch), so
+the workflow checks options while planning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..validation import NeuralMIError
+from .core import Bool, Choice, Float, Int, Setting, Settings, resolve, unknown_error
+
+MINEE_REFERENCES = ("gaussian", "uniform")
+MIENF_VARIANTS = ("general", "tridiagonal")
+MIENF_FLOWS = ("nsf", "maf", "realnvp")
+
+ESTIMATOR_OPTIONS: dict[str, Settings] = {
+    "minee": Settings([
+        Setting("reference", "gaussian", Choice(MINEE_REFERENCES),
+                "product reference: N(mean, cov) per block (gaussian) or uniform on the data's box"),
+        Setting("ref_ratio", 10, Int(1), "reference samples per data sample, in training and evaluation"),
+        Setting("pad", 0.0, Float(0.0), "widen the uniform box by this fraction of its width on each side"),
+        Setting("eval_ref", 65536, Int(1), "at least this many fixed reference samples when evaluating"),
+        Setting("eval_chunk", 8192, Int(1), "reference samples per forward pass when evaluating (memory only)"),
+    ]),
+    "mienf": Settings([
+        Setting("variant", "general", Choice(MIENF_VARIANTS),
+                "general (N-MIENF) or tridiagonal (per-component MIs)"),
+        Setting("flow", "nsf", Choice(MIENF_FLOWS),
+                "zuko flow: nsf (neural spline), maf (affine autoregressive), realnvp (coupling)"),
+        Setting("transforms", 2, Int(1), "flow layers per side"),
+        Setting("bins", 8, Int(2), "spline bins (nsf)"),
+        Setting("softclip", 4.0, Float(0.0, 5.0), "first squash each feature into (-b, b); 0 = off"),
+        Setting("linear", True, Bool(), "end with a learned invertible linear map"),
+        Setting("jitter", 1e-5, Float(0.0), "added to the latent covariance's diagonal"),
+        Setting("ema", 0.05, Float(0.0, 1.0, low_open=True),
+                "rate of the running moments of the training latents"),
+    ]),
+}
+
+
+def parse_options(estimator: str, options: Mapping[str, Any] | None, where: str = "") -> dict[str, Any]:
+    """``options`` of ``estimator`` with defaults filled and every value checked.
+
+    Raises ``NeuralMIError`` for options given to an estimator that takes none, for unknown keys (with
+    close matches) and for bad values, naming ``options.KEY``.
+    """
+    opts = dict(options or {})
+    declared = ESTIMATOR_OPTIONS.get(estimator)
+    if declared is None:
+        if opts:
+            pre = f"{where}: " if where else ""
+            raise NeuralMIError(f"{pre}`options` {sorted(opts)} were given, but estimator {estimator!r} takes none "
+                                f"(options apply to {', '.join(sorted(ESTIMATOR_OPTIONS))}).")
+        return {}
+    unknown = set(opts) - set(declared.names)
+    if unknown:
+        raise unknown_error(unknown, declared.names, where, what=f"{estimator} option")
+    if opts.get("softclip", 0) is None:
+        opts["softclip"] = 0.0
+    prefixed = Settings(Setting(f"options.{s.name}", s.default, s.constraint, s.help) for s in declared)
+    out = resolve(prefixed, {f"options.{k}": v for k, v in opts.items()}, where or f"{estimator} options")
+    return {k.split(".", 1)[1]: v for k, v in out.items()}

@@ -16,7 +16,7 @@ from neuralmi_core.validation import NeuralMIError
 matplotlib.use("Agg")
 
 TINY = dict(epochs=4, hidden=8, n_layers=1, batch_size=64, split="random", progress=False, device="cpu")
-TINY_CLI = ["--epochs", "4", "--hidden", "8", "--layers", "1", "--batch-size", "64", "--split", "random",
+TINY_CLI = ["--epochs", "4", "--hidden", "8", "--n-layers", "1", "--batch-size", "64", "--split", "random",
             "--no-progress", "--device", "cpu", "--n-splits", "2"]
 
 
@@ -41,8 +41,8 @@ def test_internal_sweep_table(x):
     m = res.members[0]
     assert len(m.channels_a) == len(m.channels_b) == 3 and not set(m.channels_a) & set(m.channels_b)
     # halvings depend on (seed, split) only: the same at every dim
-    by_key = {(m.seed, m.split): m.channels_a for m in res.members if m.embedding_dim == 1}
-    assert all(by_key[(m.seed, m.split)] == m.channels_a for m in res.members)
+    by_key = {(m.seed, m.halving): m.channels_a for m in res.members if m.embedding_dim == 1}
+    assert all(by_key[(m.seed, m.halving)] == m.channels_a for m in res.members)
     assert [r["embedding_dim"] for r in res.curve] == [1, 2]
     assert set(res.saturation) == {"0.1", "1.0", "15.0"}
     d = res.to_dict()
@@ -94,7 +94,8 @@ def test_gather_rejects_mismatch(x):
         ({"embedding_dims": "0,1"}, "`embedding_dims`"),
         ({"n_splits": 0}, "`n_splits`"),
         ({"critic": "concat"}, "embedding to sweep"),
-        ({"estimator": "gaussian"}, "trained estimator"),
+        ({"estimator": "gaussian"}, "`estimator` must be one of .* for dimensionality"),
+            ({"estimator": "minee"}, "minee and mienf have none"),
     ],
 )
 def test_bad_arguments(x, kwargs, message):

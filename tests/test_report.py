@@ -41,7 +41,7 @@ def dimensionality_record(latent=3, dims=(1, 2, 3, 4, 6), seed=0) -> dict:
     for d in dims:
         for split in range(3):
             mi = min(d, latent) * 0.8 + 0.01 * rng.standard_normal()
-            members.append(DimensionalityMember(embedding_dim=d, split=split, seed=0, n_train=4000, n_test=1000,
+            members.append(DimensionalityMember(embedding_dim=d, halving=split, seed=0, n_train=4000, n_test=1000,
                                                 n_eval=1000, mi_test_nats=mi, mi_train_nats=mi + 0.05,
                                                 best_epoch=20, epochs_run=40))
     res = summarize_dimensionality(members, {"estimator": "smile", "critic": "separable", "epochs": 100,

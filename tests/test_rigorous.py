@@ -19,7 +19,7 @@ from neuralmi_core.validation import NeuralMIError
 matplotlib.use("Agg")
 
 TINY = dict(epochs=4, hidden=8, n_layers=1, batch_size=64, split="random", progress=False, device="cpu")
-TINY_CLI = ["--epochs", "4", "--hidden", "8", "--layers", "1", "--batch-size", "64", "--split", "random",
+TINY_CLI = ["--epochs", "4", "--hidden", "8", "--n-layers", "1", "--batch-size", "64", "--split", "random",
             "--no-progress", "--device", "cpu", "--min-gammas", "3"]
 
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuralmi_core.analysis.plan import (
-    channel_halves,
-    chunk_indices,
-    derive_seed,
-    parse_int_list,
-    resolve_chunking,
-    resolve_seeds,
-)
+from neuralmi_core.analysis.base import seeds_of
+from neuralmi_core.analysis.plan import channel_halves, chunk_indices, derive_seed, resolve_chunking
 from neuralmi_core.analysis.saturation import curve_summary, saturation_dim, saturation_table
+from neuralmi_core.settings import parse_int_list
 from neuralmi_core.validation import NeuralMIError
 
 DIMS = [1, 2, 3, 4, 6, 8]
@@ -98,9 +93,9 @@ def test_channel_halves_equal_size_and_odd_drop():
 
 
 def test_seeds():
-    assert resolve_seeds(3, 2) == (3, 4)
-    assert resolve_seeds(0, None, "0,3") == (0, 3)
-    assert resolve_seeds(5) == (5,)
+    assert seeds_of({"seed": 3, "n_seeds": 2, "seeds": None}) == (3, 4)
+    assert seeds_of({"seed": 0, "n_seeds": 1, "seeds": (0, 3)}) == (0, 3)
+    assert seeds_of({"seed": 5, "n_seeds": 1, "seeds": None}) == (5,)
     with pytest.raises(NeuralMIError, match="either"):
-        resolve_seeds(0, 2, "1")
+        seeds_of({"seed": 0, "n_seeds": 2, "seeds": (1,)})
     assert derive_seed(1, 2) == derive_seed(1, 2) != derive_seed(2, 1)

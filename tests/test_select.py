@@ -152,8 +152,7 @@ def test_bad_selections_raise_with_names(binned, tmp_path, xs, ys, window, lag, 
 def test_cli_common_uses_selectors(binned):
     import argparse
 
-    from neuralmi_core.cli.common import add_data_arguments
-    from neuralmi_core.cli.common import load_xy as cli_load_xy
+    from neuralmi_core.cli.common import add_data_arguments, load_inputs
 
     p = argparse.ArgumentParser()
     add_data_arguments(p)
@@ -161,5 +160,12 @@ def test_cli_common_uses_selectors(binned):
     args = p.parse_args(
         [f"{path}:spikes[region=B]", f"{path}:spikes[region=A]", "--window", "3", "--lag", "1"]
     )
-    x, y = cli_load_xy(args)
+    x, y, prov = load_inputs(args)
     assert x.shape[1] == 6 and y.shape[1] == 2 and x.shape[0] == y.shape[0]
+    # provenance: window and lag in bins and seconds, the unit behind every column, dropped bins
+    assert prov["window_bins"] == 3 and prov["lag_bins"] == 1
+    assert prov["lag_s"] == pytest.approx(0.1) and prov["window_s"] == pytest.approx(0.3)
+    units_b = [str(u) for u in ds["unit"].values[ds["region"].values == "B"]]
+    assert prov["x_features"] == [f"unit={u}@t{k}" for k in (-2, -1, 0) for u in units_b]
+    assert len(prov["y_features"]) == 2 and all(f.startswith("unit=") for f in prov["y_features"])
+    assert prov["n_rows"] == x.shape[0] and prov["dropped_bins"] == prov["n_bins"] - x.shape[0] > 0

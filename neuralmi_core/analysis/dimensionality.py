@@ -21,40 +21,128 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..estimators import ModelSpec, fit_ensemble
 from ..results import _jsonable, nats_to_bits
-from ..training import TrainConfig, split_member
-from ..validation import NeuralMIError, as_2d_samples, check_float, check_int, check_paired
-from .plan import (
-    channel_halves,
-    derive_seed,
-    fingerprint,
-    parse_int_list,
-    resolve_seeds,
-    settings_mismatch,
-    training_setup,
+from ..settings import (
+    BOUND_ESTIMATORS,
+    EMBEDDING_CRITICS,
+    FloatList,
+    Int,
+    IntList,
+    Optional,
+    Setting,
+    Settings,
+    api,
 )
+from ..validation import NeuralMIError, as_2d_samples, check_paired
+from .base import Analysis, mismatched, seeds_of
+from .plan import channel_halves, derive_seed, fingerprint
 from .saturation import STRICTNESS, curve_summary, saturation_table
 
+if TYPE_CHECKING:
+    from ..estimators import ModelSpec
+    from ..training import TrainConfig
+
 DEFAULT_DIMS = (1, 2, 3, 4, 6, 8, 12, 16)
-TRAINING_KEYS = ("estimator", "critic", "hidden", "n_layers", "activation", "variational", "beta", "tau",
-                 "options", "epochs", "batch_size", "lr", "patience", "min_epochs", "smooth_window", "eval_size",
-                 "split", "test_fraction", "gap", "n_splits", "target", "preprocess")
 DATA_KEYS = ("n_samples", "dim_x", "dim_y", "sha256")
+
+
+CLI_HELP = """Latent dimensionality: sweep the separable critic's embedding dim and find where the MI saturates.
+
+Without Y: X's channels are split at random into two equal halves (--n-splits halvings; with an odd
+channel count one channel is left out of each) and I(X_A; X_B) is estimated per embedding dim. With Y:
+the same sweep for I(X; Y) (interaction dimensionality), --n-splits replicates per dim. The saturation
+dim for strictness s is the last dim before the first step whose mean MI gain is below s times the
+spread (std over halvings x seeds) at the larger dim. Each (embedding_dim, seed) cell trains as one
+batched ensemble and depends on no other cell: one dim is a valid partial run, and
+`neuralmi gather dimensionality` combines parts into the numbers of one call. The sweep sets the
+embedding dim (there is no --embedding-dim here). Default estimator: smile (clip --tau 5).
+
+JSON fields:
+  target              "internal" (I(X_A; X_B)) or "interaction" (I(X; Y))
+  embedding_dims      dims present; seeds: seeds present; n_splits: halvings / replicates per cell
+  curve               per dim: embedding_dim, n_members, mean_nats, std_nats (held-out MI over
+                      halvings x seeds), mean_bits, std_bits
+  saturation          saturation dim per strictness ("0.1", "1.0", "15.0"; null: not saturated
+                      within the dims swept, or a single-dim partial run)
+  saturation_dim      the saturation dim at strictness 1 (null as above)
+  members             one row per network: embedding_dim, halving (index of the channel halving or
+                      replicate; called `split` before 0.2), seed, n_train, n_test, n_eval,
+                      mi_test_nats, mi_train_nats, best_epoch, epochs_run, channels_a, channels_b
+                      (X's channel indices of each half; empty for interaction)
+  dropped_channel     true when X's odd channel count made each halving leave one channel out
+  settings            model and training settings, n_splits, target (parts must agree to be gathered)
+  fit_settings        strictness (the only setting used when parts are gathered)
+  data                n_samples, dim_x, dim_y, sha256 (fingerprint of the inputs)
+  cells               per (embedding_dim, seed) cell: seconds, device
+  selection           how X (and Y) were cut from their files: specs, window, lag in bins and seconds,
+                      bins kept and dropped (by reason), and the label of every feature column (e.g.
+                      the unit id); null for plain arrays passed to the Python API
+  seconds, warnings, inputs, unit_note
+
+Example:
+  neuralmi dimensionality x.npy --embedding-dims 1,2,3,4,6,8 --n-splits 5 --json dims.json
+  neuralmi dimensionality x.npy --embedding-dims 4 --seeds 0 --json part_d4_s0.json   # one cell
+"""
+
+
+class DimensionalityAnalysis(Analysis):
+    name = "dimensionality"
+    help = "latent dimensionality from the MI-vs-embedding-dim saturation (channel halvings of X, or X vs Y)"
+    description = CLI_HELP
+    y = "optional"
+    defaults = {"estimator": "smile"}
+    exclude = ("embedding_dim",)
+    estimators = BOUND_ESTIMATORS
+    critics = EMBEDDING_CRITICS
+    why_estimators = " (a variational bound with a critic whose embedding size is swept; minee and mienf have none)"
+    why_critics = " (a critic with an embedding to sweep)"
+    cell_keys = (("embedding_dim", "d"), ("seed", "s"))
+    run = "neuralmi_core.analysis.dimensionality:dimensionality"
+    gather = "neuralmi_core.analysis.dimensionality:gather_dimensionality"
+    result = "neuralmi_core.analysis.dimensionality:DimensionalityResult"
+    own = Settings([
+        Setting("embedding_dims", DEFAULT_DIMS, IntList(1), "embedding dims to sweep, e.g. '1-6' or '1,2,4,8'; one "
+                "dim for a partial run", stage="cells"),
+        Setting("n_splits", 5, Int(1), "random halvings of X's channels (or replicates, with Y) per dim and seed, "
+                "trained as one ensemble"),
+        Setting("seeds", None, Optional(IntList(0)), "seeds, e.g. '0,3' (default: seed .. seed + n_seeds - 1); "
+                "the halvings depend on the seed, not on the dim", stage="cells", aliases=("--seed-list",)),
+        Setting("n_seeds", 1, Int(1), "number of seeds when `seeds` is not given", stage="cells", config=False),
+        Setting("seed", 0, Int(0), "first seed when `seeds` is not given", stage="cells", config=False),
+        Setting("strictness", STRICTNESS, FloatList(0.0), "saturation strictness values s: saturated when the "
+                "MI gain is below s times its spread", stage="fit"),
+    ])
+
+    def cells(self, values: Mapping[str, Any]) -> list[dict[str, int]]:
+        return [{"embedding_dim": d, "seed": s} for d in values["embedding_dims"] for s in seeds_of(values)]
+
+    def cell_settings(self, cell: Mapping[str, int]) -> dict[str, Any]:
+        return {"embedding_dims": (cell["embedding_dim"],), "seeds": (cell["seed"],)}
+
+    def check_more(self, values: Mapping[str, Any], has_y: bool, pre: str) -> None:
+        seeds_of(values)
+
+    def check_config(self, values: Mapping[str, Any]) -> None:
+        if len(values["embedding_dims"]) < 2:
+            raise NeuralMIError(f"`embedding_dims` holds {len(values['embedding_dims'])} dim; a saturation curve "
+                                f"needs at least 2")
+
+
+ANALYSIS = DimensionalityAnalysis()
 
 
 @dataclass(frozen=True)
 class DimensionalityMember:
-    """One member: halving (or replicate) ``split`` at embedding dim ``embedding_dim``, trained with ``seed``."""
+    """One member: halving (or replicate) ``halving`` at embedding dim ``embedding_dim``, trained with ``seed``."""
 
     embedding_dim: int
-    split: int
+    halving: int
     seed: int
     n_train: int
     n_test: int
@@ -71,6 +159,7 @@ class DimensionalityMember:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DimensionalityMember:
+        d = {"halving": d.get("split"), **d}  # files written before 0.2 call the halving index `split`
         kw = {f.name: d.get(f.name) for f in dataclasses.fields(cls)}
         for k in ("mi_test_nats", "mi_train_nats"):
             kw[k] = float("nan") if kw[k] is None else float(kw[k])
@@ -109,6 +198,7 @@ class DimensionalityResult:
     members: tuple[DimensionalityMember, ...]
     settings: dict[str, Any]
     data: dict[str, Any]
+    fit_settings: dict[str, Any] = field(default_factory=dict)
     dropped_channel: bool = False
     seconds: float = 0.0
     cells: tuple[dict[str, Any], ...] = field(default=(), compare=False)
@@ -122,6 +212,10 @@ class DimensionalityResult:
                 row[f"{k}_bits"] = None if v is None else nats_to_bits(v)
         out["unit_note"] = "*_nats in nats (natural log); *_bits = *_nats / ln 2"
         return out
+
+    def summary_line(self) -> str:
+        """One line for the command line: the saturation dims."""
+        return f"{self.target}: saturation dim {self.saturation_dim} (s=1); {self.saturation}"
 
     def __repr__(self) -> str:
         return (f"DimensionalityResult({self.target}: saturation dim {self.saturation_dim} (s=1), "
@@ -160,6 +254,9 @@ def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: in
                channels: Sequence[tuple[np.ndarray, np.ndarray]] | None = None, preprocess: str = "copula"
                ) -> tuple[list[DimensionalityMember], dict]:
     """Train one (embedding_dim, seed) cell: one member per (a, b) pair in ``pairs``, as one ensemble."""
+    from ..estimators import fit_ensemble
+    from ..training import split_member
+
     members = [split_member(a, b, split, test_fraction, gap=gap, seed=derive_seed(seed, j))
                for j, (a, b) in enumerate(pairs)]
     cfg = dataclasses.replace(config, seed=derive_seed(seed, embedding_dim))
@@ -170,7 +267,7 @@ def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: in
     for j, m in enumerate(fit.members):
         ca, cb = channels[j] if channels is not None else ((), ())
         rows.append(DimensionalityMember(
-            embedding_dim=embedding_dim, split=j, seed=seed, n_train=m.n_train, n_test=m.n_test, n_eval=m.n_eval,
+            embedding_dim=embedding_dim, halving=j, seed=seed, n_train=m.n_train, n_test=m.n_test, n_eval=m.n_eval,
             mi_test_nats=m.mi_test_nats, mi_train_nats=m.mi_train_nats, best_epoch=m.best_epoch,
             epochs_run=m.epochs_run, channels_a=tuple(int(c) for c in ca), channels_b=tuple(int(c) for c in cb)))
     return rows, {"embedding_dim": embedding_dim, "seed": seed, "seconds": time.perf_counter() - t0,
@@ -182,11 +279,11 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
                              seconds: float = 0.0, cells: Sequence[dict[str, Any]] = (),
                              dropped_channel: bool = False) -> DimensionalityResult:
     """Curve and saturation dims from a member table: the pure second half of :func:`dimensionality`."""
-    strict = tuple(check_float("strictness", s, 0.0, low_open=True) for s in strictness)
-    rows = tuple(sorted(members, key=lambda m: (m.embedding_dim, m.seed, m.split)))
-    keys = [(m.embedding_dim, m.seed, m.split) for m in rows]
+    strict = ANALYSIS.own["strictness"].check(strictness)
+    rows = tuple(sorted(members, key=lambda m: (m.embedding_dim, m.seed, m.halving)))
+    keys = [(m.embedding_dim, m.seed, m.halving) for m in rows]
     if len(set(keys)) != len(keys):
-        raise NeuralMIError("the member table holds duplicate (embedding_dim, seed, split) rows; each cell may "
+        raise NeuralMIError("the member table holds duplicate (embedding_dim, seed, halving) rows; each cell may "
                             "appear once (were the same parts given twice?).")
     curve = tuple(curve_summary([m.embedding_dim for m in rows], [m.mi_test_nats for m in rows]))
     sat = saturation_table(list(curve), strict)
@@ -206,41 +303,14 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
     return DimensionalityResult(
         target=settings["target"], embedding_dims=dims, seeds=tuple(sorted({m.seed for m in rows})),
         n_splits=int(settings["n_splits"]), curve=curve, saturation=sat, saturation_dim=s1, members=rows,
-        settings=dict(settings), data=dict(data), dropped_channel=dropped_channel, seconds=seconds,
+        settings=dict(settings), data=dict(data), fit_settings={"strictness": list(strict)},
+        dropped_channel=dropped_channel, seconds=seconds,
         cells=tuple(sorted(cells, key=lambda c: (c["embedding_dim"], c["seed"]))), warnings=tuple(warnings))
 
 
-def dimensionality(
-    x: Any,
-    y: Any = None,
-    estimator: str = "smile",
-    critic: str = "separable",
-    *,
-    embedding_dims: str | int | Sequence[int] = DEFAULT_DIMS,
-    n_splits: int = 5,
-    n_seeds: int | None = None,
-    seeds: str | Sequence[int] | None = None,
-    strictness: Sequence[float] = STRICTNESS,
-    hidden: int = 256,
-    n_layers: int = 1,
-    activation: str = "relu",
-    variational: bool = False,
-    beta: float = 1e-3,
-    tau: float = 5.0,
-    epochs: int = 300,
-    batch_size: int = 256,
-    lr: float = 5e-4,
-    patience: int = 40,
-    split: str = "blocked",
-    test_fraction: float = 0.2,
-    gap: int = 10,
-    eval_size: int = 2048,
-    preprocess: str = "copula",
-    seed: int = 0,
-    device: str = "auto",
-    progress: bool | None = None,
-    options: dict[str, Any] | None = None,
-) -> DimensionalityResult:
+@api(ANALYSIS.settings)
+def dimensionality(x: Any, y: Any = None, estimator: str = "smile", critic: str = "separable",
+                   **settings: Any) -> DimensionalityResult:
     """Latent dimensionality of X (or of the X–Y interaction) from a sweep of the critic's embedding dim.
 
     Parameters
@@ -250,20 +320,9 @@ def dimensionality(
     y : array-like, optional
         When given, the sweep estimates I(X; Y) instead (interaction dimensionality).
     estimator, critic
-        Default ``smile`` (clip ``tau``) with a separable critic; ``critic`` must have an embedding
+        Default ``smile`` (clip ``tau``) with a separable critic; the critic must have an embedding
         (``separable``, ``bilinear`` or ``hybrid``).
-    embedding_dims : str or sequence of int
-        Dims to sweep (default 1,2,3,4,6,8,12,16); a single dim is a valid partial run.
-    n_splits : int
-        Random halvings (internal) or replicates (interaction) per dim and seed; one ensemble per cell.
-    n_seeds, seeds
-        Seeds ``seed .. seed + n_seeds - 1`` (default one) or an explicit list. The halvings depend on the
-        seed, not on the dim.
-    strictness : sequence of float
-        Saturation strictness values s (default 0.1, 1, 15); see :mod:`neuralmi_core.analysis.saturation`.
-    hidden, n_layers, activation, variational, beta, tau, options, epochs, batch_size, lr, patience, split,
-    test_fraction, gap, eval_size, preprocess, device, progress
-        As in :func:`neuralmi_core.estimate`.
+    {settings}
 
     Returns
     -------
@@ -281,52 +340,55 @@ def dimensionality(
     >>> res.saturation_dim                                              # doctest: +SKIP
     3
     """
+    from ..estimators.neural import setup_training
+
     t0 = time.perf_counter()
+    values = ANALYSIS.check({"estimator": estimator, "critic": critic, **settings}, has_y=y is not None)
     x_arr = as_2d_samples("x", x)
     y_arr = None if y is None else as_2d_samples("y", y)
     if y_arr is not None:
         check_paired(x_arr, y_arr)
+    elif x_arr.shape[1] < 2:
+        raise NeuralMIError(f"`x` has {x_arr.shape[1]} channel; the internal-information sweep halves X's "
+                            f"channels and needs at least 2 (or give `y`).")
     n = x_arr.shape[0]
-    dims = parse_int_list(embedding_dims, "embedding_dims")
-    n_splits = check_int("n_splits", n_splits, 1)
-    seed_list = resolve_seeds(seed, n_seeds, seeds)
-    if critic == "concat":
-        raise NeuralMIError("`critic` must have an embedding to sweep (separable, bilinear or hybrid). Got 'concat'.")
-    spec, cfg, settings = training_setup(
-        estimator=estimator, critic=critic, embedding_dim=dims[0], hidden=hidden, n_layers=n_layers,
-        activation=activation, variational=variational, beta=beta, tau=tau, options=options, epochs=epochs,
-        batch_size=batch_size, lr=lr, patience=patience, split=split, test_fraction=test_fraction, gap=gap,
-        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress)
-    settings.pop("embedding_dim")
+    spec, cfg, record = setup_training({**values, "embedding_dim": values["embedding_dims"][0]})
+    record.pop("embedding_dim")
     target = "internal" if y_arr is None else "interaction"
-    settings.update(n_splits=n_splits, target=target)
+    record.update(n_splits=values["n_splits"], target=target)
     arrays = (x_arr,) if y_arr is None else (x_arr, y_arr)
     data = {"n_samples": n, "dim_x": x_arr.shape[1], "dim_y": None if y_arr is None else y_arr.shape[1],
             "sha256": fingerprint(*arrays)}
     rows: list[DimensionalityMember] = []
     cells = []
     dropped = False
-    for s in seed_list:
-        if y_arr is None:
-            if x_arr.shape[1] < 2:
-                raise NeuralMIError(f"`x` has {x_arr.shape[1]} channel; the internal-information sweep halves X's "
-                                    f"channels and needs at least 2 (or give `y`).")
-            halves, dropped = channel_halves(x_arr.shape[1], n_splits, s)
-            pairs = [(x_arr[:, a], x_arr[:, b]) for a, b in halves]
-        else:
-            halves, pairs = None, [(x_arr, y_arr)] * n_splits
-        for d in dims:
-            r, c = train_cell(pairs, d, s, spec, cfg, split=settings["split"], test_fraction=settings["test_fraction"],
-                              gap=settings["gap"], channels=halves, preprocess=settings["preprocess"])
-            rows.extend(r)
-            cells.append(c)
-    return summarize_dimensionality(rows, settings, data, strictness=strictness, seconds=time.perf_counter() - t0,
-                                    cells=cells, dropped_channel=dropped)
+    halvings: dict[int, tuple[Any, list]] = {}
+    for cell in ANALYSIS.cells(values):
+        s = cell["seed"]
+        if s not in halvings:
+            if y_arr is None:
+                halves, dropped = channel_halves(x_arr.shape[1], values["n_splits"], s)
+                halvings[s] = (halves, [(x_arr[:, a], x_arr[:, b]) for a, b in halves])
+            else:
+                halvings[s] = (None, [(x_arr, y_arr)] * values["n_splits"])
+        halves, pairs = halvings[s]
+        r, c = train_cell(pairs, cell["embedding_dim"], s, spec, cfg, split=values["split"],
+                          test_fraction=values["test_fraction"], gap=values["gap"], channels=halves,
+                          preprocess=values["preprocess"])
+        rows.extend(r)
+        cells.append(c)
+    return summarize_dimensionality(rows, record, data, strictness=values["strictness"],
+                                    seconds=time.perf_counter() - t0, cells=cells, dropped_channel=dropped)
 
 
 def gather_dimensionality(parts: Sequence[dict[str, Any]], *, strictness: Sequence[float] | None = None,
                           sources: Sequence[str] | None = None) -> DimensionalityResult:
-    """Combine partial dimensionality runs (their JSON) and compute the curve as one call would."""
+    """Combine partial dimensionality runs (their JSON) and compute the curve as one call would.
+
+    ``strictness`` (a fit setting) defaults to the parts', which must then agree.
+    """
+    if strictness is not None:
+        strictness = ANALYSIS.own["strictness"].check(strictness)
     if not parts:
         raise NeuralMIError("gather dimensionality needs at least one part; got none.")
     names = list(sources) if sources is not None else [f"part {i}" for i in range(len(parts))]
@@ -336,14 +398,18 @@ def gather_dimensionality(parts: Sequence[dict[str, Any]], *, strictness: Sequen
                                 f"`neuralmi dimensionality`, with 'members', 'settings' and 'curve').")
     settings = [p["settings"] for p in parts]
     data = [p["data"] for p in parts]
-    bad = settings_mismatch(settings, TRAINING_KEYS) + settings_mismatch(data, DATA_KEYS)
+    strict = [{"strictness": [float(v) for v in p.get("fit_settings", {}).get("strictness", p["saturation"])]}
+              for p in parts]
+    bad = mismatched(settings, sorted(set().union(*settings))) + mismatched(data, DATA_KEYS)
+    if strictness is None:
+        bad += mismatched(strict, ["strictness"])
     if bad:
-        detail = "; ".join(f"{k}: " + ", ".join(f"{n}={(s | d).get(k)!r}" for n, s, d in
-                                                zip(names, settings, data, strict=True)) for k in bad)
+        detail = "; ".join(f"{k}: " + ", ".join(f"{n}={(s | d | f).get(k)!r}" for n, s, d, f in
+                                                zip(names, settings, data, strict, strict=True)) for k in bad)
         raise NeuralMIError(f"the parts do not belong to one dimensionality analysis; they differ in {bad} "
                             f"({detail}).")
     if strictness is None:
-        strictness = [float(s) for s in parts[0]["saturation"]]
+        strictness = strict[0]["strictness"]
     seen: dict[tuple[int, int], str] = {}
     members, cells = [], []
     for name, p in zip(names, parts, strict=True):

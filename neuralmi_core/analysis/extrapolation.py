@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
 
 from ..results import _jsonable
@@ -153,6 +152,8 @@ class ExtrapolationFit:
 
 
 def _wls(gamma: np.ndarray, mi: np.ndarray, degree: int):
+    import statsmodels.api as sm  # imported on first fit: declarations stay light for workflow planning
+
     exog = np.column_stack([gamma**p for p in range(degree + 1)])  # (n, degree + 1): 1, gamma, gamma^2
     return sm.WLS(mi, exog, weights=1.0 / gamma).fit()
 

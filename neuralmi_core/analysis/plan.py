@@ -7,67 +7,11 @@ gather the parts into exactly the numbers of one call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
-
 import numpy as np
 
-from ..validation import NeuralMIError, check_choice, check_int
+from ..validation import check_choice, check_int
 
 CHUNKINGS = ("auto", "contiguous", "random")
-
-
-def parse_int_list(value: str | int | Iterable[int], name: str, low: int = 1) -> tuple[int, ...]:
-    """Parse ``"1-10"``, ``"1,2,4"``, ``"1-4,8,16"``, an int or a sequence of ints into a sorted unique tuple.
-
-    >>> parse_int_list("1-4,8", "gammas")
-    (1, 2, 3, 4, 8)
-    """
-    items: list[int] = []
-    if isinstance(value, str):
-        for part in value.replace(" ", "").split(","):
-            if not part:
-                continue
-            try:
-                if "-" in part[1:]:
-                    lo, hi = part.split("-", 1) if not part.startswith("-") else (part, "")
-                    lo_i, hi_i = int(lo), int(hi)
-                    if hi_i < lo_i:
-                        raise ValueError
-                    items.extend(range(lo_i, hi_i + 1))
-                else:
-                    items.append(int(part))
-            except ValueError:
-                raise NeuralMIError(
-                    f"`{name}` must be a list of integers such as '1-10', '1,2,4' or '1-4,8'. Got {value!r}."
-                ) from None
-    elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        items = [int(value)]
-    else:
-        try:
-            items = [check_int(name, v, low) for v in value]  # type: ignore[union-attr]
-        except TypeError:
-            raise NeuralMIError(f"`{name}` must be an int, a list of ints or a string like '1-10'. Got {value!r}.") \
-                from None
-    if not items:
-        raise NeuralMIError(f"`{name}` is empty; expected at least one integer. Got {value!r}.")
-    bad = [v for v in items if v < low]
-    if bad:
-        raise NeuralMIError(f"`{name}` must hold integers >= {low}. Got {value!r}.")
-    return tuple(sorted(set(items)))
-
-
-def resolve_seeds(seed: int = 0, n_seeds: int | None = None, seed_list: str | Sequence[int] | None = None) -> tuple[
-        int, ...]:
-    """The seeds of a run: ``seed_list`` if given, else ``seed, seed + 1, ..., seed + n_seeds - 1``."""
-    if seed_list is not None:
-        if n_seeds not in (None, 1):
-            raise NeuralMIError(f"give either `n_seeds` or `seed_list`, not both. Got n_seeds={n_seeds!r} and "
-                                f"seed_list={seed_list!r}.")
-        return parse_int_list(seed_list, "seed_list", low=0)
-    seed = check_int("seed", seed, 0)
-    n = check_int("n_seeds", 1 if n_seeds is None else n_seeds, 1)
-    return tuple(range(seed, seed + n))
 
 
 def derive_seed(*keys: int) -> int:
@@ -114,26 +58,6 @@ def channel_halves(n_channels: int, n_splits: int, seed: int = 0) -> tuple[list[
         perm = np.random.default_rng([seed, j]).permutation(n_channels)
         out.append((np.sort(perm[:half]), np.sort(perm[half : 2 * half])))
     return out, bool(n_channels % 2)
-
-
-def settings_mismatch(parts: Sequence[dict[str, Any]], keys: Iterable[str]) -> list[str]:
-    """Names of the ``keys`` whose values differ between the ``parts`` (dicts)."""
-    return [k for k in keys if any(p.get(k) != parts[0].get(k) for p in parts[1:])]
-
-
-def training_setup(*, estimator: str, **kwargs: Any) -> tuple[Any, Any, dict[str, Any]]:
-    """Validate the estimate-style options of an analysis; return ``(ModelSpec, TrainConfig, settings)``.
-
-    As :func:`neuralmi_core.estimators.neural.training_setup` (shared with ``estimate()``), and refuses the
-    untrained baselines, which have no members to extrapolate or embedding to sweep.
-    """
-    from ..estimators import BASELINES, trained_estimators
-    from ..estimators.neural import training_setup as _setup
-
-    if isinstance(estimator, str) and estimator.lower() in BASELINES:
-        raise NeuralMIError(f"`estimator` must be a trained estimator here ({', '.join(trained_estimators())}); "
-                            f"the baselines {BASELINES} are not supported by this analysis. Got {estimator!r}.")
-    return _setup(estimator=estimator, **kwargs)
 
 
 def fingerprint(*arrays: np.ndarray) -> str:

@@ -35,36 +35,153 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..estimators import ModelSpec, fit_ensemble
 from ..results import _jsonable, member_mi, nats_to_bits
-from ..training import TrainConfig, split_member
-from ..validation import NeuralMIError, as_2d_samples, check_choice, check_float, check_int, check_paired
-from .extrapolation import ExtrapolationFit, fit_extrapolation, headline_interval, per_gamma_summary
-from .plan import (
-    chunk_indices,
-    derive_seed,
-    fingerprint,
-    parse_int_list,
-    resolve_chunking,
-    resolve_seeds,
-    settings_mismatch,
-    training_setup,
+from ..settings import (
+    CRITICS,
+    TRAINED_ESTIMATORS,
+    Choice,
+    Float,
+    Int,
+    IntList,
+    Optional,
+    Setting,
+    Settings,
+    api,
 )
+from ..validation import NeuralMIError, as_2d_samples, check_choice, check_float, check_int, check_paired
+from .base import Analysis, mismatched, seeds_of
+from .extrapolation import ExtrapolationFit, fit_extrapolation, headline_interval, per_gamma_summary
+from .plan import chunk_indices, derive_seed, fingerprint, resolve_chunking
+
+if TYPE_CHECKING:
+    from ..estimators import ModelSpec
+    from ..training import TrainConfig
 
 EXTRAPOLATE = ("average", "train", "test")
 CEILING_FRACTION = 0.9
 SYSTEMATIC_WARN = 0.2  # warn when the systematic error exceeds this fraction of the corrected MI
-# Settings that must agree between gathered parts (they change the members' numbers).
-TRAINING_KEYS = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", "activation", "variational",
-                 "beta", "tau", "options", "epochs", "batch_size", "lr", "patience", "min_epochs",
-                 "smooth_window", "eval_size", "split", "test_fraction", "gap", "chunking", "preprocess")
 DATA_KEYS = ("n_samples", "dim_x", "dim_y", "sha256")
+SEEDS_HELP = "seeds; each retrains every member with other initialisations (and other chunks when random)"
+
+
+CLI_HELP = """Bias-corrected I(X; Y) with error bars: train on 1/gamma of the data for gamma = 1..G, extrapolate to 1/N = 0.
+
+For each gamma the samples are split into gamma disjoint chunks (contiguous for --split blocked, random
+for --split random; see --chunking) and one network is trained per chunk (train/test split inside the
+chunk). Every (gamma, seed) cell trains as one batched ensemble and depends on no other cell, so a
+workflow may run one cell per job (--gammas 3 --seeds 1) and combine the parts with
+`neuralmi gather rigorous`: the gathered JSON holds the same numbers as one call with all cells.
+The members' MI is regressed on gamma by weighted least squares (weights 1/gamma) over the linear region
+(the largest gammas are dropped while the quadratic fit has |a2/a1| >= --delta and a resolved a2,
+keeping --min-gammas); the intercept at gamma = 0 is the corrected MI. The member MI regressed is by
+default the mean of the training-subset and held-out MI (--extrapolate), whose first-order biases cancel.
+
+JSON fields (every *_nats field also has a *_bits twin = nats / ln 2):
+  mi_nats                  corrected MI (intercept); null when there is no fit (see fit_reason)
+  ci_low_nats, ci_high_nats  confidence interval of the corrected MI at level `confidence` (quote this):
+                           the fit's error, the data-set noise all members share and the systematic
+                           error combined: half-width sqrt(t^2 (se^2 + shared_se^2) + (z systematic)^2)
+  pi_low_nats, pi_high_nats  prediction interval for one new full-data member (the CI plus one member's noise)
+  fit_ci_low_nats, fit_ci_high_nats  textbook t-interval of the WLS intercept (members taken as independent;
+                           too narrow on real training, kept for comparison)
+  shared_se_nats           sd of one full-data member about the fit (bounds the shared sampling noise)
+  systematic_nats          largest distance from mi_nats to the "train" and "test" extrapolations
+  se_nats                  standard error of the intercept (of the fit)
+  slope_nats               d MI / d gamma of the fit (nats per unit gamma)
+  naive_mi_nats            uncorrected full-data estimate: mean held-out MI of the gamma = 1 members
+  bracket_low_nats, bracket_high_nats  range spanned by the "train" and "test" extrapolations, each
+                           widened by its CI: both should reach the true MI if the bias is purely a/N, so
+                           a wide bracket shows bias the fit does not model (quote it when it is wide)
+  confidence               interval level (default 0.68)
+  extrapolate              member MI that was regressed: "average" (default: mean of the two below, whose
+                           first-order biases cancel), "train" (training-subset MI at the best held-out
+                           checkpoint) or "test" (held-out MI)
+  reliable                 false when a flag below makes the extrapolation unsafe
+  flags                    too_few_gammas (fewer gammas than min_gammas: partial run, no fit),
+                           too_few_gammas_left (still curved after pruning to min_gammas),
+                           unstable_without_gamma1 (intercept moves > 20 % without gamma = 1),
+                           residual_outliers (a Pearson residual beyond the Bonferroni 5 % threshold),
+                           nonfinite_members (diverged members left out)
+  fit_reason               why there is no fit (empty string when there is one)
+  gammas, seeds            cells present; gammas_used / gammas_dropped: inside / outside the linear region
+  members                  one row per network: gamma, chunk (0-based), seed, n_train, n_test, n_eval,
+                           mi_test_nats (held-out MI at the best checkpoint), mi_train_nats (training-subset
+                           MI at that checkpoint), best_epoch, epochs_run
+  per_gamma                gamma, n_members, mean_nats, std_nats of the extrapolated member MI
+  fits                     the full fit for each choice of member MI ("average", "train", "test"): intercept_nats,
+                           slope_nats, se_nats, ci_*/pi_*_nats, scale_nats2 (residual variance of a gamma = 1
+                           member, nats^2), df, n_points, gammas_used, gammas_dropped, curvature_ratio (|a2/a1|),
+                           intercept_without_gamma1_nats, max_abs_residual, cov_params (intercept, slope),
+                           flags, reliable, reason, delta, min_gammas
+  settings                 model and training settings (parts must agree to be gathered)
+  fit_settings             confidence, extrapolate, delta, min_gammas, min_chunk
+  data                     n_samples, dim_x, dim_y, sha256 (fingerprint of X and Y)
+  cells                    per (gamma, seed) cell: seconds, device, ceiling_nats
+  selection                how X and Y were cut from their files: specs, window, lag in bins and seconds,
+                           bins kept and dropped (by reason), and the label of every feature column
+                           (e.g. the unit id)
+  seconds, warnings, inputs (the X and Y arguments), unit_note
+
+Example:
+  neuralmi rigorous x.npy y.npz:pos --split random --gammas 1-10 --n-seeds 2 --json out.json
+  neuralmi rigorous x.npy y.npy --gammas 3 --seeds 1 --json part_g3_s1.json   # one workflow cell
+"""
+
+
+class RigorousAnalysis(Analysis):
+    name = "rigorous"
+    help = "bias-corrected I(X; Y) with a confidence interval (1/N extrapolation over data fractions)"
+    description = CLI_HELP
+    y = "required"
+    estimators = TRAINED_ESTIMATORS
+    critics = CRITICS
+    why_estimators = " (trained estimators: the baselines have no members to extrapolate)"
+    cell_keys = (("gamma", "g"), ("seed", "s"))
+    run = "neuralmi_core.analysis.rigorous:rigorous"
+    gather = "neuralmi_core.analysis.rigorous:gather_rigorous"
+    result = "neuralmi_core.analysis.rigorous:RigorousResult"
+    own = Settings([
+        Setting("gammas", tuple(range(1, 11)), IntList(1), "data fractions: gamma disjoint chunks, one member "
+                "each; '1-10', '1,2,4' or one gamma for a partial run", stage="cells"),
+        Setting("seeds", None, Optional(IntList(0)), f"{SEEDS_HELP}; e.g. '0,3' or '0-4' (default: seed .. "
+                "seed + n_seeds - 1)", stage="cells", aliases=("--seed-list",)),
+        Setting("n_seeds", 1, Int(1), "number of seeds when `seeds` is not given", stage="cells", config=False),
+        Setting("seed", 0, Int(0), "first seed when `seeds` is not given", stage="cells", config=False),
+        Setting("chunking", "auto", Choice(("auto", "contiguous", "random")), "how chunks are cut: auto "
+                "(contiguous for split blocked, random for split random), contiguous or random"),
+        Setting("confidence", 0.68, Float(0.0, 1.0, low_open=True, high_open=True),
+                "level of the confidence and prediction intervals", stage="fit"),
+        Setting("extrapolate", "average", Choice(EXTRAPOLATE), "member MI regressed on gamma: the mean of the "
+                "training-subset and held-out MI (average), the training-subset MI at the best held-out "
+                "checkpoint (train) or the held-out MI (test)", stage="fit"),
+        Setting("delta", 0.1, Float(0.0, low_open=True), "linear-region threshold on |a2/a1| (only a resolved "
+                "a2 prunes)", stage="fit"),
+        Setting("min_gammas", 5, Int(3), "fewest gammas kept by the linear-region search", stage="fit"),
+        Setting("min_chunk", 1000, Int(1), "warn when a chunk holds fewer samples than this", stage="fit"),
+    ])
+
+    def cells(self, values: Mapping[str, Any]) -> list[dict[str, int]]:
+        return [{"gamma": g, "seed": s} for g in values["gammas"] for s in seeds_of(values)]
+
+    def cell_settings(self, cell: Mapping[str, int]) -> dict[str, Any]:
+        return {"gammas": (cell["gamma"],), "seeds": (cell["seed"],)}
+
+    def check_more(self, values: Mapping[str, Any], has_y: bool, pre: str) -> None:
+        seeds_of(values)
+
+    def check_config(self, values: Mapping[str, Any]) -> None:
+        if len(values["gammas"]) < values["min_gammas"]:
+            raise NeuralMIError(f"`gammas` holds {len(values['gammas'])} gamma(s) but `min_gammas` is "
+                                f"{values['min_gammas']}; the fit needs at least min_gammas gammas")
+
+
+ANALYSIS = RigorousAnalysis()
 
 
 @dataclass(frozen=True)
@@ -188,6 +305,13 @@ class RigorousResult:
         out["unit_note"] = "*_nats in nats (natural log); *_bits = *_nats / ln 2"
         return out
 
+    def summary_line(self) -> str:
+        """One line for the command line: corrected MI with its CI, or why there is no fit."""
+        if not self.fit.fitted:
+            return f"{len(self.members)} members, no fit ({self.fit_reason})"
+        return (f"{self.mi_nats:.4f} nats [{self.ci_low_nats:.4f}, {self.ci_high_nats:.4f}] ({self.confidence:.0%} "
+                f"CI), {self.mi_bits:.4f} bits; naive {self.naive_mi_nats:.4f} nats")
+
     def __repr__(self) -> str:
         return (f"RigorousResult({self.settings.get('estimator')}: {self.mi_nats:.4f} nats "
                 f"[{self.ci_low_nats:.4f}, {self.ci_high_nats:.4f}] ({self.confidence:.0%} CI), naive "
@@ -251,6 +375,9 @@ def train_cell(x: np.ndarray, y: np.ndarray, gamma: int, seed: int, spec: ModelS
     Chunks come from :func:`~.plan.chunk_indices`; the split inside chunk c and the networks are seeded
     from (seed, gamma, c) and (seed, gamma), so a cell's numbers do not depend on the other cells.
     """
+    from ..estimators import fit_ensemble
+    from ..training import split_member
+
     n = x.shape[0]
     members = []
     for c, idx in enumerate(chunk_indices(n, gamma, chunking, seed)):
@@ -367,42 +494,8 @@ def summarize_rigorous(
     )
 
 
-def rigorous(
-    x: Any,
-    y: Any,
-    estimator: str = "infonce",
-    critic: str = "separable",
-    *,
-    gammas: str | int | Sequence[int] = "1-10",
-    n_seeds: int | None = None,
-    seeds: str | Sequence[int] | None = None,
-    confidence: float = 0.68,
-    extrapolate: str = "average",
-    delta: float = 0.1,
-    min_gammas: int = 5,
-    min_chunk: int = 1000,
-    chunking: str = "auto",
-    embedding_dim: int = 32,
-    hidden: int = 256,
-    n_layers: int = 1,
-    activation: str = "relu",
-    variational: bool = False,
-    beta: float = 1e-3,
-    tau: float = 5.0,
-    epochs: int = 300,
-    batch_size: int = 256,
-    lr: float = 5e-4,
-    patience: int = 40,
-    split: str = "blocked",
-    test_fraction: float = 0.2,
-    gap: int = 10,
-    eval_size: int = 2048,
-    preprocess: str = "copula",
-    seed: int = 0,
-    device: str = "auto",
-    progress: bool | None = None,
-    options: dict[str, Any] | None = None,
-) -> RigorousResult:
+@api(ANALYSIS.settings)
+def rigorous(x: Any, y: Any, estimator: str = "infonce", critic: str = "separable", **settings: Any) -> RigorousResult:
     """Bias-corrected I(X; Y) with a confidence interval, by 1/N extrapolation over data fractions.
 
     For each gamma in ``gammas`` and each seed the samples are split into gamma disjoint chunks and one
@@ -414,36 +507,16 @@ def rigorous(
 
     over the linear region (largest gammas dropped while the quadratic term is large, see
     :func:`~neuralmi_core.analysis.extrapolation.fit_extrapolation`); the intercept is the corrected MI.
+    The split is made inside each chunk and the ``preprocess`` transform is fitted on each member's
+    training part.
 
     Parameters
     ----------
     x, y : array-like, shape (n_samples, ...)
         Paired samples (samples on axis 0).
-    estimator, critic, embedding_dim, hidden, n_layers, activation, variational, beta, tau, options
-        The model, as in :func:`neuralmi_core.estimate` (trained estimators only).
-    gammas : str or sequence of int
-        Data fractions, e.g. ``"1-10"`` (default: 55 members), ``"1,2,4"`` or ``[1, 2, 3]``. A single gamma
-        is a valid partial run (no fit; gather the parts with :func:`gather_rigorous`).
-    n_seeds, seeds
-        Seeds ``seed .. seed + n_seeds - 1`` (default one), or an explicit list (``"0,3"`` or ``[0, 3]``).
-        Each seed retrains every member with other initialisations (and other chunks when random).
-    confidence : float
-        Level of the confidence and prediction intervals (default 0.68, about ±1 standard error).
-    extrapolate : {"average", "train", "test"}
-        Which member MI is regressed: the mean of the two below (default; their first-order biases are
-        equal and opposite), the training-subset MI at the best held-out checkpoint, or the held-out MI.
-        All three fits are in ``result.fits``.
-    delta, min_gammas
-        Linear-region threshold on ``|a2/a1|`` and the fewest gammas kept.
-    min_chunk : int
-        Warn when a chunk has fewer samples than this (default 1000).
-    chunking : {"auto", "contiguous", "random"}
-        How chunks are cut; ``auto``: contiguous for ``split="blocked"`` (time series), random otherwise.
-    epochs, batch_size, lr, patience, split, test_fraction, gap, eval_size, preprocess, device, progress
-        Training, as in :func:`neuralmi_core.estimate`; the split is made inside each chunk and the
-        ``preprocess`` transform is fitted on each member's training part.
-    seed : int
-        First seed when ``seeds`` is not given.
+    estimator, critic : str
+        As in :func:`neuralmi_core.estimate` (trained estimators only).
+    {settings}
 
     Returns
     -------
@@ -458,49 +531,50 @@ def rigorous(
     >>> res = rigorous(x, y, gammas="1-6", split="random")   # doctest: +SKIP
     >>> res.mi_nats, res.ci_low_nats, res.ci_high_nats         # doctest: +SKIP
     """
+    from ..estimators.neural import setup_training
+
     t0 = time.perf_counter()
+    values = ANALYSIS.check({"estimator": estimator, "critic": critic, **settings}, has_y=True)
     x_arr = as_2d_samples("x", x)
     y_arr = as_2d_samples("y", y)
     check_paired(x_arr, y_arr)
     n = x_arr.shape[0]
-    gamma_list = parse_int_list(gammas, "gammas")
+    gamma_list = values["gammas"]
     if gamma_list[-1] > n // 20:
         raise NeuralMIError(f"`gammas` up to {gamma_list[-1]} leave chunks of {n // gamma_list[-1]} samples "
                             f"(n_samples={n}); each chunk needs at least 20. Use fewer gammas.")
-    seed_list = resolve_seeds(seed, n_seeds, seeds)
-    check_choice("extrapolate", extrapolate, EXTRAPOLATE)
-    check_float("confidence", confidence, 0.0, 1.0, low_open=True, high_open=True)
-    check_int("min_chunk", min_chunk, 1)
-    spec, cfg, settings = training_setup(
-        estimator=estimator, critic=critic, embedding_dim=embedding_dim, hidden=hidden, n_layers=n_layers,
-        activation=activation, variational=variational, beta=beta, tau=tau, options=options, epochs=epochs,
-        batch_size=batch_size, lr=lr, patience=patience, split=split, test_fraction=test_fraction, gap=gap,
-        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress)
-    chunk_mode = resolve_chunking(chunking, settings["split"])
-    settings["chunking"] = chunk_mode
+    spec, cfg, record = setup_training(values)
+    chunk_mode = resolve_chunking(values["chunking"], values["split"])
+    record["chunking"] = chunk_mode
     data = {"n_samples": n, "dim_x": x_arr.shape[1], "dim_y": y_arr.shape[1], "sha256": fingerprint(x_arr, y_arr)}
     rows: list[RigorousMember] = []
     cells = []
-    for gm in gamma_list:
-        for s in seed_list:
-            r, c = train_cell(x_arr, y_arr, gm, s, spec, cfg, split=settings["split"],
-                              test_fraction=settings["test_fraction"], gap=settings["gap"], chunking=chunk_mode,
-                              preprocess=settings["preprocess"])
-            rows.extend(r)
-            cells.append(c)
-    return summarize_rigorous(rows, settings, data, confidence=confidence, extrapolate=extrapolate, delta=delta,
-                              min_gammas=min_gammas, min_chunk=min_chunk, seconds=time.perf_counter() - t0,
-                              cells=cells)
+    for cell in ANALYSIS.cells(values):
+        r, c = train_cell(x_arr, y_arr, cell["gamma"], cell["seed"], spec, cfg, split=values["split"],
+                          test_fraction=values["test_fraction"], gap=values["gap"], chunking=chunk_mode,
+                          preprocess=values["preprocess"])
+        rows.extend(r)
+        cells.append(c)
+    fit = {s.name: values[s.name] for s in ANALYSIS.stage("fit")}
+    return summarize_rigorous(rows, record, data, **fit, seconds=time.perf_counter() - t0, cells=cells)
 
 
-def gather_rigorous(parts: Sequence[dict[str, Any]], *, confidence: float | None = None,
-                    extrapolate: str | None = None, sources: Sequence[str] | None = None) -> RigorousResult:
+def gather_rigorous(parts: Sequence[dict[str, Any]], *, sources: Sequence[str] | None = None,
+                    **fit: Any) -> RigorousResult:
     """Combine partial rigorous runs (their ``to_dict()``/JSON) and fit as one call with all cells would.
 
-    Raises ``NeuralMIError`` naming the differing settings when the parts do not belong to the same
-    X/Y and training settings, and when a (gamma, seed) cell appears twice. ``confidence`` and
-    ``extrapolate`` default to the parts' (which must then agree).
+    ``fit`` holds fit settings (``confidence``, ``extrapolate``, ``delta``, ``min_gammas``,
+    ``min_chunk``); one left out (or None) is taken from the parts, which must then agree on it. Raises
+    ``NeuralMIError`` naming the differing settings when the parts do not belong to the same X/Y and
+    training settings, and when a (gamma, seed) cell appears twice.
     """
+    fit_settings = ANALYSIS.stage("fit")
+    given = {k: v for k, v in fit.items() if v is not None}
+    if set(given) - set(fit_settings.names):
+        from ..settings.core import unknown_error
+
+        raise unknown_error(set(given) - set(fit_settings.names), fit_settings.names, "gather rigorous")
+    given = {k: fit_settings[k].check(v) for k, v in given.items()}
     if not parts:
         raise NeuralMIError("gather rigorous needs at least one part; got none.")
     names = list(sources) if sources is not None else [f"part {i}" for i in range(len(parts))]
@@ -510,14 +584,10 @@ def gather_rigorous(parts: Sequence[dict[str, Any]], *, confidence: float | None
                                 f"with 'members', 'settings' and 'fit_settings').")
     settings = [p["settings"] for p in parts]
     data = [p["data"] for p in parts]
-    bad = settings_mismatch(settings, TRAINING_KEYS) + settings_mismatch(data, DATA_KEYS)
     fs = [p["fit_settings"] for p in parts]
-    fit_keys = ["delta", "min_gammas", "min_chunk"]
-    if confidence is None:
-        fit_keys.append("confidence")
-    if extrapolate is None:
-        fit_keys.append("extrapolate")
-    bad += settings_mismatch(fs, fit_keys)
+    keys = sorted(set().union(*settings))
+    bad = mismatched(settings, keys) + mismatched(data, DATA_KEYS)
+    bad += mismatched(fs, [k for k in fit_settings.names if k not in given])
     if bad:
         detail = "; ".join(f"{k}: " + ", ".join(f"{n}={(s | d | f).get(k)!r}" for n, s, d, f in
                                                 zip(names, settings, data, fs, strict=True)) for k in bad)
@@ -533,9 +603,6 @@ def gather_rigorous(parts: Sequence[dict[str, Any]], *, confidence: float | None
             seen[key] = name
             cells.append(c)
         members.extend(RigorousMember.from_dict(m) for m in p["members"])
-    f0 = fs[0]
-    return summarize_rigorous(
-        members, settings[0], data[0], confidence=f0["confidence"] if confidence is None else confidence,
-        extrapolate=f0["extrapolate"] if extrapolate is None else extrapolate, delta=f0["delta"],
-        min_gammas=f0["min_gammas"], min_chunk=f0["min_chunk"], seconds=float(sum(p.get("seconds", 0) for p in parts)),
-        cells=cells)
+    values = {k: given.get(k, fs[0].get(k, fit_settings[k].default)) for k in fit_settings.names}
+    return summarize_rigorous(members, settings[0], data[0], **values,
+                              seconds=float(sum(p.get("seconds", 0) for p in parts)), cells=cells)

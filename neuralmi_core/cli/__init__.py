@@ -1,7 +1,9 @@
 """Command-line interface ``neuralmi``: one module per subcommand.
 
-Each subcommand module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
-Errors of input (``NeuralMIError``) print one clear line and exit with status 2, writing nothing.
+Each subcommand module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``;
+every registered analysis (:mod:`neuralmi_core.analysis.registry`) is a subcommand too, with its
+declared settings as flags (:mod:`.analysis`). Errors of input (``NeuralMIError``) print one clear line
+and exit with status 2, writing nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 from .._version import __version__
 from ..validation import NeuralMIError
 
-SUBCOMMANDS = ("estimate", "rigorous", "dimensionality", "gather", "bin", "demo_archive", "report")
+BEFORE = ("estimate",)  # the analyses of the registry come next
+AFTER = ("gather", "bin", "demo_archive", "report")
 
 
 def _load(name: str):
@@ -31,16 +34,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Bias-corrected neural mutual information (nats/bits) and latent dimensionality.",
     )
     parser.add_argument("--version", action="version", version=f"neuralmi {__version__}")
+    from ..analysis.registry import REGISTRY
+    from .analysis import subcommand
+
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in SUBCOMMANDS:
-        module = _load(name)
-        if module is None:
+    commands = [_module_command(n) for n in BEFORE] + [subcommand(a) for a in REGISTRY.values()]
+    commands += [_module_command(n) for n in AFTER]
+    for command in commands:
+        if command is None:
             continue
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__,
+        name, help_, description, add, run = command
+        p = sub.add_parser(name, help=help_, description=description,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+        add(p)
+        p.set_defaults(_run=run)
     return parser
+
+
+def _module_command(name: str):
+    module = _load(name)
+    if module is None:
+        return None
+    return module.NAME, module.HELP, module.__doc__, module.add_arguments, module.run
 
 
 def main(argv: list[str] | None = None) -> int:

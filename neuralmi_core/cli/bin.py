@@ -42,8 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io.binning import bin_session
     from ..io.netcdf import write_netcdf
+    from ..io.session import bin_session
     from ..io.signals import load_signal_spec, parse_signal_spec
 
     spec = load_signal_spec(args.signals) if args.signals else parse_signal_spec({})

@@ -1,16 +1,13 @@
-"""Options shared by the training subcommands (estimate, rigorous, dimensionality)."""
+"""What the training subcommands share: the X/Y arguments, the declared settings as flags, JSON output."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from ..estimators import all_estimators
 from ..io.arrays import write_json
-from ..io.select import load_xy as select_load_xy
-from ..models.critics import CRITICS
-from ..training import SPLITS
-from ..training.data import PREPROCESS
+from ..settings import MODEL, RUNTIME, TRAINING, Settings, add_arguments
 from ..validation import NeuralMIError
 
 
@@ -19,88 +16,53 @@ def add_data_arguments(p: argparse.ArgumentParser, y_optional: bool = False) -> 
                    "(samples on the first axis, trailing axes flattened into features)")
     p.add_argument("y", metavar="Y", nargs="?" if y_optional else None, help="samples of Y, same forms as X; "
                    "binned netCDF inputs take selectors, e.g. 'binned.nc:spikes[region=A]' (see "
-                   "neuralmi_core.io.select)")
+                   "neuralmi_core.io.select)" + ("; optional" if y_optional else ""))
     p.add_argument("--window", type=int, default=1, metavar="N",
                    help="stack X over the current and previous N-1 time bins (default: 1)")
     p.add_argument("--lag", type=int, default=0, metavar="N",
-                   help="pair X at bin t with Y at bin t+N; negative allowed (default: 0)")
+                   help="pair X at bin t with Y at bin t+N; negative: Y leads (default: 0)")
 
 
-def add_model_arguments(p: argparse.ArgumentParser, default_estimator: str = "infonce") -> None:
-    g = p.add_argument_group("estimator and critic")
-    g.add_argument("--estimator", default=default_estimator, choices=all_estimators(),
-                   help=f"MI estimator (default: {default_estimator})")
-    g.add_argument("--critic", default="separable", choices=CRITICS, help="critic (default: separable)")
-    g.add_argument("--embedding-dim", type=int, default=32, help="embedding size of separable/bilinear/"
-                   "hybrid critics (default: 32)")
-    g.add_argument("--hidden", type=int, default=256, help="hidden units per layer (default: 256)")
-    g.add_argument("--layers", type=int, default=1, help="hidden layers per network (default: 1)")
-    g.add_argument("--activation", default="relu", help="activation: relu, gelu, silu, tanh, leaky_relu, elu")
-    g.add_argument("--variational", action="store_true", help="Gaussian variational embeddings (KL to N(0, I))")
-    g.add_argument("--beta", type=float, default=1e-3, help="KL weight of variational embeddings")
-    g.add_argument("--tau", type=float, default=5.0, help="SMILE clip (default: 5)")
-    g.add_argument("--k", type=int, default=3, help="neighbours for the KSG estimator (default: 3)")
-    g.add_argument("--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
-                   help="estimator-specific setting, repeatable; VALUE is parsed as YAML (numbers, true/false, "
-                   "strings), e.g. --option ref_ratio=20 (minee) or --option variant=tridiagonal (mienf)")
+def add_settings_arguments(p: argparse.ArgumentParser, settings: Settings, own_title: str | None = None) -> None:
+    """One flag per declared setting, grouped as model / training / the command's own / runtime."""
+    def shared(group: Settings, s) -> bool:  # the shared declaration (an analysis may redeclare a name)
+        return s.name in group and group[s.name].help == s.help
+
+    add_arguments(p, Settings(s for s in settings if shared(MODEL, s)), "estimator and critic")
+    add_arguments(p, Settings(s for s in settings if shared(TRAINING, s)), "training")
+    own = Settings(s for s in settings if not (shared(MODEL, s) or shared(TRAINING, s) or shared(RUNTIME, s)))
+    if own:
+        add_arguments(p, own, own_title)
+    add_arguments(p, Settings(s for s in settings if shared(RUNTIME, s)), "runtime")
 
 
-def add_training_arguments(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=int, default=300, help="maximum epochs (default: 300)")
-    g.add_argument("--batch-size", type=int, default=256, help="minibatch size (default: 256)")
-    g.add_argument("--lr", type=float, default=5e-4, help="Adam learning rate (default: 5e-4)")
-    g.add_argument("--patience", type=int, default=40, help="early-stopping patience in epochs (default: 40)")
-    g.add_argument("--split", default="blocked", choices=SPLITS,
-                   help="train/test split: blocked (time series, default) or random (i.i.d.)")
-    g.add_argument("--test-fraction", type=float, default=0.2, help="held-out fraction (default: 0.2)")
-    g.add_argument("--gap", type=int, default=10, help="samples dropped around test blocks (default: 10)")
-    g.add_argument("--eval-size", type=int, default=2048, help="held-out samples scored (default: 2048)")
-    g.add_argument("--preprocess", default="copula", choices=PREPROCESS,
-                   help="per-feature transform fitted on training data: copula (ranks to normal scores, "
-                   "MI-preserving; default), zscore or none")
-    g.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")
-    g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar (default: only when stderr is a terminal)")
-
-
-def add_output_arguments(p: argparse.ArgumentParser) -> None:
+def add_output_arguments(p: argparse.ArgumentParser, plot: bool = False) -> None:
+    if plot:
+        p.add_argument("--plot", metavar="OUT.png", default=None, help="also save the result's figure here")
     p.add_argument("--json", dest="json_out", metavar="OUT.json", required=True,
                    help="write the result as JSON here (atomically)")
 
 
-def model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return dict(estimator=args.estimator, critic=args.critic, embedding_dim=args.embedding_dim,
-                hidden=args.hidden, n_layers=args.layers, activation=args.activation,
-                variational=args.variational, beta=args.beta, tau=args.tau,
-                options=parse_options(getattr(args, "options", None) or []))
+def load_inputs(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
+    """X, Y (None when not given) and the selection's provenance (see :func:`~neuralmi_core.io.select.select_xy`)."""
+    from ..io.select import select_xy
+
+    sel = select_xy(args.x, getattr(args, "y", None) or None, window=args.window, lag=args.lag)
+    return sel.x, sel.y, sel.provenance()
 
 
-def parse_options(items: list[str]) -> dict[str, Any]:
-    """``["KEY=VALUE", ...]`` -> dict; each VALUE is parsed as YAML (``20`` -> int, ``true`` -> bool)."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise NeuralMIError(f"--option expects KEY=VALUE. Got {item!r}.")
-        out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
-    return out
-
-
-def training_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return dict(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-                split=args.split, test_fraction=args.test_fraction, gap=args.gap, eval_size=args.eval_size,
-                preprocess=args.preprocess,
-                seed=args.seed, device=args.device, progress=args.progress)
+def write_result(args: argparse.Namespace, res: Any, selection: dict[str, Any]) -> None:
+    """Write ``res.to_dict()`` with the inputs and the selection to ``--json``; save ``--plot``; print warnings."""
+    out = res.to_dict()
+    out["inputs"] = {"x": args.x, "y": getattr(args, "y", None)}
+    out["selection"] = selection
+    write_json(args.json_out, out)
+    if getattr(args, "plot", None):
+        res.plot().savefig(args.plot, dpi=120, bbox_inches="tight")
+    print(f"{res.summary_line()} -> {args.json_out}", file=sys.stderr)
+    for w in res.warnings:
+        print(f"warning: {w}", file=sys.stderr)
 
 
-def load_xy(args: argparse.Namespace):
-    return select_load_xy(args.x, getattr(args, "y", None) or None, window=getattr(args, "window", 1),
-                          lag=getattr(args, "lag", 0))
-
-
-__all__ = ["add_data_arguments", "add_model_arguments", "add_output_arguments", "add_training_arguments",
-           "load_xy", "model_kwargs", "training_kwargs", "write_json"]
+__all__ = ["NeuralMIError", "add_data_arguments", "add_output_arguments", "add_settings_arguments", "load_inputs",
+           "write_json", "write_result"]

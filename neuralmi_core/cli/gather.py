@@ -1,13 +1,14 @@
 """Combine partial runs (one JSON per workflow cell) and fit exactly as one full call would.
 
-  neuralmi gather rigorous PART.json [PART.json ...] [--confidence 0.68] [--extrapolate average|train|test] --json OUT
+  neuralmi gather rigorous PART.json [PART.json ...] [--confidence 0.68] [--extrapolate average] --json OUT
   neuralmi gather dimensionality PART.json [PART.json ...] [--strictness 0.1,1,15] --json OUT
 
-The parts must come from the same X/Y (fingerprint), the same model and training settings; otherwise
-the command names the differing settings and writes nothing. A (gamma, seed) or (embedding_dim, seed)
-cell may appear in one part only. The output has the fields of `neuralmi rigorous --help` /
-`neuralmi dimensionality --help`, with `inputs` from the first part and `parts` listing the files;
-`seconds` is the sum over the parts.
+Each analysis takes its fit settings here (the settings used only when cells are gathered; `neuralmi
+gather ANALYSIS --help` lists them); one left out is taken from the parts, which must then agree on it.
+The parts must come from the same X/Y (fingerprint) and the same model and training settings;
+otherwise the command names the differing settings and writes nothing. A cell may appear in one part
+only. The output has the fields of `neuralmi ANALYSIS --help`, with `inputs` and `selection` from the
+first part and `parts` listing the files; `seconds` is the sum over the parts.
 """
 
 from __future__ import annotations
@@ -17,25 +18,24 @@ import json
 import sys
 from pathlib import Path
 
-from ..analysis.dimensionality import gather_dimensionality
-from ..analysis.rigorous import gather_rigorous
+from ..analysis.registry import REGISTRY
+from ..settings import add_arguments as add_setting_arguments
+from ..settings import from_args
 from ..validation import NeuralMIError
 from .common import add_output_arguments, write_json
-from .dimensionality import parse_floats
 
 NAME = "gather"
-HELP = "combine partial rigorous / dimensionality runs and compute the fit"
+HELP = "combine partial runs of an analysis (one JSON per cell) and compute the fit"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("mode", choices=("rigorous", "dimensionality"), help="which analysis the parts belong to")
-    p.add_argument("parts", nargs="+", metavar="PART.json", help="partial results written by the subcommand")
-    p.add_argument("--confidence", type=float, default=None, help="rigorous: interval level (default: the parts')")
-    p.add_argument("--extrapolate", choices=("average", "train", "test"), default=None,
-                   help="rigorous: member MI to extrapolate (default: the parts')")
-    p.add_argument("--strictness", type=parse_floats, default=None,
-                   help="dimensionality: saturation strictness values (default: the parts')")
-    add_output_arguments(p)
+    sub = p.add_subparsers(dest="mode", metavar="ANALYSIS", required=True)
+    for name, analysis in REGISTRY.items():
+        q = sub.add_parser(name, help=f"gather {name} parts", description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        q.add_argument("parts", nargs="+", metavar="PART.json", help=f"partial results written by `neuralmi {name}`")
+        add_setting_arguments(q, analysis.stage("fit"), "fit settings (default: the parts')")
+        add_output_arguments(q)
 
 
 def _read(path: str) -> dict:
@@ -49,21 +49,16 @@ def _read(path: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    analysis = REGISTRY[args.mode]
     parts = [_read(p) for p in args.parts]
-    if args.mode == "rigorous":
-        res = gather_rigorous(parts, confidence=args.confidence, extrapolate=args.extrapolate, sources=args.parts)
-    else:
-        res = gather_dimensionality(parts, strictness=args.strictness, sources=args.parts)
+    res = analysis.gather_fn()(parts, sources=args.parts, **from_args(args, analysis.stage("fit")))
     out = res.to_dict()
     out["inputs"] = parts[0].get("inputs")
+    out["selection"] = parts[0].get("selection")
     out["parts"] = list(args.parts)
     write_json(args.json_out, out)
-    if args.mode == "rigorous":
-        print(f"{len(res.members)} members from {len(parts)} parts: {res.mi_nats:.4f} nats "
-              f"[{res.ci_low_nats:.4f}, {res.ci_high_nats:.4f}] -> {args.json_out}", file=sys.stderr)
-    else:
-        print(f"{len(res.members)} members from {len(parts)} parts: saturation dim {res.saturation_dim} (s=1) "
-              f"-> {args.json_out}", file=sys.stderr)
+    print(f"{len(res.members)} members from {len(parts)} parts: {res.summary_line()} -> {args.json_out}",
+          file=sys.stderr)
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0

@@ -103,6 +103,26 @@ class Loaded:
     time: np.ndarray | None = None
     invalid_counts: dict[str, int] = field(default_factory=dict)
     raw: np.ndarray | None = None  # the array as stored, for inputs without a time dimension
+    labels: list[str] | None = None  # one per feature column, e.g. "unit=17" (netCDF inputs with time)
+    bin_width_s: float | None = None
+
+
+def feature_labels(da: Any) -> list[str]:
+    """``coord=value`` labels of the feature columns of ``da`` (time first, other dims flattened, C order).
+
+    A dim with a coordinate of its own name is labelled by it (``unit=17``: the unit id of the units
+    table); one without is labelled by position (``unit[3]``).
+    """
+    parts = []
+    for dim in da.dims[1:]:
+        if dim in da.coords:
+            parts.append([f"{dim}={v}" for v in np.asarray(da[dim].values).astype(str)])
+        else:
+            parts.append([f"{dim}[{i}]" for i in range(da.sizes[dim])])
+    labels = [""]
+    for p in parts:
+        labels = [f"{a},{b}" if a else b for a in labels for b in p]
+    return labels
 
 
 def _fmt_values(vals: np.ndarray, limit: int = 30) -> str:
@@ -215,7 +235,9 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
             counts["nan"] = int((nan & valid).sum())
             valid &= ~nan
         time = np.asarray(ds["time"].values) if "time" in ds.coords else None
-        return Loaded(vals, valid, spec, True, time, counts)
+        width = ds.attrs.get("bin_width_s")
+        return Loaded(vals, valid, spec, True, time, counts, labels=feature_labels(sub),
+                      bin_width_s=float(width) if width not in (None, "") else None)
     finally:
         ds.close()
 
@@ -270,6 +292,28 @@ class Selection:
     bins: np.ndarray
     time: np.ndarray | None
     summary: dict[str, Any]
+    x_labels: list[str] | None = None
+    y_labels: list[str] | None = None
+    bin_width_s: float | None = None
+
+    def provenance(self) -> dict[str, Any]:
+        """What a result records of the selection: specs, window and lag (bins and seconds), bins kept and
+        dropped with reasons, and one label per feature column of X and Y (``unit=17``; windowed X
+        columns carry their bin offset, ``unit=17@t-1``)."""
+        s = self.summary
+        width = self.bin_width_s
+        window, lag = s.get("window", 1), s.get("lag", 0)
+        return {
+            "x": s.get("x_spec"), "y": s.get("y_spec"),
+            "window_bins": window, "lag_bins": lag, "bin_width_s": width,
+            "window_s": None if width is None else window * width,
+            "lag_s": None if width is None else lag * width,
+            "n_bins": s["n_bins"], "n_rows": s["n_rows"], "dropped_bins": s["n_bins"] - s["n_rows"],
+            "invalid_bins_x": s.get("invalid_x_by_reason", {}), "invalid_bins_y": s.get("invalid_y_by_reason", {}),
+            "dropped_note": "a row needs every bin of X's window and Y's bin at t + lag valid and inside the "
+                            "session; invalid_bins_* count the bins that failed each check",
+            "x_features": self.x_labels, "y_features": self.y_labels,
+        }
 
 
 def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) -> Selection:
@@ -309,10 +353,12 @@ def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) ->
             f"X ({x_spec}) and Y ({y_spec}) have different time bins; bin both with the same grid."
         )
     plain = not lx.has_time and (ly is None or not ly.has_time) and window == 1 and lag == 0
+    specs = {"x_spec": x_spec, "y_spec": y_spec}
     if plain:  # arrays exactly as stored: no masks, no reshaping
         x = lx.raw
         y = None if ly is None else ly.raw
-        return Selection(x, y, np.arange(n), None, {"n_bins": n, "n_rows": n})
+        return Selection(x, y, np.arange(n), None, {"n_bins": n, "n_rows": n, **specs}, lx.labels,
+                         None if ly is None else ly.labels, lx.bin_width_s)
     rows = pair_rows(n, lx.valid, None if ly is None else ly.valid, window, lag)
     if rows.size == 0:
         raise NeuralMIError(
@@ -333,9 +379,13 @@ def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) ->
         "invalid_x_by_reason": lx.invalid_counts,
         "invalid_y_by_reason": {} if ly is None else ly.invalid_counts,
         "dropped_rows": int(n - rows.size),
+        **specs,
     }
     time = lx.time[rows] if lx.time is not None else None
-    return Selection(x, y, rows, time, summary)
+    x_labels = lx.labels
+    if x_labels is not None and window > 1:
+        x_labels = [f"{lab}@t{k - window + 1}" for k in range(window) for lab in x_labels]
+    return Selection(x, y, rows, time, summary, x_labels, None if ly is None else ly.labels, lx.bin_width_s)
 
 
 def load_xy(

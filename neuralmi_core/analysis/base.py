@@ -1,0 +1,177 @@
+"""What every analysis declares, and the registry the CLI, the workflow and the report iterate over.
+
+An analysis (rigorous, dimensionality, ...) is one module under :mod:`neuralmi_core.analysis` that
+declares, in one :class:`Analysis` object:
+
+- its settings (:class:`~neuralmi_core.settings.Settings`: the API keywords, CLI flags and config keys),
+  each with a stage: ``train`` (changes the members), ``cells`` (which independent training jobs run),
+  ``fit`` (used only when the cells are gathered) or ``runtime``;
+- its cells: the independent training jobs of one run (:meth:`Analysis.cells`), each a small mapping
+  such as ``{"gamma": 3, "seed": 0}`` with a path-safe id (``g3_s0``) and the settings that restrict a
+  run to it (:meth:`Analysis.cell_settings`);
+- its checks of a whole setting set (:meth:`Analysis.check`, e.g. the estimators it accepts);
+- where its code lives: the API function, the gather function and the result type (with ``to_dict``,
+  ``from_dict`` and ``plot``), imported only when used, so declarations stay light (no torch) and
+  the workflow can validate configs while planning.
+
+The registry (:data:`REGISTRY`) maps each analysis name to its declaration; adding an analysis means
+adding its module and one line there.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..settings import MODEL, RUNTIME, TRAINING, Settings, resolve
+from ..settings.options import parse_options
+from ..validation import NeuralMIError
+
+
+def _load(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class Analysis:
+    """Declaration of one analysis (see the module docstring); subclass it and set the attributes.
+
+    Attributes
+    ----------
+    name : str
+        Registry key, CLI subcommand and workflow mode (``modes: [rigorous]``).
+    help : str
+        One line for ``neuralmi --help``.
+    description : str
+        The subcommand's ``--help`` text (method and JSON fields).
+    y : {"required", "optional"}
+        Whether Y is needed (``optional``: without Y the analysis works on X alone).
+    own : Settings
+        The analysis's own settings.
+    defaults : dict
+        Other defaults for shared model/training settings (e.g. ``estimator="smile"``).
+    exclude : tuple of str
+        Shared settings the analysis does not take (e.g. ``embedding_dim``, which dimensionality sweeps).
+    estimators, critics : tuple of str
+        Allowed values of ``estimator`` and ``critic``; ``why_estimators``/``why_critics`` say why.
+    cell_keys : tuple of (str, str)
+        ``(cell key, id prefix)`` pairs: ``(("gamma", "g"), ("seed", "s"))`` gives ids ``g3_s0``.
+    run, gather, result : str
+        ``"module:attribute"`` of the API function, the gather function and the result type.
+    """
+
+    name: str
+    help: str
+    description: str
+    y: str = "required"
+    own: Settings = Settings()
+    defaults: Mapping[str, Any] = {}
+    exclude: tuple[str, ...] = ()
+    estimators: tuple[str, ...] = ()
+    critics: tuple[str, ...] = ()
+    why_estimators: str = ""
+    why_critics: str = ""
+    cell_keys: tuple[tuple[str, str], ...] = ()
+    run: str
+    gather: str
+    result: str
+
+    # ---- declarations (light) -------------------------------------------------------------------
+
+    @property
+    def shared(self) -> Settings:
+        """Model and training settings as this analysis takes them (its defaults, its exclusions)."""
+        shared = (MODEL + TRAINING).without(*self.exclude, *self.own.names)
+        return shared.override(**{k: v for k, v in self.defaults.items() if k in shared.names})
+
+    @property
+    def settings(self) -> Settings:
+        """Every keyword of the API function after X and Y."""
+        return self.shared + self.own + RUNTIME
+
+    def stage(self, *stages: str) -> Settings:
+        return Settings(s for s in self.settings if s.stage in stages)
+
+    def check(self, values: Mapping[str, Any], has_y: bool, where: str = "") -> dict[str, Any]:
+        """Resolve and check a full setting set for this analysis; return it with defaults filled.
+
+        Raises ``NeuralMIError`` naming the setting: bad values, an estimator or critic the analysis
+        does not take, estimator options the estimator does not know, a missing Y, and what
+        :meth:`check_more` refuses.
+        """
+        out = resolve(self.settings, values, where)
+        pre = f"{where}: " if where else ""
+        if out["estimator"] not in self.estimators:
+            raise NeuralMIError(f"{pre}`estimator` must be one of {', '.join(map(repr, self.estimators))} for "
+                                f"{self.name}{self.why_estimators}. Got {out['estimator']!r}.")
+        if out["critic"] not in self.critics:
+            raise NeuralMIError(f"{pre}`critic` must be one of {', '.join(map(repr, self.critics))} for "
+                                f"{self.name}{self.why_critics}. Got {out['critic']!r}.")
+        parse_options(out["estimator"], out["options"], where)
+        if self.y == "required" and not has_y:
+            raise NeuralMIError(f"{pre}{self.name} needs Y; got X only.")
+        self.check_more(out, has_y, pre)
+        return out
+
+    def check_more(self, values: Mapping[str, Any], has_y: bool, pre: str) -> None:
+        """Analysis-specific checks of resolved settings (override; raise ``NeuralMIError``)."""
+
+    def check_config(self, values: Mapping[str, Any]) -> None:
+        """Checks of a complete run as a workflow config plans it (a partial run may be smaller)."""
+
+    def cells(self, values: Mapping[str, Any]) -> list[dict[str, int]]:
+        """The independent training jobs of a run with these (resolved) settings."""
+        raise NotImplementedError
+
+    def cell_settings(self, cell: Mapping[str, int]) -> dict[str, Any]:
+        """Settings that restrict a run to ``cell`` (e.g. ``{"gammas": (3,), "seeds": (0,)}``)."""
+        raise NotImplementedError
+
+    def cell_id(self, cell: Mapping[str, int]) -> str:
+        return "_".join(f"{prefix}{cell[key]}" for key, prefix in self.cell_keys)
+
+    # ---- implementation (imported on use) -------------------------------------------------------
+
+    def run_fn(self) -> Callable[..., Any]:
+        return _load(self.run)
+
+    def gather_fn(self) -> Callable[..., Any]:
+        return _load(self.gather)
+
+    def result_type(self) -> type:
+        return _load(self.result)
+
+    def load(self, record: Mapping[str, Any]) -> Any:
+        """A result of this analysis from its JSON record (``to_dict`` output)."""
+        return self.result_type().from_dict(dict(record))
+
+
+def analysis_names() -> tuple[str, ...]:
+    from .registry import REGISTRY
+
+    return tuple(REGISTRY)
+
+
+def get_analysis(name: str) -> Analysis:
+    from .registry import REGISTRY
+
+    if name not in REGISTRY:
+        raise NeuralMIError(f"unknown analysis {name!r}; expected one of {', '.join(REGISTRY)}.")
+    return REGISTRY[name]
+
+
+def seeds_of(values: Mapping[str, Any]) -> tuple[int, ...]:
+    """The seeds of a run: ``seeds`` when given, else ``seed .. seed + n_seeds - 1``."""
+    if values.get("seeds") is not None:
+        if values.get("n_seeds") not in (None, 1):
+            raise NeuralMIError(f"give either `n_seeds` or `seeds`, not both. Got n_seeds={values['n_seeds']!r} and "
+                                f"seeds={values['seeds']!r}.")
+        return tuple(values["seeds"])
+    n = values.get("n_seeds") or 1
+    return tuple(range(values.get("seed", 0), values.get("seed", 0) + n))
+
+
+def mismatched(parts: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[str]:
+    """Names of the ``keys`` whose values differ between the ``parts`` (dicts)."""
+    return [k for k in keys if any(p.get(k) != parts[0].get(k) for p in parts[1:])]

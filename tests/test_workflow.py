@@ -206,8 +206,9 @@ def test_snakemake_report_bundles_reports_and_figures(tiny_run):
 
 
 def test_config_change_reruns_only_what_it_affects(tiny_run, tmp_path):
-    """Params carry config values: a new MI unit re-runs the reports only; more epochs re-run training
-    (and what follows) but not the binning."""
+    """Params carry config values: a new MI unit re-runs the reports only; a fit setting (confidence,
+    strictness) re-runs the gathers and reports, never training; more epochs re-run training (and what
+    follows) but not the binning."""
     run, cfg = tiny_run["run"], tiny_run["cfg"]
 
     def planned(**change) -> set[str]:
@@ -215,6 +216,8 @@ def test_config_change_reruns_only_what_it_affects(tiny_run, tmp_path):
         for key, value in change.items():
             if key == "epochs":
                 new["analyses"][0]["training"]["epochs"] = value
+            elif key in ("confidence", "strictness"):
+                new["analyses"][0]["rigorous" if key == "confidence" else "dimensionality"][key] = value
             else:
                 new[key] = value
         path = tmp_path / "changed.yaml"
@@ -233,5 +236,7 @@ def test_config_change_reruns_only_what_it_affects(tiny_run, tmp_path):
         return rules
 
     assert planned(unit="nats") == {"report_session", "summary", "all"}
+    assert planned(confidence=0.9) == {"gather", "report_session", "summary", "all"}
+    assert planned(strictness=[0.5, 2]) == {"gather", "report_session", "summary", "all"}
     rules = planned(epochs=cfg["analyses"][0]["training"]["epochs"] + 1)
-    assert {"train_rigorous", "train_dimensionality"} <= rules and "bin_session" not in rules
+    assert {"train", "gather"} <= rules and "bin_session" not in rules

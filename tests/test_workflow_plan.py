@@ -40,10 +40,13 @@ def default_config() -> dict:
 
 def test_default_config_is_valid_and_gets_defaults():
     cfg = wfplan.validate_config(default_config(), schema())
-    an = cfg["analyses"][0]
     assert cfg["unit"] == "bits" and cfg["sessions_table"] is None and cfg["unsafe_names"] == "rename"
-    assert an["training"]["lr"] == 0.0005 and an["rigorous"]["min_gammas"] == 5
     assert cfg["resources"]["ingest"]["mem_mb"] == 4000 and cfg["resources"]["train"]["threads"] == 1
+    # analysis settings are resolved by the library per mode, not filled in by the schema
+    assert "lr" not in cfg["analyses"][0]["training"]
+    plans = wfplan.plan(cfg)["A_vs_B"]
+    assert plans["rigorous"].values["lr"] == 0.0005 and plans["rigorous"].values["min_gammas"] == 5
+    assert plans["dimensionality"].values["estimator"] == "smile" and plans["rigorous"].values["estimator"] == "infonce"
 
 
 def _mutate(path: str, value, delete: bool = False) -> dict:
@@ -65,7 +68,7 @@ def _mutate(path: str, value, delete: bool = False) -> dict:
     ("analyses.0.training.epochs", "many", False, r"analyses\[0\]\.training\.epochs: 'many' is not of type"),
     ("analyses.0.modes", None, True, r"missing config key analyses\[0\]\.modes"),
     ("analyses.0.x", None, True, r"missing config key analyses\[0\]\.x"),
-    ("analyses.0.y", None, True, r"missing config key analyses\[0\]\.y: rigorous mode needs a Y"),
+    ("analyses.0.y", None, True, r"missing config key analyses\[0\]\.y: rigorous needs a Y"),
     ("analyses.0.estimator", "infonc", False, r"analyses\[0\]\.estimator: 'infonc' is not one of"),
     ("analyses.0.name", "a/b", False, r"analyses\[0\]\.name: 'a/b' does not match"),
     ("analyses.0.x", "spikes; rm -rf /", False, r"analyses\[0\]\.x: .* does not match"),
@@ -73,13 +76,35 @@ def _mutate(path: str, value, delete: bool = False) -> dict:
     ("device", "gpu", False, r"config key device: 'gpu' does not match"),
     ("bin_width", -1, False, r"config key bin_width: -1 is less than or equal to"),
     ("archive", None, True, r"missing config key archive"),
-    ("analyses.0.rigorous.gammas", [1, 2, 3], False, r"analyses\[0\]\.rigorous\.gammas: 3 gamma\(s\) but"),
+    ("analyses.0.rigorous.gammas", [1, 2, 3], False, r"analyses\[0\]\.rigorous\.gammas: `gammas` holds 3 gamma\(s\) but"),
     ("resources.train.gpus", 1, False, r"unknown config key resources\.train\.gpus"),
     ("analyses.0.rigorous.options", {"reference": [1]}, False, r"analyses\[0\]\.rigorous\.options\.reference: \[1\] is not of type"),
+    # what the schema cannot see, the library refuses while planning (issue 11), naming the key
+    ("analyses.0.estimator", "ksg", False, r"config key analyses\[0\]\.estimator: `estimator` must be one of .* for rigorous"),
+    ("analyses.0.dimensionality.critic", "concat", False, r"analyses\[0\]\.dimensionality\.critic: `critic` must be one of"),
+    ("analyses.0.critic", "concat", False, r"config key analyses\[0\]\.critic: `critic` must be one of .* for dimensionality"),
+    ("analyses.0.dimensionality.estimator", "mienf", False, r"analyses\[0\]\.dimensionality\.estimator: 'mienf' is not one of"),
+    ("analyses.0.dimensionality.embedding_dim", 4, False, r"analyses\[0\]\.dimensionality\.embedding_dim: dimensionality does not take"),
+    ("analyses.0.rigorous.options", {"reference": "uniform"}, False, r"config key analyses\[0\]\.rigorous\.options: .*estimator 'infonce' takes none"),
+    ("analyses.0.options", {"refrence": "uniform"}, False, r"config key analyses\[0\]\.options: .*takes none"),
+    ("analyses.0.training.hidden", 64, False, r"unknown config key analyses\[0\]\.training\.hidden .*a model setting"),
+    ("analyses.0.training.layers", 2, False, r"training\.layers .*renamed `n_layers`"),
+    ("signals.spikes", {"filter": {"quality": "good"}}, False, r"config key signals: `spikes` has unknown key\(s\) \['filter'\]"),
+    ("signals.bin_width", 0.05, False, r"config key signals\.bin_width: set the bin width once"),
 ])
 def test_config_errors_name_the_key(path, value, delete, message):
     with pytest.raises(wfplan.ConfigError, match=message):
         wfplan.validate_config(_mutate(path, value, delete), schema())
+
+
+def test_analysis_level_setting_refused_for_one_mode():
+    cfg = _mutate("analyses.0.estimator", "minee")
+    del cfg["analyses"][0]["dimensionality"]["estimator"]  # dimensionality now inherits minee: no embedding
+    with pytest.raises(wfplan.ConfigError, match=r"config key analyses\[0\]\.estimator: `estimator` must be one "
+                                                 r"of .* for dimensionality \(.*minee and mienf have none\)"):
+        wfplan.validate_config(cfg, schema())
+    cfg["analyses"][0]["modes"] = ["rigorous"]  # rigorous takes minee
+    assert wfplan.plan(wfplan.validate_config(cfg, schema()))["A_vs_B"]["rigorous"].values["estimator"] == "minee"
 
 
 def test_duplicate_analysis_names():
@@ -179,18 +204,29 @@ def test_sessions_table(tmp_path):
 
 def test_cells_and_args():
     cfg = wfplan.validate_config(default_config(), schema())
+    cfg["device"] = "cuda"
     an = cfg["analyses"][0]
-    assert wfplan.rigorous_cells(an) == [(g, 0) for g in an["rigorous"]["gammas"]]
-    assert wfplan.dimensionality_cells(an) == [(d, 0) for d in an["dimensionality"]["embedding_dims"]]
-    args = wfplan.training_args(an, "cuda")
+    plans = wfplan.plan(cfg)["A_vs_B"]
+    rig, dim = plans["rigorous"], plans["dimensionality"]
+    assert rig.cell_ids == tuple(f"g{g}_s0" for g in an["rigorous"]["gammas"])
+    assert dim.cell_ids == tuple(f"d{d}_s0" for d in an["dimensionality"]["embedding_dims"])
+    args = rig.args_for("g3_s0")
     assert args[args.index("--device") + 1] == "cuda" and all(isinstance(a, str) for a in args)
-    assert "--option" not in wfplan.rigorous_args(an, "cpu") and "--option" not in wfplan.dimensionality_args(an, "cpu")
-    an = copy.deepcopy(an)
+    assert args[-4:] == ["--gammas", "3", "--seeds", "0"] and dim.args_for("d4_s0")[-4:] == ["--embedding-dims", "4",
+                                                                                               "--seeds", "0"]
+    # fit settings reach only the gather step
+    assert "--confidence" not in args and rig.gather_args[:2] == ("--confidence", "0.68")
+    assert "--strictness" not in dim.args_for("d4_s0") and dim.gather_args == ("--strictness", "0.1,1,15")
+    assert "--option" not in args and "--embedding-dim" not in dim.train_args
+    # a mode's section overrides the analysis level for that mode only
+    an["hidden"], an["dimensionality"]["hidden"] = 48, 24
     an["rigorous"]["options"] = {"reference": "uniform", "ref_ratio": 20}
-    an["dimensionality"]["options"] = {"flag": True}
-    rig = wfplan.rigorous_args(an, "cpu")
-    assert rig[4:8] == ["--option", "ref_ratio=20", "--option", "reference=uniform"]
-    assert ["--option", "flag=true"] == wfplan.dimensionality_args(an, "cpu")[6:8]
+    an["rigorous"]["estimator"] = "minee"
+    plans = wfplan.plan(cfg)["A_vs_B"]
+    rig = plans["rigorous"].train_args
+    assert rig[rig.index("--hidden") + 1] == "48" and plans["dimensionality"].values["hidden"] == 24
+    assert ["--option", "ref_ratio=20", "--option", "reference=uniform"] == [
+        w for i, w in enumerate(rig) if w == "--option" or (i and rig[i - 1] == "--option")]
     assert wfplan.selector("results/s/binned.nc", "spikes[region=A]") == "results/s/binned.nc:spikes[region=A]"
     assert wfplan.demo_archive_args({"sessions": 2, "seed": 1, "options": {"duration_s": 60, "flag": True}}) == [
         "--sessions", "2", "--seed", "1", "--duration-s", "60", "--flag"]
@@ -254,11 +290,11 @@ def test_gpu_resources_only_for_cuda(tmp_path):
     assert "gpu=" not in out_cpu
     out_gpu = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path, device="cuda", gpu_model="a100")),
                         "-n").stdout
-    train_blocks = [b for b in out_gpu.split("rule ")[1:] if b.startswith("train_")]
+    train_blocks = [b for b in out_gpu.split("rule ")[1:] if b.startswith("train:")]
     assert train_blocks and all("gpu=1, gpu_model=a100" in b for b in train_blocks)
-    assert all("gpu=" not in b for b in out_gpu.split("rule ")[1:] if not b.startswith("train_"))
+    assert all("gpu=" not in b for b in out_gpu.split("rule ")[1:] if not b.startswith("train:"))
     # retries scale memory and runtime with the attempt number: the lambdas are attempt-aware
-    assert re.search(r"train_rigorous:.*?mem_mb=4000", out_gpu, re.S)
+    assert re.search(r"train:.*?mem_mb=4000", out_gpu, re.S)
 
 
 @needs_snakemake

@@ -25,6 +25,9 @@ INGEST_HASH = wfplan.config_hash(
     {"signals": config["signals"], "bin_width": config["bin_width"]}
 )
 ANALYSES = wfplan.analyses_by_name(config)
+# Every mode of every analysis, planned by the library: settings, cells (training jobs), CLI arguments.
+PLANS = wfplan.plan(config)
+MODES = sorted({mode for plans in PLANS.values() for mode in plans})
 DEMO = config["demo_archive"]["generate"]
 USE_GPU = config["device"].startswith("cuda")
 RES = config["resources"]
@@ -57,9 +60,8 @@ if DEMO and any(ch in ARCHIVE for ch in "*?["):
 wildcard_constraints:
     session=wfplan.SAFE_ID,
     analysis=r"[A-Za-z0-9][A-Za-z0-9_-]*",
-    gamma=r"[0-9]+",
-    seed=r"[0-9]+",
-    dim=r"[0-9]+",
+    mode="|".join(MODES) or "none",
+    cell=r"[a-z]+[0-9]+(_[a-z]+[0-9]+)*",
 
 
 _SESSIONS = {}
@@ -87,74 +89,42 @@ def get_nwb(wildcards):
 
 BINNED = "results/{session}/binned.nc"
 
-# Command-line options of each analysis's training jobs, computed once (planning stays cheap).
-TRAIN_ARGS = {
-    "rigorous": {
-        n: wfplan.rigorous_args(a, config["device"]) for n, a in ANALYSES.items()
-    },
-    "dimensionality": {
-        n: wfplan.dimensionality_args(a, config["device"]) for n, a in ANALYSES.items()
-    },
-}
 
-GATHER_ARGS = {
-    "rigorous": {
-        n: [
-            "--confidence",
-            str(a["rigorous"]["confidence"]),
-            "--extrapolate",
-            a["rigorous"]["extrapolate"],
-        ]
-        for n, a in ANALYSES.items()
-    },
-    "dimensionality": {
-        n: ["--strictness", wfplan.strictness_arg(a)] for n, a in ANALYSES.items()
-    },
-}
+def train_args(wildcards):
+    """Params function: X (and Y) selectors on the session's binned file, window and lag, then the mode's
+    training settings and the cell (from the library's plan).
 
-
-def train_args(mode):
-    """Params function: X (and Y) selectors on the session's binned file, then the mode's options.
-
-    It takes wildcards only (not `input`): Snakemake leaves params derived from input out of its
-    params rerun trigger, and these must trigger re-training when the config changes.
+    It takes wildcards only (not `input`): Snakemake leaves params derived from input out of its params
+    rerun trigger, and these must trigger re-training when a training setting changes. Fit settings are
+    not among them: they reach only the gather jobs.
     """
-
-    def args(wildcards):
-        an = ANALYSES[wildcards.analysis]
-        binned = BINNED.format(session=wildcards.session)
-        signals = (
-            ["x", "y"]
-            if mode == "rigorous" or an["dimensionality"]["with_y"]
-            else ["x"]
-        )
-        xy = [wfplan.selector(binned, an[s]) for s in signals]
-        return xy + TRAIN_ARGS[mode][wildcards.analysis]
-
-    return args
-
-
-def rigorous_parts(wildcards):
     an = ANALYSES[wildcards.analysis]
-    return [
-        f"results/{wildcards.session}/{an['name']}/rigorous/g{g}_s{s}.json"
-        for g, s in wfplan.rigorous_cells(an)
-    ]
+    plan = PLANS[wildcards.analysis][wildcards.mode]
+    binned = BINNED.format(session=wildcards.session)
+    xy = [wfplan.selector(binned, an["x"])]
+    if plan.use_y:
+        xy.append(wfplan.selector(binned, an["y"]))
+    window = ["--window", str(an.get("window", 1)), "--lag", str(plan.lag)]
+    return xy + window + plan.args_for(wildcards.cell)
 
 
-def dimensionality_parts(wildcards):
-    an = ANALYSES[wildcards.analysis]
+def gather_args(wildcards):
+    return list(PLANS[wildcards.analysis][wildcards.mode].gather_args)
+
+
+def cell_parts(wildcards):
+    plan = PLANS[wildcards.analysis][wildcards.mode]
     return [
-        f"results/{wildcards.session}/{an['name']}/dimensionality/d{d}_s{s}.json"
-        for d, s in wfplan.dimensionality_cells(an)
+        f"results/{wildcards.session}/{wildcards.analysis}/{wildcards.mode}/{cell}.json"
+        for cell in plan.cell_ids
     ]
 
 
 def session_results(wildcards):
     """Gathered result files of every analysis and mode of one session, keyed for the report."""
     out = {}
-    for name, an in ANALYSES.items():
-        for mode in an["modes"]:
+    for name, plans in PLANS.items():
+        for mode in plans:
             out[f"{name}__{mode}"] = f"results/{wildcards.session}/{name}/{mode}.json"
     return out
 
@@ -163,8 +133,8 @@ def report_result_args(wildcards):
     """`--result NAME MODE PATH` triples for `neuralmi report session`."""
     paths = session_results(wildcards)
     args = []
-    for name, an in ANALYSES.items():
-        for mode in an["modes"]:
+    for name, plans in PLANS.items():
+        for mode in plans:
             args += ["--result", name, mode, paths[f"{name}__{mode}"]]
     return args
 
@@ -172,8 +142,8 @@ def report_result_args(wildcards):
 def figure_outputs(session="{session}"):
     return [
         f"results/{session}/figures/{name}_{mode}.png"
-        for name, an in ANALYSES.items()
-        for mode in an["modes"]
+        for name, plans in PLANS.items()
+        for mode in plans
     ]
 
 

@@ -1,14 +1,15 @@
-# Gather: fit the 1/N extrapolation (rigorous) and the saturation curve (dimensionality) per session
-# and analysis from the training jobs' partial member tables.
+# Gather: per session, analysis and mode, combine the training jobs' partial member tables and fit
+# (the 1/N extrapolation, the saturation curve, ...) with the mode's fit settings, which only this step
+# receives: changing one re-runs the gathers and reports, never the training.
 
 
-rule gather_rigorous:
+rule gather:
     input:
-        parts=rigorous_parts,
+        parts=cell_parts,
     output:
-        "results/{session}/{analysis}/rigorous.json",
+        "results/{session}/{analysis}/{mode}.json",
     log:
-        "results/logs/gather_rigorous/{session}/{analysis}.log",
+        "results/logs/gather/{session}/{analysis}/{mode}.log",
     localrule: True
     conda:
         ENV
@@ -17,30 +18,8 @@ rule gather_rigorous:
         mem_mb=lambda wc, attempt: RES["gather"]["mem_mb"] * attempt,
         runtime=lambda wc, attempt: RES["gather"]["runtime"] * attempt,
     params:
-        args=lambda wc: GATHER_ARGS["rigorous"][wc.analysis],
+        args=gather_args,
         version=VERSION,
     shell:
-        "neuralmi gather rigorous {input.parts:q} {params.args:q}"
-        " --json {output:q} > {log:q} 2>&1"
-
-
-rule gather_dimensionality:
-    input:
-        parts=dimensionality_parts,
-    output:
-        "results/{session}/{analysis}/dimensionality.json",
-    log:
-        "results/logs/gather_dimensionality/{session}/{analysis}.log",
-    localrule: True
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=lambda wc, attempt: RES["gather"]["mem_mb"] * attempt,
-        runtime=lambda wc, attempt: RES["gather"]["runtime"] * attempt,
-    params:
-        args=lambda wc: GATHER_ARGS["dimensionality"][wc.analysis],
-        version=VERSION,
-    shell:
-        "neuralmi gather dimensionality {input.parts:q} {params.args:q}"
+        "neuralmi gather {wildcards.mode:q} {input.parts:q} {params.args:q}"
         " --json {output:q} > {log:q} 2>&1"

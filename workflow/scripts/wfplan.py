@@ -15,7 +15,6 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -55,21 +54,34 @@ def _key_path(path: Iterable[Any]) -> str:
     return out or "(top level)"
 
 
-def _validator_with_defaults(schema: Mapping[str, Any]):
-    from jsonschema import Draft202012Validator, validators
+def _resolve(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = schema
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
 
-    base = Draft202012Validator
-    validate_properties = base.VALIDATORS["properties"]
 
-    def set_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for prop, sub in properties.items():
-                if isinstance(sub, dict) and "default" in sub and prop not in instance:
-                    instance[prop] = copy.deepcopy(sub["default"])
-        yield from validate_properties(validator, properties, instance, schema)
+def _fill_defaults(schema: Mapping[str, Any], node: Mapping[str, Any], instance: dict[str, Any]) -> None:
+    """Fill the schema's defaults into ``instance``, except inside ``analyses``: the library resolves an
+    analysis's settings (a mode's section, then the analysis level, then the mode's own default), and a
+    filled default would hide the level a setting comes from."""
+    for key, sub in (node.get("properties") or {}).items():
+        sub = _resolve(schema, sub)
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if key != "analyses" and isinstance(instance.get(key), dict):
+            _fill_defaults(schema, sub, instance[key])
 
-    cls = validators.extend(base, {"properties": set_defaults})
-    return cls(schema)
+
+#: Keys that moved or were renamed, with where they are now (shown with the unknown-key error).
+MOVED_KEYS = {
+    "layers": "renamed `n_layers`, a model setting at the analysis level (or in a mode's section)",
+    "hidden": "a model setting: set it at the analysis level (or in a mode's section), not under `training`",
+    "activation": "a model setting: set it at the analysis level (or in a mode's section), not under `training`",
+}
 
 
 def _describe(err) -> str:
@@ -80,7 +92,8 @@ def _describe(err) -> str:
         names = ", ".join(
             _key_path([*err.absolute_path, u]) for u in unknown
         )
-        return f"unknown config key {names} (allowed here: {', '.join(allowed)})"
+        hints = "".join(f"; `{u}` was {MOVED_KEYS[u]}" for u in unknown if u in MOVED_KEYS)
+        return f"unknown config key {names} (allowed here: {', '.join(allowed)}){hints}"
     if err.validator == "required":
         missing = re.findall(r"'([^']+)' is a required property", err.message)
         name = _key_path([*err.absolute_path, *missing]) if missing else key
@@ -91,35 +104,46 @@ def _describe(err) -> str:
 def validate_config(config: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
     """Validate ``config`` against ``schema`` in place, filling defaults; raise ConfigError naming keys.
 
-    Also checks what a schema cannot: unique analysis names, a Y for rigorous mode, resources
-    completed from the schema's per-rule defaults.
+    Also checks what a schema cannot: unique analysis names, resources completed from the schema's
+    per-rule defaults, and (through the library) the signal spec and every analysis: :func:`plan` raises
+    for an analysis the library would refuse at training time.
     """
-    validator = _validator_with_defaults(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    from jsonschema import Draft202012Validator
+
+    errors = sorted(Draft202012Validator(schema).iter_errors(config),
+                    key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
         lines = [_describe(e) for e in errors]
         raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(dict.fromkeys(lines)))
+    _fill_defaults(schema, schema, config)
     problems = []
     seen = set()
     for i, an in enumerate(config["analyses"]):
         if an["name"] in seen:
             problems.append(f"config key analyses[{i}].name: duplicate analysis name {an['name']!r}")
         seen.add(an["name"])
-        if "rigorous" in an["modes"] and not an.get("y"):
-            problems.append(f"missing config key analyses[{i}].y: rigorous mode needs a Y signal")
-        if "rigorous" in an["modes"] and len(an["rigorous"]["gammas"]) < an["rigorous"]["min_gammas"]:
-            problems.append(
-                f"config key analyses[{i}].rigorous.gammas: {len(an['rigorous']['gammas'])} gamma(s) but "
-                f"rigorous.min_gammas is {an['rigorous']['min_gammas']}; the fit needs at least min_gammas gammas"
-            )
-        if an["dimensionality"]["with_y"] and not an.get("y"):
-            problems.append(f"missing config key analyses[{i}].y: dimensionality.with_y needs a Y signal")
     if problems:
         raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(problems))
     res_schema = schema["properties"]["resources"]["properties"]
     for rule, sub in res_schema.items():
         config["resources"][rule] = {**sub.get("default", {}), **config["resources"].get(rule, {})}
+    plan(config)
     return config
+
+
+def plan(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every mode of every analysis planned by the library (``neuralmi_core.analysis.config``): resolved
+    settings, cells and command-line arguments; ConfigError naming the config key when it refuses one."""
+    from neuralmi_core.analysis.config import check_signals, plan_analyses
+    from neuralmi_core.validation import NeuralMIError
+
+    try:
+        check_signals(config.get("signals"))
+        return plan_analyses(config["analyses"], config.get("device", "auto"))
+    except NeuralMIError as exc:
+        text = str(exc)
+        raise ConfigError(text if text.startswith("invalid workflow config") else
+                          "invalid workflow config:\n  - " + text) from None
 
 
 def load_schema(path: str | os.PathLike) -> dict[str, Any]:
@@ -240,85 +264,9 @@ def analyses_by_name(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {an["name"]: an for an in config["analyses"]}
 
 
-def rigorous_cells(an: Mapping[str, Any]) -> list[tuple[int, int]]:
-    """(gamma, seed) of every rigorous training job of one analysis (empty when the mode is off)."""
-    if "rigorous" not in an["modes"]:
-        return []
-    r = an["rigorous"]
-    return [(g, s) for g in r["gammas"] for s in r["seeds"]]
-
-
-def dimensionality_cells(an: Mapping[str, Any]) -> list[tuple[int, int]]:
-    """(embedding_dim, seed) of every dimensionality training job of one analysis."""
-    if "dimensionality" not in an["modes"]:
-        return []
-    d = an["dimensionality"]
-    return [(k, s) for k in d["embedding_dims"] for s in d["seeds"]]
-
-
 def selector(binned: str, sel: str) -> str:
     """``results/S/binned.nc`` + ``spikes[region=A]`` -> ``results/S/binned.nc:spikes[region=A]``."""
     return f"{binned}:{sel}"
-
-
-def training_args(an: Mapping[str, Any], device: str) -> list[str]:
-    """CLI options shared by the training jobs of an analysis (model + training + window/lag)."""
-    t = an["training"]
-    args = [
-        "--critic", an["critic"],
-        "--tau", an["tau"],
-        "--epochs", t["epochs"],
-        "--batch-size", t["batch_size"],
-        "--lr", t["lr"],
-        "--patience", t["patience"],
-        "--split", t["split"],
-        "--test-fraction", t["test_fraction"],
-        "--gap", t["gap"],
-        "--eval-size", t["eval_size"],
-        "--preprocess", t["preprocess"],
-        "--hidden", t["hidden"],
-        "--layers", t["layers"],
-        "--activation", t["activation"],
-        "--device", device,
-    ]
-    args += ["--window", an["window"], "--lag", an["lag"]]
-    return [str(a) for a in args]
-
-
-def rigorous_fit_args(an: Mapping[str, Any]) -> list[str]:
-    """Fit settings every rigorous part carries (parts must agree on them to be gathered)."""
-    r = an["rigorous"]
-    args = ["--confidence", r["confidence"], "--extrapolate", r["extrapolate"], "--delta", r["delta"],
-            "--min-gammas", r["min_gammas"], "--min-chunk", r["min_chunk"]]
-    return [str(a) for a in args]
-
-
-def strictness_arg(an: Mapping[str, Any]) -> str:
-    return ",".join(f"{float(s):g}" for s in an["dimensionality"]["strictness"])
-
-
-def estimator_option_args(options: Mapping[str, Any]) -> list[str]:
-    """``{reference: uniform}`` -> ``["--option", "reference=uniform"]`` (sorted by key)."""
-    out = []
-    for key, value in sorted(options.items()):
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        out += ["--option", f"{key}={text}"]
-    return out
-
-
-def rigorous_args(an: Mapping[str, Any], device: str) -> list[str]:
-    """Every `neuralmi rigorous` option of an analysis except X, Y and the cell (gamma, seed)."""
-    head = ["--estimator", an["estimator"], "--embedding-dim", str(an["embedding_dim"])]
-    head += estimator_option_args(an["rigorous"].get("options", {}))
-    return head + training_args(an, device) + rigorous_fit_args(an)
-
-
-def dimensionality_args(an: Mapping[str, Any], device: str) -> list[str]:
-    """Every `neuralmi dimensionality` option of an analysis except X, Y and the cell (dim, seed)."""
-    d = an["dimensionality"]
-    head = ["--estimator", d["estimator"], "--n-splits", str(d["n_splits"]), "--strictness", strictness_arg(an)]
-    head += estimator_option_args(d.get("options", {}))
-    return head + training_args(an, device)
 
 
 def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:
@@ -332,12 +280,3 @@ def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:
         else:
             out += [flag, str(value)]
     return out
-
-
-def write_yaml(obj: Any, path: str | os.PathLike) -> None:
-    """Atomically write ``obj`` as YAML."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(yaml.safe_dump(obj, sort_keys=False))
-    os.replace(tmp, path)

@@ -42,8 +42,10 @@ def measure(nwb_path: str, bin_width: float, out_nc: str, stage: str, trace: boo
     import numpy as np
 
     from neuralmi_core.io import nwb as nwbio
-    from neuralmi_core.io.binning import bin_session, bin_spike_trains, make_grid
+    from neuralmi_core.io.binning import bin_spike_trains, make_grid
     from neuralmi_core.io.netcdf import write_netcdf
+    from neuralmi_core.io.session import bin_session
+    from neuralmi_core.io.units import read_units
 
     base = _proc_status_mb("VmRSS")
     if trace:
@@ -52,7 +54,7 @@ def measure(nwb_path: str, bin_width: float, out_nc: str, stage: str, trace: boo
     info: dict = {}
     if stage == "bin_spike_trains":
         with nwbio.open_nwb(nwb_path) as f:
-            units = nwbio.read_units(f)
+            units = read_units(f)
         t1 = time.perf_counter()
         grid = make_grid(
             float(units.spike_times.min()), float(units.spike_times.max()), bin_width, units.resolution

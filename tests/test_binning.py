@@ -10,13 +10,13 @@ import xarray as xr
 
 from neuralmi_core.io.binning import (
     align_samples,
-    bin_session,
     bin_spike_trains,
     interval_index,
     interval_mask,
     make_grid,
 )
 from neuralmi_core.io.netcdf import attr_value, edges_from_attrs, open_binned, write_netcdf
+from neuralmi_core.io.session import bin_session
 from neuralmi_core.synth import SynthParams, generate_session, simulate_session
 from neuralmi_core.validation import NeuralMIError
 

@@ -18,7 +18,8 @@ from pynwb.testing.mock.file import mock_NWBFile
 
 from neuralmi_core.cli import main
 from neuralmi_core.io import nwb as nwbio
-from neuralmi_core.io.binning import bin_session
+from neuralmi_core.io.session import bin_session
+from neuralmi_core.io.units import filter_units, read_units, unit_rates
 from neuralmi_core.synth import generate_session
 from neuralmi_core.validation import NeuralMIError
 
@@ -59,7 +60,7 @@ def session(tmp_path_factory) -> Path:
 
 def test_read_units_bulk_matches_pynwb(session):
     with nwbio.open_nwb(session) as f:
-        units = nwbio.read_units(f)
+        units = read_units(f)
         assert units.n_units == 11
         for i in (0, 5, 10):
             np.testing.assert_array_equal(units.times(i), f.units.get_unit_spike_times(i))
@@ -73,18 +74,18 @@ def test_read_units_bulk_matches_pynwb(session):
 
 def test_filters_equal_set_range_and_rate(session):
     with nwbio.open_nwb(session) as f:
-        units = nwbio.read_units(f)
-    a, removed = nwbio.filter_units(units, {"region": "A"})
+        units = read_units(f)
+    a, removed = filter_units(units, {"region": "A"})
     assert a.n_units == 6 and removed == {"region": 5}
-    both, _ = nwbio.filter_units(units, {"region": ["A", "B"], "quality": ["good", "mua"]})
+    both, _ = filter_units(units, {"region": ["A", "B"], "quality": ["good", "mua"]})
     assert both.n_units == 11
-    idx, _ = nwbio.filter_units(units, {"region": "B"})
+    idx, _ = filter_units(units, {"region": "B"})
     np.testing.assert_array_equal(idx.times(0), units.times(6))
-    rates = nwbio.unit_rates(units, 60.0)
-    keep, removed = nwbio.filter_units(units, min_rate_hz=float(np.median(rates)), duration_s=60.0)
+    rates = unit_rates(units, 60.0)
+    keep, removed = filter_units(units, min_rate_hz=float(np.median(rates)), duration_s=60.0)
     assert keep.n_units == int((rates >= np.median(rates)).sum()) and removed["min_rate_hz"] > 0
     units.columns["depth"] = np.arange(11.0) * 100
-    deep, _ = nwbio.filter_units(units, {"depth": {"min": 200, "max": 500}})
+    deep, _ = filter_units(units, {"depth": {"min": 200, "max": 500}})
     assert deep.ids.tolist() == [2, 3, 4, 5]
 
 
@@ -149,7 +150,7 @@ def test_reader_works_while_another_process_holds_the_file(session, tmp_path):
     try:
         assert holder.stdout.readline().strip() == "open"
         with nwbio.open_nwb(copy) as f:
-            assert nwbio.read_units(f).n_units == 11
+            assert read_units(f).n_units == 11
     finally:
         holder.communicate("\n", timeout=30)
 

@@ -10,6 +10,7 @@ import pytest
 
 from neuralmi_core.cli import main
 from neuralmi_core.io import nwb as nwbio
+from neuralmi_core.io.units import read_units
 from neuralmi_core.synth import (
     SynthParams,
     generate_archive,
@@ -42,7 +43,7 @@ def test_dandi_layout_sidecar_and_scratch(archive):
     assert truth["mi_latent_instantaneous_nats"] > 0
     with nwbio.open_nwb(paths[0]) as f:
         meta = json.loads(f.scratch["neuralmi_synth_params"].data)
-        units = nwbio.read_units(f)
+        units = read_units(f)
         assert f.trials is not None and len(f.trials) > 0
         pos = nwbio.read_timeseries(f, "processing/behavior/Position/position")
     assert meta["truth"]["n_shared_dims"] == 3 and meta["params"]["n_units_a"] == 5
@@ -131,7 +132,7 @@ def test_demo_archive_cli(tmp_path, capsys):
 
 def test_shared_signal_is_clearly_nonzero_and_below_the_bound(tmp_path):
     from neuralmi_core.estimators.gaussian import gaussian_mi
-    from neuralmi_core.io.binning import bin_session
+    from neuralmi_core.io.session import bin_session
 
     path = generate_archive(tmp_path, n_sessions=1, seed=0, duration_s=180.0)[0]
     truth = json.loads(sidecar_path(path).read_text())

@@ -1,4 +1,4 @@
-"""Bin spike trains and behaviour onto one exact time grid; turn a whole NWB session into an xarray Dataset.
+"""Bin spike trains and behaviour onto one exact time grid.
 
 Exact edges: when the spike-time resolution of the file divides the bin width, times are converted to
 integer ticks (``rint(t / resolution)``) and binned by integer division (``edge_k = (start_tick + k *
@@ -10,8 +10,7 @@ Behaviour is aligned to bin centres: NaN-aware mean of the samples in a bin when
 otherwise linear interpolation at the centre, NaN outside the data and across gaps (consecutive samples
 further apart than ``max_gap_s``, default twice the median sampling interval).
 
-The layout of the Dataset written by :func:`bin_session` (and ``neuralmi bin``) is documented in
-:mod:`neuralmi_core.io.netcdf`.
+A whole NWB session is binned by :func:`neuralmi_core.io.session.bin_session`.
 
 Examples
 --------
@@ -25,13 +24,8 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -235,240 +229,10 @@ def align_samples(
     return out
 
 
-# ----------------------------------------------------------------------------------------------- session
-def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
-    """Hex sha256 of a file, read in 4 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _var_name(name: str) -> str:
-    out = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in str(name))
-    return out if out and not out[0].isdigit() else f"v_{out}"
-
-
-_RESERVED = {
-    "time",
-    "unit",
-    "spikes",
-    "spikes_observed",
-    "observed",
-    "trial",
-    "n_spikes",
-    "firing_rate_hz",
-    "zero_spikes",
-}
-
-
-def bin_session(
-    nwb_path: str | os.PathLike,
-    spec: Any = None,
-    bin_width: float | None = None,
-    config_hash: str | None = None,
-):
-    """Bin one NWB session as the signal spec says and return the xarray Dataset (nothing is written).
-
-    Parameters
-    ----------
-    nwb_path : the NWB file.
-    spec : a :class:`~neuralmi_core.io.signals.SignalSpec`, a mapping in the signal-spec format, or None
-        (all units, every behaviour TimeSeries found, trial index from ``trials`` when present).
-    bin_width : seconds; overrides the spec's ``bin_width`` (default 0.01 when neither gives one).
-    config_hash : recorded in the ``config_hash`` attr; default: sha256 of the canonical spec JSON.
-
-    Returns
-    -------
-    xarray.Dataset in the layout of :mod:`neuralmi_core.io.netcdf`.
-
-    Examples
-    --------
-    >>> spec = {"spikes": {"filters": {"region": "A"}}}
-    >>> ds = bin_session("sub-01_ses-01_ecephys.nwb", spec, 0.02)  # doctest: +SKIP
-    >>> ds.spikes.dims                                             # doctest: +SKIP
-    ('time', 'unit')
-    """
-    import xarray as xr
-
-    from .._version import __version__
-    from . import nwb as nwbio
-    from .signals import SignalSpec, parse_signal_spec
-
-    sp = spec if isinstance(spec, SignalSpec) else parse_signal_spec(spec or {}, source="signal spec")
-    width = bin_width if bin_width is not None else (sp.bin_width if sp.bin_width is not None else 0.01)
-    path = Path(nwb_path)
-    src = str(path)
-    with nwbio.open_nwb(path) as nwb:
-        info = nwbio.session_info(nwb)
-        units = nwbio.read_units(nwb, sp.spikes.table) if sp.spikes is not None else None
-        beh_paths = (
-            sp.behavior
-            if sp.behavior is not None
-            else {
-                p.rsplit("/", 1)[-1]: {"path": p, "max_gap_s": None}
-                for p in nwbio.find_behavior_timeseries(nwb)
-            }
-        )
-        series = {
-            name: (nwbio.read_timeseries(nwb, b["path"]), b.get("max_gap_s")) for name, b in beh_paths.items()
-        }
-        trials = None
-        if sp.trials == "auto":
-            if nwb.trials is not None:
-                trials = ("trials", *nwbio.read_intervals(nwb, "trials"))
-        elif sp.trials:
-            trials = (sp.trials, *nwbio.read_intervals(nwb, sp.trials))
-        restrict = (sp.restrict_to, *nwbio.read_intervals(nwb, sp.restrict_to)) if sp.restrict_to else None
-
-    # time span of the data
-    if sp.time_range is not None:
-        t_start, t_stop = sp.time_range
-    else:
-        lo, hi = [], []
-        if units is not None and units.spike_times.size:
-            lo.append(float(units.spike_times.min()))
-            hi.append(float(units.spike_times.max()))
-        if units is not None and units.obs_intervals:
-            allobs = np.concatenate(units.obs_intervals) if any(len(o) for o in units.obs_intervals) else None
-            if allobs is not None and allobs.size:
-                lo.append(float(allobs[:, 0].min()))
-                hi.append(float(allobs[:, 1].max()))
-        for ts, _ in series.values():
-            if ts.timestamps.size:
-                lo.append(float(ts.timestamps[0]))
-                hi.append(float(ts.timestamps[-1]))
-        if not lo:
-            raise NeuralMIError(f"{src}: nothing to bin (no spikes and no behaviour samples).")
-        t_start, t_stop = min(lo), max(hi)
-    grid = make_grid(t_start, t_stop, width, units.resolution if units is not None else None, source=src)
-
-    data_vars: dict[str, Any] = {}
-    coords: dict[str, Any] = {"time": ("time", grid.centres(), {"units": "s", "long_name": "bin centre"})}
-    removed: dict[str, int] = {}
-    zero_ids: list[int] = []
-    if units is not None:
-        units, removed = nwbio.filter_units(units, sp.spikes.filters, sp.spikes.min_rate_hz, t_stop - t_start)
-        if units.n_units == 0:
-            raise NeuralMIError(
-                f"{src}: units table {sp.spikes.table!r} has no units; expected at least one."
-            )
-        counts = bin_spike_trains(units.spike_times, units.ends, grid)
-        n_in = counts.sum(axis=0, dtype=np.int64)
-        zero = n_in == 0
-        zero_ids = units.ids[zero].tolist()
-        obs_mask = None
-        if units.obs_intervals is not None:
-            for u, iv in enumerate(units.obs_intervals):
-                m = (
-                    interval_mask(iv[:, 0], iv[:, 1], grid, how="full")
-                    if len(iv)
-                    else np.zeros(grid.n_bins, bool)
-                )
-                if not m.all():
-                    if obs_mask is None:
-                        obs_mask = np.ones((grid.n_bins, units.n_units), dtype=np.uint8)
-                    obs_mask[:, u] = m
-        observed_s = (
-            np.full(units.n_units, grid.n_bins * grid.bin_width)
-            if obs_mask is None
-            else obs_mask.sum(axis=0) * grid.bin_width
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate = np.where(observed_s > 0, n_in / observed_s, 0.0)
-        coords["unit"] = ("unit", units.ids, {"long_name": "unit id (units table)"})
-        for col, vals in units.columns.items():
-            name = _var_name(col)
-            name = f"unit_{name}" if name in _RESERVED else name
-            coords[name] = ("unit", vals, {"long_name": f"units column {col!r}"})
-        coords["n_spikes"] = ("unit", n_in, {"long_name": "spikes inside the binned span"})
-        coords["firing_rate_hz"] = (
-            "unit",
-            rate,
-            {"units": "Hz", "long_name": "mean rate over observed bins"},
-        )
-        coords["zero_spikes"] = (
-            "unit",
-            zero.astype(np.uint8),
-            {"long_name": "1 where the unit has no spike"},
-        )
-        sattrs = {"long_name": "spike count per bin", "units": "count"}
-        if obs_mask is not None:
-            sattrs["mask_variable"] = "spikes_observed"
-            data_vars["spikes_observed"] = (
-                ("time", "unit"),
-                obs_mask,
-                {"long_name": "1 where the whole bin lies in the unit's obs_intervals"},
-            )
-        data_vars["spikes"] = (("time", "unit"), counts, sattrs)
-
-    for name, (ts, gap) in series.items():
-        vname = _var_name(name)
-        if vname in _RESERVED or vname in coords:
-            raise NeuralMIError(
-                f"{src}: behaviour signal name {name!r} clashes with a reserved name; rename it."
-            )
-        dim = f"{vname}_component"
-        data_vars[vname] = (
-            ("time", dim),
-            align_samples(ts.timestamps, ts.values, grid, gap),
-            {
-                "units": ts.unit,
-                "source_path": ts.path,
-                "neurodata_type": ts.neurodata_type,
-                "long_name": f"{ts.path} aligned to bin centres",
-            },
-        )
-        coords[dim] = (dim, np.array(ts.components, dtype=str))
-
-    observed = np.ones(grid.n_bins, dtype=np.uint8)
-    if restrict is not None:
-        observed &= interval_mask(restrict[1], restrict[2], grid).astype(np.uint8)
-    data_vars["observed"] = (
-        "time",
-        observed,
-        {"long_name": "1 where the bin is analysed (restrict_to intervals; all 1 when none)"},
-    )
-    if trials is not None:
-        data_vars["trial"] = (
-            "time",
-            interval_index(trials[1], trials[2], grid),
-            {"long_name": f"row of intervals table {trials[0]!r} holding the bin centre; -1 none"},
-        )
-
-    spec_json = json.dumps(sp.to_dict(), sort_keys=True)
-    attrs = {
-        "title": "neuralmi binned session",
-        "source_path": str(path.resolve()),
-        "source_sha256": file_sha256(path),
-        **info,
-        "bin_width_s": float(grid.bin_width),
-        "t0_s": float(grid.t0),
-        "t_stop_s": grid.t_stop,
-        "n_bins": int(grid.n_bins),
-        "binning_method": grid.method,
-        "resolution_s": float(grid.resolution) if grid.resolution else float("nan"),
-        "start_tick": int(grid.start_tick),
-        "ticks_per_bin": int(grid.ticks_per_bin),
-        "signals_spec": spec_json,
-        "config_hash": config_hash
-        or hashlib.sha256((spec_json + f"|bin_width={grid.bin_width!r}").encode()).hexdigest(),
-        "neuralmi_version": __version__,
-        "units_removed_by_filter": json.dumps(removed),
-        "zero_spike_units": json.dumps(zero_ids),
-        "behavior_signals": json.dumps({_var_name(k): v[0].path for k, v in series.items()}),
-        "conventions": "neuralmi binned v1: see neuralmi_core.io.netcdf",
-    }
-    return xr.Dataset(data_vars=data_vars, coords=coords, attrs=attrs)
-
-
 __all__ = [
     "BinGrid",
     "align_samples",
-    "bin_session",
     "bin_spike_trains",
-    "file_sha256",
     "interval_index",
     "interval_mask",
     "make_grid",

@@ -1,6 +1,6 @@
 """Binned sessions as netCDF: atomic, compressed writes and the layout every consumer relies on.
 
-Layout of a binned session (written by ``neuralmi bin`` / :func:`neuralmi_core.io.binning.bin_session`)::
+Layout of a binned session (written by ``neuralmi bin`` / :func:`neuralmi_core.io.session.bin_session`)::
 
     dims     time (n_bins), unit (n_units), <name>_component (one per behaviour signal)
     coords   time(time)            float64 bin centres, attrs units="s"

@@ -1,0 +1,19 @@
+"""Synthetic NWB recordings with known ground truth (the demo archive and the tests' sessions).
+
+:mod:`.model` simulates a session (two populations driven by smooth shared latents) and states its
+ground truth; :mod:`.nwb` writes sessions and archives as NWB files with a JSON sidecar.
+
+Examples
+--------
+>>> from neuralmi_core.synth import generate_archive
+>>> paths = generate_archive("demo", n_sessions=2, seed=0)          # doctest: +SKIP
+>>> paths[0].name                                                  # doctest: +SKIP
+'sub-01_ses-01_ecephys.nwb'
+"""
+
+from .model import *  # noqa: F403
+from .model import __all__ as _model_all
+from .nwb import *  # noqa: F403
+from .nwb import __all__ as _nwb_all
+
+__all__ = [*_model_all, *_nwb_all]

@@ -26,6 +26,12 @@ _LAZY = {
     "dimensionality": "neuralmi_core.analysis.dimensionality",
     "DimensionalityResult": "neuralmi_core.analysis.dimensionality",
     "gather_dimensionality": "neuralmi_core.analysis.dimensionality",
+    "lag_sweep": "neuralmi_core.analysis.lag",
+    "LagSweepResult": "neuralmi_core.analysis.lag",
+    "significance": "neuralmi_core.analysis.significance",
+    "SignificanceResult": "neuralmi_core.analysis.significance",
+    "contributions": "neuralmi_core.analysis.contributions",
+    "ContributionsResult": "neuralmi_core.analysis.contributions",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -47,10 +47,6 @@ def _api_functions():
         yield analysis.run_fn(), analysis.settings
 
 
-def _default(s: Setting):
-    return list(s.default) if isinstance(s.default, tuple) else s.default
-
-
 def _check_property(prop: dict, s: Setting, where: str, default=True) -> None:
     """The schema's property agrees with the declaration: type/enum/bounds and (when stated) the default."""
     for key, value in s.constraint.schema().items():
@@ -66,13 +62,15 @@ def _check_property(prop: dict, s: Setting, where: str, default=True) -> None:
         else:
             assert got == value, f"{where}: {key} {got!r} != declared {value!r}"
     if default and s.default is not None:
-        assert prop.get("default") == _default(s), f"{where}: default {prop.get('default')!r} != declared {s.default!r}"
+        assert "default" in prop, f"{where}: the schema states no default (declared {s.default!r})"
+        assert s.check(prop["default"]) == s.default, f"{where}: default {prop['default']!r} != declared {s.default!r}"
 
 
 def test_api_signatures_are_the_declarations():
     for fn, settings in _api_functions():
         sig = inspect.signature(fn)
-        params = {n: p for n, p in sig.parameters.items() if n not in ("x", "y")}
+        data = ("x", "y", "time_index", "trials", "groups", "column_coords")  # data, not settings
+        params = {n: p for n, p in sig.parameters.items() if n not in data}
         assert list(params) == list(settings.names) or set(params) == set(settings.names), fn.__name__
         for name, p in params.items():
             assert p.default == settings[name].default, f"{fn.__name__}({name}=...): {p.default!r} != declared"
@@ -94,11 +92,11 @@ def test_cli_flags_are_the_declarations():
     sub = next(a for a in parser._actions if a.dest == "command").choices
     for fn, settings in _api_functions():
         name = "estimate" if fn.__name__ == "estimate" else fn.__name__
-        p = sub[name]
+        p = sub[name.replace("_", "-")]
         flags = {s for a in p._actions for s in a.option_strings}
         for s in settings:
             assert s.cli_flag in flags, f"neuralmi {name} has no {s.cli_flag}"
-        assert from_args(p.parse_args(["x.npy", "y.npy", "--json", "o.json"]), settings) == {}  # defaults come from the API
+        assert from_args(p.parse_args(["x.npy", "y.npy", "--json", "o.json"]), settings) == {}  # API fills defaults
         assert "--embedding-dim" not in flags or "embedding_dim" in settings.names
     dims = sub["dimensionality"]
     args = dims.parse_args(["x.npy", "--json", "o.json", "--seed-list", "0,2", "--layers", "2", "--strictness", "1,5"])
@@ -113,7 +111,8 @@ def test_cli_round_trip_of_every_setting():
         values = analysis.check({}, has_y=True)
         values.update(options={"a": 1, "b": True}, variational=True, progress=False)
         given = {k: v for k, v in values.items() if analysis.settings[k].cli_flag and v is not None}
-        args = sub[name].parse_args(["x.npy", "y.npy", "--json", "o.json", *to_cli(given, analysis.settings)])
+        args = sub[analysis.command].parse_args(["x.npy", "y.npy", "--json", "o.json",
+                                                 *to_cli(given, analysis.settings)])
         back = resolve(analysis.settings, from_args(args, analysis.settings))
         assert {k: back[k] for k in given} == given, name
 

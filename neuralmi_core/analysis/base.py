@@ -128,6 +128,16 @@ class Analysis:
         """Settings that restrict a run to ``cell`` (e.g. ``{"gammas": (3,), "seeds": (0,)}``)."""
         raise NotImplementedError
 
+    def selection_inputs(self, selection: Any) -> dict[str, Any]:
+        """Keyword arguments the CLI passes from a file selection (:class:`~neuralmi_core.io.select.Selection`),
+        e.g. the bin index of every sample; an explicit setting of the same name wins."""
+        return {}
+
+    @property
+    def command(self) -> str:
+        """The CLI subcommand (``lag_sweep`` -> ``lag-sweep``; the underscore spelling works too)."""
+        return self.name.replace("_", "-")
+
     def cell_id(self, cell: Mapping[str, int]) -> str:
         return "_".join(f"{prefix}{cell[key]}" for key, prefix in self.cell_keys)
 

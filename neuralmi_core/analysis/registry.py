@@ -8,7 +8,11 @@ it here. Importing this module is light (no torch).
 from __future__ import annotations
 
 from .base import Analysis
+from .contributions import ANALYSIS as CONTRIBUTIONS
 from .dimensionality import ANALYSIS as DIMENSIONALITY
+from .lag import ANALYSIS as LAG_SWEEP
 from .rigorous import ANALYSIS as RIGOROUS
+from .significance import ANALYSIS as SIGNIFICANCE
 
-REGISTRY: dict[str, Analysis] = {a.name: a for a in (RIGOROUS, DIMENSIONALITY)}
+REGISTRY: dict[str, Analysis] = {a.name: a for a in (RIGOROUS, DIMENSIONALITY, LAG_SWEEP, SIGNIFICANCE,
+                                                     CONTRIBUTIONS)}

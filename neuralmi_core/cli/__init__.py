@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         if command is None:
             continue
         name, help_, description, add, run = command
-        p = sub.add_parser(name, help=help_, description=description,
+        aliases = [a.name for a in REGISTRY.values() if a.command == name and a.name != name]
+        p = sub.add_parser(name, aliases=aliases, help=help_, description=description,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         add(p)
         p.set_defaults(_run=run)

@@ -16,7 +16,7 @@ from .common import (
     add_data_arguments,
     add_output_arguments,
     add_settings_arguments,
-    load_inputs,
+    load_selection,
     write_result,
 )
 
@@ -28,13 +28,15 @@ def add_arguments(p: argparse.ArgumentParser, analysis: Analysis) -> None:
 
 
 def run(args: argparse.Namespace, analysis: Analysis) -> int:
-    x, y, selection = load_inputs(args)
-    res = analysis.run_fn()(x, y, **from_args(args, analysis.settings))
-    write_result(args, res, selection)
+    sel = load_selection(args)
+    given = from_args(args, analysis.settings)
+    extra = {k: v for k, v in analysis.selection_inputs(sel).items() if given.get(k) is None}
+    res = analysis.run_fn()(sel.x, sel.y, **given, **extra)
+    write_result(args, res, sel.provenance())
     return 0
 
 
 def subcommand(analysis: Analysis) -> tuple[str, str, str, object, object]:
     """``(name, help, description, add_arguments, run)`` of the analysis's subcommand."""
-    return (analysis.name, analysis.help, analysis.description, partial(add_arguments, analysis=analysis),
+    return (analysis.command, analysis.help, analysis.description, partial(add_arguments, analysis=analysis),
             partial(run, analysis=analysis))

@@ -43,11 +43,16 @@ def add_output_arguments(p: argparse.ArgumentParser, plot: bool = False) -> None
                    help="write the result as JSON here (atomically)")
 
 
-def load_inputs(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
-    """X, Y (None when not given) and the selection's provenance (see :func:`~neuralmi_core.io.select.select_xy`)."""
+def load_selection(args: argparse.Namespace) -> Any:
+    """The :class:`~neuralmi_core.io.select.Selection` of X (and Y) that ``args`` names (window, lag)."""
     from ..io.select import select_xy
 
-    sel = select_xy(args.x, getattr(args, "y", None) or None, window=args.window, lag=args.lag)
+    return select_xy(args.x, getattr(args, "y", None) or None, window=args.window, lag=args.lag)
+
+
+def load_inputs(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
+    """X, Y (None when not given) and the selection's provenance (see :func:`~neuralmi_core.io.select.select_xy`)."""
+    sel = load_selection(args)
     return sel.x, sel.y, sel.provenance()
 
 

@@ -31,7 +31,8 @@ HELP = "combine partial runs of an analysis (one JSON per cell) and compute the 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="mode", metavar="ANALYSIS", required=True)
     for name, analysis in REGISTRY.items():
-        q = sub.add_parser(name, help=f"gather {name} parts", description=__doc__,
+        q = sub.add_parser(analysis.command, aliases=[name] if name != analysis.command else [],
+                           help=f"gather {name} parts", description=__doc__,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         q.add_argument("parts", nargs="+", metavar="PART.json", help=f"partial results written by `neuralmi {name}`")
         add_setting_arguments(q, analysis.stage("fit"), "fit settings (default: the parts')")
@@ -49,7 +50,7 @@ def _read(path: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    analysis = REGISTRY[args.mode]
+    analysis = REGISTRY[args.mode.replace("-", "_")]
     parts = [_read(p) for p in args.parts]
     res = analysis.gather_fn()(parts, sources=args.parts, **from_args(args, analysis.stage("fit")))
     out = res.to_dict()

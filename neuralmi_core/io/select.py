@@ -105,6 +105,23 @@ class Loaded:
     raw: np.ndarray | None = None  # the array as stored, for inputs without a time dimension
     labels: list[str] | None = None  # one per feature column, e.g. "unit=17" (netCDF inputs with time)
     bin_width_s: float | None = None
+    trial: np.ndarray | None = None  # (n_bins,) the binned file's trial index (-1 outside trials), when it has one
+    coords: list[dict[str, str]] | None = None  # per feature column: every coordinate along its dims
+
+
+def feature_coords(da: Any) -> list[dict[str, str]]:
+    """Per feature column of ``da`` (time first, C order): every 1-d coordinate along its dims, as text
+    (for spike counts: ``unit``, ``region``, ``location``, ``quality``, ...)."""
+    dims = list(da.dims[1:])
+    per_dim = []
+    for dim in dims:
+        names = [str(c) for c in da.coords if da[c].dims == (dim,)]
+        values = {c: np.asarray(da[c].values).astype(str) for c in names}
+        per_dim.append([{c: str(values[c][i]) for c in names} for i in range(da.sizes[dim])])
+    out: list[dict[str, str]] = [{}]
+    for entries in per_dim:
+        out = [{**a, **b} for a in out for b in entries]
+    return out
 
 
 def feature_labels(da: Any) -> list[str]:
@@ -236,8 +253,10 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
             valid &= ~nan
         time = np.asarray(ds["time"].values) if "time" in ds.coords else None
         width = ds.attrs.get("bin_width_s")
+        trial = np.asarray(ds["trial"].values) if "trial" in ds.data_vars and ds["trial"].dims == ("time",) else None
         return Loaded(vals, valid, spec, True, time, counts, labels=feature_labels(sub),
-                      bin_width_s=float(width) if width not in (None, "") else None)
+                      bin_width_s=float(width) if width not in (None, "") else None, trial=trial,
+                      coords=feature_coords(sub))
     finally:
         ds.close()
 
@@ -295,6 +314,8 @@ class Selection:
     x_labels: list[str] | None = None
     y_labels: list[str] | None = None
     bin_width_s: float | None = None
+    trials: np.ndarray | None = None  # trial index of each row (-1 outside trials), when the file has trials
+    x_coords: list[dict[str, str]] | None = None  # per X column: its coordinates (unit id, region, ...)
 
     def provenance(self) -> dict[str, Any]:
         """What a result records of the selection: specs, window and lag (bins and seconds), bins kept and
@@ -358,7 +379,7 @@ def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) ->
         x = lx.raw
         y = None if ly is None else ly.raw
         return Selection(x, y, np.arange(n), None, {"n_bins": n, "n_rows": n, **specs}, lx.labels,
-                         None if ly is None else ly.labels, lx.bin_width_s)
+                         None if ly is None else ly.labels, lx.bin_width_s, lx.trial, lx.coords)
     rows = pair_rows(n, lx.valid, None if ly is None else ly.valid, window, lag)
     if rows.size == 0:
         raise NeuralMIError(
@@ -382,10 +403,13 @@ def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) ->
         **specs,
     }
     time = lx.time[rows] if lx.time is not None else None
-    x_labels = lx.labels
+    x_labels, x_coords = lx.labels, lx.coords
     if x_labels is not None and window > 1:
         x_labels = [f"{lab}@t{k - window + 1}" for k in range(window) for lab in x_labels]
-    return Selection(x, y, rows, time, summary, x_labels, None if ly is None else ly.labels, lx.bin_width_s)
+        x_coords = [c for _ in range(window) for c in x_coords]
+    trials = None if lx.trial is None else lx.trial[rows]
+    return Selection(x, y, rows, time, summary, x_labels, None if ly is None else ly.labels, lx.bin_width_s,
+                     trials, x_coords)
 
 
 def load_xy(

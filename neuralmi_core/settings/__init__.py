@@ -35,6 +35,7 @@ from .declared import (
     PREPROCESS,
     RUNTIME,
     SPLITS,
+    TIMING,
     TRAINED_ESTIMATORS,
     TRAINING,
 )
@@ -42,7 +43,7 @@ from .options import ESTIMATOR_OPTIONS, parse_options
 
 __all__ = [
     "ACTIVATIONS", "BASELINES", "BOUND_ESTIMATORS", "CRITICS", "EMBEDDING_CRITICS", "ESTIMATE", "ESTIMATORS",
-    "ESTIMATOR_OPTIONS", "MODEL", "OBJECTIVE_ESTIMATORS", "PREPROCESS", "RUNTIME", "SPLITS", "STAGES",
+    "ESTIMATOR_OPTIONS", "MODEL", "OBJECTIVE_ESTIMATORS", "PREPROCESS", "RUNTIME", "SPLITS", "STAGES", "TIMING",
     "TRAINED_ESTIMATORS", "TRAINING", "Bool", "Choice", "Constraint", "Float", "FloatList", "Int", "IntList",
     "Optional", "OptionalBool", "Options", "Setting", "Settings", "Text", "add_arguments", "api", "from_args",
     "parse_int_list", "parse_options", "resolve", "to_cli",

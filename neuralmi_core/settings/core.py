@@ -577,6 +577,8 @@ def to_cli(values: Mapping[str, Any], settings: Settings) -> list[str]:
     out: list[str] = []
     for name, value in values.items():
         s = settings[name]
+        if value is None:  # None: decided by the command (e.g. from the data), as the declaration's default
+            continue
         if s.cli_flag == "":
             raise ValueError(f"setting {name} has no command-line flag")
         c = s.constraint
@@ -591,5 +593,6 @@ def to_cli(values: Mapping[str, Any], settings: Settings) -> list[str]:
                 text = str(v).lower() if isinstance(v, bool) else str(v)
                 out += [s.cli_flag, f"{k}={text}"]
         else:
-            out += [s.cli_flag, _show(tuple(value)) if isinstance(value, (list, tuple)) else str(value)]
+            text = _show(tuple(value)) if isinstance(value, (list, tuple)) else str(value)
+            out += [f"{s.cli_flag}={text}"] if text.startswith("-") else [s.cli_flag, text]  # '-0.5,..' is no flag
     return out

@@ -8,7 +8,7 @@ declared here once; the modules that implement them import these tuples.
 
 from __future__ import annotations
 
-from .core import Bool, Choice, Float, Int, OptionalBool, Options, Setting, Settings, Text
+from .core import Bool, Choice, Float, Int, Optional, OptionalBool, Options, Setting, Settings, Text
 
 #: Variational bounds of :mod:`neuralmi_core.bounds`, trained through a critic.
 BOUND_ESTIMATORS = ("infonce", "smile", "nwj", "dv", "mine", "js")
@@ -65,6 +65,14 @@ RUNTIME = Settings([
             "torch device: auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps", stage="runtime", config=False),
     Setting("progress", None, OptionalBool(), "progress bar (default: only when stderr is a terminal)",
             stage="runtime", config=False),
+])
+
+#: Analyses whose settings include times (lags, shifts, blocks): their unit, and seconds per sample.
+TIMING = Settings([
+    Setting("time_unit", "s", Choice(("s", "bins")), "unit of the analysis's times (lags, shifts, block "
+            "lengths): seconds (needs the bin width) or bins"),
+    Setting("bin_width", None, Optional(Float(0.0, low_open=True)), "seconds per sample; the CLI and the "
+            "workflow take it from the binned file (default: none: times must then be in bins)", config=False),
 ])
 
 #: ``estimate()`` only.

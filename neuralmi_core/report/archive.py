@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..io.arrays import atomic_write_text
+from ..io.atomic import atomic_write_text
 from ..validation import NeuralMIError
 from . import html as H
 from .records import check_unit

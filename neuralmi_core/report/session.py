@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..io.arrays import atomic_write_text
+from ..io.atomic import atomic_write_bytes, atomic_write_text
 from ..validation import NeuralMIError
 from . import html as H
 from .figures import dimensionality_figure, png_bytes, rigorous_figure
@@ -274,15 +274,8 @@ def write_session_report(
     if missing:
         raise NeuralMIError(f"no figure for {missing}; figures made: {sorted(figures)}")
     for key, path in wanted.items():
-        _atomic_bytes(path, figures[key])
+        atomic_write_bytes(path, figures[key])
     atomic_write_text(json_out, json.dumps(_clean(summary), indent=2, default=_json_default, allow_nan=False) + "\n")
     atomic_write_text(html_out, page)
     return summary
 
-
-def _atomic_bytes(path: str | os.PathLike, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -15,7 +15,6 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -333,11 +332,3 @@ def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:
             out += [flag, str(value)]
     return out
 
-
-def write_yaml(obj: Any, path: str | os.PathLike) -> None:
-    """Atomically write ``obj`` as YAML."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(yaml.safe_dump(obj, sort_keys=False))
-    os.replace(tmp, path)

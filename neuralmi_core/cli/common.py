@@ -11,7 +11,7 @@ from ..io.select import load_xy as select_load_xy
 from ..models.critics import CRITICS
 from ..training import SPLITS
 from ..training.data import PREPROCESS
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, as_2d_samples
 
 
 def add_data_arguments(p: argparse.ArgumentParser, y_optional: bool = False) -> None:
@@ -98,8 +98,12 @@ def training_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_xy(args: argparse.Namespace):
-    return select_load_xy(args.x, getattr(args, "y", None) or None, window=getattr(args, "window", 1),
-                          lag=getattr(args, "lag", 0))
+    """X and Y of the command line, checked here so that an error names the file (not just ``x``)."""
+    y_spec = getattr(args, "y", None) or None
+    x, y = select_load_xy(args.x, y_spec, window=getattr(args, "window", 1), lag=getattr(args, "lag", 0))
+    x = as_2d_samples("X", x, source=args.x)
+    y = None if y is None else as_2d_samples("Y", y, source=y_spec)
+    return x, y
 
 
 __all__ = ["add_data_arguments", "add_model_arguments", "add_output_arguments", "add_training_arguments",

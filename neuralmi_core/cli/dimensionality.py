@@ -14,8 +14,10 @@ JSON fields:
   embedding_dims      dims present; seeds: seeds present; n_splits: halvings / replicates per cell
   curve               per dim: embedding_dim, n_members, mean_nats, std_nats (held-out MI over
                       halvings x seeds), mean_bits, std_bits
-  saturation          saturation dim per strictness ("0.1", "1.0", "15.0"; null: not saturated
-                      within the dims swept, or a single-dim partial run)
+  saturation          saturation dim per strictness s, keyed as --strictness writes s ("0.1", "1", "15";
+                      earlier outputs used "1.0" and "15.0": renamed to match the config and the
+                      report's saturation_dim_s0.1/_s1/_s15 columns); null: not saturated within the
+                      dims swept, or a single-dim partial run
   saturation_dim      the saturation dim at strictness 1 (null as above)
   members             one row per network: embedding_dim, split, seed, n_train, n_test, n_eval,
                       mi_test_nats, mi_train_nats, best_epoch, epochs_run, channels_a, channels_b
@@ -91,6 +93,4 @@ def run(args: argparse.Namespace) -> int:
         res.plot().savefig(args.plot, dpi=120, bbox_inches="tight")
     print(f"{res.target}: saturation dim {res.saturation_dim} (s=1); {res.saturation} -> {args.json_out}",
           file=sys.stderr)
-    for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
     return 0

@@ -45,6 +45,4 @@ def run(args: argparse.Namespace) -> int:
     out["inputs"] = {"x": args.x, "y": args.y}
     write_json(args.json_out, out)
     print(f"{res.mi_nats:.4f} nats ({res.mi_bits:.4f} bits) [{res.estimator}] -> {args.json_out}", file=sys.stderr)
-    for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
     return 0

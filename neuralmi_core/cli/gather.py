@@ -64,6 +64,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{len(res.members)} members from {len(parts)} parts: saturation dim {res.saturation_dim} (s=1) "
               f"-> {args.json_out}", file=sys.stderr)
-    for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
     return 0

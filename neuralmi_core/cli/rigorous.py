@@ -125,6 +125,4 @@ def run(args: argparse.Namespace) -> int:
               f"{res.mi_bits:.4f} bits; naive {res.naive_mi_nats:.4f} nats -> {args.json_out}", file=sys.stderr)
     else:
         print(f"{len(res.members)} members written, no fit ({res.fit_reason}) -> {args.json_out}", file=sys.stderr)
-    for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
     return 0

@@ -1,11 +1,12 @@
 """The result types the reports render from: from_dict round trips, the figures of plot() (issue 14 item 11),
-saturation keys as the CLI/config/CSV write them (item 13)."""
+one ceiling rule, saturation keys as the CLI/config/CSV write them (item 13)."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ from test_report import dimensionality_record, rigorous_record
 from neuralmi_core.analysis.dimensionality import DimensionalityResult
 from neuralmi_core.analysis.rigorous import RigorousResult
 from neuralmi_core.report.archive import columns
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_rigorous_from_dict_round_trip():
@@ -48,6 +51,23 @@ def test_saturation_keys_match_cli_config_and_csv():
     assert list(res.saturation) == ["0.1", "1", "15"]
     assert res.saturation_dim == res.saturation["1"]
     assert all(f"saturation_dim_s{k}" in columns("bits") for k in res.saturation)
+
+
+def test_one_definition_of_the_ceiling_rule():
+    defs = [str(p.relative_to(ROOT)) for p in ROOT.glob("neuralmi_core/**/*.py")
+            if re.search(r"^\s*CEILING_FRACTION\s*=", p.read_text(), re.M)]
+    assert defs == ["neuralmi_core/results.py"]
+    uses = [p for p in ROOT.glob("neuralmi_core/**/*.py") if "CEILING_FRACTION *" in p.read_text()
+            and p.name != "results.py"]
+    assert not uses, "use results.near_ceiling, not a copy of the rule"
+
+
+def test_report_figures_come_from_the_result_types():
+    text = (ROOT / "neuralmi_core" / "report" / "figures.py").read_text()
+    assert "errorbar" not in text and "scatter" not in text and ".plot(" in text
+
+
+# ------------------------------------------------------------------------------------------ figures
 
 
 def _legend_texts(ax):

@@ -103,6 +103,29 @@ class Loaded:
     time: np.ndarray | None = None
     invalid_counts: dict[str, int] = field(default_factory=dict)
     raw: np.ndarray | None = None  # the array as stored, for inputs without a time dimension
+    features: dict[str, Any] = field(default_factory=dict)  # what the feature columns are (feature_info)
+
+
+#: Coordinates along a selected dim that :func:`feature_info` counts (e.g. units per region).
+DESCRIBED_COORDS = ("region", "location", "quality", "electrode_group")
+
+
+def feature_info(da: Any) -> dict[str, Any]:
+    """What the feature columns of a selected netCDF variable are: per non-time dim its size and ids, and
+    the counts of the :data:`DESCRIBED_COORDS` values along it (e.g. ``{"region": {"A": 40}}``)."""
+    out: dict[str, Any] = {}
+    for dim in da.dims:
+        if dim == "time":
+            continue
+        entry: dict[str, Any] = {"size": int(da.sizes[dim])}
+        if dim in da.coords:
+            entry["ids"] = np.asarray(da[dim].values).tolist()
+        for name in DESCRIBED_COORDS:
+            if name in da.coords and da[name].dims == (dim,):
+                values = np.asarray(da[name].values).astype(str).tolist()
+                entry[name] = {v: values.count(v) for v in sorted(set(values))}
+        out[str(dim)] = entry
+    return out
 
 
 def _fmt_values(vals: np.ndarray, limit: int = 30) -> str:
@@ -215,7 +238,7 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
             counts["nan"] = int((nan & valid).sum())
             valid &= ~nan
         time = np.asarray(ds["time"].values) if "time" in ds.coords else None
-        return Loaded(vals, valid, spec, True, time, counts)
+        return Loaded(vals, valid, spec, True, time, counts, features=feature_info(sub))
     finally:
         ds.close()
 
@@ -333,6 +356,8 @@ def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) ->
         "invalid_x_by_reason": lx.invalid_counts,
         "invalid_y_by_reason": {} if ly is None else ly.invalid_counts,
         "dropped_rows": int(n - rows.size),
+        "x_features": lx.features,
+        "y_features": {} if ly is None else ly.features,
     }
     time = lx.time[rows] if lx.time is not None else None
     return Selection(x, y, rows, time, summary)

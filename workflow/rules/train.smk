@@ -6,6 +6,7 @@
 rule train_rigorous:
     input:
         binned=BINNED,
+        checked=SELECTION,
     output:
         "results/{session}/{analysis}/rigorous/g{gamma}_s{seed}.json",
     log:
@@ -28,6 +29,7 @@ rule train_rigorous:
 rule train_dimensionality:
     input:
         binned=BINNED,
+        checked=SELECTION,
     output:
         "results/{session}/{analysis}/dimensionality/d{dim}_s{seed}.json",
     log:

@@ -25,6 +25,10 @@ _SAFE_ID_RE = re.compile(rf"^{SAFE_ID}$")
 _UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+#: The one path where `demo_archive.generate: true` writes the synthetic demo archive (relative to the
+#: working directory); any other `archive:` is only ever read.
+DEMO_ARCHIVE = "resources/demo_archive"
+
 #: Characters Snakemake reads as wildcards ({name}) or path variables (<name>) inside any input path.
 SNAKEMAKE_RESERVED = "{}<>"
 
@@ -153,6 +157,32 @@ def is_safe_id(sid: str) -> bool:
 def _stem(path: str) -> str:
     base = os.path.basename(path)
     return base[: -len(".nwb")] if base.lower().endswith(".nwb") else os.path.splitext(base)[0]
+
+
+def generates_demo(config: Mapping[str, Any]) -> bool:
+    """True when the workflow should generate the demo archive: ``demo_archive.generate`` is on, no
+    sessions table is given, and ``archive`` is the shipped demo path :data:`DEMO_ARCHIVE`.
+
+    A config merged into ``config.yaml`` inherits ``generate: true``; tying generation to the demo path
+    means a user's own ``archive:`` (mounted or not) is never filled with synthetic data.
+    """
+    if not config["demo_archive"]["generate"] or config.get("sessions_table"):
+        return False
+    return os.path.abspath(config["archive"].rstrip("/")) == os.path.abspath(DEMO_ARCHIVE)
+
+
+def sessions_for(config: Mapping[str, Any]) -> dict[str, str]:
+    """Session id -> NWB path from the config's sessions table or archive (ConfigError naming the key)."""
+    if config.get("sessions_table"):
+        return read_sessions_table(config["sessions_table"])
+    archive = config["archive"].rstrip("/")
+    try:
+        return discover_sessions(archive, config["unsafe_names"])
+    except ConfigError as exc:
+        if config["demo_archive"]["generate"] and "not found" in str(exc):
+            raise ConfigError(f"{exc}; demo_archive.generate only ever makes the demo archive at "
+                              f"{DEMO_ARCHIVE!r}, never at another path") from None
+        raise
 
 
 def discover_sessions(archive: str, unsafe_names: str = "rename") -> dict[str, str]:
@@ -318,6 +348,32 @@ def dimensionality_args(an: Mapping[str, Any], device: str) -> list[str]:
     head = ["--estimator", d["estimator"], "--n-splits", str(d["n_splits"]), "--strictness", strictness_arg(an)]
     head += estimator_option_args(d.get("options", {}))
     return head + training_args(an, device)
+
+
+def check_params(config: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """What the check after binning (``workflow/scripts/check_selection.py``) needs for analysis ``name``:
+    selectors, window, lag, the size settings, and how the config names each of them (for messages)."""
+    index = [a["name"] for a in config["analyses"]].index(name)
+    an = config["analyses"][index]
+    key = f"analyses[{index}]"
+    t = an["training"]
+    out: dict[str, Any] = {
+        "x": an["x"], "y": an.get("y"), "window": an["window"], "lag": an["lag"],
+        "training": {"split": t["split"], "test_fraction": t["test_fraction"], "gap": t["gap"]},
+        "rigorous": None, "dimensionality": None,
+        "keys": {"gammas": f"{key}.rigorous.gammas", "min_chunk": f"{key}.rigorous.min_chunk",
+                 "split": f"{key}.training.split", "test_fraction": f"{key}.training.test_fraction",
+                 "gap": f"{key}.training.gap", "window": f"{key}.window", "lag": f"{key}.lag",
+                 "x": f"{key}.x", "y": f"{key}.y"},
+    }
+    if "rigorous" in an["modes"]:
+        out["rigorous"] = {"gammas": list(an["rigorous"]["gammas"]), "min_chunk": an["rigorous"]["min_chunk"]}
+    if "dimensionality" in an["modes"]:
+        with_y = bool(an["dimensionality"]["with_y"])
+        out["dimensionality"] = {"with_y": with_y}
+        if not with_y and "rigorous" not in an["modes"]:
+            out["y"] = None  # X alone is trained: Y's bins must not drop any of X's
+    return out
 
 
 def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:

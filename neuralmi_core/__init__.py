@@ -10,6 +10,7 @@ from ._version import __version__
 from .analysis import DimensionalityResult, RigorousResult, dimensionality, rigorous
 from .estimate import estimate
 from .results import MemberRecord, MIResult
+from .validation import NeuralMIError, NeuralMIWarning
 
-__all__ = ["DimensionalityResult", "MIResult", "MemberRecord", "RigorousResult", "__version__", "dimensionality",
-           "estimate", "rigorous"]
+__all__ = ["DimensionalityResult", "MIResult", "MemberRecord", "NeuralMIError", "NeuralMIWarning", "RigorousResult",
+           "__version__", "dimensionality", "estimate", "rigorous"]

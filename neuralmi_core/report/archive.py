@@ -30,6 +30,7 @@ from . import html as H
 from .archive_figures import forest_png, ordered, saturation_png
 from .records import check_unit
 
+MAX_LISTED = 20  # warnings listed at the top of summary.html; the table filter shows all
 
 def columns(unit: str) -> list[str]:
     u = unit
@@ -147,14 +148,17 @@ def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapp
              f"subject(s), {len(rows)} result(s); MI in {unit}. <a href='#tables'>Tables</a> · "
              "<a href='#figures'>Figures</a></p>"]
     if silent:
-        parts.append(H.warnings_box([], severe=[f"{s}: no signal (constant input or no spikes); its numbers are "
-                                                f"noise" for s in silent],
+        listed = [f"{s}: no signal (constant input or no spikes); its numbers are noise" for s in silent[:MAX_LISTED]]
+        listed += [f"… and {len(silent) - MAX_LISTED} more (red rows below)"] if len(silent) > MAX_LISTED else []
+        parts.append(H.warnings_box([], severe=listed,
                                     title=f"&#9888; {len(silent)} session(s) without signal"))
     if flagged:
         items = [f"{r['session']} · {r['analysis']} ({r['mode']}): {r['warnings']}" for r in ordered(flagged)
                  if not r.get("no_signal")]
         if items:
-            parts.append(H.warnings_box(items, title=f"&#9888; {len(items)} result(s) with warnings (orange rows "
+            shown = items[:MAX_LISTED] + ([f"… and {len(items) - MAX_LISTED} more: tick 'only rows with warnings' "
+                                           "below"] if len(items) > MAX_LISTED else [])
+            parts.append(H.warnings_box(shown, title=f"&#9888; {len(items)} result(s) with warnings (orange rows "
                                                      "below)"))
     else:
         parts.append("<p class='ok'>No result has a warning.</p>")

@@ -194,6 +194,8 @@ def test_cli_report(tmp_path):
     for name, mode, path in res:
         args += ["--result", name, mode, path]
     assert cli_main(args) == 0
+    prov = json.loads((tmp_path / "summary.json").read_text())["provenance"]
+    assert prov["command"].startswith("neuralmi report session --session s --html ")
     assert cli_main(["report", "archive", str(tmp_path / "summary.json"), "--csv", str(tmp_path / "summary.csv"),
                      "--html", str(tmp_path / "summary.html")]) == 0
     assert (tmp_path / "summary.csv").read_text().startswith("session,analysis,mode")

@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args._argv = list(sys.argv[1:] if argv is None else argv)  # the command line, for provenance records
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NeuralMIWarning)
         try:

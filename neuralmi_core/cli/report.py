@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             args.session, [tuple(r) for r in args.result], html_out=args.html, json_out=args.json_out,
             figures_out=args.figures, unit=args.unit, binned=args.binned, source=args.source, truth=args.truth,
             config_hash=args.config_hash, config_version=args.config_version,
-            selections=[tuple(s) for s in args.selection])
+            selections=[tuple(s) for s in args.selection], command=getattr(args, "_argv", None))
         print(f"{args.session}: {len(summary['analyses'])} result(s), {len(summary['warnings'])} warning(s) -> "
               f"{args.html}", file=sys.stderr)
     else:

@@ -21,7 +21,6 @@ import os
 import platform
 import re
 import shlex
-import sys
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -208,8 +207,8 @@ def write_session_report(
     """Read the gathered records, build the report and write html, json and figures (atomically).
 
     ``figures_out`` paths must end in ``{analysis}_{mode}.png``; each gets that figure. ``selections``
-    are (analysis, selection record path) pairs; ``command`` the command line recorded in the provenance
-    (default: this process's).
+    are (analysis, selection record path) pairs; ``command`` the ``neuralmi`` arguments recorded in the
+    provenance (the CLI passes its own).
     """
     records = [(name, mode, _read_json(path, f"analysis {name!r} ({mode})")) for name, mode, path in results]
     sel = {name: _read_json(path, f"analysis {name!r} (selection)") for name, path in selections}
@@ -227,7 +226,7 @@ def write_session_report(
         prov["source_sha256"] = file_sha256(source)
     prov["binned"] = str(binned) if binned else None
     prov["results"] = [str(p) for _, _, p in results]
-    prov["command"] = shlex.join(["neuralmi", *(sys.argv[1:] if command is None else command)])
+    prov["command"] = None if command is None else shlex.join(["neuralmi", *command])
     summary, page, figures = build_session_report(session, records, unit=unit, data=data, truth=truth_rec,
                                                   provenance=prov, selections=sel)
     wanted = {Path(p).stem: p for p in figures_out}

@@ -97,13 +97,16 @@ def fmt(value: Any, digits: int = 3) -> str:
         if not math.isfinite(value):
             return "–"
         return f"{value:.{digits}f}" if abs(value) < 1e5 else f"{value:.4g}"
-    if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(fmt(v, digits) for v in value) or "–"
     if isinstance(value, Mapping):
         return "; ".join(f"{k}: {fmt(v, digits)}" for k, v in value.items()) or "–"
     return str(value)
+
+
+def count(value: Any) -> str:
+    """A count with thousands separators (``13,998``); None as an en dash."""
+    return "–" if value is None else f"{int(value):,}"
 
 
 def _sort_value(v: Any) -> str:

@@ -83,8 +83,8 @@ def measured_html(row: Mapping[str, Any], sel: Mapping[str, Any] | None, data: M
     why = "; ".join(reasons) or "none"
     if len(sides) == 2 and reasons:
         why += " (a bin dropped for X is dropped for Y too, so that the pairs stay aligned)"
-    lines.append(f"<p>Samples: <strong>{H.esc(H.fmt(used))} of {H.esc(H.fmt(n_bins))} bins used</strong>; "
-                 f"{H.esc(H.fmt(dropped))} dropped: {H.esc(why)}.</p>")
+    lines.append(f"<p>Samples: <strong>{H.count(used)} of {H.count(n_bins)} bins used</strong>; "
+                 f"{H.count(dropped)} dropped: {H.esc(why)}.</p>")
     return "<div class='measured'>" + "".join(lines) + "</div>"
 
 
@@ -126,7 +126,7 @@ def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
         measured = (f"I({xy}; {r['y']})" if r.get("y") else
                     f"I(half 1; half 2) of {xy}" if r["mode"] == "dimensionality" else xy)
         n_bins, dropped = r.get("n_bins"), r.get("dropped_bins")
-        used = (f"{H.fmt(n_bins - dropped)} of {H.fmt(n_bins)} bins" if n_bins is not None and dropped is not None
+        used = (f"{H.count(n_bins - dropped)} of {H.count(n_bins)} bins" if n_bins is not None and dropped is not None
                 else H.fmt(r.get("n_samples")))
         out.append({"analysis": f"<a href='#{_anchor(r['analysis'] + '-' + r['mode'])}'>{H.esc(r['analysis'])}</a>",
                     "mode": r["mode"], "measured": measured, "samples": used, "result": value, "interval": ci,
@@ -207,9 +207,11 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
         key = f"{r['analysis']}_{r['mode']}"
         parts.append(analysis_html(r, figures.get(key), selections.get(r["analysis"]), data, unit))
     if data:
-        items = [("binned file", data.get("file")), ("units", data.get("n_units")),
-                 ("units without spikes", data.get("n_units_without_spikes")), ("spikes", data.get("n_spikes")),
-                 ("bins", data.get("n_bins")), ("bin width (s)", data.get("bin_width_s")),
+        counts = {k: None if data.get(k) is None else H.count(data[k])
+                  for k in ("n_units", "n_units_without_spikes", "n_spikes", "n_bins")}
+        items = [("binned file", data.get("file")), ("units", counts["n_units"]),
+                 ("units without spikes", counts["n_units_without_spikes"]), ("spikes", counts["n_spikes"]),
+                 ("bins", counts["n_bins"]), ("bin width (s)", data.get("bin_width_s")),
                  ("duration (s)", data.get("duration_s"))]
         items += [(k.replace("_", " "), v) for k, v in data.items() if k.startswith("units_by_")]
         parts.append("<h2>Data</h2>" + H.kv_table(items))

@@ -15,6 +15,7 @@ import importlib
 from typing import Any
 
 from ._version import __version__
+from .validation import NeuralMIError, NeuralMIWarning
 
 _LAZY = {
     "estimate": "neuralmi_core.estimation",
@@ -34,7 +35,7 @@ _LAZY = {
     "ContributionsResult": "neuralmi_core.analysis.contributions",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = ["NeuralMIError", "NeuralMIWarning", "__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:

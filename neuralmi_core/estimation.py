@@ -9,15 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .results import MIResult
+from .results import MIResult, near_ceiling
 from .settings import BASELINES, ESTIMATE, MODEL, RUNTIME, TRAINING, api, parse_options, resolve
-from .validation import NeuralMIError, as_2d_samples, check_int, check_paired
+from .validation import (
+    NeuralMIError,
+    as_2d_samples,
+    check_int,
+    check_paired,
+    constant_input_warning,
+    emit_warnings,
+)
 
 if TYPE_CHECKING:
     from .estimators import ModelSpec
     from .training import TrainConfig
 
-CEILING_FRACTION = 0.9  # flag InfoNCE estimates within 10 % of log(n_eval)
 MINEE_RELIABLE_DIMS = 4  # MI-NEE with the uniform reference: accurate up to 2 + 2 dims, erratic from 5 + 5
 #: Every keyword of :func:`estimate` after X, Y (declared in :mod:`neuralmi_core.settings`).
 SETTINGS = MODEL + TRAINING + ESTIMATE + RUNTIME
@@ -62,15 +68,18 @@ def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "separabl
     n = x_arr.shape[0]
     seed = values["seed"]
     t0 = time.perf_counter()
+    data_warnings = tuple(w for w in (constant_input_warning("x", x_arr), constant_input_warning("y", y_arr)) if w)
     if estimator in BASELINES:
         from .estimators.gaussian import gaussian_mi
         from .estimators.ksg import ksg_mi
 
         k = check_int("k", values["k"], 1, n - 1, context=f"n_samples={n}")
         mi = ksg_mi(x_arr, y_arr, k=k, seed=seed) if estimator == "ksg" else gaussian_mi(x_arr, y_arr)
-        return MIResult(mi_nats=mi, estimator=estimator, critic=None, n_train=n, n_test=0, n_eval=n, seed=seed,
-                        seconds=time.perf_counter() - t0, device="cpu",
-                        params={"k": k} if estimator == "ksg" else {})
+        res = MIResult(mi_nats=mi, estimator=estimator, critic=None, n_train=n, n_test=0, n_eval=n, seed=seed,
+                       seconds=time.perf_counter() - t0, device="cpu",
+                       params={"k": k} if estimator == "ksg" else {}, warnings=data_warnings)
+        emit_warnings(res.warnings)
+        return res
 
     from .estimators import fit_ensemble
     from .estimators.neural import setup_training
@@ -91,6 +100,8 @@ def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "separabl
             f"MI-NEE with the uniform reference is unreliable beyond about {MINEE_RELIABLE_DIMS} total dimensions (here "
             f"{x_arr.shape[1]} + {y_arr.shape[1]}): its three divergences to the uniform box are each large and "
             f"their errors do not cancel (benchmarks/accuracy.py). Use the default reference='gaussian'.",))
+    res = dataclasses.replace(res, warnings=data_warnings + res.warnings)
+    emit_warnings(res.warnings)
     return res
 
 
@@ -101,7 +112,7 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
     trains = np.array([m.mi_train_nats for m in fit.members])
     mi = float(np.mean(mis))
     warnings: list[str] = []
-    near = fit.ceiling_nats is not None and mi >= CEILING_FRACTION * fit.ceiling_nats
+    near = near_ceiling(mi, fit.ceiling_nats)
     if near:
         warnings.append(
             f"{spec.estimator} estimate {mi:.3f} nats is within 10 % of its log(n_eval) = "

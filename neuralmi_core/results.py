@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NATS_PER_BIT = math.log(2.0)
+#: An InfoNCE estimate within 10 % of its ceiling log(n_eval) is capped by the bound, not by the data.
+CEILING_FRACTION = 0.9
 
 
 def nats_to_bits(value: float) -> float:
@@ -135,6 +137,18 @@ class MIResult:
             f"MIResult({self.estimator}/{self.critic}: {self.mi_nats:.4f}{sd} nats = {self.mi_bits:.4f} bits, "
             f"n_train={self.n_train}, n_test={self.n_test}, seed={self.seed})"
         )
+
+
+def infonce_ceiling_nats(n_eval: int) -> float:
+    """InfoNCE's ceiling on ``n_eval`` held-out samples: ``log(n_eval)`` (the bound cannot exceed it)."""
+    return math.log(max(int(n_eval), 2))
+
+
+def near_ceiling(mi_nats: float, ceiling_nats: float | None) -> bool:
+    """The one rule for "near its ceiling": ``mi >= CEILING_FRACTION * ceiling`` (False without a ceiling)."""
+    if ceiling_nats is None or not math.isfinite(ceiling_nats) or not math.isfinite(mi_nats):
+        return False
+    return mi_nats >= CEILING_FRACTION * ceiling_nats
 
 
 def member_mi(member: Any, kind: str) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,46 @@ import numpy as np
 
 class NeuralMIError(ValueError):
     """Raised for invalid input: the message names the item, what was expected and what was received."""
+
+
+class NeuralMIWarning(UserWarning):
+    """A result that holds but needs care (no signal, a capped bound, small chunks, an unreliable fit, ...).
+
+    Every such message is also stored in the result's ``warnings``. Silence them with
+    ``warnings.simplefilter("ignore", neuralmi_core.NeuralMIWarning)``; turn them into errors with
+    ``"error"``.
+    """
+
+
+def emit_warnings(messages: Iterable[str], stacklevel: int = 3) -> None:
+    """Emit each message as a :class:`NeuralMIWarning` (``stacklevel`` 3: the caller's caller)."""
+    for message in messages:
+        warnings.warn(message, NeuralMIWarning, stacklevel=stacklevel)
+
+
+def constant_input_warning(name: str, arr: np.ndarray) -> str | None:
+    """A warning when every feature of ``arr`` (n_samples, n_features) is constant, else None.
+
+    A constant variable carries no information: the MI is exactly 0 and any estimate is training noise
+    (a session whose units never spike, a disconnected channel, a behaviour signal that never moves).
+
+    Examples
+    --------
+    >>> constant_input_warning("x", np.zeros((100, 3)))[:40]
+    '`x` is constant: all 3 feature(s) take o'
+    >>> constant_input_warning("x", np.arange(6.0).reshape(3, 2)) is None
+    True
+    """
+    a = np.asarray(arr)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.shape[0] == 0 or a.shape[1] == 0 or not bool(np.all(a == a[:1])):
+        return None
+    value = np.unique(a[0])
+    what = f"the value {value[0]:g}" if value.size == 1 else "one value each"
+    return (f"`{name}` is constant: all {a.shape[1]} feature(s) take only {what} in all {a.shape[0]} samples "
+            f"(e.g. units without spikes). It carries no information, so the true MI is 0 and the estimate "
+            f"is noise; check the recording and the selection")
 
 
 def check_int(name: str, value: Any, low: int | None = None, high: int | None = None, context: str = "") -> int:

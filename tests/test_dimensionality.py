@@ -44,7 +44,7 @@ def test_internal_sweep_table(x):
     by_key = {(m.seed, m.halving): m.channels_a for m in res.members if m.embedding_dim == 1}
     assert all(by_key[(m.seed, m.halving)] == m.channels_a for m in res.members)
     assert [r["embedding_dim"] for r in res.curve] == [1, 2]
-    assert set(res.saturation) == {"0.1", "1.0", "15.0"}
+    assert set(res.saturation) == {"0.1", "1", "15"}
     d = res.to_dict()
     assert "mean_bits" in d["curve"][0] and d["target"] == "internal"
     json.dumps(d, allow_nan=False)

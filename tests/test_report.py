@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -50,6 +51,22 @@ def dimensionality_record(latent=3, dims=(1, 2, 3, 4, 6), seed=0) -> dict:
     return json.loads(json.dumps(res.to_dict()))
 
 
+def selection_record(constant_x: bool = False, n_bins: int = 15000, dropped: int = 1002) -> dict:
+    """A selection record as the workflow's check after binning writes it (neuralmi_core.analysis.preflight)."""
+    side = {"n_features": 40, "feature_dim": "unit", "n_constant_features": 0, "constant": False,
+            "invalid_bins_by_reason": {"outside_observed": 0, "unobserved_units": dropped // 2}}
+    x = {**side, "selector": "spikes[region=A]",
+         "units": {"size": 40, "region": {"A": 40}, "location": {"VISp": 40}, "quality": {"good": 34, "mua": 6}}}
+    if constant_x:
+        x.update(constant=True, n_constant_features=40)
+    y = {**side, "selector": "spikes[region=B]", "units": {"size": 40, "region": {"B": 40}, "location": {"LGd": 40}}}
+    return {"bin_width_s": 0.02, "window_bins": 2, "lag_bins": 3, "window_s": 0.04, "lag_s": 0.06, "n_bins": n_bins,
+            "n_rows": n_bins - dropped, "dropped_bins": dropped, "x": x, "y": y,
+            "training": {"split": "blocked", "test_fraction": 0.2, "gap": 10},
+            "checks": {"dimensionality": {"n_samples": n_bins - dropped // 2, "dropped_bins": dropped // 2,
+                                          "x_alone": True}}, "warnings": []}
+
+
 @pytest.mark.parametrize("unit, factor", [("bits", 1 / LN2), ("nats", 1.0)])
 def test_rigorous_row_units(unit, factor):
     rec = rigorous_record()
@@ -67,7 +84,7 @@ def test_dimensionality_row_finds_latent_dim():
     assert row["saturation_dim_s1"] == 3
     assert [r["embedding_dim"] for r in row["curve"]] == [1, 2, 3, 4, 6]
     assert row["curve"][0]["mean_bits"] == pytest.approx(0.8 / LN2, abs=0.05)
-    assert row["of"] == "I(X_A;X_B)"
+    assert row["of"] == "I(half 1 of X; half 2 of X)"  # not X_A/X_B: those read as regions A and B
 
 
 def test_unreliable_fit_and_ceiling_warnings():
@@ -177,6 +194,8 @@ def test_cli_report(tmp_path):
     for name, mode, path in res:
         args += ["--result", name, mode, path]
     assert cli_main(args) == 0
+    prov = json.loads((tmp_path / "summary.json").read_text())["provenance"]
+    assert prov["command"].startswith("neuralmi report session --session s --html ")
     assert cli_main(["report", "archive", str(tmp_path / "summary.json"), "--csv", str(tmp_path / "summary.csv"),
                      "--html", str(tmp_path / "summary.html")]) == 0
     assert (tmp_path / "summary.csv").read_text().startswith("session,analysis,mode")
@@ -186,3 +205,98 @@ def test_cli_report(tmp_path):
     assert cli_main(["report", "session", "--session", "t", "--result", "A", "rigorous", str(bad),
                      "--html", str(tmp_path / "t.html"), "--json", str(tmp_path / "t.json")]) == 2
     assert not (tmp_path / "t.html").exists()
+
+
+# --------------------------------------------------------------------------- what a lab reads (issue 14)
+
+
+def _session_page(selection=None, data=None, truth=None):
+    sel = {"A_vs_B": selection} if selection else None
+    return build_session_report("sub-01_ses-01", [("A_vs_B", "rigorous", rigorous_record()),
+                                                  ("A_vs_B", "dimensionality", dimensionality_record())],
+                                unit="bits", selections=sel, data=data, truth=truth,
+                                provenance={"config_hash": "abc123", "binning_config_hash": "feed", "source": "a.nwb",
+                                            "source_sha256": "f" * 64, "command": "neuralmi report session ..."})
+
+
+def test_no_signal_is_flagged_in_rows_page_and_archive(tmp_path):
+    """Item 3: an input without signal is flagged loudly: row, page (red, at the top), CSV warnings column."""
+    summary, page, _ = _session_page(selection_record(constant_x=True))
+    for row in summary["analyses"]:
+        assert row["no_signal"] and row["warnings"][0].startswith("NO SIGNAL: X (spikes[region=A]) is constant")
+    assert page.index("class='alert'") < page.index("Results at a glance")
+    assert "no signal" in page
+    path = tmp_path / "s" / "summary.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(summary))
+    rows = write_archive_summary([path], csv_out=tmp_path / "summary.csv", html_out=tmp_path / "summary.html")
+    with open(tmp_path / "summary.csv") as fh:
+        table = list(csv.DictReader(fh))
+    assert all(r["no_signal"] == "True" and "NO SIGNAL" in r["warnings"] for r in table)
+    assert all(r["n_warnings"] for r in rows)
+    assert "1 session(s) without signal" in (tmp_path / "summary.html").read_text()
+
+
+def test_session_without_spikes_is_a_session_warning():
+    summary, page, _ = _session_page(data={"n_units": 80, "n_units_without_spikes": 80})
+    assert summary["session_warnings"][0].startswith("NO SIGNAL: none of the 80 units")
+    assert summary["warnings"][0] == summary["session_warnings"][0] and "class='alert'" in page
+
+
+def test_session_page_layout():
+    """Item 9: warnings at the top, a 'how to read this' line under each figure, provenance at the end."""
+    summary, page, figures = _session_page(selection_record(), data={"n_units": 80, "n_units_without_spikes": 2})
+    h2 = re.findall(r"<h2[^>]*>(.*?)</h2>", page)
+    assert h2[0] == "Results at a glance" and h2[-1] == "Provenance" and h2[-2] == "Glossary"
+    assert page.index("role='alert'") < page.index("Results at a glance")  # the warnings box comes first
+    assert page.count("<figure>") == 2 == page.count("<strong>How to read this:</strong>")
+    prov = page[page.index("id='provenance'"):]
+    for text in ("f" * 64, "abc123", "feed", "signals and bin_width only", "neuralmi report session", "torch"):
+        assert text in prov, text
+    import struct
+
+    for png in figures.values():
+        width, height = struct.unpack(">II", png[16:24])
+        assert width >= 800 and height >= 450, "figures at a readable size"
+
+
+def test_session_page_shows_what_was_measured():
+    """Item 12: selectors and their units, window, lag, bin width, bins used and why dropped, settings,
+    a glossary and the headline saturation dim."""
+    summary, page, _ = _session_page(selection_record())
+    for text in ("spikes[region=A]", "region A (40)", "location VISp (40)", "region B (40)",
+                 "Bin width 0.02 s", "window 2 bins (0.04 s)", "lag 3 bins (0.06 s)",
+                 "13,998 of 15,000 bins used", "14,499 of 15,000 bins used",
+                 "not being recorded (outside its obs_intervals): 501 in X and 501 in Y",
+                 "two random halves of X", "Training settings", "<th>epochs</th>",
+                 "saturation dim (headline, s = 1)", "id='g-shared-se'", "id='g-strictness-s'", "id='g-pi-pi-low-pi-high'"):
+        assert text in page, text
+    rig = next(r for r in summary["analyses"] if r["mode"] == "rigorous")
+    assert rig["x"] == "spikes[region=A]" and rig["window_bins"] == 2 and rig["dropped_bins"] == 1002
+    dim = next(r for r in summary["analyses"] if r["mode"] == "dimensionality")
+    assert dim["y"] is None and dim["dropped_bins"] == 501 and dim["saturation_dim"] == dim["saturation_dim_s1"]
+
+
+def test_archive_summary_at_a_glance(tmp_path):
+    """Item 8: a forest plot and a dimensionality plot per analysis, flags highlighted, one table per mode
+    (no empty saturation cells in MI rows), sortable and filterable, grouped by subject, self-contained."""
+    paths = []
+    for session, scale in (("sub-02_ses-01", 2.0), ("sub-01_ses-02", 1.5), ("sub-01_ses-01", 1.0)):
+        summary, _, _ = build_session_report(session, [("A_vs_B", "rigorous", rigorous_record(intercept=scale)),
+                                                       ("A_vs_B", "dimensionality", dimensionality_record())],
+                                             unit="bits", selections={"A_vs_B": selection_record(
+                                                 constant_x=session == "sub-02_ses-01")})
+        p = tmp_path / session / "summary.json"
+        p.parent.mkdir()
+        p.write_text(json.dumps(summary))
+        paths.append(p)
+    write_archive_summary(paths, csv_out=tmp_path / "summary.csv", html_out=tmp_path / "summary.html")
+    page = (tmp_path / "summary.html").read_text()
+    assert "alt='A_vs_B forest plot'" in page and "alt='A_vs_B dimensionality'" in page
+    assert page.count("data:image/png;base64,") == 2 and "<script>" in page
+    assert not re.search(r"(src|href)=['\"]?(https?:)?//", page), "no network resources: works offline"
+    tables = re.findall(r"<table class='sortable filterable'>.*?</table>", page, re.S)
+    assert len(tables) == 2 and "sat. dim" not in tables[0] and "MI (bits)</th>" in tables[0]
+    first = re.findall(r"<tr[^>]*><td[^>]*><a href='([^']+)'", tables[0])
+    assert first == ["sub-01_ses-01/report.html", "sub-01_ses-02/report.html", "sub-02_ses-01/report.html"]
+    assert "<tr class='nosignal'>" in tables[0] and "id='filter'" in page and "id='only-flagged'" in page

@@ -86,7 +86,7 @@ def test_single_gamma_is_a_valid_partial_run(xy):
 
 def test_plot_returns_figure(small_run):
     fig = small_run.plot()
-    assert fig.axes and fig.axes[0].get_xlabel().startswith("1 / N")
+    assert fig.axes and fig.axes[0].get_xlabel().startswith("gamma") and "1/N" in fig.axes[0].get_xlabel()
 
 
 def test_cli_gather_equals_single_call(files, tmp_path):

@@ -166,6 +166,6 @@ def test_cli_common_uses_selectors(binned):
     assert prov["window_bins"] == 3 and prov["lag_bins"] == 1
     assert prov["lag_s"] == pytest.approx(0.1) and prov["window_s"] == pytest.approx(0.3)
     units_b = [str(u) for u in ds["unit"].values[ds["region"].values == "B"]]
-    assert prov["x_features"] == [f"unit={u}@t{k}" for k in (-2, -1, 0) for u in units_b]
-    assert len(prov["y_features"]) == 2 and all(f.startswith("unit=") for f in prov["y_features"])
+    assert prov["x_columns"] == [f"unit={u}@t{k}" for k in (-2, -1, 0) for u in units_b]
+    assert len(prov["y_columns"]) == 2 and all(f.startswith("unit=") for f in prov["y_columns"])
     assert prov["n_rows"] == x.shape[0] and prov["dropped_bins"] == prov["n_bins"] - x.shape[0] > 0

@@ -325,3 +325,63 @@ def test_profiles():
     assert not {"gpus", "time"} & set(slurm["default-resources"]), "plugin 2.x ignores gpus=/time="
     assert local["cores"] == "all" and "executor" not in local
     assert overlay["slurm-status-command"] == "squeue" and overlay["default-resources"]["slurm_partition"] == "debug"
+
+
+# ------------------------------------------------------------------ real archives are only read (issue 14)
+
+
+def test_demo_generation_only_at_the_shipped_path():
+    cfg = wfplan.validate_config(default_config(), schema())
+    assert wfplan.generates_demo(cfg)
+    assert not wfplan.generates_demo({**cfg, "archive": "/mnt/not_mounted/dandiset"})
+    assert not wfplan.generates_demo({**cfg, "archive": "resources/demo_archive_2"})
+    assert not wfplan.generates_demo({**cfg, "sessions_table": "sessions.tsv"})
+    assert not wfplan.generates_demo({**cfg, "demo_archive": {**cfg["demo_archive"], "generate": False}})
+
+
+@needs_snakemake
+def test_user_archive_is_never_filled_with_synthetic_data(tmp_path):
+    """Item 1: a user config that only sets `archive:` is merged into config.yaml (which generates the demo);
+    a missing archive is an error naming the path and the key, and nothing is written there."""
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    target = tmp_path / "not_mounted" / "dandiset"
+    (tmp_path / "user.yaml").write_text(f"archive: {target}\n")
+    proc = snakemake(tmp_path, "--configfile", str(tmp_path / "user.yaml"), "-n", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"config key archive: folder '{target}' not found" in out
+    assert "checkpoint demo_archive" not in out and "rule demo_archive" not in out
+    assert not (tmp_path / "not_mounted").exists()
+
+
+@needs_snakemake
+@pytest.mark.parametrize("case", ["empty", "unsafe", "table"])
+def test_archive_errors_are_one_clean_line(tmp_path, case):
+    """Item 4: discovery errors read like config-key errors (no InputFunctionException, no traceback)."""
+    cfg = default_config()
+    cfg.update(archive="archive", demo_archive={"generate": False})
+    (tmp_path / "archive").mkdir()
+    if case == "unsafe":
+        _touch(tmp_path / "archive" / "sub 02" / f"{NASTY}.nwb")
+        cfg["unsafe_names"] = "error"
+        expected = "its name holds characters other than letters"
+    elif case == "table":
+        cfg["sessions_table"] = "missing.tsv"
+        expected = "config key sessions_table: file 'missing.tsv' not found"
+    else:
+        expected = "config key archive: no *.nwb file under 'archive'"
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    proc = snakemake(tmp_path, "--configfile", str(tmp_path / "c.yaml"), "-n", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and expected in out, out[-2000:]
+    assert "InputFunctionException" not in out and "Traceback" not in out
+
+
+@needs_snakemake
+def test_check_after_binning_gates_training(tmp_path):
+    """Item 5: one check per (session, analysis) after binning; every training job waits for it."""
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    out = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path)), "-n").stdout
+    assert re.search(r"^check_selection\s+1$", out, re.M)
+    blocks = [b for b in out.split("rule ")[1:] if b.startswith("train:")]
+    assert blocks and all("results/sub-01_ses-01_ecephys/A_vs_B/selection.json" in b for b in blocks)

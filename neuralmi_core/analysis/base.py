@@ -120,6 +120,17 @@ class Analysis:
     def check_config(self, values: Mapping[str, Any]) -> None:
         """Checks of a complete run as a workflow config plans it (a partial run may be smaller)."""
 
+    #: The settings :meth:`check_data` reads (the workflow's check after binning depends on these only).
+    data_settings: tuple[str, ...] = ("split", "test_fraction", "gap")
+
+    def check_data(self, n_samples: int, values: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
+        """Check, without training, that ``n_samples`` samples can be analysed with ``values`` (at least the
+        settings in :attr:`data_settings`); return what was checked. ``info`` holds ``n_features_x``,
+        ``use_y`` and ``bin_width_s`` of the selection. Raises ``NeuralMIError`` saying what does not fit.
+        """
+        check_split(n_samples, values)
+        return {"n_samples": n_samples}
+
     def cells(self, values: Mapping[str, Any]) -> list[dict[str, int]]:
         """The independent training jobs of a run with these (resolved) settings."""
         raise NotImplementedError
@@ -180,6 +191,17 @@ def seeds_of(values: Mapping[str, Any]) -> tuple[int, ...]:
         return tuple(values["seeds"])
     n = values.get("n_seeds") or 1
     return tuple(range(values.get("seed", 0), values.get("seed", 0) + n))
+
+
+def check_split(n_samples: int, values: Mapping[str, Any], what: str = "") -> None:
+    """Raise ``NeuralMIError`` when ``n_samples`` cannot be split by the ``split``, ``test_fraction`` and ``gap``
+    of ``values`` (the train/test split every member makes); ``what`` prefixes the message."""
+    from ..training.split import train_test_split
+
+    try:
+        train_test_split(n_samples, values["split"], values["test_fraction"], gap=values["gap"])
+    except NeuralMIError as exc:
+        raise NeuralMIError(f"{what}{exc}") from None
 
 
 def mismatched(parts: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[str]:

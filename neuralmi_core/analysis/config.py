@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..settings import MODEL, to_cli
+from ..settings import MODEL, TRAINING, to_cli
 from ..validation import NeuralMIError
 from .base import Analysis
 from .registry import REGISTRY
@@ -51,6 +51,7 @@ class ModePlan:
     cell_args: dict[str, tuple[str, ...]]
     train_args: tuple[str, ...]
     gather_args: tuple[str, ...]
+    keys: dict[str, str]  # config key of every setting (where it was given, else where it would go)
 
     def args_for(self, cell_id: str) -> list[str]:
         """Every option of the training job of ``cell_id`` (settings and the cell), after X and Y."""
@@ -107,6 +108,11 @@ def plan_mode(an: Mapping[str, Any], mode: str, index: int, device: str = "auto"
         raise NeuralMIError(f"config key {key}: {exc}") from None
     cells = analysis.cells(resolved)
     ids = tuple(analysis.cell_id(c) for c in cells)
+    keys = {}
+    for name in resolved:
+        default = (f"{where}.training.{name}" if name in TRAINING.names else f"{where}.{name}" if name in MODEL.names
+                   else f"{where}.{mode}.{name}")
+        keys[name] = origin.get(name, default)
     train = {s.name: resolved[s.name] for s in analysis.stage("train")}
     fit = {s.name: resolved[s.name] for s in analysis.stage("fit")}
     return ModePlan(
@@ -115,6 +121,7 @@ def plan_mode(an: Mapping[str, Any], mode: str, index: int, device: str = "auto"
                                                                                                   strict=True)},
         train_args=(*to_cli(train, analysis.settings), "--device", device),
         gather_args=tuple(to_cli(fit, analysis.settings)),
+        keys=keys,
     )
 
 

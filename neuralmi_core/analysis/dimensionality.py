@@ -39,10 +39,10 @@ from ..settings import (
     Settings,
     api,
 )
-from ..validation import NeuralMIError, as_2d_samples, check_paired
-from .base import Analysis, mismatched, seeds_of
+from ..validation import NeuralMIError, as_2d_samples, check_paired, constant_input_warning, emit_warnings
+from .base import Analysis, check_split, mismatched, seeds_of
 from .plan import channel_halves, derive_seed, fingerprint
-from .saturation import STRICTNESS, curve_summary, saturation_table
+from .saturation import HEADLINE_STRICTNESS, STRICTNESS, curve_summary, saturation_table, strictness_key
 
 if TYPE_CHECKING:
     from ..estimators import ModelSpec
@@ -68,8 +68,10 @@ JSON fields:
   embedding_dims      dims present; seeds: seeds present; n_splits: halvings / replicates per cell
   curve               per dim: embedding_dim, n_members, mean_nats, std_nats (held-out MI over
                       halvings x seeds), mean_bits, std_bits
-  saturation          saturation dim per strictness ("0.1", "1.0", "15.0"; null: not saturated
-                      within the dims swept, or a single-dim partial run)
+  saturation          saturation dim per strictness s, keyed as --strictness writes s ("0.1", "1", "15";
+                      earlier outputs used "1.0" and "15.0": renamed to match the config and the
+                      report's saturation_dim_s0.1/_s1/_s15 columns); null: not saturated within the
+                      dims swept, or a single-dim partial run
   saturation_dim      the saturation dim at strictness 1 (null as above)
   members             one row per network: embedding_dim, halving (index of the channel halving or
                       replicate; called `split` before 0.2), seed, n_train, n_test, n_eval,
@@ -128,6 +130,13 @@ class DimensionalityAnalysis(Analysis):
     def check_more(self, values: Mapping[str, Any], has_y: bool, pre: str) -> None:
         seeds_of(values)
 
+    def check_data(self, n_samples: int, values: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
+        check_split(n_samples, values)
+        if not info.get("use_y") and info.get("n_features_x", 2) < 2:
+            raise NeuralMIError(f"X selects {info.get('n_features_x')} feature; the dimensionality sweep halves X's "
+                                f"features and needs at least 2.")
+        return {"n_samples": n_samples, "x_alone": not info.get("use_y")}
+
     def check_config(self, values: Mapping[str, Any]) -> None:
         if len(values["embedding_dims"]) < 2:
             raise NeuralMIError(f"`embedding_dims` holds {len(values['embedding_dims'])} dim; a saturation curve "
@@ -180,8 +189,9 @@ class DimensionalityResult:
         Per embedding dim: ``embedding_dim``, ``n_members``, ``mean_nats``, ``std_nats`` (held-out MI over
         halvings × seeds), plus ``mean_bits``/``std_bits`` in ``to_dict()``.
     saturation : dict
-        Saturation dim per strictness (keys ``"0.1"``, ``"1.0"``, ``"15.0"``); None when the curve does
-        not saturate within the dims swept (or the run holds a single dim).
+        Saturation dim per strictness s, keyed by s as the CLI and config write it (``"0.1"``, ``"1"``,
+        ``"15"``); None when the curve does not saturate within the dims swept (or the run holds a single
+        dim).
     saturation_dim : int or None
         The saturation dim at strictness 1 (the headline number).
     members : tuple of DimensionalityMember
@@ -221,32 +231,39 @@ class DimensionalityResult:
         return (f"DimensionalityResult({self.target}: saturation dim {self.saturation_dim} (s=1), "
                 f"{self.saturation}, dims {list(self.embedding_dims)})")
 
-    def plot(self, ax: Any = None, unit: str = "bits") -> Any:
-        """MI against embedding dim (members, mean ± sd) with the saturation dims marked; returns the Figure."""
-        if ax is None:
-            import matplotlib.figure
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DimensionalityResult:
+        """Rebuild a result from :meth:`to_dict` output or its JSON (``*_bits`` and extra keys ignored).
 
-            fig = matplotlib.figure.Figure(figsize=(6, 4))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
-        conv = nats_to_bits if unit == "bits" else float
-        ax.scatter([m.embedding_dim for m in self.members], [conv(m.mi_test_nats) for m in self.members], s=10,
-                   alpha=0.4, color="C0", label="members (held-out MI)")
-        dims = [r["embedding_dim"] for r in self.curve]
-        ax.errorbar(dims, [conv(r["mean_nats"]) for r in self.curve],
-                    yerr=[conv(r["std_nats"]) if math.isfinite(r["std_nats"]) else 0 for r in self.curve],
-                    fmt="o-", color="C0", capsize=3, label="mean ± sd")
-        for i, (s, d) in enumerate(self.saturation.items()):
-            if d is not None:
-                ax.axvline(d, color=f"C{i + 1}", ls="--", lw=1, label=f"saturation s={float(s):g}: {d}")
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(dims, [str(d) for d in dims])
-        ax.set_xlabel("embedding dim")
-        ax.set_ylabel(f"MI ({unit})")
-        ax.set_title("I(X_A; X_B) over channel halvings" if self.target == "internal" else "I(X; Y)", fontsize=9)
-        ax.legend(fontsize=7)
-        return fig
+        Saturation keys written by older versions (``"1.0"``) are read as today's (``"1"``).
+        """
+        kw: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in d:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    raise NeuralMIError(f"not a dimensionality result: field {f.name!r} is missing")
+                continue
+            kw[f.name] = d[f.name]
+        for name in ("embedding_dims", "seeds", "cells", "warnings"):
+            if name in kw:
+                kw[name] = tuple(kw[name] or ())
+        kw["curve"] = tuple({k: (float("nan") if v is None else float(v)) if k.endswith("_nats") else v
+                             for k, v in r.items() if not k.endswith("_bits")} for r in kw["curve"] or ())
+        kw["saturation"] = {strictness_key(k): v for k, v in (kw["saturation"] or {}).items()}
+        kw["members"] = tuple(DimensionalityMember.from_dict(m) for m in kw["members"] or ())
+        if "seconds" in kw:
+            kw["seconds"] = float(kw["seconds"] or 0.0)
+        return cls(**kw)
+
+    def plot(self, ax: Any = None, unit: str = "bits") -> Any:
+        """MI against embedding dim (members, mean ± sd) with the saturation dims marked; returns the Figure.
+
+        The figure is a plain matplotlib Figure (not managed by pyplot): save it with
+        ``fig.savefig("dims.png")``, or pass ``ax`` from ``plt.subplots()`` and call ``plt.show()``.
+        """
+        from .plots import plot_dimensionality
+
+        return plot_dimensionality(self, ax=ax, unit=unit)
 
 
 def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: int, seed: int, spec: ModelSpec,
@@ -277,7 +294,8 @@ def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: in
 def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: dict[str, Any],
                              data: dict[str, Any], *, strictness: Sequence[float] = STRICTNESS,
                              seconds: float = 0.0, cells: Sequence[dict[str, Any]] = (),
-                             dropped_channel: bool = False) -> DimensionalityResult:
+                             dropped_channel: bool = False, extra_warnings: Sequence[str] = ()
+                             ) -> DimensionalityResult:
     """Curve and saturation dims from a member table: the pure second half of :func:`dimensionality`."""
     strict = ANALYSIS.own["strictness"].check(strictness)
     rows = tuple(sorted(members, key=lambda m: (m.embedding_dim, m.seed, m.halving)))
@@ -288,18 +306,19 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
     curve = tuple(curve_summary([m.embedding_dim for m in rows], [m.mi_test_nats for m in rows]))
     sat = saturation_table(list(curve), strict)
     dims = tuple(r["embedding_dim"] for r in curve)
-    warnings = []
+    warnings = list(extra_warnings)
     if dropped_channel:
         warnings.append(f"X has an odd number of channels ({data['dim_x']}): each halving leaves one channel out "
                         f"so that both halves have {data['dim_x'] // 2}")
     if len(dims) < 2:
         warnings.append(f"a single embedding dim {list(dims)}: no saturation (a partial run; gather the parts)")
-    elif sat.get("1.0", next(iter(sat.values()), None)) is None:
+    elif sat.get(HEADLINE_STRICTNESS, next(iter(sat.values()), None)) is None:
         warnings.append(f"the MI still rises at the largest embedding dim {dims[-1]}: the latent dimensionality "
                         f"may exceed the dims swept")
     if any(not math.isfinite(m.mi_test_nats) for m in rows):
         warnings.append("some members produced no finite held-out MI (training diverged)")
-    s1 = sat.get("1.0") if "1.0" in sat else None
+    s1 = sat.get(HEADLINE_STRICTNESS)
+    emit_warnings(warnings)
     return DimensionalityResult(
         target=settings["target"], embedding_dims=dims, seeds=tuple(sorted({m.seed for m in rows})),
         n_splits=int(settings["n_splits"]), curve=curve, saturation=sat, saturation_dim=s1, members=rows,
@@ -377,8 +396,11 @@ def dimensionality(x: Any, y: Any = None, estimator: str = "smile", critic: str 
                           preprocess=values["preprocess"])
         rows.extend(r)
         cells.append(c)
+    data_warnings = [w for w in (constant_input_warning("x", x_arr),
+                                 None if y_arr is None else constant_input_warning("y", y_arr)) if w]
     return summarize_dimensionality(rows, record, data, strictness=values["strictness"],
-                                    seconds=time.perf_counter() - t0, cells=cells, dropped_channel=dropped)
+                                    seconds=time.perf_counter() - t0, cells=cells, dropped_channel=dropped,
+                                    extra_warnings=data_warnings)
 
 
 def gather_dimensionality(parts: Sequence[dict[str, Any]], *, strictness: Sequence[float] | None = None,

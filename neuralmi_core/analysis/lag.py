@@ -34,10 +34,10 @@ from ..settings import (
     api,
 )
 from ..validation import NeuralMIError, as_2d_samples, check_paired
-from .base import Analysis, mismatched, seeds_of
+from .base import Analysis, check_split, mismatched, seeds_of
 from .plan import chunk_indices, derive_seed, fingerprint, resolve_chunking
 from .rigorous import ANALYSIS as RIGOROUS
-from .rigorous import RigorousMember, summarize_rigorous
+from .rigorous import RigorousMember, check_chunk_sizes, summarize_rigorous
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,20 @@ class LagSweepAnalysis(Analysis):
         seeds_of(values)
         if values["time_unit"] == "bins" and any(v != round(v) for v in values["lags"]):
             raise NeuralMIError(f"{pre}`lags` in bins must be whole numbers. Got {values['lags']}.")
+
+    data_settings = ("lags", "time_unit", "gammas", "split", "test_fraction", "gap")
+
+    def check_data(self, n_samples: int, values: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
+        lags = lags_in_bins({**values, "bin_width": values.get("bin_width") or info.get("bin_width_s")})
+        span = max(lags) - min(lags)
+        n_pairs = n_samples - span  # at most: gaps in the bins drop more
+        if n_pairs < 20:
+            raise NeuralMIError(f"`lags` span {span} bins but the selection holds {n_samples} samples; expected at "
+                                f"least 20 pairs at every lag. Use a shorter lag range.")
+        check_chunk_sizes(n_pairs, values["gammas"])
+        for g in values["gammas"]:
+            check_split(n_pairs // g, values, f"at gamma {g} each chunk holds {n_pairs // g} samples: ")
+        return {"lags_bins": list(lags), "n_pairs": n_pairs}
 
     def check_config(self, values: Mapping[str, Any]) -> None:
         if len(values["gammas"]) < values["min_gammas"]:
@@ -236,6 +250,27 @@ def train_cell(x: np.ndarray, y: np.ndarray, ix: np.ndarray, iy: np.ndarray, lag
                       best_epoch=m.best_epoch, epochs_run=m.epochs_run)
             for (lag, c), m in zip(keys, fit.members, strict=True)]
     return rows, {"gamma": gamma, "seed": seed, "seconds": time.perf_counter() - t0, "device": fit.device}
+
+
+def _group_warnings(lags: Sequence[int], per_lag: Sequence[Sequence[str]]) -> list[str]:
+    """One line per kind of warning with the lags it concerns (its numbers shown for the first of them)."""
+    import re
+
+    groups: dict[str, tuple[list[str], list[int]]] = {}
+    for lag, ws in zip(lags, per_lag, strict=True):
+        for w in ws:
+            texts, where = groups.setdefault(re.sub(r"[-+]?\d+(\.\d+)?", "#", w), ([], []))
+            texts.append(w)
+            where.append(lag)
+    out = []
+    for texts, where in groups.values():
+        same = len(set(texts)) == 1
+        if len(where) == len(lags):
+            out.append(texts[0] if same else f"at every lag (numbers of lag {where[0]}): {texts[0]}")
+        else:
+            label = f"at lags {where} (bins)" if len(where) > 1 else f"at lag {where[0]} (bins)"
+            out.append(f"{label}{'' if same else f' (numbers of lag {where[0]})'}: {texts[0]}")
+    return out
 
 
 def _peak(curve: Sequence[Mapping[str, Any]]) -> tuple[int | None, tuple[int, int] | None]:
@@ -403,9 +438,7 @@ def summarize_lag_sweep(members: Sequence[LagMember], settings: Mapping[str, Any
                       "mi_nats": res.mi_nats, "ci_low_nats": res.ci_low_nats, "ci_high_nats": res.ci_high_nats,
                       "naive_mi_nats": res.naive_mi_nats, "reliable": res.reliable, "flags": list(res.flags)})
         per_lag.append(res.warnings)
-    common = set.intersection(*(set(w) for w in per_lag)) if per_lag else set()
-    warnings = [w for w in (per_lag[0] if per_lag else ()) if w in common]  # the same at every lag: once
-    warnings += [f"lag {lag} bins: {w}" for lag, ws in zip(lags, per_lag, strict=True) for w in ws if w not in common]
+    warnings = _group_warnings(lags, per_lag)
     unreliable = [r["lag_bins"] for r in curve if not r["reliable"]]
     if unreliable:
         warnings.append(f"the extrapolation is unreliable at lags {unreliable} (bins): see each lag's flags")
@@ -461,9 +494,7 @@ def lag_sweep(x: Any, y: Any, estimator: str = "infonce", critic: str = "separab
     lags = lags_in_bins(values)
     ix, iy = lag_pairs(x_arr.shape[0], time_index, lags)
     n = ix.shape[1]
-    if values["gammas"][-1] > n // 20:
-        raise NeuralMIError(f"`gammas` up to {values['gammas'][-1]} leave chunks of {n // values['gammas'][-1]} "
-                            f"samples ({n} pairs per lag); each chunk needs at least 20. Use fewer gammas.")
+    check_chunk_sizes(n, values["gammas"])
     spec, cfg, record = setup_training(values)
     record["chunking"] = resolve_chunking(values["chunking"], values["split"])
     record["lags_bins"] = list(lags)

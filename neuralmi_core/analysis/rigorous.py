@@ -33,7 +33,6 @@ dimensional data. arXiv:2506.00330.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..results import _jsonable, member_mi, nats_to_bits
+from ..results import _jsonable, infonce_ceiling_nats, member_mi, nats_to_bits, near_ceiling
 from ..settings import (
     CRITICS,
     TRAINED_ESTIMATORS,
@@ -54,8 +53,17 @@ from ..settings import (
     Settings,
     api,
 )
-from ..validation import NeuralMIError, as_2d_samples, check_choice, check_float, check_int, check_paired
-from .base import Analysis, mismatched, seeds_of
+from ..validation import (
+    NeuralMIError,
+    as_2d_samples,
+    check_choice,
+    check_float,
+    check_int,
+    check_paired,
+    constant_input_warning,
+    emit_warnings,
+)
+from .base import Analysis, check_split, mismatched, seeds_of
 from .extrapolation import ExtrapolationFit, fit_extrapolation, headline_interval, per_gamma_summary
 from .plan import chunk_indices, derive_seed, fingerprint, resolve_chunking
 
@@ -64,7 +72,7 @@ if TYPE_CHECKING:
     from ..training import TrainConfig
 
 EXTRAPOLATE = ("average", "train", "test")
-CEILING_FRACTION = 0.9
+MIN_CHUNK_SAMPLES = 20  # a chunk smaller than this cannot be split and trained: refused up front
 SYSTEMATIC_WARN = 0.2  # warn when the systematic error exceeds this fraction of the corrected MI
 DATA_KEYS = ("n_samples", "dim_x", "dim_y", "sha256")
 SEEDS_HELP = "seeds; each retrains every member with other initialisations (and other chunks when random)"
@@ -174,6 +182,16 @@ class RigorousAnalysis(Analysis):
 
     def check_more(self, values: Mapping[str, Any], has_y: bool, pre: str) -> None:
         seeds_of(values)
+
+    data_settings = ("gammas", "min_chunk", "split", "test_fraction", "gap")
+
+    def check_data(self, n_samples: int, values: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
+        gammas = values["gammas"]
+        check_chunk_sizes(n_samples, gammas)
+        for g in gammas:
+            check_split(n_samples // g, values, f"at gamma {g} each chunk holds {n_samples // g} samples: ")
+        return {"gammas": list(gammas), "smallest_chunk": n_samples // max(gammas),
+                "gammas_below_min_chunk": [g for g in gammas if n_samples // g < values["min_chunk"]]}
 
     def check_config(self, values: Mapping[str, Any]) -> None:
         if len(values["gammas"]) < values["min_gammas"]:
@@ -317,54 +335,51 @@ class RigorousResult:
                 f"[{self.ci_low_nats:.4f}, {self.ci_high_nats:.4f}] ({self.confidence:.0%} CI), naive "
                 f"{self.naive_mi_nats:.4f}, gammas {list(self.gammas_used)}, reliable={self.reliable})")
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RigorousResult:
+        """Rebuild a result from :meth:`to_dict` output or its JSON (``*_bits`` twins and extra keys ignored)."""
+        kw: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in d:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    raise NeuralMIError(f"not a rigorous result: field {f.name!r} is missing")
+                continue
+            kw[f.name] = d[f.name]
+        for name in kw:
+            if name.endswith("_nats") or name in ("confidence", "seconds"):
+                kw[name] = _float(kw[name])
+        for name in ("flags", "gammas", "seeds", "gammas_used", "gammas_dropped", "cells", "warnings"):
+            if name in kw:
+                kw[name] = tuple(kw[name] or ())
+        kw["members"] = tuple(RigorousMember.from_dict(m) for m in kw["members"] or ())
+        kw["per_gamma"] = tuple({k: _float(v) if k.endswith("_nats") else v for k, v in r.items()}
+                                for r in kw["per_gamma"] or ())
+        kw["fits"] = {k: ExtrapolationFit.from_dict(v) for k, v in (kw["fits"] or {}).items()}
+        kw["reliable"] = bool(kw["reliable"])
+        return cls(**kw)
+
     def plot(self, ax: Any = None, unit: str = "bits") -> Any:
-        """MI against 1/N (N: samples per chunk) with members, per-gamma means, the fit and its CI band.
+        """MI against gamma (position proportional to 1/N, N = samples per chunk) with the members, per-gamma
+        means, the fit, the quoted CI as a band and the fit-only CI as dotted lines; returns the Figure.
 
-        Returns the matplotlib Figure (works under the Agg backend).
+        The figure is a plain matplotlib Figure (not managed by pyplot): save it with
+        ``fig.savefig("rigorous.png")``, or pass ``ax`` from ``plt.subplots()`` and call ``plt.show()``.
         """
-        import matplotlib
+        from .plots import plot_rigorous
 
-        if ax is None:
-            import matplotlib.figure
+        return plot_rigorous(self, ax=ax, unit=unit)
 
-            fig = matplotlib.figure.Figure(figsize=(6, 4))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
-        conv = nats_to_bits if unit == "bits" else float
-        n = self.data["n_samples"]
-        g = np.array([m.gamma for m in self.members], dtype=float)
-        ax.scatter(g / n, [conv(member_mi(m, self.extrapolate)) for m in self.members], s=10, alpha=0.4,
-                   color="C0", label=f"members ({self.extrapolate} MI)")
-        if self.extrapolate != "test":
-            ax.scatter(g / n, [conv(m.mi_test_nats) for m in self.members], s=8, alpha=0.3, color="C7",
-                       marker="x", label="members (held-out MI)")
-        pg = self.per_gamma
-        ax.errorbar([r["gamma"] / n for r in pg], [conv(r["mean_nats"]) for r in pg],
-                    yerr=[conv(r["std_nats"]) if math.isfinite(r["std_nats"]) else 0 for r in pg], fmt="o",
-                    color="C0", capsize=3, label="per-gamma mean ± sd")
-        fit = self.fit
-        if fit.fitted:
-            grid = np.linspace(0, max(fit.gammas_used), 50)
-            line, lo, hi = fit.band(grid, "ci")
-            ax.plot(grid / n, [conv(v) for v in line], color="C3", label="WLS fit")
-            ax.fill_between(grid / n, [conv(v) for v in lo], [conv(v) for v in hi], color="C3", alpha=0.2,
-                            label=f"{self.confidence:.0%} CI of the fit")
-            ax.errorbar([0], [conv(self.mi_nats)], yerr=[[conv(self.mi_nats - self.ci_low_nats)],
-                                                          [conv(self.ci_high_nats - self.mi_nats)]],
-                        fmt="s", color="C3", capsize=4,
-                        label=f"corrected {conv(self.mi_nats):.3f} {unit} ({self.confidence:.0%} CI)")
-        if math.isfinite(self.naive_mi_nats):
-            ax.scatter([1 / n], [conv(self.naive_mi_nats)], marker="D", color="k", zorder=5,
-                       label=f"naive {conv(self.naive_mi_nats):.3f} {unit}")
-        ax.set_xlabel("1 / N  (gamma / total samples)")
-        ax.set_ylabel(f"MI ({unit})")
-        ax.set_xlim(left=-0.02 * max(self.gammas) / n)
-        title = "rigorous MI" + ("" if self.reliable else " (fit unreliable: " + ", ".join(self.flags) + ")")
-        ax.set_title(title, fontsize=9)
-        ax.legend(fontsize=7)
-        del matplotlib
-        return fig
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def check_chunk_sizes(n_samples: int, gammas: Sequence[int]) -> None:
+    """Refuse gammas whose chunks hold fewer than :data:`MIN_CHUNK_SAMPLES` samples (names the largest gamma)."""
+    top = max(gammas)
+    if n_samples // top < MIN_CHUNK_SAMPLES:
+        raise NeuralMIError(f"`gammas` up to {top} leave chunks of {n_samples // top} samples (n_samples={n_samples}); "
+                            f"each chunk needs at least {MIN_CHUNK_SAMPLES}. Use fewer gammas.")
 
 
 def train_cell(x: np.ndarray, y: np.ndarray, gamma: int, seed: int, spec: ModelSpec, config: TrainConfig, *,
@@ -441,7 +456,7 @@ def summarize_rigorous(
                         f"smallest chunk {n // max(small)}): their members may be too noisy or biased for a "
                         f"linear 1/N fit")
     if settings.get("estimator") == "infonce":
-        near = sorted({m.gamma for m in rows if m.mi_test_nats >= CEILING_FRACTION * math.log(max(m.n_eval, 2))})
+        near = sorted({m.gamma for m in rows if near_ceiling(m.mi_test_nats, infonce_ceiling_nats(m.n_eval))})
         if near:
             warnings.append(f"infonce members near their log(n_eval) ceiling at gamma {near}: the bound caps them, "
                             f"not the data; use smile or fewer gammas")
@@ -455,6 +470,7 @@ def summarize_rigorous(
     elif not fit.reliable:
         warnings.append("extrapolation unreliable: " + "; ".join(
             f for f in fit.flags if f in ("too_few_gammas_left", "unstable_without_gamma1")))
+    emit_warnings(warnings)
     return RigorousResult(
         mi_nats=fit.intercept_nats,
         ci_low_nats=head.ci_low_nats,
@@ -539,10 +555,7 @@ def rigorous(x: Any, y: Any, estimator: str = "infonce", critic: str = "separabl
     y_arr = as_2d_samples("y", y)
     check_paired(x_arr, y_arr)
     n = x_arr.shape[0]
-    gamma_list = values["gammas"]
-    if gamma_list[-1] > n // 20:
-        raise NeuralMIError(f"`gammas` up to {gamma_list[-1]} leave chunks of {n // gamma_list[-1]} samples "
-                            f"(n_samples={n}); each chunk needs at least 20. Use fewer gammas.")
+    check_chunk_sizes(n, values["gammas"])
     spec, cfg, record = setup_training(values)
     chunk_mode = resolve_chunking(values["chunking"], values["split"])
     record["chunking"] = chunk_mode
@@ -556,7 +569,9 @@ def rigorous(x: Any, y: Any, estimator: str = "infonce", critic: str = "separabl
         rows.extend(r)
         cells.append(c)
     fit = {s.name: values[s.name] for s in ANALYSIS.stage("fit")}
-    return summarize_rigorous(rows, record, data, **fit, seconds=time.perf_counter() - t0, cells=cells)
+    data_warnings = [w for w in (constant_input_warning("x", x_arr), constant_input_warning("y", y_arr)) if w]
+    return summarize_rigorous(rows, record, data, **fit, seconds=time.perf_counter() - t0, cells=cells,
+                              extra_warnings=data_warnings)
 
 
 def gather_rigorous(parts: Sequence[dict[str, Any]], *, sources: Sequence[str] | None = None,

@@ -28,6 +28,17 @@ import numpy as np
 from ..validation import NeuralMIError, check_float
 
 STRICTNESS = (0.1, 1.0, 15.0)
+#: The strictness of the headline saturation dim (``DimensionalityResult.saturation_dim``).
+HEADLINE_STRICTNESS = "1"
+
+
+def strictness_key(s: float | str) -> str:
+    """The key of strictness ``s`` in saturation tables: ``f"{s:g}"``, as the CLI and config write it.
+
+    >>> [strictness_key(s) for s in (0.1, 1.0, "15.0", 2.5)]
+    ['0.1', '1', '15', '2.5']
+    """
+    return f"{float(s):g}"
 
 
 def curve_summary(dims: Sequence[int], mi_nats: Sequence[float]) -> list[dict[str, float]]:
@@ -76,8 +87,8 @@ def saturation_dim(dims: Sequence[int], mean_nats: Sequence[float], std_nats: Se
 
 
 def saturation_table(curve: list[dict[str, Any]], strictness: Sequence[float] = STRICTNESS) -> dict[str, int | None]:
-    """Saturation dim per strictness, keyed by ``str(s)`` (e.g. ``"1.0"``), from :func:`curve_summary` rows."""
+    """Saturation dim per strictness, keyed by :func:`strictness_key` (``"0.1"``, ``"1"``, ``"15"``)."""
     dims = [r["embedding_dim"] for r in curve]
     mean = [r["mean_nats"] for r in curve]
     std = [r["std_nats"] for r in curve]
-    return {str(float(s)): saturation_dim(dims, mean, std, s) for s in strictness}
+    return {strictness_key(s): saturation_dim(dims, mean, std, s) for s in strictness}

@@ -111,11 +111,11 @@ class SignificanceAnalysis(Analysis):
     ])
 
     def cells(self, values: Mapping[str, Any]) -> list[dict[str, int]]:
-        n = 1 + values["n_surrogates"]
-        return [{"block": b} for b in range(math.ceil(n / values["surrogates_per_cell"]))]
+        n, per = 1 + values["n_surrogates"], values["surrogates_per_cell"]
+        return [{"block": b, "per": per} for b in range(math.ceil(n / per))]
 
     def cell_settings(self, cell: Mapping[str, int]) -> dict[str, Any]:
-        return {"cell": cell["block"]}
+        return {"cell": cell["block"], "surrogates_per_cell": cell["per"]}
 
     def check_more(self, values: Mapping[str, Any], has_y: bool, pre: str) -> None:
         need = max(19, math.ceil(1 / values["alpha"] - 1e-9) - 1)
@@ -444,7 +444,7 @@ def significance(x: Any, y: Any, estimator: str = "infonce", critic: str = "sepa
     data = {"n_samples": x_arr.shape[0], "dim_x": x_arr.shape[1], "dim_y": y_arr.shape[1],
             "sha256": fingerprint(x_arr, y_arr)}
     per = values["surrogates_per_cell"]
-    cells = ANALYSIS.cells(values) if values["cell"] is None else [{"block": values["cell"]}]
+    cells = ANALYSIS.cells(values) if values["cell"] is None else [{"block": values["cell"]}]  # one job: one cell
     rows, info = [], []
     for c in cells:
         idx = list(range(c["block"] * per, min((c["block"] + 1) * per, 1 + values["n_surrogates"])))

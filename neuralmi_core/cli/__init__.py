@@ -3,7 +3,8 @@
 Each subcommand module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``;
 every registered analysis (:mod:`neuralmi_core.analysis.registry`) is a subcommand too, with its
 declared settings as flags (:mod:`.analysis`). Errors of input (``NeuralMIError``) print one clear line
-and exit with status 2, writing nothing.
+and exit with status 2, writing nothing. The library's
+warnings (``NeuralMIWarning``) are printed once each, after the command's own output.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from .._version import __version__
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, NeuralMIWarning
 
 BEFORE = ("estimate",)  # the analyses of the registry come next
 AFTER = ("gather", "bin", "demo_archive", "report")
@@ -61,11 +63,31 @@ def _module_command(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return int(args._run(args) or 0)
-    except NeuralMIError as exc:
-        print(f"neuralmi {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    args._argv = list(sys.argv[1:] if argv is None else argv)  # the command line, for provenance records
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NeuralMIWarning)
+        try:
+            status = int(args._run(args) or 0)
+        except NeuralMIError as exc:
+            _print_warnings(caught)
+            print(f"neuralmi {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+    _print_warnings(caught)
+    return status
+
+
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Print the library's warnings once each (``warning: ...``); show any other warning as Python would."""
+    seen: set[str] = set()
+    for w in caught:
+        if issubclass(w.category, NeuralMIWarning):
+            text = str(w.message)
+            if text not in seen:
+                seen.add(text)
+                print(f"warning: {text}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    caught.clear()
 
 
 if __name__ == "__main__":  # pragma: no cover

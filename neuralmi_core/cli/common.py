@@ -8,7 +8,7 @@ from typing import Any
 
 from ..io.arrays import write_json
 from ..settings import MODEL, RUNTIME, TRAINING, Settings, add_arguments
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, as_2d_samples
 
 
 def add_data_arguments(p: argparse.ArgumentParser, y_optional: bool = False) -> None:
@@ -44,10 +44,15 @@ def add_output_arguments(p: argparse.ArgumentParser, plot: bool = False) -> None
 
 
 def load_selection(args: argparse.Namespace) -> Any:
-    """The :class:`~neuralmi_core.io.select.Selection` of X (and Y) that ``args`` names (window, lag)."""
+    """The :class:`~neuralmi_core.io.select.Selection` of X (and Y) that ``args`` names (window, lag), its
+    samples checked here so that an error names the file (not just ``x``)."""
     from ..io.select import select_xy
 
-    return select_xy(args.x, getattr(args, "y", None) or None, window=args.window, lag=args.lag)
+    y_spec = getattr(args, "y", None) or None
+    sel = select_xy(args.x, y_spec, window=args.window, lag=args.lag)
+    sel.x = as_2d_samples("X", sel.x, source=args.x)
+    sel.y = None if sel.y is None else as_2d_samples("Y", sel.y, source=y_spec)
+    return sel
 
 
 def load_inputs(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
@@ -57,17 +62,14 @@ def load_inputs(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
 
 
 def write_result(args: argparse.Namespace, res: Any, selection: dict[str, Any]) -> None:
-    """Write ``res.to_dict()`` with the inputs and the selection to ``--json``; save ``--plot``; print warnings."""
+    """Write ``res.to_dict()`` with the inputs and the selection to ``--json``; save ``--plot``; say where."""
     out = res.to_dict()
     out["inputs"] = {"x": args.x, "y": getattr(args, "y", None)}
     out["selection"] = selection
     write_json(args.json_out, out)
     if getattr(args, "plot", None):
         res.plot().savefig(args.plot, dpi=120, bbox_inches="tight")
-    print(f"{res.summary_line()} -> {args.json_out}", file=sys.stderr)
-    for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-
+    print(f"{res.summary_line()} -> {args.json_out}", file=sys.stderr)  # warnings: printed by cli.main
 
 __all__ = ["NeuralMIError", "add_data_arguments", "add_output_arguments", "add_settings_arguments", "load_inputs",
            "write_json", "write_result"]

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..validation import NeuralMIError
+from .atomic import atomic_write_text
 
 
 def split_spec(spec: str) -> tuple[Path, str | None]:
@@ -67,20 +67,6 @@ def load_array(spec: str, name: str = "array") -> np.ndarray:
     except Exception as exc:  # unreadable / corrupt file
         raise NeuralMIError(f"{name}: could not read {path} as {suffix} ({type(exc).__name__}: {exc})") from exc
     raise NeuralMIError(f"{name}: {path} has unsupported suffix {suffix!r}; expected .npy, .npz or .nc.")
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:

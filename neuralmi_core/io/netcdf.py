@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from ..validation import NeuralMIError
+from .atomic import atomic_path
 
 TIME_CHUNK = 8192
 
@@ -86,7 +87,7 @@ def encoding_for(ds, complevel: int = 4) -> dict[str, dict[str, Any]]:
 
 
 def write_netcdf(ds, path: str | os.PathLike, complevel: int = 4) -> Path:
-    """Write ``ds`` to ``path`` atomically (temp file in the same folder + ``os.replace``).
+    """Write ``ds`` to ``path`` atomically (:func:`~neuralmi_core.io.atomic.atomic_path`).
 
     Attributes of the dataset and of each variable are sanitised with :func:`attr_value`; on any failure
     the temporary file is removed and ``path`` is left untouched.
@@ -97,13 +98,8 @@ def write_netcdf(ds, path: str | os.PathLike, complevel: int = 4) -> Path:
     ds.attrs = sanitize_attrs(dict(ds.attrs))
     for name in list(ds.variables):
         ds[name].attrs = sanitize_attrs(dict(ds[name].attrs))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding_for(ds, complevel))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -107,6 +107,29 @@ class Loaded:
     bin_width_s: float | None = None
     trial: np.ndarray | None = None  # (n_bins,) the binned file's trial index (-1 outside trials), when it has one
     coords: list[dict[str, str]] | None = None  # per feature column: every coordinate along its dims
+    features: dict[str, Any] = field(default_factory=dict)  # what the feature columns are (feature_info)
+
+
+#: Coordinates along a selected dim that :func:`feature_info` counts (e.g. units per region).
+DESCRIBED_COORDS = ("region", "location", "quality", "electrode_group")
+
+
+def feature_info(da: Any) -> dict[str, Any]:
+    """What the feature columns of a selected netCDF variable are: per non-time dim its size and ids, and
+    the counts of the :data:`DESCRIBED_COORDS` values along it (e.g. ``{"region": {"A": 40}}``)."""
+    out: dict[str, Any] = {}
+    for dim in da.dims:
+        if dim == "time":
+            continue
+        entry: dict[str, Any] = {"size": int(da.sizes[dim])}
+        if dim in da.coords:
+            entry["ids"] = np.asarray(da[dim].values).tolist()
+        for name in DESCRIBED_COORDS:
+            if name in da.coords and da[name].dims == (dim,):
+                values = np.asarray(da[name].values).astype(str).tolist()
+                entry[name] = {v: values.count(v) for v in sorted(set(values))}
+        out[str(dim)] = entry
+    return out
 
 
 def feature_coords(da: Any) -> list[dict[str, str]]:
@@ -256,7 +279,7 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
         trial = np.asarray(ds["trial"].values) if "trial" in ds.data_vars and ds["trial"].dims == ("time",) else None
         return Loaded(vals, valid, spec, True, time, counts, labels=feature_labels(sub),
                       bin_width_s=float(width) if width not in (None, "") else None, trial=trial,
-                      coords=feature_coords(sub))
+                      coords=feature_coords(sub), features=feature_info(sub))
     finally:
         ds.close()
 
@@ -319,8 +342,9 @@ class Selection:
 
     def provenance(self) -> dict[str, Any]:
         """What a result records of the selection: specs, window and lag (bins and seconds), bins kept and
-        dropped with reasons, and one label per feature column of X and Y (``unit=17``; windowed X
-        columns carry their bin offset, ``unit=17@t-1``)."""
+        dropped with reasons, one label per feature column of X and Y (``x_columns``: ``unit=17``; windowed
+        X columns carry their bin offset, ``unit=17@t-1``) and what the columns are (``x_features``: per
+        dim its size, ids and units per region/location/quality)."""
         s = self.summary
         width = self.bin_width_s
         window, lag = s.get("window", 1), s.get("lag", 0)
@@ -333,7 +357,8 @@ class Selection:
             "invalid_bins_x": s.get("invalid_x_by_reason", {}), "invalid_bins_y": s.get("invalid_y_by_reason", {}),
             "dropped_note": "a row needs every bin of X's window and Y's bin at t + lag valid and inside the "
                             "session; invalid_bins_* count the bins that failed each check",
-            "x_features": self.x_labels, "y_features": self.y_labels,
+            "x_columns": self.x_labels, "y_columns": self.y_labels,
+            "x_features": s.get("x_features", {}), "y_features": s.get("y_features", {}),
         }
 
 
@@ -401,6 +426,8 @@ def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) ->
         "invalid_y_by_reason": {} if ly is None else ly.invalid_counts,
         "dropped_rows": int(n - rows.size),
         **specs,
+        "x_features": lx.features,
+        "y_features": {} if ly is None else ly.features,
     }
     time = lx.time[rows] if lx.time is not None else None
     x_labels, x_coords = lx.labels, lx.coords

@@ -3,7 +3,17 @@
 ``summary.csv`` columns (``<u>`` is the unit, bits or nats): session, analysis, mode, estimator, critic,
 mi_<u>, ci_low_<u>, ci_high_<u>, pi_low_<u>, pi_high_<u>, naive_mi_<u>, confidence, reliable,
 gammas_used, saturation_dim_s0.1, saturation_dim_s1, saturation_dim_s15, mi_max_<u>, n_samples,
-n_members, n_warnings, warnings, config_hash, config_version, neuralmi_core_version, source_sha256.
+n_members, n_warnings, warnings, config_hash, config_version, neuralmi_core_version, source_sha256,
+subject (the NWB subject id, else X of a sub-X file name), no_signal (true when X or Y, or the whole
+session, has no signal: its numbers are noise), peak_lag_s and peak_mi_<u> (lag sweeps: the lag of the
+largest corrected MI, seconds, and that MI), p_value and observed_mi_<u> (shuffle significance), top_groups
+(contributions: the groups of the largest drop-one contributions, space-separated). ``saturation_dim_s<s>``
+is the saturation dim at strictness s (the library's ``saturation[s]``); s = 1 is the headline.
+
+``summary.html`` is one self-contained file (inline CSS, JS and PNG figures; it works offline): the
+results that need attention first, per analysis a forest plot of the corrected MI of every session with
+its CI and a plot of the saturation dims, grouped by subject, then sortable, filterable tables (one per
+mode) linking each session's report.
 """
 
 from __future__ import annotations
@@ -16,23 +26,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..io.arrays import atomic_write_text
+from ..io.atomic import atomic_write_text
 from ..validation import NeuralMIError
 from . import html as H
+from .archive_figures import forest_png, ordered, saturation_png
 from .records import check_unit
 
+MAX_LISTED = 20  # warnings listed at the top of summary.html; the table filter shows all
 
 def columns(unit: str) -> list[str]:
     u = unit
+    # new columns go at the end, so that scripts reading columns by position keep working
     return ["session", "analysis", "mode", "estimator", "critic", f"mi_{u}", f"ci_low_{u}", f"ci_high_{u}",
             f"pi_low_{u}", f"pi_high_{u}", f"naive_mi_{u}", "confidence", "reliable", "gammas_used",
             "saturation_dim_s0.1", "saturation_dim_s1", "saturation_dim_s15", f"mi_max_{u}", "n_samples",
             "n_members", "n_warnings", "warnings", "config_hash", "config_version", "neuralmi_core_version",
-            "source_sha256"]
+            "source_sha256", "subject", "no_signal", "peak_lag_s", f"peak_mi_{u}", "p_value", f"observed_mi_{u}",
+            "top_groups"]
 
 
 def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> list[dict[str, Any]]:
-    """Flatten session summaries into archive rows (see module docstring); refuses mixed units."""
+    """Flatten session summaries into archive rows (see module docstring); refuses mixed units.
+
+    Session-level warnings (no spikes in the session) are added to each of its rows.
+    """
     check_unit(unit)
     rows = []
     for s in summaries:
@@ -40,11 +57,16 @@ def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> 
             raise NeuralMIError(f"session {s.get('session')!r}: summary is in {s.get('unit')!r}, expected {unit!r} "
                                 "(re-run its report with the same unit)")
         prov = s.get("provenance") or {}
+        session_level = list(s.get("session_warnings") or [])
         for a in s.get("analyses", []):
+            warnings = session_level + list(a.get("warnings", []))
             row = {c: a.get(c) for c in columns(unit)}
-            row.update(session=s["session"], n_warnings=len(a.get("warnings", [])),
-                       warnings=" | ".join(a.get("warnings", [])),
+            row.update({k: v for k, v in a.items() if k.startswith("saturation_dim") or k == "embedding_dims"})
+            row.update(session=s["session"], subject=s.get("subject"), n_warnings=len(warnings),
+                       warnings=" | ".join(warnings),
+                       no_signal=bool(a.get("no_signal")) or any("NO SIGNAL" in w for w in session_level),
                        gammas_used=" ".join(map(str, a.get("gammas_used") or [])) or None,
+                       top_groups=" ".join(a.get("top_groups") or []) or None,
                        config_hash=prov.get("config_hash"), config_version=prov.get("config_version"),
                        neuralmi_core_version=(prov.get("versions") or {}).get("neuralmi_core"),
                        source_sha256=prov.get("source_sha256"))
@@ -54,25 +76,140 @@ def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> 
 
 def render_csv(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns(unit), lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=columns(unit), lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for r in rows:
         w.writerow({k: ("" if v is None else v) for k, v in r.items()})
     return buf.getvalue()
 
 
+def _row_class(r: Mapping[str, Any]) -> str:
+    return "nosignal" if r.get("no_signal") else ("flag" if r.get("n_warnings") else "")
+
+
+def _link(r: Mapping[str, Any], links: Mapping[str, str]) -> str:
+    href = links.get(r["session"])
+    return f"<a href='{H.esc(href)}'>{H.esc(r['session'])}</a>" if href else H.esc(r["session"])
+
+
+def _flags(r: Mapping[str, Any]) -> str:
+    """Short tags of a row (no signal, unreliable fit, not saturated, n warnings); the full warnings are in the
+    cell too (hidden, but found by the filter and shown as a tooltip)."""
+    tags = []
+    if r.get("no_signal"):
+        tags.append("<span class='bad'>no signal</span>")
+    if r["mode"] == "rigorous" and r.get("reliable") is False:
+        tags.append("<span class='bad'>unreliable fit</span>")
+    if r["mode"] == "dimensionality" and r.get("saturation_dim") is None:
+        tags.append("<span class='caution'>not saturated</span>")
+    if r["mode"] == "significance" and r.get("p_value") is not None and r.get("p_value") <= 0.05:
+        tags.append("<span class='ok'>p &le; 0.05</span>")
+    n = r.get("n_warnings") or 0
+    if n:
+        tags.append(f"<span class='caution'>{n} warning{'s' if n != 1 else ''}</span>")
+    full = H.esc(r.get("warnings") or "")
+    return (f"<span title='{full}'>{', '.join(tags) or '<span class=ok>ok</span>'}</span>"
+            f"<span hidden>{full}</span>")
+
+
+def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, str]) -> str:
+    u = unit
+    rig, dim = [], []
+    extra: dict[str, list[dict[str, Any]]] = {"lag_sweep": [], "significance": [], "contributions": []}
+    for r in ordered(rows):
+        base = {"session": _link(r, links), "_sort_session": r["session"], "subject": r.get("subject"),
+                "analysis": r["analysis"], "flags": _flags(r), "_sort_flags": r.get("n_warnings") or 0,
+                "no_signal": r.get("no_signal"), "n_warnings": r["n_warnings"]}
+        if r["mode"] == "rigorous":
+            rig.append({**base, f"MI ({u})": r.get(f"mi_{u}"), "CI low": r.get(f"ci_low_{u}"),
+                        "CI high": r.get(f"ci_high_{u}"), f"naive ({u})": r.get(f"naive_mi_{u}"),
+                        "reliable": r.get("reliable")})
+        elif r["mode"] == "lag_sweep":
+            extra["lag_sweep"].append({**base, "peak lag (s)": r.get("peak_lag_s"),
+                                       f"peak MI ({u})": r.get(f"peak_mi_{u}")})
+        elif r["mode"] == "significance":
+            extra["significance"].append({**base, "p": r.get("p_value"), f"observed ({u})": r.get(f"observed_mi_{u}")})
+        elif r["mode"] == "contributions":
+            extra["contributions"].append({**base, "top groups": r.get("top_groups"),
+                                           f"full MI ({u})": r.get(f"full_mi_{u}")})
+        elif r["mode"] == "dimensionality":
+            top = max(r.get("embedding_dims") or [0])
+            sat: dict[str, Any] = {}
+            for k, v in r.items():
+                if k.startswith("saturation_dim"):
+                    col = "sat. dim (s=1)" if k == "saturation_dim" else f"sat. dim s={k[len('saturation_dim_s'):]}"
+                    sat[col] = v if v is not None else f"> {top}"  # not saturated by the largest dim swept
+                    sat["_sort_" + col] = v
+            dim.append({**base, **sat, f"max MI ({u})": r.get(f"mi_max_{u}")})
+    out = []
+    for title, table_rows, cols in (
+            ("Rigorous MI", rig, ["session", "subject", "analysis", f"MI ({u})", "CI low", "CI high", f"naive ({u})",
+                                  "flags"]),
+            ("Dimensionality", dim, ["session", "subject", "analysis", "sat. dim (s=1)",
+                                     *sorted({k for r in dim for k in r if k.startswith("sat. dim s=")} -
+                                             {"sat. dim s=1"}), f"max MI ({u})", "flags"]),
+            ("Lag sweeps (peak lag: X at t, Y at t + lag)", extra["lag_sweep"],
+             ["session", "subject", "analysis", "peak lag (s)", f"peak MI ({u})", "flags"]),
+            ("Shuffle significance", extra["significance"],
+             ["session", "subject", "analysis", "p", f"observed ({u})", "flags"]),
+            ("Contributions (not additive)", extra["contributions"],
+             ["session", "subject", "analysis", "top groups", f"full MI ({u})", "flags"])):
+        if table_rows:
+            out.append(f"<h3>{title}</h3>" + H.table(table_rows, cols, cls="sortable filterable",
+                                                     row_class=_row_class, raw=("session", "flags")))
+    return "".join(out)
+
+
 def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapping[str, str]) -> str:
     sessions = sorted({r["session"] for r in rows})
-    n_warn = sum(1 for r in rows if r["n_warnings"])
-    links = "".join(f"<li><a href='{H.esc(report_links[s])}'>{H.esc(s)}</a></li>" for s in sessions
-                    if s in report_links)
-    cols = [c for c in columns(unit) if c not in ("warnings", "source_sha256", "neuralmi_core_version")]
-    body = (f"<h1>neuralmi archive summary</h1><p>{len(sessions)} session(s), {len(rows)} result(s), MI in {unit}; "
-            f"{n_warn} result(s) with warnings.</p>" + H.table(rows, cols)
-            + "<h2>Warnings</h2>" + H.table([{"session": r["session"], "analysis": r["analysis"], "mode": r["mode"],
-                                                "warnings": r["warnings"]} for r in rows if r["n_warnings"]])
-            + (f"<h2>Session reports</h2><ul>{links}</ul>" if links else ""))
-    return H.page("neuralmi archive summary", body)
+    subjects = sorted({str(r["subject"]) for r in rows if r.get("subject") is not None})
+    flagged = [r for r in rows if r["n_warnings"]]
+    silent = sorted({r["session"] for r in rows if r.get("no_signal")})
+    parts = [f"<h1>neuralmi archive summary</h1><p>{len(sessions)} session(s) from {len(subjects) or 'unknown'} "
+             f"subject(s), {len(rows)} result(s); MI in {unit}. <a href='#tables'>Tables</a> · "
+             "<a href='#figures'>Figures</a></p>"]
+    if silent:
+        listed = [f"{s}: no signal (constant input or no spikes); its numbers are noise" for s in silent[:MAX_LISTED]]
+        listed += [f"… and {len(silent) - MAX_LISTED} more (red rows below)"] if len(silent) > MAX_LISTED else []
+        parts.append(H.warnings_box([], severe=listed,
+                                    title=f"&#9888; {len(silent)} session(s) without signal"))
+    if flagged:
+        items = [f"{r['session']} · {r['analysis']} ({r['mode']}): {r['warnings']}" for r in ordered(flagged)
+                 if not r.get("no_signal")]
+        if items:
+            shown = items[:MAX_LISTED] + ([f"… and {len(items) - MAX_LISTED} more: tick 'only rows with warnings' "
+                                           "below"] if len(items) > MAX_LISTED else [])
+            parts.append(H.warnings_box(shown, title=f"&#9888; {len(items)} result(s) with warnings (orange rows "
+                                                     "below)"))
+    else:
+        parts.append("<p class='ok'>No result has a warning.</p>")
+    parts.append("<h2 id='figures'>Figures</h2>")
+    for analysis in sorted({r["analysis"] for r in rows}):
+        rig = [r for r in rows if r["analysis"] == analysis and r["mode"] == "rigorous"]
+        dim = [r for r in rows if r["analysis"] == analysis and r["mode"] == "dimensionality"]
+        if rig:
+            parts.append(H.figure(forest_png(rig, unit, analysis), f"{analysis} forest plot",
+                                  "one row per session, grouped by subject; the square is the bias-corrected MI "
+                                  "and the bar its confidence interval (the interval to quote), the hollow "
+                                  "diamond the naive estimate of one network on all the data. Sessions whose "
+                                  "bars overlap are not distinguishable at this level."))
+        if dim:
+            parts.append(H.figure(saturation_png(dim, analysis), f"{analysis} dimensionality",
+                                  "one row per session; the dot is the saturation dim at strictness 1 (the "
+                                  "headline estimate of the number of shared latent dimensions), the line spans "
+                                  "the dims called at strictness 15 (strict, early) to 0.1 (lenient, late); a "
+                                  "dashed line runs to the largest dim swept when a strictness never saw the MI "
+                                  "level off, and a triangle means that the MI still rose there at s = 1."))
+    parts.append("<h2 id='tables'>Tables</h2><div class='controls'><label>Filter: <input type='search' "
+                 "id='filter' placeholder='session, subject, analysis, warning…'></label><label><input "
+                 "type='checkbox' id='only-flagged'> only rows with warnings</label><span id='filter-count' "
+                 "class='muted'></span></div><p class='muted'>Click a column header to sort. Orange rows have "
+                 "warnings, red rows no signal; the session names link to the session reports. A saturation dim "
+                 "\u201c&gt; d\u201d: the MI still rose at the largest dim d swept at that strictness.</p>")
+    parts.append(_tables(rows, unit, report_links))
+    parts.append("<p class='muted'>Every number of every session, with provenance, is in summary.csv next to this "
+                 "file.</p>")
+    return H.page("neuralmi archive summary", "\n".join(parts), script=H.TABLE_JS)
 
 
 def write_archive_summary(summary_paths: Sequence[str | os.PathLike], *, csv_out: str | os.PathLike,

@@ -1,4 +1,7 @@
-"""Tiny HTML helpers for self-contained report pages (inline CSS, figures as base64 PNG)."""
+"""HTML helpers for self-contained report pages: inline CSS and JS, figures as base64 PNG, no network.
+
+Every page works offline from a single file (mailed, copied off the cluster, opened from a laptop).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,74 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;
-color:#222;padding:0 1em}
-h1{font-size:1.5em;margin-bottom:.2em} h2{font-size:1.2em;border-bottom:1px solid #ddd;padding-bottom:.2em;
-margin-top:1.6em} h3{font-size:1.05em}
-table{border-collapse:collapse;margin:.5em 0;font-size:.9em} th,td{border:1px solid #ccc;padding:.25em .6em;
-text-align:left;vertical-align:top} th{background:#f3f3f3} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.warn{background:#fff4e5;border-left:4px solid #f0a020;padding:.5em 1em;margin:.8em 0}
-.ok{color:#1a7f37} .bad{color:#b42318} .muted{color:#666;font-size:.85em} img{max-width:100%}
-code{background:#f6f8fa;padding:0 .2em}
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em auto;max-width:1100px;
+color:#1f2328;padding:0 1em;line-height:1.45}
+h1{font-size:1.5em;margin-bottom:.2em} h2{font-size:1.25em;border-bottom:1px solid #d0d7de;padding-bottom:.2em;
+margin-top:1.8em} h3{font-size:1.05em;margin-bottom:.3em}
+a{color:#0969da} code{background:#f6f8fa;padding:0 .25em;border-radius:3px;font-size:.92em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em} th,td{border:1px solid #d0d7de;padding:.3em .6em;
+text-align:left;vertical-align:top} th{background:#f6f8fa;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.scroll{overflow-x:auto;max-width:100%}
+.alert{background:#fdecea;border:1px solid #f4b4ae;border-left:8px solid #d92d20;padding:.7em 1.1em;margin:1em 0;
+border-radius:4px} .alert strong.head{color:#b42318;font-size:1.1em}
+.warn{background:#fff4e5;border:1px solid #f7c97e;border-left:8px solid #f79009;padding:.6em 1.1em;margin:.8em 0;
+border-radius:4px} .warn strong.head{color:#93370d}
+.alert ul,.warn ul{margin:.3em 0 .2em 1.2em;padding:0}
+.ok{color:#1a7f37;font-weight:600} .bad{color:#b42318;font-weight:600} .caution{color:#93370d;font-weight:600}
+.muted{color:#57606a;font-size:.88em}
+tr.nosignal td{background:#fdecea} tr.flag td{background:#fff8e6}
+figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid #eaeef2}
+figcaption{font-size:.9em;color:#3d444d;max-width:880px;margin-top:.3em}
+.measured{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:.6em 1em;margin:.6em 0}
+.measured p{margin:.25em 0}
+dl.glossary dt{font-weight:600;margin-top:.5em} dl.glossary dd{margin-left:1.5em}
+table.kv th{width:16em} .hash{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
+table.sortable th{cursor:pointer;white-space:nowrap} table.sortable th::after{content:" \\2195";color:#8c959f}
+table.sortable th[aria-sort=ascending]::after{content:" \\2191";color:#1f2328}
+table.sortable th[aria-sort=descending]::after{content:" \\2193";color:#1f2328}
+.controls{margin:.6em 0;display:flex;gap:1.2em;align-items:center;flex-wrap:wrap}
+.controls input[type=search]{padding:.3em .5em;min-width:18em}
+nav.toc{font-size:.92em} nav.toc a{margin-right:1em} table.sortable td:first-child{white-space:nowrap}
+"""
+
+#: Sorting and filtering of ``table.sortable`` / ``table.filterable`` (vanilla JS, no library, no network).
+TABLE_JS = """
+(function(){
+  function val(c){var v=c.getAttribute('data-v');return v===null?c.textContent:v;}
+  document.querySelectorAll('table.sortable').forEach(function(t){
+    var ths=t.tHead.rows[0].cells;
+    Array.prototype.forEach.call(ths,function(th,i){
+      th.addEventListener('click',function(){
+        var dir=th.getAttribute('aria-sort')==='ascending'?-1:1;
+        Array.prototype.forEach.call(ths,function(h){h.removeAttribute('aria-sort');});
+        th.setAttribute('aria-sort',dir===1?'ascending':'descending');
+        var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
+        rows.sort(function(a,b){
+          var x=val(a.cells[i]),y=val(b.cells[i]),nx=parseFloat(x),ny=parseFloat(y);
+          var bx=(x===''||isNaN(nx)),by=(y===''||isNaN(ny));
+          if(!bx&&!by){return dir*(nx-ny);}
+          if(x===''||y===''){return x===''?1:-1;}
+          return dir*String(x).localeCompare(String(y),undefined,{numeric:true});
+        });
+        rows.forEach(function(r){body.appendChild(r);});
+      });
+    });
+  });
+  var q=document.getElementById('filter'),only=document.getElementById('only-flagged');
+  function apply(){
+    var text=q?q.value.toLowerCase():'',shown=0,total=0;
+    document.querySelectorAll('table.filterable').forEach(function(t){
+      Array.prototype.forEach.call(t.tBodies[0].rows,function(r){
+        var ok=r.textContent.toLowerCase().indexOf(text)>=0&&(!only||!only.checked||r.classList.contains('flag')
+          ||r.classList.contains('nosignal'));
+        r.style.display=ok?'':'none';total++;if(ok){shown++;}
+      });
+    });
+    var c=document.getElementById('filter-count');if(c){c.textContent='showing '+shown+' of '+total+' rows';}
+  }
+  if(q){q.addEventListener('input',apply);} if(only){only.addEventListener('change',apply);} apply();
+})();
 """
 
 
@@ -42,8 +104,23 @@ def fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def count(value: Any) -> str:
+    """A count with thousands separators (``13,998``); None as an en dash."""
+    return "–" if value is None else f"{int(value):,}"
+
+
+def _sort_value(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return "" if v is None else str(int(v))
+    if isinstance(v, (int, float)):
+        return "" if not math.isfinite(v) else repr(v)
+    return str(v)
+
+
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None,
-          headers: Mapping[str, str] | None = None) -> str:
+          headers: Mapping[str, str] | None = None, *, cls: str = "", row_class: Any = None,
+          raw: Sequence[str] = ()) -> str:
+    """A table of ``rows``; ``raw`` columns hold trusted HTML, ``row_class(row)`` gives a row's class."""
     if not rows:
         return "<p class='muted'>(none)</p>"
     cols = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
@@ -54,15 +131,19 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = Non
         cells = []
         for c in cols:
             v = r.get(c)
-            cls = " class='num'" if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
-            cells.append(f"<td{cls}>{esc(fmt(v))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            num = isinstance(v, (int, float)) and not isinstance(v, bool)
+            attrs = (" class='num'" if num else "") + f" data-v='{esc(_sort_value(r.get('_sort_' + c, v)))}'"
+            cells.append(f"<td{attrs}>{v if c in raw else esc(fmt(v))}</td>")
+        klass = row_class(r) if row_class else ""
+        body.append((f"<tr class='{esc(klass)}'>" if klass else "<tr>") + "".join(cells) + "</tr>")
+    return (f"<div class='scroll'><table class='{esc(cls)}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
-def kv_table(items: Iterable[tuple[str, Any]]) -> str:
-    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(fmt(v))}</td></tr>" for k, v in items)
-    return f"<table>{rows}</table>"
+def kv_table(items: Iterable[tuple[str, Any]], raw: bool = False) -> str:
+    """A two-column table; with ``raw`` both cells are trusted HTML (the caller escaped them)."""
+    rows = "".join(f"<tr><th>{k if raw else esc(k)}</th><td>{v if raw else esc(fmt(v))}</td></tr>" for k, v in items)
+    return f"<table class='kv'>{rows}</table>"
 
 
 def img(png: bytes, alt: str) -> str:
@@ -70,13 +151,22 @@ def img(png: bytes, alt: str) -> str:
     return f"<img alt='{esc(alt)}' src='data:image/png;base64,{data}'>"
 
 
-def warnings_box(lines: Sequence[str]) -> str:
-    if not lines:
+def figure(png: bytes, alt: str, how_to_read: str) -> str:
+    return f"<figure>{img(png, alt)}<figcaption><strong>How to read this:</strong> {esc(how_to_read)}</figcaption></figure>"
+
+
+def warnings_box(lines: Sequence[str], *, severe: Sequence[str] = (), title: str = "") -> str:
+    """The warnings of a page or section; ``severe`` ones (no signal) first, in red."""
+    if not lines and not severe:
         return "<p class='ok'>No warnings.</p>"
-    items = "".join(f"<li>{esc(w)}</li>" for w in lines)
-    return f"<div class='warn'><strong>Warnings</strong><ul>{items}</ul></div>"
+    n = len(lines) + len(severe)
+    head = title or f"&#9888; {n} warning{'s' if n != 1 else ''}: read before using these numbers"
+    items = "".join(f"<li><strong>{esc(w)}</strong></li>" for w in severe) + "".join(f"<li>{esc(w)}</li>" for w in lines)
+    return f"<div class='{'alert' if severe else 'warn'}' role='alert'><strong class='head'>{head}</strong><ul>{items}</ul></div>"
 
 
-def page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
-            f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")
+def page(title: str, body: str, script: str = "") -> str:
+    js = f"<script>{script}</script>" if script else ""
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{esc(title)}</title>"
+            f"<style>{CSS}</style></head><body>\n{body}\n{js}</body></html>\n")

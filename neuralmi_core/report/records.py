@@ -1,7 +1,11 @@
-"""Flatten gathered result records (rigorous, dimensionality JSON) into report rows in one MI unit.
+"""Report rows from the library's result types, in one MI unit.
 
-Records are read as plain dicts (the JSON written by ``neuralmi gather``); every MI value in them is
-in nats (``*_nats``). Rows carry the unit in their field names: ``mi_bits`` or ``mi_nats``.
+Gathered records (the JSON written by ``neuralmi gather``) are read back into
+:class:`~neuralmi_core.analysis.rigorous.RigorousResult` /
+:class:`~neuralmi_core.analysis.dimensionality.DimensionalityResult` (``from_dict``); rows carry the unit
+in their field names (``mi_bits`` or ``mi_nats``). The warnings of a row are the result's own (the
+library's rules, e.g. the InfoNCE ceiling, are not repeated here), those of the selection record (no
+signal in X or Y) and the report's one training check (networks still improving at the last epoch).
 """
 
 from __future__ import annotations
@@ -10,12 +14,17 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..analysis.dimensionality import DimensionalityResult
+from ..analysis.registry import REGISTRY
+from ..analysis.rigorous import RigorousResult
+from ..analysis.saturation import HEADLINE_STRICTNESS
 from ..results import NATS_PER_BIT
 from ..validation import NeuralMIError
 
 UNITS = ("bits", "nats")
-STRICTNESS_KEYS = ("0.1", "1.0", "15.0")
-CEILING_FRACTION = 0.9
+MODES = tuple(REGISTRY)
+#: Prefix of the warnings of a session or analysis whose input carries no signal.
+NO_SIGNAL = "NO SIGNAL"
 
 
 def check_unit(unit: str) -> str:
@@ -37,11 +46,20 @@ def finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _get(d: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
-    for k in keys:
-        if k in d and d[k] is not None:
-            return d[k]
-    return default
+def load_result(name: str, mode: str, record: Any) -> Any:
+    """The result object of a gathered record (its JSON dict, or the object itself), by the registry's type."""
+    if mode not in REGISTRY:
+        raise NeuralMIError(f"analysis {name!r}: unknown mode {mode!r}; expected one of {list(MODES)}")
+    cls = REGISTRY[mode].result_type()
+    if isinstance(record, cls):
+        return record
+    if not isinstance(record, Mapping):
+        raise NeuralMIError(f"analysis {name!r} ({mode}): expected a gathered {mode} record, got {type(record).__name__}")
+    try:
+        return cls.from_dict(dict(record))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise NeuralMIError(f"analysis {name!r}: not a gathered {mode} record ({exc}); got keys "
+                            f"{sorted(record)[:12]}") from None
 
 
 def _median(values: Sequence[float]) -> float:
@@ -52,10 +70,10 @@ def _median(values: Sequence[float]) -> float:
     return float(vals[mid]) if len(vals) % 2 else float((vals[mid - 1] + vals[mid]) / 2)
 
 
-def training_summary(members: Sequence[Mapping[str, Any]], max_epochs: Any = None) -> dict[str, Any]:
+def training_summary(members: Sequence[Any], max_epochs: Any = None) -> dict[str, Any]:
     """Training-curve summary over members: counts, median best/last epoch, how many hit the epoch cap."""
-    best = [m.get("best_epoch") for m in members if finite(m.get("best_epoch"))]
-    run = [m.get("epochs_run") for m in members if finite(m.get("epochs_run"))]
+    best = [m.best_epoch for m in members if finite(m.best_epoch)]
+    run = [m.epochs_run for m in members if finite(m.epochs_run)]
     at_cap = 0
     if finite(max_epochs):
         # a member whose best checkpoint is at the last allowed epochs was still improving
@@ -69,122 +87,178 @@ def training_summary(members: Sequence[Mapping[str, Any]], max_epochs: Any = Non
     }
 
 
-def rigorous_row(name: str, record: Mapping[str, Any], unit: str = "bits") -> dict[str, Any]:
-    """One analysis's rigorous result as a flat row in ``unit`` (see module docstring).
+def _selection_fields(selection: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The row fields taken from a selection record (what was measured); empty without one."""
+    if not selection:
+        return {}
+    return {"x": (selection.get("x") or {}).get("selector"), "y": (selection.get("y") or {}).get("selector"),
+            "window_bins": selection.get("window_bins"), "lag_bins": selection.get("lag_bins"),
+            "bin_width_s": selection.get("bin_width_s"), "n_bins": selection.get("n_bins"),
+            "dropped_bins": selection.get("dropped_bins")}
 
-    Fields: analysis, mode, estimator, critic, mi_<unit>, ci_low/ci_high/pi_low/pi_high/se/shared_se/systematic/naive_mi/
-    slope_<unit>, confidence, reliable, flags, gammas_used, gammas, n_members, n_samples, warnings,
-    training (a :func:`training_summary`).
+
+def _common_warnings(row: dict[str, Any], members: Sequence[Any], settings: Mapping[str, Any],
+                     selection: Mapping[str, Any] | None) -> None:
+    if selection:
+        n_bins, dropped = selection.get("n_bins"), row.get("dropped_bins")
+        used = n_bins - dropped if n_bins is not None and dropped is not None else selection.get("n_rows")
+        for side in ("x", "y"):
+            s = selection.get(side) or {}
+            if s.get("constant"):
+                row["warnings"].insert(0, f"{NO_SIGNAL}: {side.upper()} ({s.get('selector')}) is constant in every "
+                                          f"one of the {used} bins used (e.g. no spikes): the true MI is 0 and "
+                                          f"this result is training noise")
+                row["no_signal"] = True
+    row["training"] = training_summary(members, settings.get("epochs"))
+    if row["training"]["n_best_at_last_epochs"]:
+        row["warnings"].append(f"{row['training']['n_best_at_last_epochs']} network(s) still improving at the "
+                               "last epochs: raise training.epochs")
+
+
+def rigorous_row(name: str, record: Mapping[str, Any] | RigorousResult, unit: str = "bits",
+                 selection: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One analysis's rigorous result as a flat row in ``unit``.
+
+    Fields: analysis, mode, estimator, critic, mi_<unit>, ci_low/ci_high/pi_low/pi_high/fit_ci_low/fit_ci_high/
+    se/shared_se/systematic/naive_mi_<unit>, slope_<unit>_per_gamma, confidence, reliable, flags, gammas,
+    gammas_used, n_members, n_samples, extrapolate, no_signal, settings, warnings, training (a
+    :func:`training_summary`), and with a selection record x, y, window_bins, lag_bins, bin_width_s,
+    n_bins, dropped_bins.
     """
     check_unit(unit)
-    if "members" not in record or not any(k in record for k in ("mi_nats", "mi_bits")):
-        raise NeuralMIError(f"analysis {name!r}: not a gathered rigorous record (expected 'mi_nats' and "
-                            f"'members'); got keys {sorted(record)[:12]}")
-    settings = record.get("settings") or {}
-    data = record.get("data") or {}
-    members = list(record.get("members") or [])
+    res = load_result(name, "rigorous", record)
     u = unit
     row: dict[str, Any] = {
-        "analysis": name,
-        "mode": "rigorous",
-        "estimator": settings.get("estimator"),
-        "critic": settings.get("critic"),
-        f"mi_{u}": to_unit(record.get("mi_nats"), u),
-        f"ci_low_{u}": to_unit(record.get("ci_low_nats"), u),
-        f"ci_high_{u}": to_unit(record.get("ci_high_nats"), u),
-        f"pi_low_{u}": to_unit(record.get("pi_low_nats"), u),
-        f"pi_high_{u}": to_unit(record.get("pi_high_nats"), u),
-        f"se_{u}": to_unit(record.get("se_nats"), u),
-        f"shared_se_{u}": to_unit(record.get("shared_se_nats"), u),
-        f"systematic_{u}": to_unit(record.get("systematic_nats"), u),
-        f"naive_mi_{u}": to_unit(record.get("naive_mi_nats"), u),
-        f"slope_{u}_per_gamma": to_unit(record.get("slope_nats"), u),
-        "confidence": record.get("confidence"),
-        "reliable": bool(record.get("reliable", False)),
-        "flags": list(record.get("flags") or []),
-        "gammas": list(record.get("gammas") or []),
-        "gammas_used": list(record.get("gammas_used") or []),
-        "n_members": len(members),
-        "n_samples": data.get("n_samples"),
-        "extrapolate": record.get("extrapolate"),
-        "warnings": list(record.get("warnings") or []),
-        "training": training_summary(members, settings.get("epochs")),
+        "analysis": name, "mode": "rigorous",
+        "estimator": res.settings.get("estimator"), "critic": res.settings.get("critic"),
+        f"mi_{u}": to_unit(res.mi_nats, u),
+        f"ci_low_{u}": to_unit(res.ci_low_nats, u), f"ci_high_{u}": to_unit(res.ci_high_nats, u),
+        f"pi_low_{u}": to_unit(res.pi_low_nats, u), f"pi_high_{u}": to_unit(res.pi_high_nats, u),
+        f"fit_ci_low_{u}": to_unit(res.fit_ci_low_nats, u), f"fit_ci_high_{u}": to_unit(res.fit_ci_high_nats, u),
+        f"se_{u}": to_unit(res.se_nats, u), f"shared_se_{u}": to_unit(res.shared_se_nats, u),
+        f"systematic_{u}": to_unit(res.systematic_nats, u), f"naive_mi_{u}": to_unit(res.naive_mi_nats, u),
+        f"slope_{u}_per_gamma": to_unit(res.slope_nats, u),
+        "confidence": res.confidence, "reliable": bool(res.reliable), "flags": list(res.flags),
+        "gammas": list(res.gammas), "gammas_used": list(res.gammas_used), "n_members": len(res.members),
+        "n_samples": res.data.get("n_samples"), "extrapolate": res.extrapolate, "no_signal": False,
+        **_selection_fields(selection),
+        "settings": dict(res.settings), "warnings": list(res.warnings),
     }
-    if not row["reliable"] and not any("unreliable" in w or "no extrapolation" in w for w in row["warnings"]):
-        row["warnings"].append("fit unreliable: " + (", ".join(row["flags"]) or record.get("fit_reason") or "?"))
-    if settings.get("estimator") == "infonce" and not any("ceiling" in w for w in row["warnings"]):
-        near = [m for m in members if finite(m.get("mi_test_nats")) and finite(m.get("n_eval"))
-                and m["mi_test_nats"] >= CEILING_FRACTION * math.log(max(m["n_eval"], 2))]
-        if near:
-            row["warnings"].append(f"InfoNCE near its log N ceiling in {len(near)} member(s)")
-    if row["training"]["n_best_at_last_epochs"]:
-        row["warnings"].append(f"{row['training']['n_best_at_last_epochs']} member(s) still improving at the "
-                               "last epochs: raise training.epochs")
+    _common_warnings(row, res.members, res.settings, selection)
     return row
 
 
-def _curve(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    curve = _get(record, "curve", "per_dim", "per_embedding_dim", default=[])
-    out = []
-    for r in curve:
-        out.append({"embedding_dim": int(_get(r, "embedding_dim", "dim")),
-                    "mean_nats": _get(r, "mean_nats", "mi_nats", default=float("nan")),
-                    "std_nats": _get(r, "std_nats", "mi_std_nats", default=float("nan")),
-                    "n_members": r.get("n_members")})
-    return sorted(out, key=lambda r: r["embedding_dim"])
-
-
-def _saturation(record: Mapping[str, Any]) -> dict[str, Any]:
-    sat = _get(record, "saturation", "saturation_dims", "saturation_dim", default={})
-    if not isinstance(sat, Mapping):
-        return {"1.0": sat}
-    out = {}
-    for k, v in sat.items():
-        try:
-            out[str(float(k))] = v
-        except ValueError:
-            out[str(k)] = v
-    return out
-
-
-def dimensionality_row(name: str, record: Mapping[str, Any], unit: str = "bits") -> dict[str, Any]:
+def dimensionality_row(name: str, record: Mapping[str, Any] | DimensionalityResult, unit: str = "bits",
+                       selection: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """One analysis's dimensionality result as a flat row in ``unit``.
 
-    Fields: analysis, mode, estimator, curve (rows of embedding_dim, mean_<unit>, std_<unit>),
-    saturation_dim_s0.1 / _s1 / _s15 (None: not saturated within the dims swept), mi_max_<unit>,
-    n_splits, warnings, training.
+    Fields: analysis, mode, estimator, critic, target, of, curve (rows of embedding_dim, mean_<unit>,
+    std_<unit>, n_members), saturation_dim (the headline, strictness 1), saturation_dim_s<s> for every
+    strictness s (``s0.1``, ``s1``, ``s15``; None: not saturated within the dims swept), mi_max_<unit>,
+    embedding_dims, n_splits, n_members, n_samples, no_signal, settings, warnings, training, and the
+    selection fields of :func:`rigorous_row`.
     """
     check_unit(unit)
-    curve = _curve(record)
-    if not curve:
-        raise NeuralMIError(f"analysis {name!r}: not a gathered dimensionality record (expected a 'curve' of "
-                            f"per-embedding-dim MI); got keys {sorted(record)[:12]}")
-    settings = record.get("settings") or {}
-    sat = _saturation(record)
+    res = load_result(name, "dimensionality", record)
     u = unit
-    members = list(record.get("members") or [])
-    means = [to_unit(r["mean_nats"], u) for r in curve]
+    means = [to_unit(r["mean_nats"], u) for r in res.curve]
     row: dict[str, Any] = {
-        "analysis": name,
-        "mode": "dimensionality",
-        "estimator": settings.get("estimator"),
-        "critic": settings.get("critic", "separable"),
-        "of": {"internal": "I(X_A;X_B)", "interaction": "I(X;Y)"}.get(record.get("target") or settings.get("target"),
-                                                                     "I(X_A;X_B)"),
+        "analysis": name, "mode": "dimensionality",
+        "estimator": res.settings.get("estimator"), "critic": res.settings.get("critic", "separable"),
+        "target": res.target,
+        "of": "I(half 1 of X; half 2 of X)" if res.target == "internal" else "I(X; Y)",
         "curve": [{"embedding_dim": r["embedding_dim"], f"mean_{u}": to_unit(r["mean_nats"], u),
-                   f"std_{u}": to_unit(r["std_nats"], u), "n_members": r["n_members"]} for r in curve],
-        "saturation_dim_s0.1": sat.get("0.1"),
-        "saturation_dim_s1": sat.get("1.0"),
-        "saturation_dim_s15": sat.get("15.0"),
+                   f"std_{u}": to_unit(r["std_nats"], u), "n_members": r.get("n_members")} for r in res.curve],
+        "saturation_dim": res.saturation_dim, "headline_strictness": HEADLINE_STRICTNESS,
+        **{f"saturation_dim_s{s}": d for s, d in res.saturation.items()},
         f"mi_max_{u}": max((m for m in means if finite(m)), default=float("nan")),
-        "n_splits": _get(record, "n_splits", default=settings.get("n_splits")),
-        "n_members": len(members),
-        "warnings": list(record.get("warnings") or []),
-        "training": training_summary(members, settings.get("epochs")),
+        "embedding_dims": list(res.embedding_dims), "n_splits": res.n_splits, "n_members": len(res.members),
+        "n_samples": res.data.get("n_samples"), "no_signal": False,
+        **_selection_fields(selection),
+        "settings": dict(res.settings), "warnings": list(res.warnings),
     }
-    if row["saturation_dim_s1"] is None and not any("saturat" in w or "still rises" in w for w in row["warnings"]):
-        row["warnings"].append("no saturation at strictness 1 within the embedding dims swept: add larger dims")
-    if row["training"]["n_best_at_last_epochs"]:
-        row["warnings"].append(f"{row['training']['n_best_at_last_epochs']} member(s) still improving at the "
-                               "last epochs: raise training.epochs")
+    if selection and res.target == "internal":  # the sweep trains X alone: Y's masks drop nothing
+        row["y"] = None
+        alone = (selection.get("checks") or {}).get("dimensionality") or {}
+        row["dropped_bins"] = alone.get("dropped_bins", row["dropped_bins"])
+    _common_warnings(row, res.members, res.settings, selection if res.target == "interaction" or not selection
+                     else {**selection, "y": None})
     return row
+
+
+def _base_row(name: str, mode: str, res: Any, selection: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {"analysis": name, "mode": mode, "estimator": res.settings.get("estimator"),
+            "critic": res.settings.get("critic"), "n_members": len(res.members),
+            "n_samples": res.data.get("n_samples"), "no_signal": False, **_selection_fields(selection),
+            "settings": dict(res.settings), "warnings": list(res.warnings)}
+
+
+def lag_sweep_row(name: str, record: Any, unit: str = "bits", selection: Mapping[str, Any] | None = None
+                  ) -> dict[str, Any]:
+    """A lag sweep as a flat row: the curve (lag, corrected MI and CI per lag), the peak lag in bins and
+    seconds with its confidence range, the peak's MI and CI, and the fields of :func:`rigorous_row`'s
+    selection."""
+    check_unit(unit)
+    res = load_result(name, "lag_sweep", record)
+    u = unit
+    row = _base_row(name, "lag_sweep", res, selection)
+    row.update({
+        "curve": [{"lag_bins": r["lag_bins"], "lag_s": r["lag_s"], f"mi_{u}": to_unit(r["mi_nats"], u),
+                   f"ci_low_{u}": to_unit(r["ci_low_nats"], u), f"ci_high_{u}": to_unit(r["ci_high_nats"], u),
+                   "reliable": r["reliable"]} for r in res.curve],
+        "peak_lag_bins": res.peak_lag_bins, "peak_lag_s": res.peak_lag_s,
+        "peak_range_bins": list(res.peak_range_bins) if res.peak_range_bins else None,
+        "peak_range_s": list(res.peak_range_s) if res.peak_range_s else None,
+        f"peak_mi_{u}": to_unit(res.peak_mi_nats, u), f"peak_ci_low_{u}": to_unit(res.peak_ci_low_nats, u),
+        f"peak_ci_high_{u}": to_unit(res.peak_ci_high_nats, u), "n_pairs": res.n_pairs,
+        "confidence": res.fit_settings.get("confidence"),
+        "reliable": all(r["reliable"] for r in res.curve),
+    })
+    _common_warnings(row, res.members, res.settings, selection)
+    return row
+
+
+def significance_row(name: str, record: Any, unit: str = "bits", selection: Mapping[str, Any] | None = None
+                     ) -> dict[str, Any]:
+    """A significance test as a flat row: observed MI, p-value, null mean and quantiles, surrogates used."""
+    check_unit(unit)
+    res = load_result(name, "significance", record)
+    u = unit
+    row = _base_row(name, "significance", res, selection)
+    row.update({
+        f"observed_mi_{u}": to_unit(res.observed_mi_nats, u), "p_value": res.p_value,
+        "significant": res.significant, "alpha": res.alpha, f"null_mean_{u}": to_unit(res.null_mean_nats, u),
+        **{f"null_q{q}_{u}": to_unit(v, u) for q, v in res.null_quantiles_nats.items()},
+        "n_surrogates": res.n_surrogates, "surrogate": res.method, "min_shift_bins": res.min_shift_bins,
+        "block_length_bins": res.block_length_bins, "decorrelation_bins": dict(res.decorrelation_bins),
+    })
+    _common_warnings(row, res.members, res.settings, selection)
+    return row
+
+
+def contributions_row(name: str, record: Any, unit: str = "bits", selection: Mapping[str, Any] | None = None
+                      ) -> dict[str, Any]:
+    """Per-group contributions as a flat row: full MI, the groups sorted by contribution, the top groups."""
+    check_unit(unit)
+    res = load_result(name, "contributions", record)
+    u = unit
+    row = _base_row(name, "contributions", res, selection)
+    row.update({
+        f"full_mi_{u}": to_unit(res.full_mi_nats, u), f"full_sd_{u}": to_unit(res.full_sd_nats, u),
+        "group_by": res.group_by, "top_groups": list(res.top_groups), "note": res.note,
+        "groups": [{"rank": g["rank"], "group": g["group"], "n_columns": g["n_columns"],
+                    f"drop_{u}": to_unit(g["drop_nats"], u), f"drop_sd_{u}": to_unit(g["drop_sd_nats"], u),
+                    f"alone_{u}": to_unit(g["alone_mi_nats"], u)} for g in res.groups],
+    })
+    row["warnings"] = [w for w in row["warnings"] if w != res.note]  # stated in the section, not a warning
+    _common_warnings(row, res.members, res.settings, selection)
+    return row
+
+
+#: The report row of every registered analysis (a test checks that none is missing).
+ROWS = {"rigorous": rigorous_row, "dimensionality": dimensionality_row, "lag_sweep": lag_sweep_row,
+        "significance": significance_row, "contributions": contributions_row}
+
+
+__all__ = ["MODES", "NO_SIGNAL", "ROWS", "UNITS", "check_unit", "contributions_row", "dimensionality_row", "finite",
+           "lag_sweep_row", "load_result", "rigorous_row", "significance_row", "to_unit", "training_summary"]

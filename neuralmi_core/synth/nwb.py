@@ -17,6 +17,7 @@ import numpy as np
 
 from .._version import __version__
 from ..io.arrays import write_json
+from ..io.atomic import atomic_path
 from ..validation import NeuralMIError, check_int
 from .model import REGION_LOCATIONS, SessionData, SynthParams, simulate_session
 
@@ -124,15 +125,8 @@ def write_nwb(nwb, path: str | os.PathLike) -> Path:
     from pynwb import NWBHDF5IO
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.nwb")
-    try:
-        with NWBHDF5IO(str(tmp), "w") as io:
-            io.write(nwb)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix=".tmp.nwb") as tmp, NWBHDF5IO(str(tmp), "w") as io:
+        io.write(nwb)
     return path
 
 

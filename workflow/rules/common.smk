@@ -25,13 +25,15 @@ INGEST_HASH = wfplan.config_hash(
     {"signals": config["signals"], "bin_width": config["bin_width"]}
 )
 ANALYSES = wfplan.analyses_by_name(config)
+ARCHIVE = config["archive"].rstrip("/")
+# The demo archive is generated only at the shipped path: a user config merged into config.yaml inherits
+# demo_archive.generate, and must never get synthetic data written where it names its own archive.
+DEMO = wfplan.generates_demo(config)
 # Every mode of every analysis, planned by the library: settings, cells (training jobs), CLI arguments.
 PLANS = wfplan.plan(config)
 MODES = sorted({mode for plans in PLANS.values() for mode in plans})
-DEMO = config["demo_archive"]["generate"]
 USE_GPU = config["device"].startswith("cuda")
 RES = config["resources"]
-ARCHIVE = config["archive"].rstrip("/")
 ENV = "../../environment.yml"
 # Training jobs ask the executor for one GPU only when the device is cuda (SLURM: --gpus=[MODEL:]1).
 GPU_RESOURCES = (
@@ -51,11 +53,6 @@ def _package_version():
 
 VERSION = _package_version()
 
-if DEMO and any(ch in ARCHIVE for ch in "*?["):
-    raise WorkflowError(
-        "config key archive: must be a folder (not a glob) when demo_archive.generate is true"
-    )
-
 
 wildcard_constraints:
     session=wfplan.SAFE_ID,
@@ -64,19 +61,21 @@ wildcard_constraints:
     cell=r"[a-z]+[0-9]+(_[a-z]+[0-9]+)*",
 
 
-_SESSIONS = {}
+# Sessions are discovered while the workflow is parsed, so that an empty or missing archive, an unsafe
+# file name or a bad sessions table is one clean error line (raised inside an input function, Snakemake
+# would wrap it in an InputFunctionException with a traceback). Only the demo archive, which a
+# checkpoint makes, is discovered after the checkpoint.
+try:
+    _SESSIONS = {} if DEMO else wfplan.sessions_for(config)
+except wfplan.ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
 
 
 def sessions():
-    """Session id -> NWB path (cached; in demo mode only after the archive exists)."""
+    """Session id -> NWB path (in demo mode only after the archive exists)."""
     if not _SESSIONS:
-        if config["sessions_table"]:
-            found = wfplan.read_sessions_table(config["sessions_table"])
-        else:
-            if DEMO:
-                checkpoints.demo_archive.get()
-            found = wfplan.discover_sessions(ARCHIVE, config["unsafe_names"])
-        _SESSIONS.update(found)
+        checkpoints.demo_archive.get()
+        _SESSIONS.update(wfplan.discover_sessions(ARCHIVE, config["unsafe_names"]))
     return _SESSIONS
 
 
@@ -108,6 +107,12 @@ def train_args(wildcards):
     return xy + window + plan.args_for(wildcards.cell)
 
 
+SELECTION = "results/{session}/{analysis}/selection.json"
+# What the per-analysis check after binning reads: only selection and size settings, so that a change
+# elsewhere (epochs, confidence, ...) never re-runs it.
+CHECK_PARAMS = {n: wfplan.check_params(config, n, PLANS[n]) for n in PLANS}
+
+
 def gather_args(wildcards):
     return list(PLANS[wildcards.analysis][wildcards.mode].gather_args)
 
@@ -129,13 +134,23 @@ def session_results(wildcards):
     return out
 
 
+def session_selections(wildcards):
+    """Selection record of every analysis of one session, keyed for the report."""
+    return {
+        f"{name}__selection": SELECTION.format(session=wildcards.session, analysis=name)
+        for name in ANALYSES
+    }
+
+
 def report_result_args(wildcards):
-    """`--result NAME MODE PATH` triples for `neuralmi report session`."""
+    """`--result NAME MODE PATH` triples and `--selection NAME PATH` pairs for `neuralmi report session`."""
     paths = session_results(wildcards)
+    selections = session_selections(wildcards)
     args = []
     for name, plans in PLANS.items():
         for mode in plans:
             args += ["--result", name, mode, paths[f"{name}__{mode}"]]
+        args += ["--selection", name, selections[f"{name}__selection"]]
     return args
 
 

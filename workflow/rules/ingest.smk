@@ -1,9 +1,11 @@
-# Ingest: the demo archive (when asked), the signal spec, and one binning job per session.
+# Ingest: the demo archive (when asked), the signal spec, one binning job per session, and one check per
+# (session, analysis) after binning that the training jobs wait for.
 
 
+# Writes only ever to the shipped demo path (wfplan.DEMO_ARCHIVE), never to a user's `archive:`.
 checkpoint demo_archive:
     output:
-        directory(ARCHIVE),
+        directory(wfplan.DEMO_ARCHIVE),
     log:
         "results/logs/demo_archive.log",
     conda:
@@ -52,3 +54,23 @@ rule bin_session:
         "HDF5_USE_FILE_LOCKING=FALSE neuralmi bin {input.nwb:q} {params.signals:q}"
         " --bin-width {params.bin_width:q} --config-hash {params.config_hash:q}"
         " --out {output:q} > {log:q} 2>&1"
+
+
+rule check_selection:
+    input:
+        binned=BINNED,
+    output:
+        SELECTION,
+    log:
+        "results/logs/check_selection/{session}/{analysis}.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: RES["ingest"]["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: RES["gather"]["runtime"] * attempt,
+    params:
+        check=lambda wc: CHECK_PARAMS[wc.analysis],
+        version=VERSION,
+    script:
+        "../scripts/check_selection.py"

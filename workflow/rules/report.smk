@@ -4,6 +4,7 @@
 rule report_session:
     input:
         unpack(session_results),
+        unpack(session_selections),
         binned=BINNED,
     output:
         html=report(

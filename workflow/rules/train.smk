@@ -7,6 +7,7 @@
 rule train:
     input:
         binned=BINNED,
+        checked=SELECTION,
     output:
         "results/{session}/{analysis}/{mode}/{cell}.json",
     log:

@@ -25,6 +25,10 @@ _SAFE_ID_RE = re.compile(rf"^{SAFE_ID}$")
 _UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+#: The one path where `demo_archive.generate: true` writes the synthetic demo archive (relative to the
+#: working directory); any other `archive:` is only ever read.
+DEMO_ARCHIVE = "resources/demo_archive"
+
 #: Characters Snakemake reads as wildcards ({name}) or path variables (<name>) inside any input path.
 SNAKEMAKE_RESERVED = "{}<>"
 
@@ -180,6 +184,32 @@ def _stem(path: str) -> str:
     return base[: -len(".nwb")] if base.lower().endswith(".nwb") else os.path.splitext(base)[0]
 
 
+def generates_demo(config: Mapping[str, Any]) -> bool:
+    """True when the workflow should generate the demo archive: ``demo_archive.generate`` is on, no
+    sessions table is given, and ``archive`` is the shipped demo path :data:`DEMO_ARCHIVE`.
+
+    A config merged into ``config.yaml`` inherits ``generate: true``; tying generation to the demo path
+    means a user's own ``archive:`` (mounted or not) is never filled with synthetic data.
+    """
+    if not config["demo_archive"]["generate"] or config.get("sessions_table"):
+        return False
+    return os.path.abspath(config["archive"].rstrip("/")) == os.path.abspath(DEMO_ARCHIVE)
+
+
+def sessions_for(config: Mapping[str, Any]) -> dict[str, str]:
+    """Session id -> NWB path from the config's sessions table or archive (ConfigError naming the key)."""
+    if config.get("sessions_table"):
+        return read_sessions_table(config["sessions_table"])
+    archive = config["archive"].rstrip("/")
+    try:
+        return discover_sessions(archive, config["unsafe_names"])
+    except ConfigError as exc:
+        if config["demo_archive"]["generate"] and "not found" in str(exc):
+            raise ConfigError(f"{exc}; demo_archive.generate only ever makes the demo archive at "
+                              f"{DEMO_ARCHIVE!r}, never at another path") from None
+        raise
+
+
 def discover_sessions(archive: str, unsafe_names: str = "rename") -> dict[str, str]:
     """Map session id -> NWB path for every ``*.nwb`` under a folder (or matching a glob), sorted.
 
@@ -267,6 +297,24 @@ def analyses_by_name(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 def selector(binned: str, sel: str) -> str:
     """``results/S/binned.nc`` + ``spikes[region=A]`` -> ``results/S/binned.nc:spikes[region=A]``."""
     return f"{binned}:{sel}"
+
+
+def check_params(config: Mapping[str, Any], name: str, plans: Mapping[str, Any]) -> dict[str, Any]:
+    """What the check after binning (``workflow/scripts/check_selection.py``) needs for analysis ``name``:
+    selectors, window, lag and, per mode, the settings its data check reads (``data_settings`` of the
+    analysis, resolved by the library's plan) and the config key of each (for messages). Nothing else, so
+    that editing other settings (epochs, confidence, ...) never re-runs the check."""
+    from neuralmi_core.analysis.registry import REGISTRY
+
+    an = analyses_by_name(config)[name]
+    modes, keys, use_y = {}, {}, {}
+    for mode, plan in plans.items():
+        names = REGISTRY[mode].data_settings
+        modes[mode] = {k: list(v) if isinstance(v, tuple) else v for k, v in plan.values.items() if k in names}
+        keys[mode] = {k: plan.keys[k] for k in names}
+        use_y[mode] = plan.use_y
+    return {"x": an["x"], "y": an.get("y") if any(use_y.values()) else None, "window": an.get("window", 1),
+            "lag": an.get("lag", 0) if any(use_y.values()) else 0, "modes": modes, "use_y": use_y, "keys": keys}
 
 
 def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:

@@ -1,0 +1,317 @@
+"""The HTML page of a session report (from the summary dict :func:`~.session.build_session_report` makes).
+
+Order on the page: warnings first (red when a signal is missing), the results at a glance with what each
+one measured, one section per analysis (what was measured, figure with a "how to read this" line, the
+numbers with their meaning, the settings), the data, the ground truth of a synthetic session, the
+glossary, and the provenance last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import html as H
+from .records import NO_SIGNAL, finite
+from .text import DROP_REASONS, GLOSSARY, HOW_TO_READ, TARGET
+
+# Row fields shown as "the numbers" of each mode, with the glossary term that explains them.
+RIGOROUS_NUMBERS = [("mi", "corrected MI (mi)"), ("ci_low", "CI (ci_low, ci_high)"), ("ci_high", "CI (ci_low, ci_high)"),
+                    ("pi_low", "PI (pi_low, pi_high)"), ("pi_high", "PI (pi_low, pi_high)"),
+                    ("fit_ci_low", "fit CI (fit_ci_low, fit_ci_high)"), ("fit_ci_high", "fit CI (fit_ci_low, fit_ci_high)"),
+                    ("se", "se"), ("shared_se", "shared_se"), ("systematic", "systematic"),
+                    ("naive_mi", "naive MI")]
+_TERMS = dict(GLOSSARY)
+
+
+def _anchor(text: str) -> str:
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+def _term(label: str, term: str) -> str:
+    return f"<a href='#g-{_anchor(term)}' title='{H.esc(_TERMS.get(term, ''))}'>{H.esc(label)}</a>"
+
+
+def _units_text(side: Mapping[str, Any]) -> str:
+    units = side.get("units") or side.get(side.get("feature_dim", ""), {}) or {}
+    parts = []
+    for coord in ("region", "location", "quality"):
+        counts = units.get(coord)
+        if counts:
+            parts.append(f"{coord} " + ", ".join(f"{k} ({v})" for k, v in counts.items()))
+    n = side.get("n_features")
+    what = "units" if side.get("feature_dim") == "unit" else "features"
+    head = f"{n} {what}" if n is not None else ""
+    silent = side.get("n_constant_features")
+    extra = f"; {silent} constant over the bins used" if silent else ""
+    return f"{head}" + (f": {'; '.join(parts)}" if parts else "") + extra
+
+
+def _seconds(bins: Any, bw: Any) -> str:
+    if bins is None:
+        return "–"
+    return f"{bins} bin{'s' if bins != 1 else ''}" + (f" ({bins * bw:g} s)" if finite(bw) else "")
+
+
+def measured_html(row: Mapping[str, Any], sel: Mapping[str, Any] | None, data: Mapping[str, Any]) -> str:
+    """The "what was measured" block of one analysis: selections, window, lag, bins used and dropped."""
+    if not sel:
+        n = row.get("n_samples")
+        return (f"<div class='measured'><p>{H.esc(n)} paired samples (no selection record: the inputs were "
+                f"not a binned session of the workflow).</p></div>")
+    bw = sel.get("bin_width_s")
+    x, y = sel.get("x") or {}, sel.get("y") or {}
+    lines = [f"<p><strong>X</strong> = <code>{H.esc(x.get('selector'))}</code>: {H.esc(_units_text(x))}</p>"]
+    if row.get("y") and y:
+        lines.append(f"<p><strong>Y</strong> = <code>{H.esc(y.get('selector'))}</code>: {H.esc(_units_text(y))}</p>")
+    if row["mode"] == "dimensionality":
+        lines.append(f"<p>Measured: {H.esc(TARGET.get(row.get('target'), ''))}.</p>")
+    lines.append(f"<p>Bin width {H.esc(f'{bw:g}' if finite(bw) else '–')} s; window {_seconds(sel.get('window_bins'), bw)}; lag "
+                 f"{_seconds(sel.get('lag_bins'), bw)} (X at bin t with Y at bin t + lag).</p>")
+    n_bins, dropped = sel.get("n_bins"), row.get("dropped_bins")
+    used = None if n_bins is None or dropped is None else n_bins - dropped
+    sides = (("X", x),) + ((("Y", y),) if row.get("y") else ())
+    by_reason: dict[str, list[str]] = {}
+    for label, side in sides:
+        for reason, count in (side.get("invalid_bins_by_reason") or {}).items():
+            if count:
+                by_reason.setdefault(reason, []).append(f"{count} in {label}")
+    reasons = [f"{DROP_REASONS.get(k, k)}: {' and '.join(v)}" for k, v in by_reason.items()]
+    edge = (sel.get("window_bins") or 1) - 1 + abs(sel.get("lag_bins") or 0)
+    if edge:
+        reasons.append(f"{edge} at the session edges for the window and lag")
+    why = "; ".join(reasons) or "none"
+    if len(sides) == 2 and reasons:
+        why += " (a bin dropped for X is dropped for Y too, so that the pairs stay aligned)"
+    lines.append(f"<p>Samples: <strong>{H.count(used)} of {H.count(n_bins)} bins used</strong>; "
+                 f"{H.count(dropped)} dropped: {H.esc(why)}.</p>")
+    return "<div class='measured'>" + "".join(lines) + "</div>"
+
+
+def _seconds_or_bins(r: Mapping[str, Any], key: str) -> str:
+    s, b = r.get(f"{key}_s"), r.get(f"{key}_bins")
+    if isinstance(s, (list, tuple)):
+        return f"{s[0]:g} to {s[1]:g} s" if all(finite(v) for v in s) else f"{b[0]} to {b[1]} bins"
+    return f"{s:g} s" if finite(s) else f"{b} bins"
+
+
+def _result_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, str]:
+    """(result, interval, status) cells of the at-a-glance table."""
+    mode = r["mode"]
+    if mode in EXTRA_MODES:
+        value, ci, ok, caution = EXTRA_MODES[mode](r, unit)
+        status = ("<span class='bad'>no signal</span>" if r.get("no_signal") else
+                  f"<span class='caution'>{caution}</span>" if not ok else
+                  "<span class='caution'>check warnings</span>" if r["warnings"] else "<span class='ok'>ok</span>")
+        return value, ci, status
+    if r["mode"] == "rigorous":
+        conf = r.get("confidence")
+        value = f"{H.fmt(r.get(f'mi_{unit}'))} {unit}"
+        ci = (f"[{H.fmt(r.get(f'ci_low_{unit}'))}, {H.fmt(r.get(f'ci_high_{unit}'))}]"
+              + (f" ({conf:.0%} CI)" if finite(conf) else ""))
+        ok = r.get("reliable")
+    else:
+        d = r.get("saturation_dim")
+        value = (f"saturation dim {d}" if d is not None else
+                 f"no saturation up to dim {max(r.get('embedding_dims') or [0])}") + " (s = 1)"
+        top = max(r.get("embedding_dims") or [0])
+        others = [f"s = {k[len('saturation_dim_s'):]}: "
+                  + (H.fmt(v) if v is not None else f"none (MI still rising at dim {top})")
+                  for k, v in r.items() if k.startswith("saturation_dim_s") and k != "saturation_dim_s1"]
+        ci = "; ".join(others)
+        ok = d is not None
+    if r.get("no_signal"):
+        status = "<span class='bad'>no signal</span>"
+    elif not ok:
+        status = "<span class='bad'>unreliable</span>" if r["mode"] == "rigorous" else \
+            "<span class='caution'>not saturated</span>"
+    elif r["warnings"]:
+        status = "<span class='caution'>check warnings</span>"
+    else:
+        status = "<span class='ok'>ok</span>"
+    return value, ci, status
+
+
+def _lag_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool, str]:
+    if r.get("peak_lag_bins") is None:
+        return "no fit at any lag", "", False, "no fit"
+    value = f"peak at lag {_seconds_or_bins(r, 'peak_lag')}: {H.fmt(r.get(f'peak_mi_{unit}'))} {unit}"
+    ci = (f"peak range {_seconds_or_bins(r, 'peak_range')}; [{H.fmt(r.get(f'peak_ci_low_{unit}'))}, "
+          f"{H.fmt(r.get(f'peak_ci_high_{unit}'))}] ({r.get('confidence', 0.68):.0%} CI)")
+    return value, ci, bool(r.get("reliable")), "unreliable at some lags"
+
+
+def _significance_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool, str]:
+    value = f"p = {H.fmt(r.get('p_value'))} ({r.get('n_surrogates')} {r.get('surrogate')} surrogates)"
+    ci = (f"observed {H.fmt(r.get(f'observed_mi_{unit}'))} {unit}; null 95th percentile "
+          f"{H.fmt(r.get(f'null_q0.95_{unit}'))} {unit}")
+    return value, ci, True, ""
+
+
+def _contributions_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool, str]:
+    top = ", ".join(r.get("top_groups") or []) or "none"
+    return (f"largest contributions: {top}", f"full population {H.fmt(r.get(f'full_mi_{unit}'))} {unit} "
+            f"(drop-one contributions are not additive)", True, "")
+
+
+#: The at-a-glance cells of the analyses beyond rigorous and dimensionality: (result, interval, ok, caution).
+EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "contributions": _contributions_text}
+
+
+def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
+    out = []
+    for r in rows:
+        value, ci, status = _result_text(r, unit)
+        xy = r.get("x") or "X"
+        measured = (f"I({xy}; {r['y']})" if r.get("y") else
+                    f"I(half 1; half 2) of {xy}" if r["mode"] == "dimensionality" else xy)
+        n_bins, dropped = r.get("n_bins"), r.get("dropped_bins")
+        used = (f"{H.count(n_bins - dropped)} of {H.count(n_bins)} bins" if n_bins is not None and dropped is not None
+                else H.fmt(r.get("n_samples")))
+        out.append({"analysis": f"<a href='#{_anchor(r['analysis'] + '-' + r['mode'])}'>{H.esc(r['analysis'])}</a>",
+                    "mode": r["mode"], "measured": measured, "samples": used, "result": value, "interval": ci,
+                    "status": status, "_class": "nosignal" if r.get("no_signal") else ("flag" if r["warnings"] else "")})
+    return H.table(out, ["analysis", "mode", "measured", "samples", "result", "interval", "status"],
+                   raw=("analysis", "status"), row_class=lambda r: r["_class"])
+
+
+def _numbers_html(r: Mapping[str, Any], unit: str) -> str:
+    u = unit
+    if r["mode"] == "lag_sweep":
+        items = [(_term("peak lag", "peak lag"), H.esc(_seconds_or_bins(r, "peak_lag"))),
+                 (_term("peak confidence range", "peak lag"), H.esc(_seconds_or_bins(r, "peak_range"))),
+                 (H.esc(f"MI at the peak ({u})"), H.esc(f"{H.fmt(r.get(f'peak_mi_{u}'))} [{H.fmt(r.get(f'peak_ci_low_{u}'))}, "
+                                                        f"{H.fmt(r.get(f'peak_ci_high_{u}'))}]")),
+                 (H.esc("pairs per lag"), H.esc(H.count(r.get("n_pairs")))), (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
+        curve = H.table(r["curve"], ["lag_bins", "lag_s", f"mi_{u}", f"ci_low_{u}", f"ci_high_{u}", "reliable"])
+        return H.kv_table(items, raw=True) + "<h3>Corrected MI per lag</h3>" + curve
+    if r["mode"] == "significance":
+        items = [(_term("p-value", "p-value"), H.esc(H.fmt(r.get("p_value")))),
+                 (H.esc("significant at alpha"), H.esc(f"{r.get('significant')} (alpha {H.fmt(r.get('alpha'))})")),
+                 (H.esc(f"observed held-out MI ({u})"), H.esc(H.fmt(r.get(f"observed_mi_{u}")))),
+                 (H.esc(f"null mean ({u})"), H.esc(H.fmt(r.get(f"null_mean_{u}")))),
+                 *[(H.esc(f"null quantile {q} ({u})"), H.esc(H.fmt(r.get(f"null_q{q}_{u}")))) for q in ("0.5", "0.95", "0.99")],
+                 (_term("surrogates", "surrogates"), H.esc(f"{r.get('n_surrogates')} {r.get('surrogate')}")),
+                 (H.esc("min circular shift / block (bins)"), H.esc(f"{r.get('min_shift_bins')} / {r.get('block_length_bins')}")),
+                 (H.esc("decorrelation time X / Y (bins)"),
+                  H.esc(" / ".join(str(v) for v in (r.get("decorrelation_bins") or {}).values())))]
+        return H.kv_table(items, raw=True)
+    if r["mode"] == "contributions":
+        head = [(H.esc(f"full population MI ({u})"), H.esc(f"{H.fmt(r.get(f'full_mi_{u}'))} ± {H.fmt(r.get(f'full_sd_{u}'))}")),
+                (H.esc("groups by"), H.esc(r.get("group_by"))), (_term("not additive", "drop-one contribution"), H.esc(r.get("note")))]
+        groups = H.table(r["groups"], ["rank", "group", "n_columns", f"drop_{u}", f"drop_sd_{u}", f"alone_{u}"])
+        return H.kv_table(head, raw=True) + "<h3>Groups, largest contribution first</h3>" + groups
+    if r["mode"] == "rigorous":
+        items = [(_term(f"{k} ({unit})", term), H.esc(H.fmt(r.get(f"{k}_{unit}")))) for k, term in RIGOROUS_NUMBERS]
+        items += [(_term("slope (per gamma)", "slope"), H.esc(H.fmt(r.get(f"slope_{unit}_per_gamma")))),
+                  (H.esc("confidence level"), H.esc(H.fmt(r.get("confidence")))),
+                  (_term("gammas used", "gammas used"), H.esc(H.fmt(r.get("gammas_used"))) + " of "
+                   + H.esc(H.fmt(r.get("gammas")))),
+                  (_term("reliable / flags", "reliable / flags"), H.esc(H.fmt(r.get("reliable")))
+                   + (" — " + H.esc(", ".join(r["flags"])) if r.get("flags") else "")),
+                  (H.esc("member MI extrapolated"), H.esc(H.fmt(r.get("extrapolate")))),
+                  (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
+        return H.kv_table(items, raw=True)
+    sat = [(_term("saturation dim (headline, s = 1)", "saturation dim"),
+            H.esc(H.fmt(r.get("saturation_dim")) if r.get("saturation_dim") is not None else
+                  "none: still rising at the largest dim"))]
+    for k, v in r.items():
+        if k.startswith("saturation_dim_s"):
+            s = k[len("saturation_dim_s"):]
+            sat.append((_term(f"saturation dim at s = {s}", "strictness s"),
+                        H.esc(H.fmt(v) if v is not None else "none: still rising at the largest dim")))
+    sat += [(H.esc(f"largest mean MI ({unit})"), H.esc(H.fmt(r.get(f"mi_max_{unit}")))),
+            (H.esc("halvings / replicates per dim"), H.esc(H.fmt(r.get("n_splits")))),
+            (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
+    curve = H.table(r["curve"], ["embedding_dim", f"mean_{unit}", f"std_{unit}", "n_members"])
+    return H.kv_table(sat, raw=True) + "<h3>MI per embedding dim</h3>" + curve
+
+
+SETTINGS_SHOWN = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", "activation", "tau", "options",
+                  "epochs", "batch_size", "lr", "patience", "split", "test_fraction", "gap", "eval_size",
+                  "preprocess", "chunking", "n_splits", "lags_bins", "surrogate", "n_surrogates", "group_by")
+
+
+def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any] | None,
+                  data: Mapping[str, Any], unit: str) -> str:
+    key = f"{r['analysis']}-{r['mode']}"
+    parts = [f"<h2 id='{_anchor(key)}'>{H.esc(r['analysis'])} — {H.esc(r['mode'])}</h2>"]
+    severe = [w for w in r["warnings"] if w.startswith(NO_SIGNAL)]
+    rest = [w for w in r["warnings"] if not w.startswith(NO_SIGNAL)]
+    if severe or rest:
+        parts.append(H.warnings_box(rest, severe=severe))
+    parts.append("<h3>What was measured</h3>" + measured_html(r, sel, data))
+    if fig is not None:
+        parts.append(H.figure(fig, f"{r['analysis']} {r['mode']}", HOW_TO_READ[r["mode"]]))
+    parts.append("<h3>The numbers</h3>" + _numbers_html(r, unit))
+    settings = r.get("settings") or {}
+    shown = [(k, settings[k]) for k in SETTINGS_SHOWN if k in settings and settings[k] not in (None, {})]
+    t = r.get("training") or {}
+    parts.append("<h3>Training settings</h3>" + H.kv_table(shown)
+                 + f"<p class='muted'>{H.esc(t.get('n_members'))} networks; median best epoch "
+                   f"{H.esc(H.fmt(t.get('median_best_epoch'), 0))}, median epochs run "
+                   f"{H.esc(H.fmt(t.get('median_epochs_run'), 0))} of {H.esc(H.fmt(t.get('max_epochs')))}.</p>")
+    return "\n".join(parts)
+
+
+def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> str:
+    unit, s = summary["unit"], summary["session"]
+    prov, data = summary["provenance"], summary.get("data") or {}
+    selections = summary.get("selections") or {}
+    src = prov.get("source")
+    head = (f"<h1>neuralmi session report: <code>{H.esc(s)}</code></h1><p class='muted'>"
+            + (f"subject {H.esc(summary.get('subject'))} · " if summary.get("subject") else "")
+            + (f"NWB file {H.esc(str(src).rsplit('/', 1)[-1])} · " if src else "")
+            + f"MI in {unit} · created {H.esc(prov.get('created'))} · "
+              "<a href='#provenance'>provenance</a> · <a href='#glossary'>glossary</a></p>")
+    severe = [w for w in summary["warnings"] if NO_SIGNAL in w]
+    rest = [w for w in summary["warnings"] if NO_SIGNAL not in w]
+    parts = [head, H.warnings_box(rest, severe=severe), "<h2>Results at a glance</h2>",
+             glance_html(summary["analyses"], unit)]
+    for r in summary["analyses"]:
+        key = f"{r['analysis']}_{r['mode']}"
+        parts.append(analysis_html(r, figures.get(key), selections.get(r["analysis"]), data, unit))
+    if data:
+        counts = {k: None if data.get(k) is None else H.count(data[k])
+                  for k in ("n_units", "n_units_without_spikes", "n_spikes", "n_bins")}
+        items = [("binned file", data.get("file")), ("units", counts["n_units"]),
+                 ("units without spikes", counts["n_units_without_spikes"]), ("spikes", counts["n_spikes"]),
+                 ("bins", counts["n_bins"]), ("bin width (s)", data.get("bin_width_s")),
+                 ("duration (s)", data.get("duration_s"))]
+        items += [(k.replace("_", " "), v) for k, v in data.items() if k.startswith("units_by_")]
+        parts.append("<h2>Data</h2>" + H.kv_table(items))
+        if data.get("variables"):
+            parts.append(H.table([{"variable": k, "dims": v["dims"], "dtype": v["dtype"]}
+                                  for k, v in data["variables"].items()]))
+    if summary.get("truth"):
+        t = summary["truth"]
+        parts.append("<h2>Ground truth (synthetic session)</h2>")
+        parts.append(H.kv_table((k, v) for k, v in t.items() if k not in ("params", "notes")))
+        if t.get("notes"):
+            parts.append(f"<p class='muted'>{H.esc(t['notes'])}</p>")
+    parts.append("<h2 id='glossary'>Glossary</h2><dl class='glossary'>" + "".join(
+        f"<dt id='g-{_anchor(k)}'>{H.esc(k)}</dt><dd>{H.esc(v)}</dd>" for k, v in GLOSSARY) + "</dl>")
+    parts.append(provenance_html(prov))
+    return H.page(f"neuralmi report: {s}", "\n".join(parts))
+
+
+def provenance_html(prov: Mapping[str, Any]) -> str:
+    hashes = {"source_sha256", "config_hash", "binning_config_hash", "command"}
+    labels = {
+        "source": "NWB file", "source_sha256": "NWB file sha256", "nwb_identifier": "NWB identifier",
+        "nwb_version": "NWB version",
+        "config_hash": "workflow config hash (whole config: changes with any config edit)",
+        "binning_config_hash": "binning config hash (signals and bin_width only, stored in binned.nc, so "
+                               "that editing the analyses does not re-bin the sessions)",
+        "config_version": "config_version", "binned": "binned file", "results": "result files",
+        "command": "command that wrote this report", "created": "created (UTC)", "session": "session",
+    }
+    items = []
+    for k, v in prov.items():
+        if k == "versions":
+            continue
+        cell = H.esc(H.fmt(v)) if k not in hashes else f"<span class='hash'>{H.esc(H.fmt(v))}</span>"
+        items.append((H.esc(labels.get(k, k)), cell))
+    versions = ", ".join(f"{k} {v}" for k, v in (prov.get("versions") or {}).items() if v)
+    items.append((H.esc("package versions"), H.esc(versions)))
+    return "<h2 id='provenance'>Provenance</h2>" + H.kv_table(items, raw=True)

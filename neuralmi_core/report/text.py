@@ -1,0 +1,110 @@
+"""The words of the reports: a "how to read this" line under each figure, the glossary, why bins drop.
+
+Kept apart from the page code so that they are easy to review (and to translate) in one place.
+"""
+
+from __future__ import annotations
+
+from ..analysis.extrapolation import FLAG_HELP
+
+HOW_TO_READ = {
+    "rigorous": (
+        "Each faint dot is one network trained on one of gamma chunks of the data (N samples per chunk, top "
+        "axis); the blue circles are their mean ± sd at each gamma. A finite sample biases the MI roughly in "
+        "proportion to 1/N, which is proportional to gamma, so the red line fits MI against gamma and its "
+        "value at gamma = 0 (infinite data) is the corrected MI: the red square, with the interval to "
+        "quote (also the shaded band). The dotted red lines are the fit's own interval, which ignores the "
+        "noise every network shares through the one data set and is too narrow. The black diamond is the "
+        "naive estimate of one network on all the data. Hollow circles are gammas outside the linear "
+        "region, left out of the fit."
+    ),
+    "dimensionality": (
+        "Each faint dot is one network whose critic squeezes each side through an embedding of the size on "
+        "the x axis; the line is the mean ± sd over channel halvings and seeds. The MI rises while the "
+        "embedding is smaller than the number of latent dimensions the two sides share and levels off once "
+        "it is large enough: the vertical line, the saturation dim, estimates that number. Strictness s "
+        "sets how small a gain counts as levelled off (gain below s × sd): s = 0.1 is lenient and calls "
+        "saturation late, s = 15 is strict and calls it early; s = 1 is the headline. \"none\" means the "
+        "MI was still rising at the largest dim swept: add larger dims."
+    ),
+}
+
+HOW_TO_READ.update({
+    "lag_sweep": (
+        "Each point is the bias-corrected MI between X at time t and Y at t + lag (rigorous mode's 1/N "
+        "extrapolation at every lag); the band is its confidence interval, the crosses the naive estimate. "
+        "Positive lags: Y follows X; negative lags: Y leads. The dashed line marks the peak lag and the red "
+        "shading the lags whose interval reaches the peak's lower bound: the data cannot tell them apart "
+        "from the peak."
+    ),
+    "significance": (
+        "The grey histogram is the MI the same network finds when the pairing of X and Y is broken by "
+        "surrogates that keep each signal's own autocorrelation (e.g. Y shifted in time by more than its "
+        "decorrelation time); the red line is the MI of the real pairing. The p-value is the share of "
+        "surrogates at or above it, (1 + count) / (1 + surrogates)."
+    ),
+    "contributions": (
+        "Blue: how much MI the population loses when a group (a unit, or a region) is left out; orange: the "
+        "MI of that group alone. Sorted by the loss. The losses do not add up to the total: redundant units "
+        "each lose little although together they matter, synergistic ones can lose more than they carry alone."
+    ),
+})
+
+TARGET = {
+    "internal": ("the MI between two random halves of X's channels (each halving splits the selected units "
+                 "of X at random into two equal groups; not regions A and B)"),
+    "interaction": "the MI between X and Y",
+}
+
+DROP_REASONS = {
+    "outside_observed": "bins outside the session's analysed intervals (restrict_to)",
+    "unobserved_units": "bins where a selected unit was not being recorded (outside its obs_intervals)",
+    "nan": "bins where a selected signal is missing (NaN, e.g. gaps in the position tracking)",
+}
+
+GLOSSARY = [
+    ("MI", "mutual information, in bits (log base 2) or nats (natural log); 1 nat = 1.443 bits."),
+    ("corrected MI (mi)", "the MI extrapolated to infinite data (gamma = 0) from networks trained on 1/gamma of "
+     "the data; the number to report."),
+    ("CI (ci_low, ci_high)", "the confidence interval of the corrected MI at the stated level (68 % is about "
+     "± 1 standard error). It combines the fit's error, the shared noise (shared_se) and the systematic error; "
+     "quote this one."),
+    ("PI (pi_low, pi_high)", "prediction interval: where one new network trained on all the data would land. "
+     "Wider than the CI; not an error bar of the corrected MI."),
+    ("fit CI (fit_ci_low, fit_ci_high)", "the textbook interval of the fit's intercept, which treats the networks "
+     "as independent. They share one data set, so it is too narrow; kept for comparison only."),
+    ("se", "standard error of the intercept from the fit alone (same caveat as the fit CI)."),
+    ("shared_se", "spread of one full-data network about the fit: bounds the sampling noise of the data set "
+     "that every network shares, which the fit cannot see."),
+    ("systematic", "how far the corrected MI moves when the training-subset or the held-out MI is extrapolated "
+     "instead of their mean: error of the 1/N model, included in the CI."),
+    ("naive MI", "mean held-out MI of the networks trained on all the data (gamma = 1): the uncorrected estimate."),
+    ("slope", "change of the MI per unit gamma: the finite-sample bias of one full-data estimate."),
+    ("gamma", "the number of chunks the data were split into for one set of networks; each chunk holds "
+     "N = samples / gamma samples."),
+    ("gammas used", "the gammas inside the linear region of the 1/N fit (the largest gammas are dropped while "
+     "the curve bends)."),
+    ("reliable / flags", "; ".join(f"{k}: {v}" for k, v in FLAG_HELP.items()) + "."),
+    ("held-out MI", "the network's MI on samples it was not trained on (a blocked split with a gap for time "
+     "series); training-subset MI is the same network on samples it saw."),
+    ("embedding dim", "the size of the vectors the separable critic maps each side to; it caps how many "
+     "shared dimensions the critic can see."),
+    ("saturation dim", "the smallest embedding dim after which the MI stops rising: the estimated number of "
+     "shared latent dimensions."),
+    ("strictness s", "a gain of the MI from one embedding dim to the next counts as none when it is below s "
+     "times its spread: s = 0.1 lenient, 1 headline, 15 strict."),
+    ("window, lag", "X stacks the current and previous window - 1 bins; X at bin t is paired with Y at bin "
+     "t + lag. Both in bins, and in seconds (times the bin width)."),
+    ("peak lag", "the lag with the largest corrected MI (X at t, Y at t + lag; negative: Y leads); its "
+     "confidence range spans the neighbouring lags whose CI reaches the peak's lower CI bound."),
+    ("p-value", "the share of surrogates whose MI reaches the observed MI, (1 + count) / (1 + surrogates): "
+     "small when the real pairing carries more than the signals' own slow fluctuations produce by chance."),
+    ("surrogates", "copies of the data whose X-Y pairing is broken while each signal keeps its "
+     "autocorrelation (circular shifts, block or trial shuffles); trained like the real data."),
+    ("drop-one contribution", "the MI of the whole population minus the MI without one group; not additive "
+     "over groups (redundancy, synergy)."),
+    ("dropped bins", "bins left out before training because a selected signal was not observed or missing "
+     "there (X and Y are dropped together so they stay paired)."),
+]
+
+__all__ = ["DROP_REASONS", "GLOSSARY", "HOW_TO_READ", "TARGET"]

@@ -38,6 +38,36 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+class Member:
+    """JSON round trip of a frozen dataclass of plain fields (one row of an analysis's member table).
+
+    ``to_dict`` gives JSON-ready values; ``from_dict`` reads them back: ``*_nats`` fields read null as NaN,
+    tuple fields read lists as tuples, and keys :attr:`RENAMED` lists (old name -> field) are accepted.
+    """
+
+    RENAMED: dict[str, str] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]):  # noqa: ANN206 (the subclass)
+        d = {**{new: d[old] for old, new in cls.RENAMED.items() if old in d}, **d}
+        kw = {}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name not in d:
+                if f.default is dataclasses.MISSING:
+                    raise KeyError(f"member field {f.name!r} is missing")
+                continue
+            v = d[f.name]
+            if f.name.endswith("_nats"):
+                v = float("nan") if v is None else float(v)
+            elif isinstance(v, list):
+                v = tuple(v)
+            kw[f.name] = v
+        return cls(**kw)
+
+
 @dataclass(frozen=True)
 class MemberRecord:
     """One trained ensemble member: its held-out and training MI at the chosen checkpoint.

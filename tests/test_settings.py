@@ -210,3 +210,18 @@ def test_declarations_and_planning_do_not_import_torch():
             "from neuralmi_core.cli import build_parser; build_parser(); "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_every_registered_analysis_reaches_cli_workflow_and_report():
+    """Adding an analysis is its module plus a line in the registry: the CLI, the config schema and the
+    report must know every registered one (this test names what is missing)."""
+    from neuralmi_core.cli import build_parser
+    from neuralmi_core.report.records import ROWS
+    from neuralmi_core.report.text import HOW_TO_READ
+
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    for name, analysis in REGISTRY.items():
+        assert analysis.command in commands and name in ROWS and name in HOW_TO_READ, name
+        assert name in DEFS["analysis"]["properties"], f"config schema has no section for {name}"
+        result = analysis.result_type()
+        assert all(hasattr(result, m) for m in ("to_dict", "from_dict", "plot", "summary_line")), name

@@ -97,7 +97,7 @@ def _sessions(run: Path) -> list[str]:
 def test_interrupted_run_finishes_only_what_is_missing(tiny_run):
     assert tiny_run["interrupted"], "the run finished before it could be interrupted"
     before = tiny_run["before"]
-    assert any(p.match("*/rigorous/*.json") or p.match("*/dimensionality/*.json") for p in before)
+    assert any(p.match("*/A_vs_B/*/*.json") for p in before)  # a training cell (of any mode) finished
     assert (tiny_run["run"] / "results" / "summary.csv") not in before
     after = _outputs(tiny_run["run"])
     rewritten = [str(p) for p, t in before.items() if after.get(p) != t]
@@ -120,6 +120,8 @@ def test_every_expected_output_exists(tiny_run):
                      for seed in an["rigorous"]["seeds"]]
         expected += [base / an["name"] / "dimensionality" / f"d{d}_s{seed}.json"
                      for d in an["dimensionality"]["embedding_dims"] for seed in an["dimensionality"]["seeds"]]
+        for mode in ("lag_sweep", "significance", "contributions"):  # every registered analysis runs
+            expected += [base / an["name"] / f"{mode}.json", base / "figures" / f"{an['name']}_{mode}.png"]
         missing = [str(p) for p in expected if not p.is_file() or p.stat().st_size == 0]
         assert not missing, missing
         page = (base / "report.html").read_text()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..settings import MODEL, RUNTIME, TRAINING, Settings, resolve
@@ -191,6 +192,73 @@ def seeds_of(values: Mapping[str, Any]) -> tuple[int, ...]:
         return tuple(values["seeds"])
     n = values.get("n_seeds") or 1
     return tuple(range(values.get("seed", 0), values.get("seed", 0) + n))
+
+
+@dataclass
+class Parts:
+    """What :func:`gather_parts` found in the partial runs of one analysis."""
+
+    settings: dict[str, Any]  # the training settings they share
+    data: dict[str, Any]  # the data fingerprint they share
+    fit: dict[str, Any]  # the fit settings: given ones, else the parts' (which agree)
+    members: list[dict[str, Any]]  # every part's member rows, in order
+    cells: list[dict[str, Any]]  # every part's cells, each once
+    seconds: float  # the parts' training time, summed
+    first: Mapping[str, Any]  # the first part (for fields of the analysis's own)
+
+
+def gather_parts(analysis: Analysis, parts: Sequence[Mapping[str, Any]], sources: Sequence[str] | None,
+                 fit: Mapping[str, Any], required: Sequence[str], same: Sequence[str] = (),
+                 fit_of: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> Parts:
+    """Check that partial runs (their JSON) belong to one run of ``analysis`` and collect them.
+
+    The parts must hold ``members``, ``settings`` and ``data`` and the ``required`` fields, agree on every
+    setting and data field and on the top-level fields ``same``, and on every fit setting not given in
+    ``fit`` (``fit_of`` reads a part's fit settings; default its ``fit_settings``). A cell (the
+    analysis's ``cell_keys``) may appear in one part only. Raises ``NeuralMIError`` naming what differs.
+    """
+    fit_settings = analysis.stage("fit")
+    given = {k: v for k, v in fit.items() if v is not None}
+    unknown = set(given) - set(fit_settings.names)
+    if unknown:
+        from ..settings.core import unknown_error
+
+        raise unknown_error(unknown, fit_settings.names, f"gather {analysis.name}", what="fit setting")
+    given = {k: fit_settings[k].check(v) for k, v in given.items()}
+    if not parts:
+        raise NeuralMIError(f"gather {analysis.name} needs at least one part; got none.")
+    names = list(sources) if sources is not None else [f"part {i}" for i in range(len(parts))]
+    need = ("members", "settings", "data", *required)
+    for name, p in zip(names, parts, strict=True):
+        if not isinstance(p, Mapping) or any(k not in p for k in need):
+            raise NeuralMIError(f"{name}: not a {analysis.name} result (expected the JSON written by `neuralmi "
+                                f"{analysis.command}`, with {', '.join(repr(k) for k in need)}).")
+    settings = [dict(p["settings"]) for p in parts]
+    data = [dict(p["data"]) for p in parts]
+    fits = [dict((fit_of or (lambda q: q.get("fit_settings") or {}))(p)) for p in parts]
+    tops = [{k: p.get(k) for k in same} for p in parts]
+    bad = mismatched(settings, sorted(set().union(*settings))) + mismatched(data, sorted(set().union(*data)))
+    bad += mismatched(fits, [k for k in fit_settings.names if k not in given]) + mismatched(tops, list(same))
+    if bad:
+        merged = [{**s, **d, **f, **t} for s, d, f, t in zip(settings, data, fits, tops, strict=True)]
+        detail = "; ".join(f"{k}: " + ", ".join(f"{n}={m.get(k)!r}" for n, m in zip(names, merged, strict=True))
+                           for k in bad)
+        raise NeuralMIError(f"the parts do not belong to one {analysis.name} run; they differ in {bad} ({detail}).")
+    seen: dict[tuple[Any, ...], str] = {}
+    cells, members = [], []
+    keys = [k for k, _ in analysis.cell_keys]
+    for name, p in zip(names, parts, strict=True):
+        for c in p.get("cells", ()):
+            key = tuple(c[k] for k in keys)
+            if key in seen:
+                where = " ".join(f"{k}={v}" for k, v in zip(keys, key, strict=True))
+                raise NeuralMIError(f"cell {where} appears in both {seen[key]} and {name}.")
+            seen[key] = name
+            cells.append(c)
+        members.extend(p["members"])
+    values = {k: given.get(k, fits[0].get(k, fit_settings[k].default)) for k in fit_settings.names}
+    return Parts(settings[0], data[0], values, members, cells, float(sum(p.get("seconds") or 0 for p in parts)),
+                 parts[0])
 
 
 def check_split(n_samples: int, values: Mapping[str, Any], what: str = "") -> None:

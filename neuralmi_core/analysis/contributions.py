@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from ..results import _jsonable, nats_to_bits
+from ..results import Member, _jsonable, nats_to_bits
 from ..settings import CRITICS, TRAINED_ESTIMATORS, Int, Optional, Setting, Settings, Text, api
 from ..validation import NeuralMIError, as_2d_samples, check_paired
-from .base import Analysis, mismatched
+from .base import Analysis, gather_parts
 from .plan import derive_seed, fingerprint
 
 NOT_ADDITIVE = ("drop-one contributions are not additive: redundant groups each drop little although together "
@@ -117,7 +117,7 @@ def column_groups(n_columns: int, groups: Sequence[Any] | None, column_coords: S
 
 
 @dataclass(frozen=True)
-class ContributionMember:
+class ContributionMember(Member):
     """One member: ``part`` "full", "drop" (population without ``group``) or "alone" (``group`` by itself)."""
 
     part: str
@@ -130,15 +130,6 @@ class ContributionMember:
     best_epoch: int
     epochs_run: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ContributionMember:
-        kw = {f.name: d[f.name] for f in dataclasses.fields(cls)}
-        for k in ("mi_test_nats", "mi_train_nats"):
-            kw[k] = float("nan") if kw[k] is None else float(kw[k])
-        return cls(**kw)
 
 
 def train_cell(x: np.ndarray, y: np.ndarray, labels: Sequence[str], part: int, seed: int, values: Mapping[str, Any],
@@ -240,28 +231,11 @@ class ContributionsResult:
         return f"full {self.full_mi_nats:.4f} nats over {len(self.groups)} groups; largest contributions: {top}"
 
     def plot(self, ax: Any = None, unit: str = "bits", max_groups: int = 30) -> Any:
-        """Sorted horizontal bars: MI lost without each group (± sd over seeds), and each group's MI alone."""
-        rows = [r for r in self.groups if math.isfinite(r["drop_nats"])][:max_groups]
-        if ax is None:
-            import matplotlib.figure
+        """Sorted bars: the MI lost without each group and each group's MI alone
+        (:func:`~.plots.plot_contributions`); a plain matplotlib Figure: save it with ``fig.savefig(...)``."""
+        from .plots import plot_contributions
 
-            fig = matplotlib.figure.Figure(figsize=(7, max(2.5, 0.28 * len(rows) + 1.2)), layout="constrained")
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
-        conv = nats_to_bits if unit == "bits" else float
-        pos = np.arange(len(rows))[::-1]
-        ax.barh(pos + 0.2, [conv(r["drop_nats"]) for r in rows], height=0.4, color="C0",
-                xerr=[conv(r["drop_sd_nats"]) if math.isfinite(r["drop_sd_nats"]) else 0 for r in rows],
-                label="MI lost without the group (full - without)")
-        ax.barh(pos - 0.2, [conv(r["alone_mi_nats"]) for r in rows], height=0.4, color="C1", alpha=0.7,
-                label="MI of the group alone")
-        ax.set_yticks(pos, [r["group"] for r in rows], fontsize=7)
-        ax.axvline(0, color="k", lw=0.5)
-        ax.set_xlabel(f"MI ({unit}); full population {conv(self.full_mi_nats):.3f} {unit}")
-        ax.set_title("contributions (not additive: redundancy and synergy)", fontsize=9)
-        ax.legend(fontsize=7, loc="lower right")
-        return fig
+        return plot_contributions(self, ax=ax, unit=unit, max_groups=max_groups)
 
 
 def summarize_contributions(members: Sequence[ContributionMember], labels: Sequence[str], settings: Mapping[str, Any],
@@ -353,32 +327,11 @@ def contributions(x: Any, y: Any, estimator: str = "infonce", critic: str = "sep
 
 def gather_contributions(parts: Sequence[Mapping[str, Any]], *, sources: Sequence[str] | None = None,
                          **fit: Any) -> ContributionsResult:
-    """Combine the cells (part x seed) of one contributions run (their JSON) into one result."""
-    if any(v is not None for v in fit.values()):
-        raise NeuralMIError(f"gather contributions takes no fit settings; got {sorted(fit)}.")
-    if not parts:
-        raise NeuralMIError("gather contributions needs at least one part; got none.")
-    names = list(sources) if sources is not None else [f"part {i}" for i in range(len(parts))]
-    for name, p in zip(names, parts, strict=True):
-        if not isinstance(p, Mapping) or "members" not in p or "groups" not in p:
-            raise NeuralMIError(f"{name}: not a contributions result (expected the JSON of `neuralmi contributions`).")
-    settings = [p["settings"] for p in parts]
-    data = [p["data"] for p in parts]
-    bad = mismatched(settings, sorted(set().union(*settings))) + mismatched(data, sorted(set().union(*data)))
-    if bad:
-        raise NeuralMIError(f"the parts do not belong to one contributions run; they differ in {bad} "
-                            f"({', '.join(names)}).")
-    seen: dict[tuple[int, int], str] = {}
-    cells = []
-    for name, p in zip(names, parts, strict=True):
-        for c in p.get("cells", ()):
-            key = (c["part"], c["seed"])
-            if key in seen:
-                raise NeuralMIError(f"cell part={key[0]} seed={key[1]} appears in both {seen[key]} and {name}.")
-            seen[key] = name
-            cells.append(c)
-    d0 = dict(data[0])
-    labels = d0.pop("labels")
-    return summarize_contributions([ContributionMember.from_dict(m) for p in parts for m in p["members"]], labels,
-                                   settings[0], d0, group_by=parts[0]["group_by"],
-                                   seconds=float(sum(p.get("seconds", 0) for p in parts)), cells=cells)
+    """Combine the cells (part x seed) of one contributions run (their JSON) into one result (the rules of
+    :func:`~.base.gather_parts`)."""
+    g = gather_parts(ANALYSIS, parts, sources, fit, required=("groups", "group_by"))
+    data = dict(g.data)
+    labels = data.pop("labels")
+    return summarize_contributions([ContributionMember.from_dict(m) for m in g.members], labels, g.settings, data,
+                                   group_by=g.first["group_by"], seconds=g.seconds, cells=g.cells)
+

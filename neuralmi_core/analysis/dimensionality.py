@@ -19,15 +19,12 @@ information in high dimensional data. arXiv:2506.00330.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..results import _jsonable, nats_to_bits
 from ..settings import (
     BOUND_ESTIMATORS,
     EMBEDDING_CRITICS,
@@ -39,17 +36,17 @@ from ..settings import (
     Settings,
     api,
 )
-from ..validation import NeuralMIError, as_2d_samples, check_paired, constant_input_warning, emit_warnings
-from .base import Analysis, check_split, mismatched, seeds_of
+from ..validation import NeuralMIError, as_2d_samples, check_paired, constant_input_warning
+from .base import Analysis, check_split, gather_parts, seeds_of
+from .dimensionality_result import DimensionalityMember, DimensionalityResult, summarize_dimensionality
 from .plan import channel_halves, derive_seed, fingerprint
-from .saturation import HEADLINE_STRICTNESS, STRICTNESS, curve_summary, saturation_table, strictness_key
+from .saturation import STRICTNESS
 
 if TYPE_CHECKING:
     from ..estimators import ModelSpec
     from ..training import TrainConfig
 
 DEFAULT_DIMS = (1, 2, 3, 4, 6, 8, 12, 16)
-DATA_KEYS = ("n_samples", "dim_x", "dim_y", "sha256")
 
 
 CLI_HELP = """Latent dimensionality: sweep the separable critic's embedding dim and find where the MI saturates.
@@ -146,126 +143,6 @@ class DimensionalityAnalysis(Analysis):
 ANALYSIS = DimensionalityAnalysis()
 
 
-@dataclass(frozen=True)
-class DimensionalityMember:
-    """One member: halving (or replicate) ``halving`` at embedding dim ``embedding_dim``, trained with ``seed``."""
-
-    embedding_dim: int
-    halving: int
-    seed: int
-    n_train: int
-    n_test: int
-    n_eval: int
-    mi_test_nats: float
-    mi_train_nats: float
-    best_epoch: int
-    epochs_run: int
-    channels_a: tuple[int, ...] = ()
-    channels_b: tuple[int, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> DimensionalityMember:
-        d = {"halving": d.get("split"), **d}  # files written before 0.2 call the halving index `split`
-        kw = {f.name: d.get(f.name) for f in dataclasses.fields(cls)}
-        for k in ("mi_test_nats", "mi_train_nats"):
-            kw[k] = float("nan") if kw[k] is None else float(kw[k])
-        kw["channels_a"] = tuple(kw["channels_a"] or ())
-        kw["channels_b"] = tuple(kw["channels_b"] or ())
-        return cls(**kw)
-
-
-@dataclass(frozen=True)
-class DimensionalityResult:
-    """MI-vs-embedding-dim curve and saturation dims (see :func:`dimensionality`).
-
-    Attributes
-    ----------
-    target : str
-        ``internal`` (I(X_A; X_B) over channel halvings of X) or ``interaction`` (I(X; Y)).
-    curve : tuple of dict
-        Per embedding dim: ``embedding_dim``, ``n_members``, ``mean_nats``, ``std_nats`` (held-out MI over
-        halvings × seeds), plus ``mean_bits``/``std_bits`` in ``to_dict()``.
-    saturation : dict
-        Saturation dim per strictness s, keyed by s as the CLI and config write it (``"0.1"``, ``"1"``,
-        ``"15"``); None when the curve does not saturate within the dims swept (or the run holds a single
-        dim).
-    saturation_dim : int or None
-        The saturation dim at strictness 1 (the headline number).
-    members : tuple of DimensionalityMember
-        The per-member table.
-    """
-
-    target: str
-    embedding_dims: tuple[int, ...]
-    seeds: tuple[int, ...]
-    n_splits: int
-    curve: tuple[dict[str, Any], ...]
-    saturation: dict[str, int | None]
-    saturation_dim: int | None
-    members: tuple[DimensionalityMember, ...]
-    settings: dict[str, Any]
-    data: dict[str, Any]
-    fit_settings: dict[str, Any] = field(default_factory=dict)
-    dropped_channel: bool = False
-    seconds: float = 0.0
-    cells: tuple[dict[str, Any], ...] = field(default=(), compare=False)
-    warnings: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        for row in out["curve"]:
-            for k in ("mean", "std"):
-                v = row[f"{k}_nats"]
-                row[f"{k}_bits"] = None if v is None else nats_to_bits(v)
-        out["unit_note"] = "*_nats in nats (natural log); *_bits = *_nats / ln 2"
-        return out
-
-    def summary_line(self) -> str:
-        """One line for the command line: the saturation dims."""
-        return f"{self.target}: saturation dim {self.saturation_dim} (s=1); {self.saturation}"
-
-    def __repr__(self) -> str:
-        return (f"DimensionalityResult({self.target}: saturation dim {self.saturation_dim} (s=1), "
-                f"{self.saturation}, dims {list(self.embedding_dims)})")
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> DimensionalityResult:
-        """Rebuild a result from :meth:`to_dict` output or its JSON (``*_bits`` and extra keys ignored).
-
-        Saturation keys written by older versions (``"1.0"``) are read as today's (``"1"``).
-        """
-        kw: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name not in d:
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                    raise NeuralMIError(f"not a dimensionality result: field {f.name!r} is missing")
-                continue
-            kw[f.name] = d[f.name]
-        for name in ("embedding_dims", "seeds", "cells", "warnings"):
-            if name in kw:
-                kw[name] = tuple(kw[name] or ())
-        kw["curve"] = tuple({k: (float("nan") if v is None else float(v)) if k.endswith("_nats") else v
-                             for k, v in r.items() if not k.endswith("_bits")} for r in kw["curve"] or ())
-        kw["saturation"] = {strictness_key(k): v for k, v in (kw["saturation"] or {}).items()}
-        kw["members"] = tuple(DimensionalityMember.from_dict(m) for m in kw["members"] or ())
-        if "seconds" in kw:
-            kw["seconds"] = float(kw["seconds"] or 0.0)
-        return cls(**kw)
-
-    def plot(self, ax: Any = None, unit: str = "bits") -> Any:
-        """MI against embedding dim (members, mean ± sd) with the saturation dims marked; returns the Figure.
-
-        The figure is a plain matplotlib Figure (not managed by pyplot): save it with
-        ``fig.savefig("dims.png")``, or pass ``ax`` from ``plt.subplots()`` and call ``plt.show()``.
-        """
-        from .plots import plot_dimensionality
-
-        return plot_dimensionality(self, ax=ax, unit=unit)
-
-
 def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: int, seed: int, spec: ModelSpec,
                config: TrainConfig, *, split: str, test_fraction: float, gap: int,
                channels: Sequence[tuple[np.ndarray, np.ndarray]] | None = None, preprocess: str = "copula"
@@ -289,42 +166,6 @@ def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: in
             epochs_run=m.epochs_run, channels_a=tuple(int(c) for c in ca), channels_b=tuple(int(c) for c in cb)))
     return rows, {"embedding_dim": embedding_dim, "seed": seed, "seconds": time.perf_counter() - t0,
                   "device": fit.device}
-
-
-def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: dict[str, Any],
-                             data: dict[str, Any], *, strictness: Sequence[float] = STRICTNESS,
-                             seconds: float = 0.0, cells: Sequence[dict[str, Any]] = (),
-                             dropped_channel: bool = False, extra_warnings: Sequence[str] = ()
-                             ) -> DimensionalityResult:
-    """Curve and saturation dims from a member table: the pure second half of :func:`dimensionality`."""
-    strict = ANALYSIS.own["strictness"].check(strictness)
-    rows = tuple(sorted(members, key=lambda m: (m.embedding_dim, m.seed, m.halving)))
-    keys = [(m.embedding_dim, m.seed, m.halving) for m in rows]
-    if len(set(keys)) != len(keys):
-        raise NeuralMIError("the member table holds duplicate (embedding_dim, seed, halving) rows; each cell may "
-                            "appear once (were the same parts given twice?).")
-    curve = tuple(curve_summary([m.embedding_dim for m in rows], [m.mi_test_nats for m in rows]))
-    sat = saturation_table(list(curve), strict)
-    dims = tuple(r["embedding_dim"] for r in curve)
-    warnings = list(extra_warnings)
-    if dropped_channel:
-        warnings.append(f"X has an odd number of channels ({data['dim_x']}): each halving leaves one channel out "
-                        f"so that both halves have {data['dim_x'] // 2}")
-    if len(dims) < 2:
-        warnings.append(f"a single embedding dim {list(dims)}: no saturation (a partial run; gather the parts)")
-    elif sat.get(HEADLINE_STRICTNESS, next(iter(sat.values()), None)) is None:
-        warnings.append(f"the MI still rises at the largest embedding dim {dims[-1]}: the latent dimensionality "
-                        f"may exceed the dims swept")
-    if any(not math.isfinite(m.mi_test_nats) for m in rows):
-        warnings.append("some members produced no finite held-out MI (training diverged)")
-    s1 = sat.get(HEADLINE_STRICTNESS)
-    emit_warnings(warnings)
-    return DimensionalityResult(
-        target=settings["target"], embedding_dims=dims, seeds=tuple(sorted({m.seed for m in rows})),
-        n_splits=int(settings["n_splits"]), curve=curve, saturation=sat, saturation_dim=s1, members=rows,
-        settings=dict(settings), data=dict(data), fit_settings={"strictness": list(strict)},
-        dropped_channel=dropped_channel, seconds=seconds,
-        cells=tuple(sorted(cells, key=lambda c: (c["embedding_dim"], c["seed"]))), warnings=tuple(warnings))
 
 
 @api(ANALYSIS.settings)
@@ -407,42 +248,18 @@ def gather_dimensionality(parts: Sequence[dict[str, Any]], *, strictness: Sequen
                           sources: Sequence[str] | None = None) -> DimensionalityResult:
     """Combine partial dimensionality runs (their JSON) and compute the curve as one call would.
 
-    ``strictness`` (a fit setting) defaults to the parts', which must then agree.
+    ``strictness`` (the fit setting) defaults to the parts', which must then agree; parts written before
+    0.2 state it only through their saturation keys.
     """
-    if strictness is not None:
-        strictness = ANALYSIS.own["strictness"].check(strictness)
-    if not parts:
-        raise NeuralMIError("gather dimensionality needs at least one part; got none.")
-    names = list(sources) if sources is not None else [f"part {i}" for i in range(len(parts))]
-    for name, p in zip(names, parts, strict=True):
-        if not isinstance(p, dict) or "members" not in p or "settings" not in p or "curve" not in p:
-            raise NeuralMIError(f"{name}: not a dimensionality result (expected the JSON written by "
-                                f"`neuralmi dimensionality`, with 'members', 'settings' and 'curve').")
-    settings = [p["settings"] for p in parts]
-    data = [p["data"] for p in parts]
-    strict = [{"strictness": [float(v) for v in p.get("fit_settings", {}).get("strictness", p["saturation"])]}
-              for p in parts]
-    bad = mismatched(settings, sorted(set().union(*settings))) + mismatched(data, DATA_KEYS)
-    if strictness is None:
-        bad += mismatched(strict, ["strictness"])
-    if bad:
-        detail = "; ".join(f"{k}: " + ", ".join(f"{n}={(s | d | f).get(k)!r}" for n, s, d, f in
-                                                zip(names, settings, data, strict, strict=True)) for k in bad)
-        raise NeuralMIError(f"the parts do not belong to one dimensionality analysis; they differ in {bad} "
-                            f"({detail}).")
-    if strictness is None:
-        strictness = strict[0]["strictness"]
-    seen: dict[tuple[int, int], str] = {}
-    members, cells = [], []
-    for name, p in zip(names, parts, strict=True):
-        for c in p.get("cells", ()):
-            key = (c["embedding_dim"], c["seed"])
-            if key in seen:
-                raise NeuralMIError(f"cell embedding_dim={key[0]} seed={key[1]} appears in both {seen[key]} and "
-                                    f"{name}.")
-            seen[key] = name
-            cells.append(c)
-        members.extend(DimensionalityMember.from_dict(m) for m in p["members"])
-    return summarize_dimensionality(members, settings[0], data[0], strictness=strictness,
-                                    seconds=float(sum(p.get("seconds", 0) for p in parts)), cells=cells,
+    def fit_of(p: Mapping[str, Any]) -> dict[str, Any]:
+        return {"strictness": tuple(float(v) for v in (p.get("fit_settings") or {}).get("strictness", p["saturation"]))}
+
+    g = gather_parts(ANALYSIS, parts, sources, {"strictness": strictness}, required=("curve", "saturation"),
+                     fit_of=fit_of)
+    return summarize_dimensionality([DimensionalityMember.from_dict(m) for m in g.members], g.settings, g.data,
+                                    strictness=g.fit["strictness"], seconds=g.seconds, cells=g.cells,
                                     dropped_channel=any(p.get("dropped_channel") for p in parts))
+
+
+
+__all__ = ["ANALYSIS", "DEFAULT_DIMS", "DimensionalityAnalysis", "DimensionalityMember", "DimensionalityResult", "dimensionality", "gather_dimensionality", "summarize_dimensionality", "train_cell"]

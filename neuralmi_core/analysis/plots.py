@@ -16,8 +16,11 @@ from ..results import member_mi
 from .saturation import HEADLINE_STRICTNESS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .contributions import ContributionsResult
     from .dimensionality import DimensionalityResult
+    from .lag import LagSweepResult
     from .rigorous import RigorousResult
+    from .significance import SignificanceResult
 
 FIGSIZE = (8.0, 5.2)  # inches; 880 px wide at the reports' 110 dpi
 
@@ -172,3 +175,76 @@ def plot_dimensionality(res: DimensionalityResult, ax: Any = None, unit: str = "
 
 
 __all__ = ["plot_dimensionality", "plot_rigorous"]
+
+
+def plot_lag_sweep(res: LagSweepResult, ax: Any = None, unit: str = "bits") -> Any:
+    """Corrected MI against lag with its CI band, the naive MI, the peak lag and its confidence range."""
+    fig, ax = _axes(ax)
+    conv = _converter(unit)
+    seconds = res.bin_width_s is not None
+    lag = np.array(res.lags_s if seconds else res.lags_bins, dtype=float)
+    mi = conv([r["mi_nats"] for r in res.curve])
+    conf = res.fit_settings.get("confidence", 0.68)
+    ax.fill_between(lag, conv([r["ci_low_nats"] for r in res.curve]), conv([r["ci_high_nats"] for r in res.curve]),
+                    color="C0", alpha=0.25, label=f"{conf:.0%} CI of the corrected MI")
+    ax.plot(lag, mi, "o-", color="C0", ms=4, label="corrected MI")
+    ax.plot(lag, conv([r["naive_mi_nats"] for r in res.curve]), "x", color="C7", ms=5, label="naive (held-out)")
+    if res.peak_lag_bins is not None:
+        r = res.peak_range_s if seconds else res.peak_range_bins
+        half = 0.5 * float(np.min(np.diff(lag))) if lag.size > 1 else 0.5  # shade whole lag steps
+        ax.axvspan(r[0] - half, r[1] + half, color="C3", alpha=0.1, label="peak confidence range")
+        ax.axvline(res.peak_lag_s if seconds else res.peak_lag_bins, color="C3", ls="--", lw=1, label="peak lag")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel(f"lag ({'s' if seconds else 'bins'}): X at t, Y at t + lag; negative: Y leads")
+    ax.set_ylabel(f"MI ({unit})")
+    ax.set_title(f"corrected MI against lag ({res.settings.get('estimator', '?')}, {len(res.members)} networks)",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False)
+    return fig
+
+
+def plot_significance(res: SignificanceResult, ax: Any = None, unit: str = "bits") -> Any:
+    """Histogram of the surrogates' MI with its 95th percentile and the observed MI marked."""
+    fig, ax = _axes(ax)
+    conv = _converter(unit)
+    null = conv([v for v in res.null_nats if math.isfinite(v)])
+    if null.size:
+        ax.hist(null, bins=min(30, max(5, null.size // 4)), color="C7", alpha=0.7,
+                label=f"null: {res.n_surrogates} {res.method} surrogates")
+        ax.axvline(float(conv(res.null_quantiles_nats.get("0.95", float("nan")))), color="C7", ls=":",
+                   label="null 95th percentile")
+    if math.isfinite(res.observed_mi_nats):
+        obs = float(conv(res.observed_mi_nats))
+        ax.axvline(obs, color="C3", lw=2, label=f"observed {obs:.3f} {unit} (p = {res.p_value:.3g})")
+    ax.set_xlabel(f"held-out MI ({unit})")
+    ax.set_ylabel("surrogates")
+    ax.set_title(f"observed MI against surrogates that keep each signal's autocorrelation "
+                 f"({res.settings.get('estimator', '?')})", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False)
+    return fig
+
+
+def plot_contributions(res: ContributionsResult, ax: Any = None, unit: str = "bits", max_groups: int = 30) -> Any:
+    """Sorted horizontal bars: MI lost without each group (± sd over seeds), and each group's MI alone."""
+    rows = [r for r in res.groups if math.isfinite(r["drop_nats"])][:max_groups]
+    if ax is None:
+        import matplotlib.figure
+
+        fig = matplotlib.figure.Figure(figsize=(FIGSIZE[0], max(3.0, 0.3 * len(rows) + 1.8)), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    conv = _converter(unit)
+    pos = np.arange(len(rows))[::-1]
+    sd = [r["drop_sd_nats"] if math.isfinite(r["drop_sd_nats"]) else 0.0 for r in rows]
+    ax.barh(pos + 0.2, conv([r["drop_nats"] for r in rows]), height=0.4, color="C0", xerr=conv(sd),
+            label="MI lost without the group (full - without), ± sd over seeds")
+    ax.barh(pos - 0.2, conv([r["alone_mi_nats"] for r in rows]), height=0.4, color="C1", alpha=0.7,
+            label="MI of the group alone")
+    ax.set_yticks(pos, [r["group"] for r in rows], fontsize=8)
+    ax.axvline(0, color="k", lw=0.5)
+    ax.set_xlabel(f"MI ({unit}); the full population carries {float(conv(res.full_mi_nats)):.3f} {unit}")
+    shown = f"the {len(rows)} largest of {len(res.groups)} groups" if len(rows) < len(res.groups) else "every group"
+    ax.set_title(f"contributions by {res.group_by}, {shown} (not additive: redundancy and synergy)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    return fig

@@ -31,12 +31,10 @@ import dataclasses
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..results import _jsonable, nats_to_bits
 from ..settings import (
     CRITICS,
     TIMING,
@@ -50,11 +48,11 @@ from ..settings import (
     api,
 )
 from ..validation import NeuralMIError, as_2d_samples, check_paired
-from .base import Analysis, mismatched
+from .base import Analysis, gather_parts
 from .plan import derive_seed, fingerprint
+from .significance_result import QUANTILES, SignificanceResult, SurrogateMember, summarize_significance
 
 METHODS = ("circular", "block", "trial", "iid")
-QUANTILES = (0.05, 0.5, 0.95, 0.99)
 
 CLI_HELP = """Shuffle significance: the held-out MI of X and Y against a null distribution from surrogates.
 
@@ -187,173 +185,6 @@ def surrogate_rows(method: str, index: int, n: int, seed: int, min_shift: int, b
     return rows, rng.permutation(n), -1
 
 
-@dataclass(frozen=True)
-class SurrogateMember:
-    """One member: index 0 is the observed pairing, the others surrogates (``shift``: circular offset, or -1)."""
-
-    index: int
-    shift: int
-    n_train: int
-    n_test: int
-    n_eval: int
-    mi_test_nats: float
-    mi_train_nats: float
-    best_epoch: int
-    epochs_run: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SurrogateMember:
-        kw = {f.name: d[f.name] for f in dataclasses.fields(cls)}
-        for k in ("mi_test_nats", "mi_train_nats"):
-            kw[k] = float("nan") if kw[k] is None else float(kw[k])
-        return cls(**kw)
-
-
-@dataclass(frozen=True)
-class SignificanceResult:
-    """Observed held-out MI against its surrogate null (see :func:`significance`; ``*_nats`` also ``*_bits``).
-
-    Attributes
-    ----------
-    observed_mi_nats : float
-        Held-out MI of the observed pairing (NaN in a partial run without cell 0).
-    p_value : float
-        ``(1 + #{null >= observed}) / (1 + n_surrogates)``; NaN without the observed member.
-    significant : bool
-        ``p_value <= alpha``.
-    null_nats : tuple of float
-        Every surrogate's held-out MI; ``null_mean_nats``, ``null_sd_nats`` and ``null_quantiles_nats``
-        summarise it.
-    min_shift_bins, block_length_bins : int
-        The circular surrogates' smallest shift and the block length used (bins; ``*_s`` in seconds).
-    decorrelation_bins : dict
-        The measured decorrelation times of X and Y (bins).
-    """
-
-    observed_mi_nats: float
-    p_value: float
-    significant: bool
-    alpha: float
-    method: str
-    n_surrogates: int
-    null_nats: tuple[float, ...]
-    null_mean_nats: float
-    null_sd_nats: float
-    null_quantiles_nats: dict[str, float]
-    min_shift_bins: int
-    block_length_bins: int
-    decorrelation_bins: dict[str, int]
-    bin_width_s: float | None
-    members: tuple[SurrogateMember, ...]
-    settings: dict[str, Any]
-    data: dict[str, Any]
-    seconds: float = 0.0
-    cells: tuple[dict[str, Any], ...] = field(default=(), compare=False)
-    warnings: tuple[str, ...] = ()
-
-    def _s(self, bins: int | None) -> float | None:
-        return None if bins is None or self.bin_width_s is None else bins * self.bin_width_s
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        for k in ("observed_mi", "null_mean", "null_sd"):
-            out[f"{k}_bits"] = _jsonable(nats_to_bits(getattr(self, f"{k}_nats")))
-        out["null_quantiles_bits"] = {q: _jsonable(nats_to_bits(v)) for q, v in self.null_quantiles_nats.items()}
-        out["min_shift_s"] = self._s(self.min_shift_bins)
-        out["block_length_s"] = self._s(self.block_length_bins)
-        out["decorrelation_s"] = {k: self._s(v) for k, v in self.decorrelation_bins.items()}
-        out["unit_note"] = "*_nats in nats (natural log); *_bits = *_nats / ln 2"
-        return out
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SignificanceResult:
-        nan = float("nan")
-        kw: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            v = d.get(f.name)
-            if f.name == "members":
-                v = tuple(SurrogateMember.from_dict(m) for m in v or ())
-            elif f.name == "null_nats":
-                v = tuple(nan if e is None else float(e) for e in v or ())
-            elif f.name in ("cells", "warnings"):
-                v = tuple(v or ())
-            elif f.name == "null_quantiles_nats":
-                v = {k: nan if e is None else float(e) for k, e in (v or {}).items()}
-            elif f.name in ("observed_mi_nats", "p_value", "null_mean_nats", "null_sd_nats"):
-                v = nan if v is None else float(v)
-            kw[f.name] = v
-        return cls(**kw)
-
-    def summary_line(self) -> str:
-        if not math.isfinite(self.p_value):
-            return f"{len(self.members)} members, no observed member in these parts (gather the cells)"
-        return (f"observed {self.observed_mi_nats:.4f} nats, null mean {self.null_mean_nats:.4f} (95 %: "
-                f"{self.null_quantiles_nats.get('0.95', float('nan')):.4f}); p = {self.p_value:.4g} with "
-                f"{self.n_surrogates} {self.method} surrogates")
-
-    def plot(self, ax: Any = None, unit: str = "bits") -> Any:
-        """Histogram of the null MI with the observed MI and the null's 95th percentile marked."""
-        if ax is None:
-            import matplotlib.figure
-
-            fig = matplotlib.figure.Figure(figsize=(6, 4), layout="constrained")
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
-        conv = nats_to_bits if unit == "bits" else float
-        null = [conv(v) for v in self.null_nats if math.isfinite(v)]
-        if null:
-            ax.hist(null, bins=min(30, max(5, len(null) // 4)), color="C7", alpha=0.7,
-                    label=f"null: {self.n_surrogates} {self.method} surrogates")
-            ax.axvline(conv(self.null_quantiles_nats.get("0.95", float("nan"))), color="C7", ls=":",
-                       label="null 95th percentile")
-        if math.isfinite(self.observed_mi_nats):
-            ax.axvline(conv(self.observed_mi_nats), color="C3", lw=2,
-                       label=f"observed {conv(self.observed_mi_nats):.3f} {unit} (p = {self.p_value:.3g})")
-        ax.set_xlabel(f"held-out MI ({unit})")
-        ax.set_ylabel("surrogates")
-        ax.legend(fontsize=7)
-        return fig
-
-
-def summarize_significance(members: Sequence[SurrogateMember], settings: Mapping[str, Any],
-                           data: Mapping[str, Any], *, n_surrogates: int, alpha: float, method: str,
-                           min_shift: int, block: int, decorrelation: Mapping[str, int],
-                           bin_width: float | None, seconds: float = 0.0,
-                           cells: Sequence[dict[str, Any]] = ()) -> SignificanceResult:
-    """p-value and null summary from a member table (the pure second half of :func:`significance`)."""
-    rows = tuple(sorted(members, key=lambda m: m.index))
-    if len({m.index for m in rows}) != len(rows):
-        raise NeuralMIError("the member table holds a member twice; each cell may appear once (were the same parts "
-                            "given twice?).")
-    obs = [m.mi_test_nats for m in rows if m.index == 0]
-    null = np.array([m.mi_test_nats for m in rows if m.index > 0], dtype=float)
-    finite = null[np.isfinite(null)]
-    observed = obs[0] if obs else float("nan")
-    warnings = []
-    if finite.size < null.size:
-        warnings.append(f"{null.size - finite.size} surrogates produced no finite MI (training diverged) and were "
-                        f"left out of the null")
-    if len(rows) < 1 + n_surrogates:
-        warnings.append(f"a partial run: {len(rows)} of {1 + n_surrogates} members (gather every cell)")
-    if method == "iid":
-        warnings.append("iid surrogates destroy the autocorrelation of Y: on time series their null is too narrow "
-                        "and the p-value too small; use circular, block or trial surrogates")
-    p = (1 + int(np.sum(finite >= observed))) / (1 + finite.size) if obs and finite.size else float("nan")
-    quant = {f"{q:g}": float(np.quantile(finite, q)) if finite.size else float("nan") for q in QUANTILES}
-    return SignificanceResult(
-        observed_mi_nats=float(observed), p_value=float(p), significant=bool(math.isfinite(p) and p <= alpha),
-        alpha=alpha, method=method, n_surrogates=int(finite.size), null_nats=tuple(float(v) for v in null),
-        null_mean_nats=float(finite.mean()) if finite.size else float("nan"),
-        null_sd_nats=float(finite.std(ddof=1)) if finite.size > 1 else float("nan"), null_quantiles_nats=quant,
-        min_shift_bins=int(min_shift), block_length_bins=int(block), decorrelation_bins=dict(decorrelation),
-        bin_width_s=bin_width, members=rows, settings=dict(settings), data=dict(data), seconds=seconds,
-        cells=tuple(sorted(cells, key=lambda c: c["block"])), warnings=tuple(warnings))
-
-
 def _plan(x: np.ndarray, y: np.ndarray, values: Mapping[str, Any], trials: np.ndarray | None
           ) -> tuple[int, int, dict[str, int]]:
     """``(min_shift, block_length, decorrelation)`` in bins, measured and checked against the data."""
@@ -461,36 +292,16 @@ def significance(x: Any, y: Any, estimator: str = "infonce", critic: str = "sepa
 def gather_significance(parts: Sequence[Mapping[str, Any]], *, sources: Sequence[str] | None = None,
                         **fit: Any) -> SignificanceResult:
     """Combine the cells of one significance run (their JSON) into the p-value of one call; ``alpha`` (the
-    fit setting) defaults to the parts'."""
-    fit = {k: v for k, v in fit.items() if v is not None}
-    if set(fit) - {"alpha"}:
-        raise NeuralMIError(f"gather significance takes only the fit setting alpha; got {sorted(fit)}.")
-    alpha = ANALYSIS.own["alpha"].check(fit["alpha"]) if "alpha" in fit else None
-    if not parts:
-        raise NeuralMIError("gather significance needs at least one part; got none.")
-    names = list(sources) if sources is not None else [f"part {i}" for i in range(len(parts))]
-    for name, p in zip(names, parts, strict=True):
-        if not isinstance(p, Mapping) or "members" not in p or "null_nats" not in p:
-            raise NeuralMIError(f"{name}: not a significance result (expected the JSON of `neuralmi significance`).")
-    settings = [p["settings"] for p in parts]
-    data = [p["data"] for p in parts]
-    bad = mismatched(settings, sorted(set().union(*settings))) + mismatched(data, sorted(set().union(*data)))
-    if alpha is None:
-        bad += mismatched([{"alpha": p.get("alpha")} for p in parts], ["alpha"])
-    if bad:
-        raise NeuralMIError(f"the parts do not belong to one significance run; they differ in {bad} "
-                            f"({', '.join(names)}).")
-    seen: dict[int, str] = {}
-    cells = []
-    for name, p in zip(names, parts, strict=True):
-        for c in p.get("cells", ()):
-            if c["block"] in seen:
-                raise NeuralMIError(f"cell {c['block']} appears in both {seen[c['block']]} and {name}.")
-            seen[c["block"]] = name
-            cells.append(c)
-    p0, s0 = parts[0], settings[0]
+    fit setting) defaults to the parts' (the rules of :func:`~.base.gather_parts`)."""
+    g = gather_parts(ANALYSIS, parts, sources, fit, required=("null_nats", "decorrelation_bins"),
+                     fit_of=lambda p: {"alpha": p.get("alpha")})
+    s = g.settings
     return summarize_significance(
-        [SurrogateMember.from_dict(m) for p in parts for m in p["members"]], s0, data[0],
-        n_surrogates=s0["n_surrogates"], alpha=p0["alpha"] if alpha is None else alpha, method=s0["surrogate"], min_shift=s0["min_shift_bins"],
-        block=s0["block_length_bins"], decorrelation=p0["decorrelation_bins"], bin_width=p0.get("bin_width_s"),
-        seconds=float(sum(p.get("seconds", 0) for p in parts)), cells=cells)
+        [SurrogateMember.from_dict(m) for m in g.members], s, g.data, n_surrogates=s["n_surrogates"],
+        alpha=g.fit["alpha"], method=s["surrogate"], min_shift=s["min_shift_bins"], block=s["block_length_bins"],
+        decorrelation=g.first["decorrelation_bins"], bin_width=g.first.get("bin_width_s"), seconds=g.seconds,
+        cells=g.cells)
+
+
+
+__all__ = ["ANALYSIS", "METHODS", "QUANTILES", "SignificanceAnalysis", "SignificanceResult", "SurrogateMember", "decorrelation_bins", "gather_significance", "significance", "summarize_significance", "surrogate_rows", "train_cell"]

@@ -42,6 +42,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..validation import NeuralMIError, check_int
 from .arrays import load_array, split_spec
+from .features import feature_coords, feature_info, feature_labels
 
 log = logging.getLogger(__name__)
 
@@ -108,61 +109,6 @@ class Loaded:
     trial: np.ndarray | None = None  # (n_bins,) the binned file's trial index (-1 outside trials), when it has one
     coords: list[dict[str, str]] | None = None  # per feature column: every coordinate along its dims
     features: dict[str, Any] = field(default_factory=dict)  # what the feature columns are (feature_info)
-
-
-#: Coordinates along a selected dim that :func:`feature_info` counts (e.g. units per region).
-DESCRIBED_COORDS = ("region", "location", "quality", "electrode_group")
-
-
-def feature_info(da: Any) -> dict[str, Any]:
-    """What the feature columns of a selected netCDF variable are: per non-time dim its size and ids, and
-    the counts of the :data:`DESCRIBED_COORDS` values along it (e.g. ``{"region": {"A": 40}}``)."""
-    out: dict[str, Any] = {}
-    for dim in da.dims:
-        if dim == "time":
-            continue
-        entry: dict[str, Any] = {"size": int(da.sizes[dim])}
-        if dim in da.coords:
-            entry["ids"] = np.asarray(da[dim].values).tolist()
-        for name in DESCRIBED_COORDS:
-            if name in da.coords and da[name].dims == (dim,):
-                values = np.asarray(da[name].values).astype(str).tolist()
-                entry[name] = {v: values.count(v) for v in sorted(set(values))}
-        out[str(dim)] = entry
-    return out
-
-
-def feature_coords(da: Any) -> list[dict[str, str]]:
-    """Per feature column of ``da`` (time first, C order): every 1-d coordinate along its dims, as text
-    (for spike counts: ``unit``, ``region``, ``location``, ``quality``, ...)."""
-    dims = list(da.dims[1:])
-    per_dim = []
-    for dim in dims:
-        names = [str(c) for c in da.coords if da[c].dims == (dim,)]
-        values = {c: np.asarray(da[c].values).astype(str) for c in names}
-        per_dim.append([{c: str(values[c][i]) for c in names} for i in range(da.sizes[dim])])
-    out: list[dict[str, str]] = [{}]
-    for entries in per_dim:
-        out = [{**a, **b} for a in out for b in entries]
-    return out
-
-
-def feature_labels(da: Any) -> list[str]:
-    """``coord=value`` labels of the feature columns of ``da`` (time first, other dims flattened, C order).
-
-    A dim with a coordinate of its own name is labelled by it (``unit=17``: the unit id of the units
-    table); one without is labelled by position (``unit[3]``).
-    """
-    parts = []
-    for dim in da.dims[1:]:
-        if dim in da.coords:
-            parts.append([f"{dim}={v}" for v in np.asarray(da[dim].values).astype(str)])
-        else:
-            parts.append([f"{dim}[{i}]" for i in range(da.sizes[dim])])
-    labels = [""]
-    for p in parts:
-        labels = [f"{a},{b}" if a else b for a in labels for b in p]
-    return labels
 
 
 def _fmt_values(vals: np.ndarray, limit: int = 30) -> str:

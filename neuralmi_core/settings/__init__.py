@@ -1,7 +1,6 @@
 """Every user-facing setting declared once (see :mod:`.core`); light: no torch."""
 
-from .core import (
-    STAGES,
+from .constraints import (
     Bool,
     Choice,
     Constraint,
@@ -12,16 +11,10 @@ from .core import (
     Optional,
     OptionalBool,
     Options,
-    Setting,
-    Settings,
     Text,
-    add_arguments,
-    api,
-    from_args,
     parse_int_list,
-    resolve,
-    to_cli,
 )
+from .core import STAGES, Setting, Settings, add_arguments, api, from_args, resolve, to_cli
 from .declared import (
     ACTIVATIONS,
     BASELINES,

@@ -8,7 +8,8 @@ declared here once; the modules that implement them import these tuples.
 
 from __future__ import annotations
 
-from .core import Bool, Choice, Float, Int, Optional, OptionalBool, Options, Setting, Settings, Text
+from .constraints import Bool, Choice, Float, Int, Optional, OptionalBool, Options, Text
+from .core import Setting, Settings
 
 #: Variational bounds of :mod:`neuralmi_core.bounds`, trained through a critic.
 BOUND_ESTIMATORS = ("infonce", "smile", "nwj", "dv", "mine", "js")

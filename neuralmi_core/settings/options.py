@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..validation import NeuralMIError
-from .core import Bool, Choice, Float, Int, Setting, Settings, resolve, unknown_error
+from .constraints import Bool, Choice, Float, Int
+from .core import Setting, Settings, resolve, unknown_error
 
 MINEE_REFERENCES = ("gaussian", "uniform")
 MIENF_VARIANTS = ("general", "tridiagonal")

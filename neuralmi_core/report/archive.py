@@ -7,7 +7,8 @@ n_members, n_warnings, warnings, config_hash, config_version, neuralmi_core_vers
 subject (the NWB subject id, else X of a sub-X file name), no_signal (true when X or Y, or the whole
 session, has no signal: its numbers are noise), peak_lag_s and peak_mi_<u> (lag sweeps: the lag of the
 largest corrected MI, seconds, and that MI), p_value and observed_mi_<u> (shuffle significance), top_groups
-(contributions: the groups of the largest drop-one contributions, space-separated). ``saturation_dim_s<s>``
+(contributions: the groups of the largest drop-one contributions, space-separated) and full_mi_<u> (the
+whole population's MI). ``saturation_dim_s<s>``
 is the saturation dim at strictness s (the library's ``saturation[s]``); s = 1 is the headline.
 
 ``summary.html`` is one self-contained file (inline CSS, JS and PNG figures; it works offline): the
@@ -42,7 +43,7 @@ def columns(unit: str) -> list[str]:
             "saturation_dim_s0.1", "saturation_dim_s1", "saturation_dim_s15", f"mi_max_{u}", "n_samples",
             "n_members", "n_warnings", "warnings", "config_hash", "config_version", "neuralmi_core_version",
             "source_sha256", "subject", "no_signal", "peak_lag_s", f"peak_mi_{u}", "p_value", f"observed_mi_{u}",
-            "top_groups"]
+            "top_groups", f"full_mi_{u}"]
 
 
 def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> list[dict[str, Any]]:

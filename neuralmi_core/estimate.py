@@ -34,7 +34,7 @@ def estimate(
     beta: float = 1e-3,
     tau: float = 5.0,
     epochs: int = 300,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     lr: float = 5e-4,
     patience: int = 40,
     split: str = "blocked",
@@ -46,6 +46,7 @@ def estimate(
     seed: int = 0,
     device: str = "auto",
     progress: bool | None = None,
+    threads: int | None = None,
     k: int = 3,
     options: dict[str, Any] | None = None,
 ) -> MIResult:
@@ -65,8 +66,9 @@ def estimate(
         Critic networks: embedding size (separable/bilinear/hybrid), MLP width and depth, activation,
         Gaussian variational embeddings with KL weight ``beta``.
     epochs, batch_size, lr, patience
-        Training: maximum epochs, minibatch size, Adam learning rate, early-stopping patience (epochs
-        without improvement of the smoothed held-out MI).
+        Training: maximum epochs, minibatch size (None: 256, or larger for large data sets, see
+        :func:`~neuralmi_core.training.trainer.auto_batch_size`), Adam learning rate, early-stopping
+        patience (epochs without improvement of the smoothed held-out MI).
     split, test_fraction, gap
         ``blocked`` (default: contiguous test blocks, ``gap`` samples dropped around them; for time
         series) or ``random`` (i.i.d. data); the held-out fraction.
@@ -82,6 +84,9 @@ def estimate(
         Seeds the split, the initialisation and the batch order (bit-identical on CPU).
     device : str
         ``auto`` (cuda > mps > cpu), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
+    threads : int, optional
+        CPU threads for torch (default: the CPUs this process may use, capped by ``SLURM_CPUS_PER_TASK``
+        and ``OMP_NUM_THREADS``; see :mod:`neuralmi_core.threads`). Changes speed, not the estimate.
 
     Returns
     -------
@@ -113,12 +118,13 @@ def estimate(
     n_seeds = check_int("n_seeds", n_seeds, 1)
     if n < 20:
         raise NeuralMIError(f"neural estimators need at least 20 paired samples; got n_samples={n}.")
-    check_int("batch_size", batch_size, 2, context="a batch larger than n_train is clipped to n_train")
+    if batch_size is not None:
+        check_int("batch_size", batch_size, 2, context="a batch larger than n_train is clipped to n_train")
     spec, cfg, settings = training_setup(
         estimator=estimator, critic=critic, embedding_dim=embedding_dim, hidden=hidden, n_layers=n_layers,
         activation=activation, variational=variational, beta=beta, tau=tau, options=options, epochs=epochs,
         batch_size=batch_size, lr=lr, patience=patience, split=split, test_fraction=test_fraction, gap=gap,
-        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress, seed=seed)
+        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress, seed=seed, threads=threads)
     split = settings["split"]
     member = split_member(x_arr, y_arr, split, settings["test_fraction"], gap=settings["gap"], seed=seed)
     fit = fit_ensemble([member] * n_seeds, spec, cfg, desc=f"{estimator}/{critic}",
@@ -161,6 +167,7 @@ def result_from_fit(fit, spec: ModelSpec, cfg: TrainConfig, split: str | None, s
         "curve_epochs": list(m0.curve_epochs),
         "curve_test_nats": list(m0.curve_test_nats),
         "curve_train_nats": list(m0.curve_train_nats),
+        "timing": dict(fit.info),
     }
     params = {**spec.to_dict(), "epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr,
               "patience": cfg.patience, "eval_size": cfg.eval_size, **(extra_params or {})}

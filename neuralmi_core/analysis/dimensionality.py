@@ -174,7 +174,7 @@ def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: in
             mi_test_nats=m.mi_test_nats, mi_train_nats=m.mi_train_nats, best_epoch=m.best_epoch,
             epochs_run=m.epochs_run, channels_a=tuple(int(c) for c in ca), channels_b=tuple(int(c) for c in cb)))
     return rows, {"embedding_dim": embedding_dim, "seed": seed, "seconds": time.perf_counter() - t0,
-                  "device": fit.device}
+                  "device": fit.device, "batch_size": fit.batch_size, "timing": dict(fit.info)}
 
 
 def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: dict[str, Any],
@@ -228,7 +228,7 @@ def dimensionality(
     beta: float = 1e-3,
     tau: float = 5.0,
     epochs: int = 300,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     lr: float = 5e-4,
     patience: int = 40,
     split: str = "blocked",
@@ -240,6 +240,7 @@ def dimensionality(
     device: str = "auto",
     progress: bool | None = None,
     options: dict[str, Any] | None = None,
+    threads: int | None = None,
 ) -> DimensionalityResult:
     """Latent dimensionality of X (or of the X–Y interaction) from a sweep of the critic's embedding dim.
 
@@ -262,7 +263,7 @@ def dimensionality(
     strictness : sequence of float
         Saturation strictness values s (default 0.1, 1, 15); see :mod:`neuralmi_core.analysis.saturation`.
     hidden, n_layers, activation, variational, beta, tau, options, epochs, batch_size, lr, patience, split,
-    test_fraction, gap, eval_size, preprocess, device, progress
+    test_fraction, gap, eval_size, preprocess, device, progress, threads
         As in :func:`neuralmi_core.estimate`.
 
     Returns
@@ -296,7 +297,7 @@ def dimensionality(
         estimator=estimator, critic=critic, embedding_dim=dims[0], hidden=hidden, n_layers=n_layers,
         activation=activation, variational=variational, beta=beta, tau=tau, options=options, epochs=epochs,
         batch_size=batch_size, lr=lr, patience=patience, split=split, test_fraction=test_fraction, gap=gap,
-        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress)
+        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress, threads=threads)
     settings.pop("embedding_dim")
     target = "internal" if y_arr is None else "interaction"
     settings.update(n_splits=n_splits, target=target)

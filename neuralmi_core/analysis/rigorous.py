@@ -265,7 +265,7 @@ def train_cell(x: np.ndarray, y: np.ndarray, gamma: int, seed: int, spec: ModelS
         for c, m in enumerate(fit.members)
     ]
     cell = {"gamma": gamma, "seed": seed, "seconds": time.perf_counter() - t0, "device": fit.device,
-            "ceiling_nats": fit.ceiling_nats}
+            "ceiling_nats": fit.ceiling_nats, "batch_size": fit.batch_size, "timing": dict(fit.info)}
     return rows, cell
 
 
@@ -390,7 +390,7 @@ def rigorous(
     beta: float = 1e-3,
     tau: float = 5.0,
     epochs: int = 300,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     lr: float = 5e-4,
     patience: int = 40,
     split: str = "blocked",
@@ -402,6 +402,7 @@ def rigorous(
     device: str = "auto",
     progress: bool | None = None,
     options: dict[str, Any] | None = None,
+    threads: int | None = None,
 ) -> RigorousResult:
     """Bias-corrected I(X; Y) with a confidence interval, by 1/N extrapolation over data fractions.
 
@@ -439,9 +440,10 @@ def rigorous(
         Warn when a chunk has fewer samples than this (default 1000).
     chunking : {"auto", "contiguous", "random"}
         How chunks are cut; ``auto``: contiguous for ``split="blocked"`` (time series), random otherwise.
-    epochs, batch_size, lr, patience, split, test_fraction, gap, eval_size, preprocess, device, progress
+    epochs, batch_size, lr, patience, split, test_fraction, gap, eval_size, preprocess, device, progress, threads
         Training, as in :func:`neuralmi_core.estimate`; the split is made inside each chunk and the
-        ``preprocess`` transform is fitted on each member's training part.
+        ``preprocess`` transform is fitted on each member's training part. With ``batch_size=None`` each
+        cell picks its batch from its members' training-set size.
     seed : int
         First seed when ``seeds`` is not given.
 
@@ -475,7 +477,7 @@ def rigorous(
         estimator=estimator, critic=critic, embedding_dim=embedding_dim, hidden=hidden, n_layers=n_layers,
         activation=activation, variational=variational, beta=beta, tau=tau, options=options, epochs=epochs,
         batch_size=batch_size, lr=lr, patience=patience, split=split, test_fraction=test_fraction, gap=gap,
-        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress)
+        eval_size=eval_size, preprocess=preprocess, device=device, progress=progress, threads=threads)
     chunk_mode = resolve_chunking(chunking, settings["split"])
     settings["chunking"] = chunk_mode
     data = {"n_samples": n, "dim_x": x_arr.shape[1], "dim_y": y_arr.shape[1], "sha256": fingerprint(x_arr, y_arr)}

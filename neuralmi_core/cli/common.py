@@ -48,7 +48,8 @@ def add_model_arguments(p: argparse.ArgumentParser, default_estimator: str = "in
 def add_training_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
     g.add_argument("--epochs", type=int, default=300, help="maximum epochs (default: 300)")
-    g.add_argument("--batch-size", type=int, default=256, help="minibatch size (default: 256)")
+    g.add_argument("--batch-size", type=int, default=None, help="minibatch size (default: 256, doubled for "
+                   "every doubling of the training set beyond 32,767 samples, at most 4096)")
     g.add_argument("--lr", type=float, default=5e-4, help="Adam learning rate (default: 5e-4)")
     g.add_argument("--patience", type=int, default=40, help="early-stopping patience in epochs (default: 40)")
     g.add_argument("--split", default="blocked", choices=SPLITS,
@@ -61,6 +62,8 @@ def add_training_arguments(p: argparse.ArgumentParser) -> None:
                    "MI-preserving; default), zscore or none")
     g.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     g.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")
+    g.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: the CPUs this "
+                   "process may use, capped by SLURM_CPUS_PER_TASK and OMP_NUM_THREADS); speed only")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: only when stderr is a terminal)")
 
@@ -94,7 +97,7 @@ def training_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return dict(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
                 split=args.split, test_fraction=args.test_fraction, gap=args.gap, eval_size=args.eval_size,
                 preprocess=args.preprocess,
-                seed=args.seed, device=args.device, progress=args.progress)
+                seed=args.seed, device=args.device, progress=args.progress, threads=args.threads)
 
 
 def load_xy(args: argparse.Namespace):

@@ -71,6 +71,34 @@ def _standardise_t(train: torch.Tensor, *others: torch.Tensor) -> list[torch.Ten
     return [(a - mean) / std for a in (train, *others)]
 
 
+def _copula_np(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """The copula transform on the host (NumPy): one sort per feature, tie groups and searches vectorised."""
+    from scipy.special import ndtri
+
+    n = train.shape[0]
+    tr = np.ascontiguousarray(train.T)  # (d, n)
+    order = np.argsort(tr, axis=1, kind="stable")
+    srt = np.take_along_axis(tr, order, axis=1)  # (d, n) ascending per feature
+    pos = np.arange(n)
+    starts = np.ones(srt.shape, dtype=bool)
+    starts[:, 1:] = srt[:, 1:] != srt[:, :-1]  # first of a run of equal values
+    ends = np.ones(srt.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]  # last of a run
+    lt = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)  # (d, n) values < srt
+    le = np.minimum.accumulate(np.where(ends, pos + 1, n)[:, ::-1], axis=1)[:, ::-1]  # values <= srt
+    cdf_s = (lt + le) / (2 * n)  # mid-rank CDF of every sorted training value
+    outs = []
+    for a in (train, *others):
+        if a is train:
+            cdf = np.empty_like(cdf_s)
+            np.put_along_axis(cdf, order, cdf_s, axis=1)  # training values sit exactly on their CDF
+        else:
+            cdf = np.stack([np.interp(v, s, c) for v, s, c in zip(np.asarray(a, np.float64).T, srt, cdf_s,
+                                                                    strict=True)])
+        outs.append(ndtri(cdf).T)
+    return outs
+
+
 def _copula_t(train: torch.Tensor, *others: torch.Tensor, device_ndtri: bool = False) -> list[torch.Tensor]:
     """Per-feature rank -> standard-normal transform fitted on ``train`` (Gaussian copula), all features at once.
 
@@ -82,28 +110,21 @@ def _copula_t(train: torch.Tensor, *others: torch.Tensor, device_ndtri: bool = F
     """
     n = train.shape[0]
     srt = train.T.contiguous().sort(dim=1).values  # (d, n) each feature's training values, ascending
-
-    def count(v: torch.Tensor, right: bool) -> torch.Tensor:
-        return torch.searchsorted(srt, v, right=right)  # (d, m) how many training values < v (<= v)
-
+    # mid-rank CDF of every sorted training value: (#{< v} + #{<= v}) / 2n
+    cdf_s = (torch.searchsorted(srt, srt) + torch.searchsorted(srt, srt, right=True)).to(srt.dtype) / (2 * n)
     outs = []
     for a in (train, *others):
         v = a.T.contiguous()  # (d, m)
-        le = count(v, True)
-        lt = count(v, False)
-        exact = (lt < le).to(v.dtype)  # v is a training value
-        mid = (lt + le).to(v.dtype) / (2 * n)  # its mid-rank CDF
-        hi = le.clamp(1, n - 1)  # between srt[hi - 1] < v < srt[hi] when not exact and inside the range
+        le = torch.searchsorted(srt, v, right=True)  # (d, m) training values <= v
+        lt = torch.searchsorted(srt, v)  # (d, m) training values < v
+        mid = (lt + le).to(v.dtype) / (2 * n)  # v's own mid-rank CDF (used when v is a training value)
+        hi = le.clamp(1, n - 1)  # otherwise srt[hi - 1] < v < srt[hi] (inside the range)
         xa, xb = srt.gather(1, hi - 1), srt.gather(1, hi)
-        ca = (count(xa, False) + hi).to(v.dtype) / (2 * n)  # CDF at the neighbouring training values
-        cb = (hi + count(xb, True)).to(v.dtype) / (2 * n)
-        slope = (cb - ca) / (xb - xa)
-        inner = slope * (v - xa) + ca
-        first = count(srt[:, :1].contiguous(), True).to(v.dtype) / (2 * n)  # CDF of the smallest training value
-        last = (count(srt[:, -1:].contiguous(), False) + n).to(v.dtype) / (2 * n)  # ... and of the largest
-        cdf = torch.where(exact.bool(), mid, inner)
-        cdf = torch.where(le == 0, first.expand_as(cdf), cdf)
-        cdf = torch.where(lt == n, last.expand_as(cdf), cdf)
+        ca, cb = cdf_s.gather(1, hi - 1), cdf_s.gather(1, hi)
+        inner = (cb - ca) / (xb - xa) * (v - xa) + ca  # np.interp's slope * (x - x_j) + f_j
+        cdf = torch.where(lt < le, mid, inner)
+        cdf = torch.where(le == 0, cdf_s[:, :1].expand_as(cdf), cdf)  # below the range: the smallest's CDF
+        cdf = torch.where(lt == n, cdf_s[:, -1:].expand_as(cdf), cdf)  # above: the largest's
         q = torch.special.ndtri(cdf) if device_ndtri else _ndtri(cdf)
         outs.append(q.T)  # (m, d); a constant feature maps to 0 (ndtri(0.5))
     return outs
@@ -114,6 +135,8 @@ def preprocess_tensors(kind: str, train: torch.Tensor, *others: torch.Tensor) ->
     if kind == "zscore":
         return _standardise_t(train, *others)
     if kind == "copula":
+        if train.device.type == "cpu":  # NumPy is faster than torch's CPU sort and searchsorted here
+            return [torch.from_numpy(o) for o in _copula_np(train.numpy(), *(o.numpy() for o in others))]
         return _copula_t(train, *others)
     if kind == "none":
         return [train, *others]

@@ -228,12 +228,14 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     clock.lap("other_s")
     for epoch in range(cfg.epochs):
         objective.train()
-        order = next_order.index_select(0, alive).to(device, non_blocking=True)  # (K_alive, steps*B)
+        # rows of the flattened (K_alive * n_max, d) training tensors: member j's samples start at j * n_max
+        order = next_order.index_select(0, alive) + torch.arange(len(alive))[:, None] * n_max
+        order = order.to(device, non_blocking=True)  # (K_alive, steps*B)
         weight = active.index_select(0, alive).to(device=device, dtype=xtr.dtype)  # (K_alive,)
+        xflat, yflat = xtr.reshape(-1, dx), ytr.reshape(-1, dy)  # views, (K_alive * n_max, d)
         for s in range(steps):
-            idx = order[:, s * batch : (s + 1) * batch, None]  # (K_alive, B, 1)
-            xb = torch.gather(xtr, 1, idx.expand(-1, -1, dx))  # (K_alive, B, dx)
-            yb = torch.gather(ytr, 1, idx.expand(-1, -1, dy))  # (K_alive, B, dy)
+            idx = order[:, s * batch : (s + 1) * batch]  # (K_alive, B)
+            xb, yb = xflat[idx], yflat[idx]  # (K_alive, B, dx), (K_alive, B, dy)
             loss, _ = objective.training_loss(xb, yb)  # (K_alive,)
             opt.zero_grad(set_to_none=True)
             (loss * weight).sum().backward()

@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import nn
 
-from ..bounds import BOUNDS, dv, infonce, js, mine, nwj, smile
+from ..bounds import BOUNDS, dv, evaluate_bound, infonce, js, mine, nwj, smile
 
 
 @runtime_checkable
@@ -89,7 +89,7 @@ class CriticObjective(nn.Module):
 
     @torch.no_grad()
     def estimate(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self._bound(self.critic(x, y), train=False).mi
+        return evaluate_bound(self.bound, self.critic(x, y), self.tau)  # (K,), the MI only
 
     def ceiling(self, n_eval: int) -> float | None:
         return math.log(n_eval) if self.bound == "infonce" else None

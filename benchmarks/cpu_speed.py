@@ -122,14 +122,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-seed", type=int, default=0)
     p.add_argument("--set", action="append", metavar="KEY=JSON", help="extra API keyword, e.g. hidden=64")
     p.add_argument("--json", default=None, help="also write the rows as JSON here")
+    p.add_argument("--wait-policy", default=None, help="OMP_WAIT_POLICY to set before torch is imported "
+                   "(default: the library's choice)")
     args = p.parse_args(argv)
     if args.omp and os.environ.get("OMP_NUM_THREADS") != args.omp and "torch" not in sys.modules:
         os.environ["OMP_NUM_THREADS"] = args.omp
-    import torch
+    if args.wait_policy:
+        os.environ["OMP_WAIT_POLICY"] = args.wait_policy
+    import neuralmi_core  # noqa: F401  (first: it picks OpenMP's wait policy before torch starts OpenMP)
+
+    torch = sys.modules["torch"]
 
     load = os.getloadavg()
     print(f"cpu_speed: torch {torch.__version__}, {os.cpu_count()} CPUs, OMP_NUM_THREADS="
-          f"{os.environ.get('OMP_NUM_THREADS')}, load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+          f"{os.environ.get('OMP_NUM_THREADS')}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average "
+          f"before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     busy = [mp.Process(target=_spin, daemon=True) for _ in range(args.loaded)]
     for b in busy:
         b.start()

@@ -237,3 +237,29 @@ def test_zscore_matches_numpy(device):
                               preprocessing="zscore", dtype=torch.float64, device=device)
     np.testing.assert_allclose(data.x_train[0].cpu().numpy(), (train - mean) / std, rtol=1e-12, atol=1e-12)
     assert math.isclose(float(data.x_eval[0].cpu().mean()), float(((test - mean) / std).mean()), rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-2])
+@pytest.mark.parametrize("foreach", [False, True])
+def test_adam_matches_torch_optim(weight_decay, foreach):
+    """The trainer's Adam is torch.optim.Adam's algorithm: bit-identical to its CPU path, and its batched
+    (accelerator) path gives the same numbers to rounding."""
+    from neuralmi_core.training.adam import Adam
+
+    gen = torch.Generator().manual_seed(0)
+    ours = [torch.randn(3, 5, 4, generator=gen).requires_grad_(), torch.randn(3, 1, 4, generator=gen).requires_grad_()]
+    ref = [p.detach().clone().requires_grad_() for p in ours]
+    a = Adam(ours, lr=1e-2, weight_decay=weight_decay, foreach=foreach)
+    b = torch.optim.Adam(ref, lr=1e-2, weight_decay=weight_decay, foreach=False)
+    for _ in range(25):
+        grads = [torch.randn(p.shape, generator=gen) for p in ours]
+        for opt, ps in ((a, ours), (b, ref)):
+            opt.zero_grad(set_to_none=True)
+            for p, g in zip(ps, grads, strict=True):
+                p.grad = g.clone()
+            opt.step()
+    for p, q in zip(ours, ref, strict=True):
+        if foreach:
+            torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+        else:
+            assert torch.equal(p, q)

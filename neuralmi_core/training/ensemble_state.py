@@ -9,6 +9,8 @@ member's matrix products, losses and Adam updates only ever read its own rows.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -44,11 +46,12 @@ def _owner(module: nn.Module, name: str) -> tuple[nn.Module, str]:
     return (module.get_submodule(path) if path else module), attr
 
 
-def keep_rows(objective: nn.Module, optimizer: torch.optim.Optimizer, rows: torch.Tensor) -> torch.optim.Optimizer:
+def keep_rows(objective: nn.Module, optimizer: Any, rows: torch.Tensor) -> Any:
     """Keep only member rows ``rows`` (local indices, ascending) of every parameter, Adam moment and buffer.
 
     Parameters are replaced by new leaf tensors (autograd caches a leaf's shape, so resizing in place is
-    not possible); the returned optimiser holds them with the sliced state and the same settings.
+    not possible); the returned optimiser (same class and settings as ``optimizer``: torch.optim's or
+    :class:`~.adam.Adam`) holds them with the sliced state.
     """
     new_params = []
     states = []

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from ..results import MemberRecord
 from ..threads import torch_threads
 from ..validation import NeuralMIError, check_float, check_int
+from .adam import Adam
 from .data import EnsembleData
 from .device import resolve_device
 from .ensemble_state import assign_state, compactable, keep_rows, merge_alive, merge_rows
@@ -197,7 +198,7 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     n_max = data.x_train.shape[1]
     dx, dy = data.x_train.shape[2], data.y_train.shape[2]
     valid = torch.arange(n_max)[None, :] < torch.as_tensor(data.n_train)[:, None]  # (K, n_max)
-    opt = torch.optim.Adam(objective.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = Adam(objective.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     compact = cfg.compact and compactable(objective, k)
     merge = getattr(objective, "merge_best_state", merge_rows)
 

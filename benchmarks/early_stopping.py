@@ -10,7 +10,8 @@ longest patience (``replay check``) and can be checked against a real run (``--v
 
 For each patience the script fits rigorous mode (gamma 1..10, default extrapolation and CI) on every task
 and data set, and reports the pooled median |relative error|, the worst, the CI coverage and the
-member-steps trained (the work; proportional to CPU time).
+member-steps trained (the work; proportional to CPU time). ``--suite accuracy`` replays single
+``estimate()`` fits (blocked split) on the tasks of ``benchmarks/accuracy.py`` instead.
 
     OMP_NUM_THREADS=1 python benchmarks/early_stopping.py --suite rigorous --json es_rig.json
     OMP_NUM_THREADS=1 python benchmarks/early_stopping.py --suite hard --data-seeds 0,1,2,3
@@ -26,6 +27,7 @@ import math
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -57,17 +59,25 @@ SUITES = {
 }
 
 
-def train_task(name: str, sampler, n: int, data_seed: int, args: argparse.Namespace) -> dict:
-    """Train every (gamma, data_seed) cell as rigorous() does (split random) and keep full curves."""
+def train_task(name: str, sampler, n: int, data_seed: int, args: argparse.Namespace, single: bool = False) -> dict:
+    """Train every (gamma, data_seed) cell as rigorous() does (split random) and keep full curves.
+
+    ``single``: one member as ``estimate(x, y, seed=data_seed)`` trains it (blocked split), for the
+    accuracy suite.
+    """
     x, y = sampler.sample(n, seed=data_seed)
     spec = ModelSpec(args.estimator, hidden=args.hidden)
     base = TrainConfig(patience=args.train_patience, max_curve_points=10**6, progress=False, device="cpu",
                        **({"lr": args.lr} if args.lr else {}))
     cells = []
-    for gamma in range(1, args.max_gamma + 1):
-        members = [split_member(x[idx], y[idx], "random", 0.2, gap=10, seed=derive_seed(data_seed, gamma, c))
-                   for c, idx in enumerate(chunk_indices(n, gamma, "random", data_seed))]
-        cfg = dataclasses.replace(base, seed=derive_seed(data_seed, gamma))
+    for gamma in range(1, 2 if single else args.max_gamma + 1):
+        if single:
+            members = [split_member(x, y, "blocked", 0.2, gap=10, seed=data_seed)]
+            cfg = dataclasses.replace(base, seed=data_seed)
+        else:
+            members = [split_member(x[idx], y[idx], "random", 0.2, gap=10, seed=derive_seed(data_seed, gamma, c))
+                       for c, idx in enumerate(chunk_indices(n, gamma, "random", data_seed))]
+            cfg = dataclasses.replace(base, seed=derive_seed(data_seed, gamma))
         t0 = time.perf_counter()
         fit = fit_ensemble(members, spec, cfg, preprocessing="copula")
         cells.append({"gamma": gamma, "seconds": time.perf_counter() - t0, "steps_per_epoch": fit.steps_per_epoch,
@@ -120,8 +130,13 @@ def evaluate(runs: list[dict], patience: int) -> tuple[list[dict], int, int]:
                                               n_train=m["n_train"], n_test=m["n_test"], n_eval=m["n_eval"],
                                               mi_test_nats=te, mi_train_nats=tr, best_epoch=best,
                                               epochs_run=stop))
-        res = summarize_rigorous(members, {"estimator": run["estimator"]}, {"n_samples": run["n"]})
         truth = run["truth"]
+        if len(members) == 1:  # a single estimate (accuracy suite)
+            mi = members[0].mi_test_nats
+            rows.append({"task": run["task"], "data_seed": run["data_seed"], "truth": truth, "mi": mi, "naive": mi,
+                         "rel": abs(mi - truth) / truth, "covers": False, "half": float("nan")})
+            continue
+        res = summarize_rigorous(members, {"estimator": run["estimator"]}, {"n_samples": run["n"]})
         rows.append({"task": run["task"], "data_seed": run["data_seed"], "truth": truth, "mi": res.mi_nats,
                      "naive": res.naive_mi_nats, "rel": abs(res.mi_nats - truth) / truth,
                      "covers": bool(res.ci_low_nats <= truth <= res.ci_high_nats),
@@ -131,7 +146,8 @@ def evaluate(runs: list[dict], patience: int) -> tuple[list[dict], int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--suite", default="rigorous", choices=sorted(SUITES))
+    p.add_argument("--suite", default="rigorous", choices=sorted(SUITES) + ["accuracy"],
+                   help="rigorous, hard (rigorous mode), or accuracy (single estimates on benchmarks/_tasks.py)")
     p.add_argument("--tasks", default=None, help="comma-separated task indices of the suite (default: all)")
     p.add_argument("--data-seeds", default="0,1,2,3")
     p.add_argument("--estimator", default="infonce")
@@ -146,14 +162,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         runs = [r for f in args.load for r in json.load(open(f))]
     else:
-        tasks = SUITES[args.suite]
+        if args.suite == "accuracy":
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from _tasks import accuracy_tasks
+
+            tasks = [(t.name, t.sampler, t.n) for t in accuracy_tasks()]
+        else:
+            tasks = SUITES[args.suite]
         chosen = range(len(tasks)) if args.tasks is None else [int(i) for i in args.tasks.split(",")]
         runs = []
         for ds in (int(s) for s in args.data_seeds.split(",")):
             for i in chosen:
                 name, sampler, n = tasks[i]
                 t0 = time.perf_counter()
-                runs.append(train_task(name, sampler, n, ds, args))
+                runs.append(train_task(name, sampler, n, ds, args, single=args.suite == "accuracy"))
                 print(f"trained {name} (data seed {ds}) in {time.perf_counter() - t0:.0f} s", file=sys.stderr,
                       flush=True)
                 if args.json:

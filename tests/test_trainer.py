@@ -17,7 +17,7 @@ from neuralmi_core.training import (
     train_ensemble,
     train_test_split,
 )
-from neuralmi_core.training.data import _copula_t, preprocess
+from neuralmi_core.training.data import _copula_t, _standardise_t, preprocess
 from neuralmi_core.training.trainer import auto_batch_size, earliest_stop
 from neuralmi_core.validation import NeuralMIError
 
@@ -237,6 +237,10 @@ def test_zscore_matches_numpy(device):
                               preprocessing="zscore", dtype=torch.float64, device=device)
     np.testing.assert_allclose(data.x_train[0].cpu().numpy(), (train - mean) / std, rtol=1e-12, atol=1e-12)
     assert math.isclose(float(data.x_eval[0].cpu().mean()), float(((test - mean) / std).mean()), rel_tol=1e-9)
+    # the accelerator path (torch reductions), run on the CPU
+    tr, te = _standardise_t(torch.as_tensor(train), torch.as_tensor(test), host=False)
+    np.testing.assert_allclose(tr.numpy(), (train - mean) / std, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(te.numpy(), (test - mean) / std, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 1e-2])

@@ -44,6 +44,7 @@ import numpy as np
 from ..estimators import ModelSpec, fit_ensemble
 from ..results import _jsonable, member_mi, nats_to_bits
 from ..training import TrainConfig, split_member
+from ..training.trainer import auto_batch_size
 from ..validation import NeuralMIError, as_2d_samples, check_choice, check_float, check_int, check_paired
 from .extrapolation import ExtrapolationFit, fit_extrapolation, headline_interval, per_gamma_summary
 from .plan import (
@@ -249,13 +250,18 @@ def train_cell(x: np.ndarray, y: np.ndarray, gamma: int, seed: int, spec: ModelS
     """Train the ``gamma`` members of one (gamma, seed) cell as one ensemble; return them and the cell's timing.
 
     Chunks come from :func:`~.plan.chunk_indices`; the split inside chunk c and the networks are seeded
-    from (seed, gamma, c) and (seed, gamma), so a cell's numbers do not depend on the other cells.
+    from (seed, gamma, c) and (seed, gamma), so a cell's numbers do not depend on the other cells. With
+    ``batch_size=None`` every gamma trains with the batch size of the full data set
+    (:func:`~neuralmi_core.training.trainer.auto_batch_size` of its training part), so the members of the
+    extrapolation differ in their data size only.
     """
     n = x.shape[0]
     members = []
     for c, idx in enumerate(chunk_indices(n, gamma, chunking, seed)):
         members.append(split_member(x[idx], y[idx], split, test_fraction, gap=gap, seed=derive_seed(seed, gamma, c)))
     cfg = dataclasses.replace(config, seed=derive_seed(seed, gamma))
+    if cfg.batch_size is None:  # one batch size for every gamma, from the full data set (clipped to tiny chunks)
+        cfg = dataclasses.replace(cfg, batch_size=auto_batch_size(round(n * (1 - test_fraction))))
     t0 = time.perf_counter()
     fit = fit_ensemble(members, spec, cfg, desc=f"gamma={gamma} seed={seed}", preprocessing=preprocess)
     rows = [

@@ -61,8 +61,10 @@ def _ndtri(p: torch.Tensor) -> torch.Tensor:
     return torch.special.ndtri(p)
 
 
-def _standardise_t(train: torch.Tensor, *others: torch.Tensor) -> list[torch.Tensor]:
-    if train.device.type == "cpu":  # NumPy's reductions: the numbers of earlier releases, bit for bit
+def _standardise_t(train: torch.Tensor, *others: torch.Tensor, host: bool | None = None) -> list[torch.Tensor]:
+    """z-score with the training mean and std; ``host`` (default: on the CPU) takes them from NumPy, the
+    numbers of earlier releases bit for bit, else from torch's reductions on the device."""
+    if train.device.type == "cpu" if host is None else host:
         a = train.numpy()
         mean, std = torch.from_numpy(a.mean(axis=0)), torch.from_numpy(a.std(axis=0))
     else:

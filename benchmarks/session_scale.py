@@ -111,10 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", action="append", metavar="KEY=JSON", help="extra API keyword for both, e.g. epochs=50")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
-    import torch
-
-    import neuralmi_core as nmi
+    import neuralmi_core as nmi  # first: it picks OpenMP's wait policy before torch starts OpenMP
     from neuralmi_core.training import resolve_device
+
+    torch = sys.modules["torch"]
 
     device = str(resolve_device(args.device))
     t0 = time.perf_counter()
@@ -132,13 +132,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         peak.reset()
         t0 = time.perf_counter()
+        kw = dict(extra, device=args.device, progress=False)
+        if args.threads is not None:
+            kw["threads"] = args.threads
         if name == "rigorous":
-            res = nmi.rigorous(x, y, gammas="1-10", device=args.device, progress=False, threads=args.threads,
-                               **extra)
+            res = nmi.rigorous(x, y, gammas="1-10", **kw)
             found = (f"{res.mi_bits:.3f} bits [{res.ci_low_nats / math.log(2):.3f}, "
                      f"{res.ci_high_nats / math.log(2):.3f}], naive {res.naive_mi_nats / math.log(2):.3f}")
         else:
-            res = nmi.dimensionality(x, device=args.device, progress=False, threads=args.threads, **extra)
+            res = nmi.dimensionality(x, **kw)
             found = (f"saturation dim {res.saturation_dim} (s=1; {res.saturation}); max MI "
                      f"{max(r['mean_nats'] for r in res.curve) / math.log(2):.3f} bits")
         seconds = time.perf_counter() - t0

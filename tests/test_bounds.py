@@ -100,3 +100,8 @@ def test_evaluate_bound_is_the_bound_value_exactly(name):
     fn = {"infonce": b.infonce, "smile": lambda s: b.smile(s, 2.0), "nwj": b.nwj, "dv": b.dv, "mine": b.mine,
           "js": b.js}[name]
     assert torch.equal(b.evaluate_bound(name, scores, tau=2.0), fn(scores).mi)
+    work = scores.clone()
+    assert torch.equal(b.evaluate_bound(name, work, tau=2.0, inplace=True), fn(scores).mi)
+    kept = scores.clone()
+    b.evaluate_bound(name, kept, tau=2.0)
+    assert torch.equal(kept, scores)  # not in place: the caller's scores are untouched

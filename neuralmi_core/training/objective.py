@@ -89,7 +89,7 @@ class CriticObjective(nn.Module):
 
     @torch.no_grad()
     def estimate(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return evaluate_bound(self.bound, self.critic(x, y), self.tau)  # (K,), the MI only
+        return evaluate_bound(self.bound, self.critic(x, y), self.tau, inplace=True)  # (K,), the MI only
 
     def ceiling(self, n_eval: int) -> float | None:
         return math.log(n_eval) if self.bound == "infonce" else None

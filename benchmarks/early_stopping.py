@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--patience", default="40,30,20,15,10", help="patience values to replay")
     p.add_argument("--load", nargs="*", default=None, help="replay these saved runs instead of training")
     p.add_argument("--json", default=None, help="save the runs (with curves) here")
+    p.add_argument("--resume", default=None, help="start from the runs saved in this file (skips them)")
     args = p.parse_args(argv)
     if args.load:
         runs = [r for f in args.load for r in json.load(open(f))]
@@ -170,10 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             tasks = SUITES[args.suite]
         chosen = range(len(tasks)) if args.tasks is None else [int(i) for i in args.tasks.split(",")]
-        runs = []
+        runs = json.load(open(args.resume)) if args.resume else []
+        done = {(r["task"], r["data_seed"]) for r in runs}
         for ds in (int(s) for s in args.data_seeds.split(",")):
             for i in chosen:
                 name, sampler, n = tasks[i]
+                if (name, ds) in done:
+                    continue
                 t0 = time.perf_counter()
                 runs.append(train_task(name, sampler, n, ds, args, single=args.suite == "accuracy"))
                 print(f"trained {name} (data seed {ds}) in {time.perf_counter() - t0:.0f} s", file=sys.stderr,

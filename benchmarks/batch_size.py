@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     mode = "rigorous" if args.rigorous else "estimate"
     print(f"batch size: {mode}, {args.estimator}, {args.dim}+{args.dim}-d Gaussians, split random, data seeds {seeds}")
-    print(f"{'N':>8}{'MI':>6}{'batch':>8}{'mean est':>10}{'sd':>8}{'mean err':>10}{'|err| max':>10}{'steps':>8}"
+    print(f"{'N':>8}{'MI':>6}{'batch':>10}{'mean est':>10}{'sd':>8}{'mean err':>10}{'|err| max':>10}{'steps':>8}"
           f"{'sec':>8}")
     for n in (int(v) for v in args.n.split(",")):
         for mi in (float(v) for v in args.mi.split(",")):
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                 errs = [e - mi for e in ests]
                 label = "256" if batch else f"auto {auto_batch_size(int(0.8 * n))}"
                 sd = statistics.stdev(ests) if len(ests) > 1 else float("nan")
-                print(f"{n:>8}{mi:>6.1f}{label:>8}{statistics.mean(ests):>10.3f}{sd:>8.3f}"
+                print(f"{n:>8}{mi:>6.1f}{label:>10}{statistics.mean(ests):>10.3f}{sd:>8.3f}"
                       f"{statistics.mean(errs):>10.3f}{max(abs(e) for e in errs):>10.3f}{statistics.mean(steps):>8.0f}"
                       f"{statistics.mean(secs):>8.1f}", flush=True)
     return 0

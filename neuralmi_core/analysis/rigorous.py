@@ -398,7 +398,7 @@ def rigorous(
     epochs: int = 300,
     batch_size: int | None = None,
     lr: float = 5e-4,
-    patience: int = 40,
+    patience: int = 20,
     split: str = "blocked",
     test_fraction: float = 0.2,
     gap: int = 10,

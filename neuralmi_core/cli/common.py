@@ -51,7 +51,7 @@ def add_training_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--batch-size", type=int, default=None, help="minibatch size (default: 256, doubled for "
                    "every doubling of the training set beyond 32,767 samples, at most 4096)")
     g.add_argument("--lr", type=float, default=5e-4, help="Adam learning rate (default: 5e-4)")
-    g.add_argument("--patience", type=int, default=40, help="early-stopping patience in epochs (default: 40)")
+    g.add_argument("--patience", type=int, default=20, help="early-stopping patience in epochs (default: 20)")
     g.add_argument("--split", default="blocked", choices=SPLITS,
                    help="train/test split: blocked (time series, default) or random (i.i.d.)")
     g.add_argument("--test-fraction", type=float, default=0.2, help="held-out fraction (default: 0.2)")

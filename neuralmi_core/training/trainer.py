@@ -68,7 +68,7 @@ class TrainConfig:
     batch_size: int | None = 256
     lr: float = 5e-4
     weight_decay: float = 0.0
-    patience: int = 40
+    patience: int = 20
     min_epochs: int = 20
     smooth_window: int = 7
     min_steps_per_epoch: int = 4

@@ -4,9 +4,9 @@ The networks trained here are small (a few hundred units, batches of a few hundr
 operation is short and OpenMP's worker threads spend much of their time waiting between operations.
 By default GNU OpenMP *spins* while it waits; on a machine where other processes compete for the cores
 (a laptop, a login node, several workflow jobs on one node) the spinning threads steal the cores the
-work needs. Measured with ``benchmarks/cpu_speed.py`` (the issue-15 quickstart task, 2 cores already
-busy with other work; README, "Threads"): ``estimate()`` took 18.2 s with two spinning threads, 2.3 s
-with two passive ones and 3.1 s with one; with two more busy processes 72.2 s, 6.9 s and 10.1 s.
+work needs. Measured with ``benchmarks/cpu_speed.py`` on the issue-15 quickstart task (a 2-core machine
+kept busy by other jobs; README, "Threads"): ``rigorous()`` took 158 s with two spinning threads, 18 s
+with two passive ones and 14 s with one; with two more busy processes 506 s, 31 s and 44 s.
 
 - :func:`default_threads`: the CPUs this process may use — its CPU affinity, capped by
   ``SLURM_CPUS_PER_TASK`` (clusters that do not bind tasks to cores) and ``OMP_NUM_THREADS``.

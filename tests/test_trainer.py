@@ -150,11 +150,38 @@ def test_earliest_stop_counts_to_early_stopping():
     assert earliest_stop(290, torch.tensor([0]), cfg) == 300  # never beyond the maximum
 
 
-def test_progress_bar_shows_active_members(capsys):
-    fit_ensemble(_members(), ModelSpec("infonce", hidden=8, embedding_dim=2),
-                 TrainConfig(**{**SMALL, "progress": True}), desc="bar-test")
-    err = capsys.readouterr().err
-    assert "bar-test" in err and "active=" in err
+def test_progress_bar_counts_to_early_stopping(monkeypatch):
+    """The bar's total follows the earliest possible stop (not the epoch maximum) and shows active members."""
+    import importlib
+
+    trainer = importlib.import_module("neuralmi_core.training.trainer")
+    bars = []
+
+    class Recorder:
+        def __init__(self, total, desc, disable, **kwargs):
+            self.total, self.desc, self.disable, self.totals, self.postfix, self.n = total, desc, disable, [], [], 0
+            bars.append(self)
+
+        def set_postfix(self, refresh=True, **kw):
+            self.postfix.append(kw)
+
+        def update(self, n):
+            self.n += n
+            self.totals.append(self.total)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(trainer, "tqdm", Recorder)
+    cfg = TrainConfig(**{**SMALL, "epochs": 40, "patience": 4, "min_epochs": 2, "progress": True})
+    fit = fit_ensemble(_members(), ModelSpec("infonce", hidden=8, embedding_dim=2), cfg, desc="bar-test")
+    bar = bars[0]
+    assert bar.desc == "bar-test" and not bar.disable and bar.total <= 40
+    assert all(t <= 40 for t in bar.totals) and all(p["active"].endswith("/3") for p in bar.postfix)
+    if fit.info["epochs"] < 40:  # stopped early: the last total was the stopping epoch, not 40
+        assert bar.totals[-1] == fit.info["epochs"]
+    fit_ensemble(_members(), ModelSpec("infonce", hidden=8, embedding_dim=2), TrainConfig(**SMALL))
+    assert bars[-1].disable and not bars[-1].postfix  # progress=False: no bar
 
 
 @pytest.mark.parametrize("n_train, batch", [(200, 256), (32_767, 256), (32_768, 512), (100_000, 1024),

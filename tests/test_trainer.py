@@ -173,13 +173,16 @@ def test_progress_bar_counts_to_early_stopping(monkeypatch):
             pass
 
     monkeypatch.setattr(trainer, "tqdm", Recorder)
-    cfg = TrainConfig(**{**SMALL, "epochs": 40, "patience": 4, "min_epochs": 2, "progress": True})
-    fit = fit_ensemble(_members(), ModelSpec("infonce", hidden=8, embedding_dim=2), cfg, desc="bar-test")
+    xi, yi = np.random.default_rng(0).normal(size=(2, 600, 2))  # no signal: every member stops early
+    noise = [split_member(xi, yi, "random", seed=i) for i in range(3)]
+    cfg = TrainConfig(epochs=200, batch_size=64, patience=3, min_epochs=2, eval_size=200, smooth_window=1,
+                      progress=True)
+    fit = fit_ensemble(noise, ModelSpec("infonce", hidden=8, embedding_dim=2), cfg, desc="bar-test")
     bar = bars[0]
-    assert bar.desc == "bar-test" and not bar.disable and bar.total <= 40
-    assert all(t <= 40 for t in bar.totals) and all(p["active"].endswith("/3") for p in bar.postfix)
-    if fit.info["epochs"] < 40:  # stopped early: the last total was the stopping epoch, not 40
-        assert bar.totals[-1] == fit.info["epochs"]
+    assert bar.desc == "bar-test" and not bar.disable
+    assert fit.info["epochs"] < 200 and len(bar.totals) == fit.info["epochs"] - 1  # the last epoch breaks out
+    assert max(bar.totals) < 200 and bar.totals[-1] == fit.info["epochs"]  # counts to the stop, not to 200
+    assert [p["active"] for p in bar.postfix][0] == "3/3" and bar.postfix[-1]["active"] == "1/3"
     fit_ensemble(_members(), ModelSpec("infonce", hidden=8, embedding_dim=2), TrainConfig(**SMALL))
     assert bars[-1].disable and not bars[-1].postfix  # progress=False: no bar
 

@@ -15,7 +15,10 @@ import importlib
 from typing import Any
 
 from ._version import __version__
+from .threads import set_passive_wait_policy
 from .validation import NeuralMIError, NeuralMIWarning
+
+set_passive_wait_policy()  # before torch is imported: idle OpenMP threads sleep instead of spinning
 
 _LAZY = {
     "estimate": "neuralmi_core.estimation",

@@ -120,3 +120,41 @@ def smile(scores: torch.Tensor, tau: float = 5.0) -> Bound:
     _check(scores)
     mi = _diag_mean(scores) - _offdiag_logmeanexp(scores.clamp(-tau, tau))
     return Bound(mi, -_js_value(scores))
+
+
+def _offdiag_logmeanexp_(scores: torch.Tensor) -> torch.Tensor:
+    """:func:`_offdiag_logmeanexp`, overwriting the diagonal of ``scores`` with -inf (no B^2 mask or copy)."""
+    b = scores.shape[-1]
+    scores.diagonal(dim1=-2, dim2=-1).fill_(float("-inf"))
+    return torch.logsumexp(scores.flatten(1), dim=1) - math.log(b * (b - 1))
+
+
+def evaluate_bound(name: str, scores: torch.Tensor, tau: float = 5.0, inplace: bool = False) -> torch.Tensor:
+    """The MI estimate (K,) of bound ``name`` on ``scores``, without the training loss or state.
+
+    Equal to ``<bound>(scores).mi`` (MINE reports the DV value) but skips what only training needs: SMILE's
+    and JS's Jensen-Shannon objective (a softplus over all B^2 scores) and MINE's moving average.
+    ``inplace=True`` may overwrite ``scores`` (the evaluation's own score matrix): the same numbers with
+    fewer B x B temporaries.
+    """
+    _check(scores)
+    if name == "infonce":
+        b = scores.shape[-1]
+        diag = torch.diagonal(scores, dim1=-2, dim2=-1)  # (K, B)
+        return (diag - torch.logsumexp(scores, dim=-1)).mean(-1) + math.log(b)
+    lme = _offdiag_logmeanexp_ if inplace else _offdiag_logmeanexp
+    if not inplace:
+        scores = scores.clone() if name == "js" else scores
+    if name == "smile":
+        diag = _diag_mean(scores)
+        return diag - lme(scores.clamp_(-tau, tau) if inplace else scores.clamp(-tau, tau))
+    if name == "nwj":
+        diag = _diag_mean(scores)
+        return diag - torch.exp(lme(scores.sub_(1.0) if inplace else scores - 1.0))
+    if name in ("dv", "mine"):
+        return _diag_mean(scores) - lme(scores)
+    if name == "js":
+        shifted = scores.add_(1.0)  # (a copy unless inplace)
+        diag = _diag_mean(shifted)
+        return diag - torch.exp(lme(shifted.sub_(1.0) if inplace else shifted - 1.0))
+    raise NeuralMIError(f"unknown bound {name!r}; expected one of {BOUNDS}")

@@ -131,6 +131,7 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
         "curve_epochs": list(m0.curve_epochs),
         "curve_test_nats": list(m0.curve_test_nats),
         "curve_train_nats": list(m0.curve_train_nats),
+        "timing": dict(fit.info),
     }
     params = {**spec.to_dict(), "epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr,
               "patience": cfg.patience, "eval_size": cfg.eval_size, **(extra_params or {})}

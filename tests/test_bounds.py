@@ -90,3 +90,18 @@ def test_mine_moving_average_state_and_gradient():
 def test_bounds_reject_bad_shapes(bad):
     with pytest.raises(ValueError, match="scores"):
         bounds.infonce(bad)
+
+
+@pytest.mark.parametrize("name", ["infonce", "smile", "nwj", "dv", "mine", "js"])
+def test_evaluate_bound_is_the_bound_value_exactly(name):
+    """The evaluation path skips the training loss but returns the same numbers, bit for bit."""
+    scores = torch.randn(3, 40, 40, generator=torch.Generator().manual_seed(0)) * 3
+    b = bounds
+    fn = {"infonce": b.infonce, "smile": lambda s: b.smile(s, 2.0), "nwj": b.nwj, "dv": b.dv, "mine": b.mine,
+          "js": b.js}[name]
+    assert torch.equal(b.evaluate_bound(name, scores, tau=2.0), fn(scores).mi)
+    work = scores.clone()
+    assert torch.equal(b.evaluate_bound(name, work, tau=2.0, inplace=True), fn(scores).mi)
+    kept = scores.clone()
+    b.evaluate_bound(name, kept, tau=2.0)
+    assert torch.equal(kept, scores)  # not in place: the caller's scores are untouched

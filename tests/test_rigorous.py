@@ -190,3 +190,16 @@ def test_systematic_error_enters_ci_and_warns_when_large(offset, warned):
         other = summarize_rigorous(_table(offset), {"estimator": "smile"}, {"n_samples": 10000}, extrapolate=kind)
         assert other.mi_nats == pytest.approx(res.fits[kind].intercept_nats)
         assert other.systematic_nats == pytest.approx(offset, abs=0.05)
+
+
+def test_automatic_batch_is_one_size_for_every_gamma(xy, monkeypatch):
+    """batch_size=None: each cell asks for the batch of the full data set, not of its own chunks."""
+    import importlib
+
+    trainer = importlib.import_module("neuralmi_core.training.trainer")  # rigorous imports it when a cell trains
+    asked = []
+    monkeypatch.setattr(trainer, "auto_batch_size", lambda n: asked.append(n) or 100)
+    res = rigorous(*xy, gammas="1-3", min_gammas=3, **{**TINY, "batch_size": None})
+    assert asked == [720, 720, 720]  # 900 samples x (1 - test_fraction 0.2), whatever the gamma
+    assert [c["batch_size"] for c in res.cells] == [100, 100, 100]
+    assert res.settings["batch_size"] is None

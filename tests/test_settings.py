@@ -50,8 +50,8 @@ def _api_functions():
 def _check_property(prop: dict, s: Setting, where: str, default=True) -> None:
     """The schema's property agrees with the declaration: type/enum/bounds and (when stated) the default."""
     for key, value in s.constraint.schema().items():
-        if key == "type" and isinstance(value, list):  # nullable: the config leaves the key out instead
-            value = [v for v in value if v != "null"][0]
+        if key == "type" and isinstance(value, list) and prop.get("type") != value:
+            value = [v for v in value if v != "null"][0]  # nullable: the config may leave the key out instead
         if key == "items":
             for k, v in value.items():
                 assert prop["items"].get(k) == v, f"{where}: items.{k} {prop['items'].get(k)!r} != declared {v!r}"

@@ -165,7 +165,7 @@ def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: in
             mi_test_nats=m.mi_test_nats, mi_train_nats=m.mi_train_nats, best_epoch=m.best_epoch,
             epochs_run=m.epochs_run, channels_a=tuple(int(c) for c in ca), channels_b=tuple(int(c) for c in cb)))
     return rows, {"embedding_dim": embedding_dim, "seed": seed, "seconds": time.perf_counter() - t0,
-                  "device": fit.device}
+                  "device": fit.device, "batch_size": fit.batch_size, "timing": dict(fit.info)}
 
 
 @api(ANALYSIS.settings)

@@ -202,6 +202,7 @@ def train_cell(x: np.ndarray, y: np.ndarray, ix: np.ndarray, iy: np.ndarray, lag
     """
     from ..estimators import fit_ensemble
     from ..training import split_member
+    from ..training.trainer import auto_batch_size
 
     n = ix.shape[1]
     chunks = chunk_indices(n, gamma, chunking, seed)
@@ -212,13 +213,16 @@ def train_cell(x: np.ndarray, y: np.ndarray, ix: np.ndarray, iy: np.ndarray, lag
             members.append(split_member(xs, ys, split, test_fraction, gap=gap, seed=derive_seed(seed, gamma, c)))
             keys.append((lag, c))
     cfg = dataclasses.replace(config, seed=derive_seed(seed, gamma))
+    if cfg.batch_size is None:  # as in rigorous mode: one batch size for every gamma, from all the pairs
+        cfg = dataclasses.replace(cfg, batch_size=auto_batch_size(round(n * (1 - test_fraction))))
     t0 = time.perf_counter()
     fit = fit_ensemble(members, spec, cfg, desc=f"lags gamma={gamma} seed={seed}", preprocessing=preprocess)
     rows = [LagMember(lag_bins=lag, gamma=gamma, chunk=c, seed=seed, n_train=m.n_train, n_test=m.n_test,
                       n_eval=m.n_eval, mi_test_nats=m.mi_test_nats, mi_train_nats=m.mi_train_nats,
                       best_epoch=m.best_epoch, epochs_run=m.epochs_run)
             for (lag, c), m in zip(keys, fit.members, strict=True)]
-    return rows, {"gamma": gamma, "seed": seed, "seconds": time.perf_counter() - t0, "device": fit.device}
+    return rows, {"gamma": gamma, "seed": seed, "seconds": time.perf_counter() - t0, "device": fit.device,
+                  "batch_size": fit.batch_size, "timing": dict(fit.info)}
 
 
 @api(ANALYSIS.settings)

@@ -100,9 +100,9 @@ class SeparableCritic(_Critic):
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         gx, ax = self.g.split(x)  # (K, Bx, d), (K, Bx, 0 or 1)
         hy, by = self.h.split(y)
-        scores = self._pair(gx, hy)
+        scores = self._pair(gx, hy)  # a fresh (K, Bx, By) tensor, not saved for backward: added to in place
         if ax.shape[-1]:
-            scores = scores + ax + by.transpose(1, 2)  # (K, Bx, 1) + (K, 1, By)
+            scores.add_(ax).add_(by.transpose(1, 2))  # + (K, Bx, 1) + (K, 1, By)
         return scores
 
 

@@ -46,9 +46,11 @@ MODEL = Settings([
 
 TRAINING = Settings([
     Setting("epochs", 300, Int(1), "maximum training epochs"),
-    Setting("batch_size", 256, Int(2), "minibatch size (clipped to the smallest member's training set)"),
+    Setting("batch_size", None, Optional(Int(2)), "minibatch size, clipped to the smallest member's training set "
+            "(default: automatic: 256, doubled for every doubling of the training set beyond 32,767 samples, at "
+            "most 4096)"),
     Setting("lr", 5e-4, Float(0.0, low_open=True), "Adam learning rate"),
-    Setting("patience", 40, Int(1), "early stopping: epochs without improvement of the smoothed held-out MI"),
+    Setting("patience", 20, Int(1), "early stopping: epochs without improvement of the smoothed held-out MI"),
     Setting("split", "blocked", Choice(SPLITS),
             "train/test split: blocked (contiguous test blocks with a gap; time series) or random (i.i.d.)"),
     Setting("test_fraction", 0.2, Float(0.0, 1.0, low_open=True, high_open=True), "held-out fraction"),
@@ -65,6 +67,9 @@ RUNTIME = Settings([
     Setting("device", "auto", Text(r"(auto|cpu|mps|cuda(:[0-9]+)?)", "'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"),
             "torch device: auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps", stage="runtime", config=False),
     Setting("progress", None, OptionalBool(), "progress bar (default: only when stderr is a terminal)",
+            stage="runtime", config=False),
+    Setting("threads", None, Optional(Int(1)), "CPU threads for torch (default: the CPUs this process may use, "
+            "capped by SLURM_CPUS_PER_TASK and OMP_NUM_THREADS); changes speed, not the numbers",
             stage="runtime", config=False),
 ])
 

@@ -9,7 +9,10 @@ Contract (every estimator that trains a network implements it; MI-NEE and MIENF 
 - ``estimate(x, y) -> mi`` (K,) in nats on an evaluation sample (called under ``torch.no_grad()`` in
   ``eval()`` mode), e.g. the held-out set;
 - ``ceiling(n_eval) -> float | None``: the largest value the estimate can take on ``n_eval`` samples
-  (InfoNCE: ``log n_eval``), or None.
+  (InfoNCE: ``log n_eval``), or None;
+- optionally ``compactable`` (bool): the trainer may drop stopped members' rows from every parameter
+  and buffer (:mod:`.ensemble_state`). Set it only when each member's computation reads its own rows
+  alone, random draws included.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import nn
 
-from ..bounds import BOUNDS, dv, infonce, js, mine, nwj, smile
+from ..bounds import BOUNDS, dv, evaluate_bound, infonce, js, mine, nwj, smile
 from ..validation import NeuralMIError
 
 
@@ -74,6 +77,11 @@ class CriticObjective(nn.Module):
             self.log_ema.copy_(out.state)
         return out
 
+    @property
+    def compactable(self) -> bool:
+        """Deterministic critics can drop stopped members; variational ones draw their noise for all K at once."""
+        return not any(getattr(m, "variational", False) for m in self.critic.modules())
+
     def training_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         scores = self.critic(x, y)  # (K, B, B)
         out = self._bound(scores, train=True)
@@ -82,7 +90,7 @@ class CriticObjective(nn.Module):
 
     @torch.no_grad()
     def estimate(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self._bound(self.critic(x, y), train=False).mi
+        return evaluate_bound(self.bound, self.critic(x, y), self.tau, inplace=True)  # (K,), the MI only
 
     def ceiling(self, n_eval: int) -> float | None:
         return math.log(n_eval) if self.bound == "infonce" else None

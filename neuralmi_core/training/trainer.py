@@ -7,6 +7,14 @@ curve (``smooth_window`` evaluations) picks the checkpoint: the reported MI is t
 window around the best centre, and the state kept is the one at the window's end (at most
 ``smooth_window // 2`` epochs later). A member stops once the smoothed curve has not improved for
 ``patience`` epochs; each member's best state is restored at the end.
+
+Shaped for accelerators: the data sit on the device for the whole fit and minibatches are gathered
+there; the step loop never waits for the device (no ``.item()``/``.cpu()`` per step); the members' MI
+is read back once per evaluation, and the early-stopping bookkeeping is done on those K numbers. The
+next epoch's batch order is drawn on the host (a seeded CPU generator, so every device sees the same
+batches) while the device works through the current epoch. Members that have stopped are dropped from
+the computation (*compaction*: their rows are cut from the parameters, Adam moments and data) when the
+objective allows it (:func:`~.ensemble_state.compactable`); the others' numbers do not change.
 """
 
 from __future__ import annotations
@@ -22,9 +30,31 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..results import MemberRecord
-from ..validation import check_float, check_int
+from ..settings.declared import RUNTIME, TRAINING
+from ..threads import torch_threads
+from ..validation import NeuralMIError, check_float, check_int
+from .adam import Adam
 from .data import EnsembleData
 from .device import resolve_device
+from .ensemble_state import assign_state, compactable, keep_rows, merge_alive, merge_rows
+
+AUTO_BATCH_MIN, AUTO_BATCH_MAX, AUTO_BATCH_STEPS = 256, 4096, 64
+
+
+_D = {**TRAINING.defaults(), **RUNTIME.defaults()}
+
+
+def auto_batch_size(n_train: int) -> int:
+    """The batch size used when none is given: 256, doubled while an epoch keeps >= 64 steps, at most 4096.
+
+    ``clip(2 ** floor(log2(n_train / 64)), 256, 4096)``: data sets up to 32,767 training samples train
+    with 256 (as before); larger ones with bigger batches (512 from 32,768, 4096 from 262,144), which keep
+    an accelerator busy, and raise InfoNCE's training-time ceiling log(batch).
+    """
+    if n_train < AUTO_BATCH_MIN * AUTO_BATCH_STEPS * 2:
+        return AUTO_BATCH_MIN
+    b = 2 ** int(math.floor(math.log2(n_train / AUTO_BATCH_STEPS)))
+    return int(min(AUTO_BATCH_MAX, max(AUTO_BATCH_MIN, b)))
 
 
 @dataclass(frozen=True)
@@ -33,25 +63,32 @@ class TrainConfig:
 
     ``epochs`` is the maximum; an epoch is ``max(min_steps_per_epoch, n_train // batch_size)`` steps of
     ``batch_size`` samples per member (small members cycle through their data more than once).
+    ``batch_size=None`` picks :func:`auto_batch_size` of the smallest member's training set.
+    ``threads`` (None: :func:`~neuralmi_core.threads.default_threads`) and ``compact`` change speed, not
+    the numbers (same seed, same device and thread count: bit-identical on CPU).
     """
 
-    epochs: int = 300
-    batch_size: int = 256
-    lr: float = 5e-4
+    # the user-facing fields take their defaults from the declarations (neuralmi_core.settings)
+    epochs: int = _D["epochs"]
+    batch_size: int | None = _D["batch_size"]
+    lr: float = _D["lr"]
     weight_decay: float = 0.0
-    patience: int = 40
+    patience: int = _D["patience"]
     min_epochs: int = 20
     smooth_window: int = 7
     min_steps_per_epoch: int = 4
-    eval_size: int = 2048
-    seed: int = 0
-    device: str = "auto"
-    progress: bool | None = None  # None: show a bar only when stderr is a terminal
+    eval_size: int = _D["eval_size"]
+    seed: int = _D["seed"]
+    device: str = _D["device"]
+    progress: bool | None = _D["progress"]  # None: show a bar only when stderr is a terminal
     max_curve_points: int = 100
+    threads: int | None = _D["threads"]
+    compact: bool = True
 
     def validate(self) -> TrainConfig:
         check_int("epochs", self.epochs, 1)
-        check_int("batch_size", self.batch_size, 2)
+        if self.batch_size is not None:
+            check_int("batch_size", self.batch_size, 2)
         check_float("lr", self.lr, 0.0, low_open=True)
         check_float("weight_decay", self.weight_decay, 0.0)
         check_int("patience", self.patience, 1)
@@ -60,11 +97,24 @@ class TrainConfig:
         check_int("min_steps_per_epoch", self.min_steps_per_epoch, 1)
         check_int("eval_size", self.eval_size, 2)
         check_int("seed", self.seed, 0)
+        if self.threads is not None:
+            check_int("threads", self.threads, 1)
         return self
 
 
 @dataclass(frozen=True)
 class EnsembleFit:
+    """The trained members and how the fit went.
+
+    ``info`` holds the timing breakdown (seconds): ``transfer_s`` (data and model to the device),
+    ``train_s`` (optimiser steps), ``eval_s`` (held-out and training-subset MI, early-stopping
+    bookkeeping, best-state copies), ``other_s`` (the rest: setup, restoring, records); and the work done:
+    ``epochs``, ``steps`` (optimiser steps), ``member_steps`` (steps summed over the members computed),
+    ``idle_member_steps`` (of those, steps of members that had already stopped; zero with compaction),
+    ``evals``, ``compactions``, ``threads`` and ``compacted``. :func:`~neuralmi_core.estimators.fit_ensemble`
+    adds ``preprocess_s``.
+    """
+
     members: tuple[MemberRecord, ...]
     seconds: float
     device: str
@@ -81,20 +131,6 @@ def _subsample(curve: np.ndarray, n: int) -> np.ndarray:
     return np.unique(np.linspace(0, len(curve) - 1, n).round().astype(int))
 
 
-def merge_rows(best: dict[str, torch.Tensor], current: dict[str, torch.Tensor],
-               improved: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Default best-state update: every state tensor has the member index first; copy improved rows.
-
-    An objective whose state is laid out otherwise (e.g. a ModuleList of K per-member modules) provides
-    its own ``merge_best_state(best, current, improved)`` with the same signature.
-    """
-    out = {}
-    for name, t in current.items():
-        mask = improved.to(t.device).view(-1, *([1] * (t.ndim - 1)))
-        out[name] = torch.where(mask, t, best[name].to(t.device)).detach().clone()
-    return out
-
-
 def _show_progress(flag: bool | None) -> bool:
     if flag is not None:
         return flag
@@ -104,64 +140,128 @@ def _show_progress(flag: bool | None) -> bool:
         return False
 
 
+def earliest_stop(epoch: int, since_best: torch.Tensor, cfg: TrainConfig) -> int:
+    """Epochs the fit runs at least, seen after epoch ``epoch`` (0-based): the progress bar's total.
+
+    Every member still training (``since_best``: epochs since its last improvement) stops once it has gone
+    ``patience`` epochs without improving, and none before ``min_epochs``; an improvement pushes the total
+    out again. The bar therefore counts to early stopping, not to the ``epochs`` maximum.
+    """
+    left = int((cfg.patience - since_best).clamp_min(0).max()) if since_best.numel() else 0
+    return min(cfg.epochs, max(epoch + 1 + left, cfg.min_epochs))
+
+
+class _Clock:
+    """Phase timer; on CUDA it synchronises at phase boundaries (once per epoch, never per step)."""
+
+    def __init__(self, device: torch.device):
+        self.cuda = device.type == "cuda"
+        self.device = device
+        self.totals: dict[str, float] = {}
+        self.t = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        if self.cuda:
+            torch.cuda.synchronize(self.device)
+        now = time.perf_counter()
+        self.totals[phase] = self.totals.get(phase, 0.0) + now - self.t
+        self.t = now
+
+
 def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig | None = None,
                    desc: str = "training") -> EnsembleFit:
     """Train all K members of ``objective`` on ``data``; return one :class:`MemberRecord` per member."""
     cfg = (config or TrainConfig()).validate()
     device = resolve_device(cfg.device)
+    # training-time randomness drawn from torch's global generator (variational noise) is seeded from
+    # cfg.seed too, so it no longer depends on what ran before in the process
+    with torch_threads(cfg.threads) as threads, torch.random.fork_rng(
+            devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(int(np.random.SeedSequence([cfg.seed, 1]).generate_state(1)[0]))
+        fit = _train(objective, data, cfg, desc)
+    fit.info["threads"] = threads
+    return fit
+
+
+def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str) -> EnsembleFit:
+    device = resolve_device(cfg.device)
     t0 = time.perf_counter()
+    clock = _Clock(device)
     k = data.n_members
     if getattr(objective, "n_members", k) != k:
-        raise ValueError(f"objective has {objective.n_members} members but data has {k}")
+        raise NeuralMIError(f"the objective has {objective.n_members} members but the data has {k}; they must agree.")
     objective.to(device)
     data.to(device)
+    clock.lap("transfer_s")
     if hasattr(objective, "prepare"):  # optional hook: objectives that need training-set statistics
         objective.prepare(data)
     gen = torch.Generator().manual_seed(cfg.seed)
     n_min = int(data.n_train.min())
-    batch = min(cfg.batch_size, n_min)
+    batch = min(cfg.batch_size or auto_batch_size(n_min), n_min)
     steps = max(cfg.min_steps_per_epoch, n_min // batch)
     reps = math.ceil(steps * batch / n_min)
     n_max = data.x_train.shape[1]
     dx, dy = data.x_train.shape[2], data.y_train.shape[2]
     valid = torch.arange(n_max)[None, :] < torch.as_tensor(data.n_train)[:, None]  # (K, n_max)
-    opt = torch.optim.Adam(objective.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-
+    opt = Adam(objective.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    compact = cfg.compact and compactable(objective, k)
     merge = getattr(objective, "merge_best_state", merge_rows)
+
+    def draw_order() -> torch.Tensor:  # (K, steps*B) sample indices, on the host
+        perms = []
+        for _ in range(reps):
+            r = torch.rand(k, n_max, generator=gen).masked_fill(~valid, 2.0)
+            perms.append(r.argsort(dim=1)[:, :n_min])
+        return torch.cat(perms, dim=1)[:, : steps * batch]
+
     best_state = {name: t.detach().clone() for name, t in objective.state_dict().items()}
     best_smooth = torch.full((k,), -math.inf)
     best_eval = torch.full((k,), -1, dtype=torch.long)  # centre of the best smoothing window
     kept_eval = torch.full((k,), -1, dtype=torch.long)  # epoch whose state is kept (window end)
     since_best = torch.zeros(k, dtype=torch.long)
     active = torch.ones(k, dtype=torch.bool)
+    alive = torch.arange(k)  # members still computed (all of them unless compacted)
+    xtr, ytr = data.x_train, data.y_train
+    xev, yev, xtev, ytev = data.x_eval, data.y_eval, data.x_train_eval, data.y_train_eval
     stop_epoch = torch.full((k,), cfg.epochs, dtype=torch.long)
     test_curve: list[torch.Tensor] = []
     train_curve: list[torch.Tensor] = []
-    bar = tqdm(range(cfg.epochs), desc=desc, disable=not _show_progress(cfg.progress), leave=False)
-    for epoch in bar:
+    work = {"steps": 0, "member_steps": 0, "idle_member_steps": 0, "evals": 0, "compactions": 0}
+    h = cfg.smooth_window // 2
+    show = _show_progress(cfg.progress)
+    bar = tqdm(total=cfg.epochs, desc=desc, disable=not show, leave=False, unit="epoch")
+    next_order = draw_order()
+    clock.lap("other_s")
+    for epoch in range(cfg.epochs):
         objective.train()
-        perms = []
-        for _ in range(reps):
-            r = torch.rand(k, n_max, generator=gen).masked_fill(~valid, 2.0)
-            perms.append(r.argsort(dim=1)[:, :n_min])
-        order = torch.cat(perms, dim=1)[:, : steps * batch].to(device)  # (K, steps*B)
-        weight = active.to(device=device, dtype=data.x_train.dtype)
+        # rows of the flattened (K_alive * n_max, d) training tensors: member j's samples start at j * n_max
+        order = next_order.index_select(0, alive) + torch.arange(len(alive))[:, None] * n_max
+        order = order.to(device, non_blocking=True)  # (K_alive, steps*B)
+        weight = active.index_select(0, alive).to(device=device, dtype=xtr.dtype)  # (K_alive,)
+        xflat, yflat = xtr.reshape(-1, dx), ytr.reshape(-1, dy)  # views, (K_alive * n_max, d)
         for s in range(steps):
-            idx = order[:, s * batch : (s + 1) * batch, None]  # (K, B, 1)
-            xb = torch.gather(data.x_train, 1, idx.expand(-1, -1, dx))  # (K, B, dx)
-            yb = torch.gather(data.y_train, 1, idx.expand(-1, -1, dy))  # (K, B, dy)
-            loss, _ = objective.training_loss(xb, yb)
+            idx = order[:, s * batch : (s + 1) * batch]  # (K_alive, B)
+            xb, yb = xflat[idx], yflat[idx]  # (K_alive, B, dx), (K_alive, B, dy)
+            loss, _ = objective.training_loss(xb, yb)  # (K_alive,)
             opt.zero_grad(set_to_none=True)
             (loss * weight).sum().backward()
             opt.step()
+        n_alive, n_active = len(alive), int(active.sum())
+        work["steps"] += steps
+        work["member_steps"] += steps * n_alive
+        work["idle_member_steps"] += steps * (n_alive - n_active)
+        next_order = draw_order()  # host work while the device finishes the epoch
+        clock.lap("train_s")
         objective.eval()
         with torch.no_grad():
-            mi_test = objective.estimate(data.x_eval, data.y_eval).float().cpu()
-            mi_train = objective.estimate(data.x_train_eval, data.y_train_eval).float().cpu()
+            both = torch.stack([objective.estimate(xev, yev), objective.estimate(xtev, ytev)])  # (2, K_alive)
+            both = both.float().cpu()  # the one read-back per evaluation
+        mi_test = torch.full((k,), math.nan).index_copy_(0, alive, both[0])  # (K,)
+        mi_train = torch.full((k,), math.nan).index_copy_(0, alive, both[1])
+        work["evals"] += 1
         test_curve.append(mi_test)
         train_curve.append(mi_train)
         # centred moving average: the value at centre c = epoch - h averages epochs c-h .. c+h (= now)
-        h = cfg.smooth_window // 2
         center = max(epoch - h, 0)
         window = torch.stack(test_curve[max(center - h, 0) :])  # (<= w, K)
         smooth = torch.nan_to_num(window.mean(0), nan=-math.inf)
@@ -171,18 +271,35 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
             best_eval = torch.where(improved, torch.tensor(center), best_eval)
             kept_eval = torch.where(improved, torch.tensor(epoch), kept_eval)
             with torch.no_grad():
-                best_state = merge(best_state, objective.state_dict(), improved)
+                if compact:
+                    merge_alive(best_state, objective.state_dict(), improved.index_select(0, alive), alive)
+                else:
+                    best_state = merge(best_state, objective.state_dict(), improved)
         since_best = torch.where(improved, 0, since_best + 1)
         if epoch + 1 >= cfg.min_epochs:
             stopping = active & (since_best >= cfg.patience)
             stop_epoch = torch.where(stopping, torch.tensor(epoch + 1), stop_epoch)
             active = active & ~stopping
-        if bar is not None and not bar.disable:
-            bar.set_postfix(mi=f"{float(smooth[active].mean() if active.any() else smooth.mean()):.3f}",
-                            active=int(active.sum()))
         if not active.any():
+            clock.lap("eval_s")
             break
-    objective.load_state_dict(best_state)
+        if compact and not bool(active.index_select(0, alive).all()):
+            keep = active.index_select(0, alive).nonzero().flatten()  # local rows still training
+            opt = keep_rows(objective, opt, keep)
+            alive = alive.index_select(0, keep)
+            kd = keep.to(device)
+            xtr, ytr = xtr.index_select(0, kd), ytr.index_select(0, kd)
+            xev, yev = xev.index_select(0, kd), yev.index_select(0, kd)
+            xtev, ytev = xtev.index_select(0, kd), ytev.index_select(0, kd)
+            work["compactions"] += 1
+        clock.lap("eval_s")
+        if show:
+            bar.total = earliest_stop(epoch, since_best[active], cfg)
+            bar.set_postfix(active=f"{int(active.sum())}/{k}", mi=f"{float(smooth[active].mean()):.3f}",
+                            refresh=False)
+            bar.update(1)
+    bar.close()
+    assign_state(objective, best_state)
     infos: list[dict] = [{} for _ in range(k)]
     if hasattr(objective, "member_info"):  # optional hook: per-member diagnostics at the kept state
         objective.eval()
@@ -193,12 +310,11 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
     test = torch.stack(test_curve).numpy()  # (E, K)
     train = torch.stack(train_curve).numpy()
     members = []
-    h = cfg.smooth_window // 2
     for i in range(k):
         be = int(best_eval[i])
         lo = max(be - h, 0)
         ok = be >= 0
-        keep = _subsample(test[: int(stop_epoch[i]), i], cfg.max_curve_points)
+        keep_pts = _subsample(test[: int(stop_epoch[i]), i], cfg.max_curve_points)
         members.append(
             MemberRecord(
                 member=i,
@@ -211,13 +327,16 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
                 best_epoch=be + 1 if ok else 0,
                 epochs_run=int(stop_epoch[i]),
                 stopped_early=bool(stop_epoch[i] < cfg.epochs),
-                curve_epochs=tuple(int(e) + 1 for e in keep),
-                curve_test_nats=tuple(float(v) for v in test[keep, i]),
-                curve_train_nats=tuple(float(v) for v in train[keep, i]),
+                curve_epochs=tuple(int(e) + 1 for e in keep_pts),
+                curve_test_nats=tuple(float(v) for v in test[keep_pts, i]),
+                curve_train_nats=tuple(float(v) for v in train[keep_pts, i]),
                 info=dict(infos[i]),
             )
         )
     ceiling = objective.ceiling(data.n_eval) if hasattr(objective, "ceiling") else None
+    clock.lap("other_s")
+    info = {**{key: round(v, 6) for key, v in clock.totals.items()}, **work, "epochs": epochs_run,
+            "compacted": compact}
     return EnsembleFit(
         members=tuple(members),
         seconds=time.perf_counter() - t0,
@@ -226,4 +345,5 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
         steps_per_epoch=steps,
         n_eval=data.n_eval,
         ceiling_nats=ceiling,
+        info=info,
     )

@@ -70,7 +70,7 @@ def test_dependent_data_is_significant_and_cells_gather():
     full = nmi.significance(x, y, **TINY)
     assert full.p_value == pytest.approx(1 / 20) and full.significant  # below every surrogate
     assert full.observed_mi_nats > full.null_quantiles_nats["0.99"]
-    parts = [nmi.significance(x, y, **TINY, surrogates_per_cell=8, cell=c).to_dict() for c in range(3)]
+    parts = [nmi.significance(x, y, **TINY, surrogates_per_cell=8, cells=[c]).to_dict() for c in range(3)]
     gathered = gather_significance(json.loads(json.dumps(parts)))
     assert gathered.n_surrogates == 19 and math.isfinite(gathered.p_value)
     assert gathered.min_shift_bins == full.min_shift_bins

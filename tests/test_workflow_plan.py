@@ -385,3 +385,23 @@ def test_check_after_binning_gates_training(tmp_path):
     assert re.search(r"^check_selection\s+1$", out, re.M)
     blocks = [b for b in out.split("rule ")[1:] if b.startswith("train:")]
     assert blocks and all("results/sub-01_ses-01_ecephys/A_vs_B/selection.json" in b for b in blocks)
+
+
+def test_cells_per_job_groups_cells_of_one_seed():
+    """Issue 10: several cells (gammas of a seed, dims, surrogate blocks) share one training job."""
+    cfg = wfplan.validate_config(default_config(), schema())
+    an = cfg["analyses"][0]
+    an["modes"] = ["rigorous", "dimensionality", "significance", "contributions"]
+    an["rigorous"]["seeds"] = [0, 1]
+    an["significance"] = {"n_surrogates": 39, "surrogates_per_cell": 10}
+    cfg["resources"]["train"]["cells_per_job"] = 3
+    plans = wfplan.plan(cfg)["A_vs_B"]
+    rig = plans["rigorous"]
+    assert rig.cell_ids == ("g1_s0_x3", "g4_s0_x3", "g7_s0", "g1_s1_x3", "g4_s1_x3", "g7_s1")
+    assert rig.args_for("g4_s1_x3")[-4:] == ["--gammas", "4,5,6", "--seeds", "1"]
+    assert plans["dimensionality"].args_for("d1_s0_x3")[-4:] == ["--embedding-dims", "1,2,3", "--seeds", "0"]
+    sig = plans["significance"]
+    assert sig.cell_ids == ("b0_x3", "b3") and sig.args_for("b3")[-4:] == ["--cells", "3", "--surrogates-per-cell",
+                                                                           "10"]
+    con = plans["contributions"]
+    assert con.cell_ids == ("p0_s0_x2", "p0_s1_x2", "p0_s2_x2") and "--part" not in con.args_for("p0_s0_x2")

@@ -150,6 +150,24 @@ class Analysis:
         """The CLI subcommand (``lag_sweep`` -> ``lag-sweep``; the underscore spelling works too)."""
         return self.name.replace("_", "-")
 
+    def job_settings(self, cells: Sequence[Mapping[str, int]]) -> dict[str, Any]:
+        """Settings that restrict a run to several ``cells`` (one workflow job that trains them one after
+        another in one process): the union of their :meth:`cell_settings` (tuples merge; other values must
+        agree). The workflow groups cells that differ in the first of :attr:`cell_keys` only."""
+        merged: dict[str, list[Any]] = {}
+        for c in cells:
+            for k, v in self.cell_settings(c).items():
+                merged.setdefault(k, []).append(v)
+        out: dict[str, Any] = {}
+        for k, vs in merged.items():
+            if isinstance(vs[0], tuple):
+                out[k] = tuple(sorted(set().union(*vs)))
+            elif len(set(vs)) == 1:
+                out[k] = vs[0]
+            else:
+                raise ValueError(f"{self.name}: cells {list(cells)} differ in {k}; override job_settings")
+        return out
+
     def cell_id(self, cell: Mapping[str, int]) -> str:
         return "_".join(f"{prefix}{cell[key]}" for key, prefix in self.cell_keys)
 

@@ -47,7 +47,7 @@ class ModePlan:
     values: dict[str, Any]
     use_y: bool
     lag: int
-    cell_ids: tuple[str, ...]
+    cell_ids: tuple[str, ...]  # one per training job (a cell, or cells_per_job cells)
     cell_args: dict[str, tuple[str, ...]]
     train_args: tuple[str, ...]
     gather_args: tuple[str, ...]
@@ -83,8 +83,31 @@ def _collect(an: Mapping[str, Any], mode: str, analysis: Analysis, where: str
     return values, origin
 
 
-def plan_mode(an: Mapping[str, Any], mode: str, index: int, device: str = "auto") -> ModePlan:
-    """Resolve and check one mode of the ``index``-th configured analysis; raise naming the config key."""
+def jobs_of(analysis: Analysis, cells: Sequence[Mapping[str, int]], per_job: int) -> list[list[Mapping[str, int]]]:
+    """Cells grouped into workflow jobs of at most ``per_job`` cells that differ in the first cell key only
+    (e.g. several gammas of one seed): one process then trains them one after another, reading the data
+    and importing the libraries once."""
+    if per_job <= 1:
+        return [[c] for c in cells]
+    first = analysis.cell_keys[0][0]
+    rest = [k for k, _ in analysis.cell_keys[1:]]
+    by_rest: dict[tuple[int, ...], list[Mapping[str, int]]] = {}
+    for c in cells:
+        by_rest.setdefault(tuple(c[k] for k in rest), []).append(c)
+    jobs = []
+    for group in by_rest.values():
+        group = sorted(group, key=lambda c: c[first])
+        jobs += [group[i : i + per_job] for i in range(0, len(group), per_job)]
+    return jobs
+
+
+def plan_mode(an: Mapping[str, Any], mode: str, index: int, device: str = "auto", cells_per_job: int = 1
+              ) -> ModePlan:
+    """Resolve and check one mode of the ``index``-th configured analysis; raise naming the config key.
+
+    ``cells_per_job`` > 1 groups that many cells into one training job (:func:`jobs_of`); its id is the
+    first cell's id with ``_x<count>``.
+    """
     where = f"analyses[{index}]"
     analysis = REGISTRY[mode]
     values, origin = _collect(an, mode, analysis, where)
@@ -106,8 +129,8 @@ def plan_mode(an: Mapping[str, Any], mode: str, index: int, device: str = "auto"
     except NeuralMIError as exc:
         key = next((origin[k] for k in origin if f"`{k}`" in str(exc)), f"{where}.{mode}")
         raise NeuralMIError(f"config key {key}: {exc}") from None
-    cells = analysis.cells(resolved)
-    ids = tuple(analysis.cell_id(c) for c in cells)
+    jobs = jobs_of(analysis, analysis.cells(resolved), cells_per_job)
+    ids = tuple(analysis.cell_id(j[0]) + (f"_x{len(j)}" if len(j) > 1 else "") for j in jobs)
     keys = {}
     for name in resolved:
         default = (f"{where}.training.{name}" if name in TRAINING.names else f"{where}.{name}" if name in MODEL.names
@@ -117,15 +140,16 @@ def plan_mode(an: Mapping[str, Any], mode: str, index: int, device: str = "auto"
     fit = {s.name: resolved[s.name] for s in analysis.stage("fit")}
     return ModePlan(
         analysis=an["name"], mode=mode, values=resolved, use_y=use_y, lag=lag if use_y else 0, cell_ids=ids,
-        cell_args={i: tuple(to_cli(analysis.cell_settings(c), analysis.settings)) for i, c in zip(ids, cells,
-                                                                                                  strict=True)},
+        cell_args={i: tuple(to_cli(analysis.job_settings(j), analysis.settings)) for i, j in zip(ids, jobs,
+                                                                                                 strict=True)},
         train_args=(*to_cli(train, analysis.settings), "--device", device),
         gather_args=tuple(to_cli(fit, analysis.settings)),
         keys=keys,
     )
 
 
-def plan_analyses(analyses: Sequence[Mapping[str, Any]], device: str = "auto") -> dict[str, dict[str, ModePlan]]:
+def plan_analyses(analyses: Sequence[Mapping[str, Any]], device: str = "auto", cells_per_job: int = 1
+                  ) -> dict[str, dict[str, ModePlan]]:
     """Every mode of every configured analysis, planned; all problems reported at once.
 
     Raises ``NeuralMIError`` with one line per problem, each naming its config key.
@@ -139,7 +163,7 @@ def plan_analyses(analyses: Sequence[Mapping[str, Any]], device: str = "auto") -
                                 f"{', '.join(REGISTRY)}")
                 continue
             try:
-                plans.setdefault(an["name"], {})[mode] = plan_mode(an, mode, i, device)
+                plans.setdefault(an["name"], {})[mode] = plan_mode(an, mode, i, device, cells_per_job)
             except NeuralMIError as exc:
                 problems.append(str(exc))
     if problems:

@@ -88,6 +88,13 @@ class ContributionsAnalysis(Analysis):
     def cell_settings(self, cell: Mapping[str, int]) -> dict[str, Any]:
         return {"part": cell["part"], "seed": cell["seed"], "n_seeds": 1}
 
+    def job_settings(self, cells: Sequence[Mapping[str, int]]) -> dict[str, Any]:
+        parts = {c["part"] for c in cells}
+        seeds = sorted({c["seed"] for c in cells})
+        if len(seeds) != 1:
+            raise ValueError(f"contributions: one job trains one seed; got {seeds}")
+        return {"part": parts.pop() if len(parts) == 1 else None, "seed": seeds[0], "n_seeds": 1}
+
     def selection_inputs(self, selection: Any) -> dict[str, Any]:
         return {"column_coords": selection.x_coords}
 

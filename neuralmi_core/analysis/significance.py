@@ -42,6 +42,7 @@ from ..settings import (
     Choice,
     Float,
     Int,
+    IntList,
     Optional,
     Setting,
     Settings,
@@ -104,8 +105,8 @@ class SignificanceAnalysis(Analysis):
                 stage="cells"),
         Setting("seed", 0, Int(0), "seed of the surrogates, the split and the networks", stage="train",
                 config=False),
-        Setting("cell", None, Optional(Int(0)), "train only this cell (block of members) of the run, for a "
-                "workflow job; gather the cells' outputs (default: all cells)", stage="cells", config=False),
+        Setting("cells", None, Optional(IntList(0)), "train only these cells (blocks of members) of the run, for "
+                "a workflow job; gather the cells' outputs (default: all cells)", stage="cells", config=False),
     ])
 
     def cells(self, values: Mapping[str, Any]) -> list[dict[str, int]]:
@@ -113,7 +114,7 @@ class SignificanceAnalysis(Analysis):
         return [{"block": b, "per": per} for b in range(math.ceil(n / per))]
 
     def cell_settings(self, cell: Mapping[str, int]) -> dict[str, Any]:
-        return {"cell": cell["block"], "surrogates_per_cell": cell["per"]}
+        return {"cells": (cell["block"],), "surrogates_per_cell": cell["per"]}
 
     def check_more(self, values: Mapping[str, Any], has_y: bool, pre: str) -> None:
         need = max(19, math.ceil(1 / values["alpha"] - 1e-9) - 1)
@@ -275,12 +276,15 @@ def significance(x: Any, y: Any, estimator: str = "infonce", critic: str = "sepa
     data = {"n_samples": x_arr.shape[0], "dim_x": x_arr.shape[1], "dim_y": y_arr.shape[1],
             "sha256": fingerprint(x_arr, y_arr)}
     per = values["surrogates_per_cell"]
-    cells = ANALYSIS.cells(values) if values["cell"] is None else [{"block": values["cell"]}]  # one job: one cell
+    every = ANALYSIS.cells(values)
+    cells = every if values["cells"] is None else [c for c in every if c["block"] in values["cells"]]
+    past = sorted(set(values["cells"] or ()) - {c["block"] for c in every})
+    if past:
+        raise NeuralMIError(f"`cells` {past} past the last cell ({len(every) - 1}) of {1 + values['n_surrogates']} "
+                            f"members in cells of {per}.")
     rows, info = [], []
     for c in cells:
         idx = list(range(c["block"] * per, min((c["block"] + 1) * per, 1 + values["n_surrogates"])))
-        if not idx:
-            raise NeuralMIError(f"`cell` {c['block']} is past the last cell ({len(ANALYSIS.cells(values)) - 1}).")
         t1 = time.perf_counter()
         rows += train_cell(x_arr, y_arr, idx, values, spec, cfg, min_shift, block, tr)
         info.append({"block": c["block"], "seconds": time.perf_counter() - t1})

@@ -143,7 +143,8 @@ def plan(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
     try:
         check_signals(config.get("signals"))
-        return plan_analyses(config["analyses"], config.get("device", "auto"))
+        per_job = (config.get("resources") or {}).get("train", {}).get("cells_per_job", 1)
+        return plan_analyses(config["analyses"], config.get("device", "auto"), per_job)
     except NeuralMIError as exc:
         text = str(exc)
         raise ConfigError(text if text.startswith("invalid workflow config") else

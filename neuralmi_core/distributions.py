@@ -407,6 +407,8 @@ class PoissonPopulation:
     def mutual_information(self) -> float:
         if not self.rates or min(self.rates) <= 0:
             raise NeuralMIError(f"`rates` must be positive counts per bin. Got {self.rates!r}.")
+        if self.gain == 0:
+            return 0.0
         return self.latent_dim * _on_off_mi(float(sum(self.rates)), float(self.gain))
 
     def sample(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,13 @@ from .plan import (
     settings_mismatch,
     training_setup,
 )
-from .saturation import STRICTNESS, curve_summary, saturation_table
+from .saturation import (
+    STRICTNESS,
+    ZERO_FLOOR_NATS,
+    curve_summary,
+    indistinguishable_from_zero,
+    saturation_table,
+)
 
 DEFAULT_DIMS = (1, 2, 3, 4, 6, 8, 12, 16)
 TRAINING_KEYS = ("estimator", "critic", "hidden", "n_layers", "activation", "variational", "beta", "tau",
@@ -92,9 +98,13 @@ class DimensionalityResult:
         halvings × seeds), plus ``mean_bits``/``std_bits`` in ``to_dict()``.
     saturation : dict
         Saturation dim per strictness (keys ``"0.1"``, ``"1.0"``, ``"15.0"``); None when the curve does
-        not saturate within the dims swept (or the run holds a single dim).
+        not saturate within the dims swept, when the run holds a single dim, or when the curve is
+        indistinguishable from zero (``no_shared_information``).
     saturation_dim : int or None
         The saturation dim at strictness 1 (the headline number).
+    no_shared_information : bool
+        The MI at every dim is below 0.01 nats or not significantly above 0
+        (:func:`~.saturation.indistinguishable_from_zero`): there is no dimensionality to report.
     members : tuple of DimensionalityMember
         The per-member table.
     """
@@ -113,6 +123,7 @@ class DimensionalityResult:
     seconds: float = 0.0
     cells: tuple[dict[str, Any], ...] = field(default=(), compare=False)
     warnings: tuple[str, ...] = ()
+    no_shared_information: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -124,8 +135,8 @@ class DimensionalityResult:
         return out
 
     def __repr__(self) -> str:
-        return (f"DimensionalityResult({self.target}: saturation dim {self.saturation_dim} (s=1), "
-                f"{self.saturation}, dims {list(self.embedding_dims)})")
+        head = "no shared information" if self.no_shared_information else f"saturation dim {self.saturation_dim} (s=1)"
+        return f"DimensionalityResult({self.target}: {head}, {self.saturation}, dims {list(self.embedding_dims)})"
 
     def plot(self, ax: Any = None, unit: str = "bits") -> Any:
         """MI against embedding dim (members, mean ± sd) with the saturation dims marked; returns the Figure."""
@@ -191,13 +202,21 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
     curve = tuple(curve_summary([m.embedding_dim for m in rows], [m.mi_test_nats for m in rows]))
     sat = saturation_table(list(curve), strict)
     dims = tuple(r["embedding_dim"] for r in curve)
+    no_info = indistinguishable_from_zero(curve)
+    if no_info:
+        sat = {k: None for k in sat}
     warnings = []
     if dropped_channel:
         warnings.append(f"X has an odd number of channels ({data['dim_x']}): each halving leaves one channel out "
                         f"so that both halves have {data['dim_x'] // 2}")
+    if no_info:
+        warnings.append(f"no shared information: the held-out MI at every embedding dim is below {ZERO_FLOOR_NATS} nats "
+                        f"or not significantly above 0 (largest mean "
+                        f"{max(r['mean_nats'] for r in curve if math.isfinite(r['mean_nats'])):.4f} nats); no "
+                        f"saturation dim is reported")
     if len(dims) < 2:
         warnings.append(f"a single embedding dim {list(dims)}: no saturation (a partial run; gather the parts)")
-    elif sat.get("1.0", next(iter(sat.values()), None)) is None:
+    elif not no_info and sat.get("1.0", next(iter(sat.values()), None)) is None:
         warnings.append(f"the MI still rises at the largest embedding dim {dims[-1]}: the latent dimensionality "
                         f"may exceed the dims swept")
     if any(not math.isfinite(m.mi_test_nats) for m in rows):
@@ -207,7 +226,8 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
         target=settings["target"], embedding_dims=dims, seeds=tuple(sorted({m.seed for m in rows})),
         n_splits=int(settings["n_splits"]), curve=curve, saturation=sat, saturation_dim=s1, members=rows,
         settings=dict(settings), data=dict(data), dropped_channel=dropped_channel, seconds=seconds,
-        cells=tuple(sorted(cells, key=lambda c: (c["embedding_dim"], c["seed"]))), warnings=tuple(warnings))
+        cells=tuple(sorted(cells, key=lambda c: (c["embedding_dim"], c["seed"]))), warnings=tuple(warnings),
+        no_shared_information=no_info)
 
 
 def dimensionality(

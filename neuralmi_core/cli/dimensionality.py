@@ -15,8 +15,10 @@ JSON fields:
   curve               per dim: embedding_dim, n_members, mean_nats, std_nats (held-out MI over
                       halvings x seeds), mean_bits, std_bits
   saturation          saturation dim per strictness ("0.1", "1.0", "15.0"; null: not saturated
-                      within the dims swept, or a single-dim partial run)
+                      within the dims swept, a single-dim partial run, or no shared information)
   saturation_dim      the saturation dim at strictness 1 (null as above)
+  no_shared_information  true when the MI at every dim is below 0.01 nats or not significantly
+                      above 0 (one-sided t-test, Bonferroni over dims): no dimensionality is reported
   members             one row per network: embedding_dim, split, seed, n_train, n_test, n_eval,
                       mi_test_nats, mi_train_nats, best_epoch, epochs_run, channels_a, channels_b
                       (X's channel indices of each half; empty for interaction)

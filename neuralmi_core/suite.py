@@ -143,8 +143,12 @@ def run_one(task: Task, n: int, data_seed: int, mode: str, options: dict[str, An
                            "truth": truth, "copula_equivalent": task.copula_equivalent, "options": dict(options or {})}
     if mode == "estimate":
         res = estimate(x, y, **kw)
+        curve_train = [m.curve_train_nats for m in res.members]
         row.update(mi=res.mi_nats, mi_train=res.mi_train_nats, ceiling=res.ceiling_nats,
                    best_epoch=res.history.get("best_epoch"), epochs_run=res.history.get("epochs_run"),
+                   curve_train_max=float(np.mean([max(c) for c in curve_train])) if all(curve_train) else math.nan,
+                   curve_test_max=float(np.mean([max(m.curve_test_nats) for m in res.members]))
+                   if all(m.curve_test_nats for m in res.members) else math.nan,
                    flags=["near_ceiling"] if res.near_ceiling else [], warnings=list(res.warnings))
     else:
         res = rigorous(x, y, **kw)

@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 
 from neuralmi_core.suite import (
     DEFAULT_DATA_SEEDS,
@@ -64,10 +65,12 @@ HEADER = (f"{'task':<27}{'N':>6}{'set':>4} {'mode':<9}{'true':>7}{'est':>8}{'rel
 
 def print_pool(summary: dict) -> None:
     for mode, s in summary.items():
-        line = (f"{mode:<9} rows {s['rows']}: median |rel err| {s['median_abs_rel_error']:.1%} (signed "
-                f"{s['median_signed_rel_error']:+.1%}), worst {s['worst_abs_rel_error']:.1%} ({s['worst']})")
+        line = f"{mode:<9} rows {s['rows']}"
+        if not math.isnan(s["median_abs_rel_error"]):
+            line += (f": median |rel err| {s['median_abs_rel_error']:.1%} (signed {s['median_signed_rel_error']:+.1%}), "
+                     f"worst {s['worst_abs_rel_error']:.1%} ({s['worst']})")
         if mode == "rigorous":
-            line += f"; CI covers {s['ci_covers']}/{s['ci_rows']}"
+            line += f"; CI covers {s['ci_covers']}/{s['ci_rows']}" if s["ci_rows"] else ""
         if not math.isnan(s["max_abs_estimate_mi0"]):
             line += "; MI = 0: " + (f"CI contains 0 in {s['ci_contains_0']}/{s['ci_rows_mi0']}, " if mode == "rigorous"
                                     else "") + f"largest |estimate| {s['max_abs_estimate_mi0']:.3f}"
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     routed = route_options(options, modes)
     print(f"suite: {len(tasks)} tasks x N {ns} x data sets {seeds} x modes {modes}; options {options or 'defaults'} "
           f"(MI in nats)\n{HEADER}", flush=True)
-    rows = []
+    rows: list[dict] = []
     for task in tasks:
         for n in ns:
             for s in seeds:
@@ -108,13 +111,20 @@ def main(argv: list[str] | None = None) -> int:
                     row = run_one(task, n, s, mode, routed[mode])
                     rows.append(row)
                     print(fmt_row(row), flush=True)
+                    if args.json:  # rewritten after every row: a long run that is stopped keeps what it did
+                        write_json(args.json, options, rows)
     summary = pool(rows)
     print()
     print_pool(summary)
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"options": options, "rows": rows, "pooled": summary}, fh, indent=1, default=float)
+        write_json(args.json, options, rows)
     return 0
+
+
+def write_json(path: str, options: dict, rows: list[dict]) -> None:
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    tmp.write_text(json.dumps({"options": options, "rows": rows, "pooled": pool(rows)}, indent=1, default=float))
+    tmp.replace(path)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--field", default="rel", choices=("rel", "mi", "train", "gap", "covered"))
     p.add_argument("--n", type=int, default=None, help="only rows with this N")
     p.add_argument("--mode", default=None, help="only rows of this mode")
+    p.add_argument("--data-seeds", default=None, help="only these data sets (comma-separated)")
+    p.add_argument("--markdown", action="store_true", help="print a markdown table")
     args = p.parse_args(argv)
     cols, tasks, truth = [], [], {}
     cells: dict[tuple[str, str], list[float]] = {}
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         name = Path(f).stem
         cols.append(name)
         for r in json.loads(Path(f).read_text())["rows"]:
-            if (args.n and r["n"] != args.n) or (args.mode and r["mode"] != args.mode):
+            if (args.n and r["n"] != args.n) or (args.mode and r["mode"] != args.mode) or (
+                    args.data_seeds and str(r["data_seed"]) not in args.data_seeds.split(",")):
                 continue
             if r["task"] not in tasks:
                 tasks.append(r["task"])
@@ -53,18 +56,24 @@ def main(argv: list[str] | None = None) -> int:
             cells.setdefault((r["task"], name), []).append(value(r, args.field))
     width = max(10, *(len(c) + 1 for c in cols))
     print(f"{args.field}: mean over data sets" + (f", N={args.n}" if args.n else ""))
-    print(f"{'task':<27}{'true':>7}" + "".join(f"{c:>{width}}" for c in cols))
+    if args.markdown:
+        print("| task | true | " + " | ".join(cols) + " |\n|---|---|" + "---|" * len(cols))
+    else:
+        print(f"{'task':<27}{'true':>7}" + "".join(f"{c:>{width}}" for c in cols))
     for t in tasks:
         out = []
         for c in cols:
             v = cells.get((t, c))
             if not v:
-                out.append(f"{'':>{width}}")
+                out.append("")
             elif args.field == "rel" and truth[t] > 0:
-                out.append(f"{np.mean(v):>{width}.1%}")
+                out.append(f"{np.mean(v):+.1%}")
             else:
-                out.append(f"{np.mean(v):>{width}.3f}")
-        print(f"{t:<27}{truth[t]:>7.3f}" + "".join(out))
+                out.append(f"{np.mean(v):.3f}")
+        if args.markdown:
+            print(f"| {t} | {truth[t]:.3f} | " + " | ".join(out) + " |")
+        else:
+            print(f"{t:<27}{truth[t]:>7.3f}" + "".join(f"{o:>{width}}" for o in out))
     return 0
 
 

@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from neuralmi_core import DimensionalityResult, dimensionality
-from neuralmi_core.analysis.dimensionality import gather_dimensionality
+from neuralmi_core.analysis.dimensionality import (
+    DimensionalityMember,
+    gather_dimensionality,
+    summarize_dimensionality,
+)
 from neuralmi_core.cli import main
 from neuralmi_core.validation import NeuralMIError
 
@@ -122,3 +126,51 @@ def test_three_dim_latent_saturates_at_three():
     assert res.saturation_dim is not None and abs(res.saturation_dim - 3) <= 1, res.curve
     mean = {r["embedding_dim"]: r["mean_nats"] for r in res.curve}
     assert mean[3] / mean[6] > 0.9, res.curve
+
+
+def member_table(means_per_dim: dict[int, list[float]]) -> list[DimensionalityMember]:
+    return [DimensionalityMember(embedding_dim=d, halving=j, seed=0, n_train=800, n_test=200, n_eval=200,
+                                 mi_test_nats=v, mi_train_nats=v + 0.01, best_epoch=5, epochs_run=20)
+            for d, vals in means_per_dim.items() for j, v in enumerate(vals)]
+
+
+SETTINGS = {"target": "internal", "n_splits": 5}
+
+
+def test_noise_curve_reports_no_shared_information():
+    """The README example's curve (independent channels, MI -0.0015 to -0.0002 nats) used to give saturation
+    dims {0.1: 2, 1: 1, 15: 1} without a warning; now no dim and a warning."""
+    rng = np.random.default_rng(0)
+    table = member_table({d: list(m + 0.001 * rng.standard_normal(5)) for d, m in
+                          zip((1, 2, 3, 4, 6, 8), (-0.0015, -0.0004, -0.0009, -0.0002, -0.0011, -0.0006), strict=True)})
+    res = summarize_dimensionality(table, SETTINGS, {"dim_x": 10})
+    assert res.no_shared_information and res.saturation_dim is None
+    assert set(res.saturation.values()) == {None}
+    assert any(w.startswith("no shared information") for w in res.warnings)
+    assert not any("still rises" in w for w in res.warnings)
+    assert "no shared information" in repr(res) and res.to_dict()["no_shared_information"] is True
+    assert DimensionalityResult.from_dict(res.to_dict()).no_shared_information
+    from neuralmi_core.report.records import dimensionality_row
+    from neuralmi_core.report.session_html import _result_text
+
+    row = dimensionality_row("a", res.to_dict(), unit="nats")
+    assert row["no_signal"] is True and row["saturation_dim"] is None
+    value, _, status = _result_text(row, "nats")
+    assert value.startswith("no shared information") and "no signal" in status
+
+
+def test_latent_curve_keeps_its_saturation_dim():
+    spread = np.array([-0.02, -0.01, 0.0, 0.01, 0.02])
+    table = member_table({d: list(m + spread) for d, m in zip((1, 2, 3, 4, 6), (0.4, 0.8, 1.2, 1.2, 1.19), strict=True)})
+    res = summarize_dimensionality(table, SETTINGS, {"dim_x": 10})
+    assert not res.no_shared_information and res.saturation_dim == 3
+    assert not any("no shared information" in w for w in res.warnings)
+
+
+@pytest.mark.slow
+def test_readme_example_finds_no_structure_in_independent_channels():
+    from neuralmi_core.samplers import CorrelatedGaussian
+
+    x, _ = CorrelatedGaussian(5, 5, mi_nats=1.0).sample(5000, seed=0)
+    res = dimensionality(x, embedding_dims=[1, 2, 3, 4, 6, 8], progress=False, device="cpu")
+    assert res.no_shared_information and res.saturation_dim is None, res.curve

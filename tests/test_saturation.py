@@ -7,7 +7,12 @@ import pytest
 
 from neuralmi_core.analysis.base import seeds_of
 from neuralmi_core.analysis.plan import channel_halves, chunk_indices, derive_seed, resolve_chunking
-from neuralmi_core.analysis.saturation import curve_summary, saturation_dim, saturation_table
+from neuralmi_core.analysis.saturation import (
+    curve_summary,
+    indistinguishable_from_zero,
+    saturation_dim,
+    saturation_table,
+)
 from neuralmi_core.settings import parse_int_list
 from neuralmi_core.validation import NeuralMIError
 
@@ -99,3 +104,37 @@ def test_seeds():
     with pytest.raises(NeuralMIError, match="either"):
         seeds_of({"seed": 0, "n_seeds": 2, "seeds": (1,)})
     assert derive_seed(1, 2) == derive_seed(1, 2) != derive_seed(2, 1)
+
+
+def curve_rows(means, stds, n=5, dims=(1, 2, 3, 4, 6, 8)):
+    return [{"embedding_dim": d, "n_members": n, "mean_nats": m, "std_nats": s} for d, m, s in zip(dims, means, stds,
+                                                                                                      strict=True)]
+
+
+# the README example's curve (X with independent channels): every mean between -0.0015 and -0.0002 nats
+NOISE_MEANS = [-0.0015, -0.0004, -0.0009, -0.0002, -0.0011, -0.0006]
+
+
+@pytest.mark.parametrize("means,stds,n,expected", [
+    (NOISE_MEANS, [0.001] * 6, 5, True),                               # README: all below 0
+    ([0.004, 0.006, 0.005, 0.006, 0.006, 0.005], [1e-4] * 6, 5, True),  # significant but below the 0.01 floor
+    ([0.02, 0.05, 0.03, 0.02, 0.04, 0.03], [0.05] * 6, 5, True),        # above the floor, within noise of 0
+    ([0.02, 0.05, 0.03, 0.02, 0.04, 0.03], [0.01] * 6, 5, False),       # above the floor and significant
+    ([0.3, 0.6, 0.9, 0.9, 0.9, 0.9], [0.02] * 6, 5, False),             # a 3-d latent
+    ([-0.001, 0.0, 0.0, 0.0, 0.0, 0.02], [np.nan] * 6, 1, False),       # one member above the floor: no spread
+    ([-0.001, 0.0, 0.0, 0.0, 0.0, 0.002], [np.nan] * 6, 1, True),
+])
+def test_indistinguishable_from_zero(means, stds, n, expected):
+    assert indistinguishable_from_zero(curve_rows(means, stds, n)) is expected
+
+
+def test_bonferroni_over_dims_and_level():
+    # t = 0.03 / (0.02 / sqrt(5)) = 3.35: above the one-dim 95 % quantile (2.13), below the 6-dim one (4.0)
+    one = curve_rows([0.03], [0.02], dims=(1,))
+    six = curve_rows([0.0] * 5 + [0.03], [0.02] * 6)
+    assert not indistinguishable_from_zero(one) and indistinguishable_from_zero(six)
+    assert not indistinguishable_from_zero(six, level=0.5)
+    assert not indistinguishable_from_zero([]) and not indistinguishable_from_zero(curve_rows([np.nan], [np.nan],
+                                                                                              dims=(1,)))
+    with pytest.raises(NeuralMIError, match="`level`"):
+        indistinguishable_from_zero(six, level=1.0)

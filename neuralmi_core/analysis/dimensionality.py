@@ -68,8 +68,10 @@ JSON fields:
   saturation          saturation dim per strictness s, keyed as --strictness writes s ("0.1", "1", "15";
                       earlier outputs used "1.0" and "15.0": renamed to match the config and the
                       report's saturation_dim_s0.1/_s1/_s15 columns); null: not saturated within the
-                      dims swept, or a single-dim partial run
+                      dims swept, a single-dim partial run, or no shared information
   saturation_dim      the saturation dim at strictness 1 (null as above)
+  no_shared_information  true when the MI at every dim is below 0.01 nats or not significantly above 0
+                      (one-sided t-test, Bonferroni over the dims): no dimensionality is reported
   members             one row per network: embedding_dim, halving (index of the channel halving or
                       replicate; called `split` before 0.2), seed, n_train, n_test, n_eval,
                       mi_test_nats, mi_train_nats, best_epoch, epochs_run, channels_a, channels_b

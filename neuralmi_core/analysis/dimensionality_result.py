@@ -15,7 +15,15 @@ from typing import Any
 from ..results import Member, _jsonable, nats_to_bits
 from ..settings import FloatList
 from ..validation import NeuralMIError, emit_warnings
-from .saturation import HEADLINE_STRICTNESS, STRICTNESS, curve_summary, saturation_table, strictness_key
+from .saturation import (
+    HEADLINE_STRICTNESS,
+    STRICTNESS,
+    ZERO_FLOOR_NATS,
+    curve_summary,
+    indistinguishable_from_zero,
+    saturation_table,
+    strictness_key,
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,10 @@ class DimensionalityResult:
         dim).
     saturation_dim : int or None
         The saturation dim at strictness 1 (the headline number).
+    no_shared_information : bool
+        The MI at every dim is below 0.01 nats or not significantly above 0
+        (:func:`~.saturation.indistinguishable_from_zero`): there is no dimensionality to report, and every
+        saturation dim is None.
     members : tuple of DimensionalityMember
         The per-member table.
     """
@@ -75,6 +87,7 @@ class DimensionalityResult:
     seconds: float = 0.0
     cells: tuple[dict[str, Any], ...] = field(default=(), compare=False)
     warnings: tuple[str, ...] = ()
+    no_shared_information: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -87,11 +100,14 @@ class DimensionalityResult:
 
     def summary_line(self) -> str:
         """One line for the command line: the saturation dims."""
+        if self.no_shared_information:
+            return f"{self.target}: no shared information (no saturation dim)"
         return f"{self.target}: saturation dim {self.saturation_dim} (s=1); {self.saturation}"
 
     def __repr__(self) -> str:
-        return (f"DimensionalityResult({self.target}: saturation dim {self.saturation_dim} (s=1), "
-                f"{self.saturation}, dims {list(self.embedding_dims)})")
+        head = ("no shared information" if self.no_shared_information
+                else f"saturation dim {self.saturation_dim} (s=1)")
+        return f"DimensionalityResult({self.target}: {head}, {self.saturation}, dims {list(self.embedding_dims)})"
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DimensionalityResult:
@@ -143,13 +159,21 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
     curve = tuple(curve_summary([m.embedding_dim for m in rows], [m.mi_test_nats for m in rows]))
     sat = saturation_table(list(curve), strict)
     dims = tuple(r["embedding_dim"] for r in curve)
+    no_info = indistinguishable_from_zero(curve)
+    if no_info:
+        sat = {k: None for k in sat}
     warnings = list(extra_warnings)
     if dropped_channel:
         warnings.append(f"X has an odd number of channels ({data['dim_x']}): each halving leaves one channel out "
                         f"so that both halves have {data['dim_x'] // 2}")
     if len(dims) < 2:
         warnings.append(f"a single embedding dim {list(dims)}: no saturation (a partial run; gather the parts)")
-    elif sat.get(HEADLINE_STRICTNESS, next(iter(sat.values()), None)) is None:
+    if no_info:
+        largest = max(r["mean_nats"] for r in curve if math.isfinite(r["mean_nats"]))
+        warnings.append(f"no shared information: the held-out MI at every embedding dim is below {ZERO_FLOOR_NATS} "
+                        f"nats or not significantly above 0 (largest mean {largest:.4f} nats); no saturation dim is "
+                        f"reported")
+    elif len(dims) >= 2 and sat.get(HEADLINE_STRICTNESS, next(iter(sat.values()), None)) is None:
         warnings.append(f"the MI still rises at the largest embedding dim {dims[-1]}: the latent dimensionality "
                         f"may exceed the dims swept")
     if any(not math.isfinite(m.mi_test_nats) for m in rows):
@@ -161,4 +185,5 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
         n_splits=int(settings["n_splits"]), curve=curve, saturation=sat, saturation_dim=s1, members=rows,
         settings=dict(settings), data=dict(data), fit_settings={"strictness": list(strict)},
         dropped_channel=dropped_channel, seconds=seconds,
-        cells=tuple(sorted(cells, key=lambda c: (c["embedding_dim"], c["seed"]))), warnings=tuple(warnings))
+        cells=tuple(sorted(cells, key=lambda c: (c["embedding_dim"], c["seed"]))), warnings=tuple(warnings),
+        no_shared_information=no_info)

@@ -101,7 +101,7 @@ def _flags(r: Mapping[str, Any]) -> str:
         tags.append("<span class='bad'>no signal</span>")
     if r["mode"] == "rigorous" and r.get("reliable") is False:
         tags.append("<span class='bad'>unreliable fit</span>")
-    if r["mode"] == "dimensionality" and r.get("saturation_dim") is None:
+    if r["mode"] == "dimensionality" and r.get("saturation_dim") is None and not r.get("no_signal"):
         tags.append("<span class='caution'>not saturated</span>")
     if r["mode"] == "significance" and r.get("p_value") is not None and r.get("p_value") <= 0.05:
         tags.append("<span class='ok'>p &le; 0.05</span>")

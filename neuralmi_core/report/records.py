@@ -155,8 +155,9 @@ def dimensionality_row(name: str, record: Mapping[str, Any] | DimensionalityResu
     Fields: analysis, mode, estimator, critic, target, of, curve (rows of embedding_dim, mean_<unit>,
     std_<unit>, n_members), saturation_dim (the headline, strictness 1), saturation_dim_s<s> for every
     strictness s (``s0.1``, ``s1``, ``s15``; None: not saturated within the dims swept), mi_max_<unit>,
-    embedding_dims, n_splits, n_members, n_samples, no_signal, settings, warnings, training, and the
-    selection fields of :func:`rigorous_row`.
+    embedding_dims, n_splits, n_members, n_samples, no_signal (the curve is indistinguishable from zero:
+    "no shared information", no saturation dim), settings, warnings, training, and the selection fields of
+    :func:`rigorous_row`.
     """
     check_unit(unit)
     res = load_result(name, "dimensionality", record)
@@ -173,7 +174,7 @@ def dimensionality_row(name: str, record: Mapping[str, Any] | DimensionalityResu
         **{f"saturation_dim_s{s}": d for s, d in res.saturation.items()},
         f"mi_max_{u}": max((m for m in means if finite(m)), default=float("nan")),
         "embedding_dims": list(res.embedding_dims), "n_splits": res.n_splits, "n_members": len(res.members),
-        "n_samples": res.data.get("n_samples"), "no_signal": False,
+        "n_samples": res.data.get("n_samples"), "no_signal": bool(res.no_shared_information),
         **_selection_fields(selection),
         "settings": dict(res.settings), "warnings": list(res.warnings),
     }

@@ -110,6 +110,8 @@ def _result_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, str]:
         ci = (f"[{H.fmt(r.get(f'ci_low_{unit}'))}, {H.fmt(r.get(f'ci_high_{unit}'))}]"
               + (f" ({conf:.0%} CI)" if finite(conf) else ""))
         ok = r.get("reliable")
+    elif r.get("no_signal"):  # dimensionality: a curve indistinguishable from zero
+        value, ci, ok = "no shared information (no dimension)", f"largest MI {H.fmt(r.get(f'mi_max_{unit}'))} {unit}", True
     else:
         d = r.get("saturation_dim")
         value = (f"saturation dim {d}" if d is not None else

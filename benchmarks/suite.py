@@ -34,8 +34,8 @@ from neuralmi_core.suite import (
     select_tasks,
 )
 
-TAGS = (("ceiling", "ceiling"), ("disagree", "syst"), ("min_chunk", "small-chunks"), ("unreliable", "unreliable"),
-        ("diverged", "diverged"), ("still rises", "rising"))
+TAGS = (("ceiling", "ceiling"), ("extrapolations disagree", "train_test_disagree"), ("of log(n_eval)", "k_bias"),
+        ("min_chunk", "small-chunks"), ("unreliable", "unreliable"), ("diverged", "diverged"), ("still rises", "rising"))
 
 
 def tags(row: dict) -> str:
@@ -71,6 +71,9 @@ def print_pool(summary: dict) -> None:
                      f"worst {s['worst_abs_rel_error']:.1%} ({s['worst']})")
         if mode == "rigorous":
             line += f"; CI covers {s['ci_covers']}/{s['ci_rows']}" if s["ci_rows"] else ""
+            miss = s["ci_rows"] - s["ci_covers"]
+            line += (f" (misses without a flag: {len(s['unflagged_misses'])}/{miss}"
+                     + (f": {', '.join(s['unflagged_misses'])}" if s["unflagged_misses"] else "") + ")") if miss else ""
         if not math.isnan(s["max_abs_estimate_mi0"]):
             line += "; MI = 0: " + (f"CI contains 0 in {s['ci_contains_0']}/{s['ci_rows_mi0']}, " if mode == "rigorous"
                                     else "") + f"largest |estimate| {s['max_abs_estimate_mi0']:.3f}"

@@ -181,6 +181,27 @@ def near_ceiling(mi_nats: float, ceiling_nats: float | None) -> bool:
     return mi_nats >= CEILING_FRACTION * ceiling_nats
 
 
+#: InfoNCE on K samples loses about E log(1 + (r - 1) / K) to the bound itself (r the density ratio; the
+#: oracle critic loses 6 % at 5 nats with K = 1000, 22 % with K = 100: benchmarks/DIAGNOSIS.md section 3).
+#: A single estimate is flagged from e^MI >= 0.05 K (a loss of several percent, which training cannot
+#: recover); rigorous mode from e^MI >= 0.1 K at its smallest members, where the loss is curved in 1/K
+#: and the 1/N extrapolation cannot remove it.
+K_BIAS_RATIO = {"estimate": 0.05, "rigorous": 0.1}
+
+
+def infonce_k_biased(mi_nats: float, n_eval: int, mode: str = "rigorous") -> bool:
+    """True when InfoNCE on ``n_eval`` samples is biased low by the bound itself: ``e^mi >= ratio * n_eval``.
+
+    >>> infonce_k_biased(5.0, 1000), infonce_k_biased(1.0, 100), infonce_k_biased(2.4, 100)
+    (True, False, True)
+    >>> infonce_k_biased(4.5, 1000), infonce_k_biased(4.5, 1000, "estimate")
+    (False, True)
+    """
+    if not math.isfinite(mi_nats) or n_eval < 2:
+        return False
+    return mi_nats >= math.log(K_BIAS_RATIO[mode] * n_eval)
+
+
 def member_mi(member: Any, kind: str) -> float:
     """The member MI that ``extrapolate=kind`` regresses (a RigorousMember or its dict), in nats."""
     get = member.get if isinstance(member, dict) else lambda k: getattr(member, k)

@@ -33,9 +33,22 @@ def test_result_fields_and_units():
 def test_near_ceiling_flag():
     x = np.random.default_rng(0).normal(size=(400, 2))
     res = nmi.estimate(x, x + 1e-4 * np.random.default_rng(1).normal(size=x.shape), estimator="infonce",
-                       **{**FAST, "epochs": 150, "lr": 1e-2, "hidden": 64, "embedding_dim": 16})
+                       **{**FAST, "epochs": 150, "lr": 1e-2, "hidden": 64, "embedding_dim": 16, "n_layers": 1})
     assert res.mi_nats <= res.ceiling_nats + 1e-6
     assert res.near_ceiling and any("ceiling" in w for w in res.warnings)
+
+
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_k_bias_warning_below_the_ceiling(n_layers):
+    """Below 90 % of log K but with e^MI >= 0.05 K, InfoNCE's own bias is flagged (one warning or the other)."""
+    from neuralmi_core.results import infonce_k_biased
+
+    x = np.random.default_rng(0).normal(size=(400, 2))
+    res = nmi.estimate(x, x + 1e-4 * np.random.default_rng(1).normal(size=x.shape), estimator="infonce",
+                       **{**FAST, "epochs": 150, "lr": 1e-2, "hidden": 64, "embedding_dim": 16, "n_layers": n_layers})
+    k_bias = any("bound itself is biased low" in w for w in res.warnings)
+    assert k_bias == (not res.near_ceiling and infonce_k_biased(res.mi_nats, res.n_eval, "estimate"))
+    assert k_bias or res.near_ceiling
 
 
 @pytest.mark.parametrize(

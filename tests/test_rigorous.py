@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -186,10 +187,32 @@ def test_systematic_error_enters_ci_and_warns_when_large(offset, warned):
     assert res.systematic_nats == pytest.approx(offset / 2, abs=0.03)
     assert res.ci_high_nats - res.mi_nats >= res.systematic_nats * 0.99
     assert any("extrapolations disagree" in w for w in res.warnings) == warned
+    assert ("train_test_disagree" in res.flags) == warned and res.reliable
     for kind in ("train", "test"):  # the other choices keep their own intercept as the headline
         other = summarize_rigorous(_table(offset), {"estimator": "smile"}, {"n_samples": 10000}, extrapolate=kind)
         assert other.mi_nats == pytest.approx(res.fits[kind].intercept_nats)
         assert other.systematic_nats == pytest.approx(offset, abs=0.05)
+
+
+def _shifted(rows, mi):
+    return [dataclasses.replace(m, mi_test_nats=m.mi_test_nats - 1.0 + mi, mi_train_nats=m.mi_train_nats - 1.0 + mi)
+            for m in rows]
+
+
+@pytest.mark.parametrize("mi, estimator, flagged", [(1.0, "infonce", False), (2.8, "infonce", False),
+                                                    (3.2, "infonce", True), (3.2, "smile", False)])
+def test_infonce_k_bias_flag(mi, estimator, flagged):
+    """The smallest members (gamma 10) score InfoNCE on K = 200 pairs: the flag fires from e^MI >= 0.1 K,
+    MI >= log 20 = 3.0 nats, for InfoNCE only."""
+    from neuralmi_core.analysis.rigorous import summarize_rigorous
+    from neuralmi_core.results import infonce_k_biased
+
+    rows = _shifted(_table(0.0), mi)
+    rows = [dataclasses.replace(m, n_eval=m.n_eval * 10) for m in rows]  # smallest members: K = 200
+    res = summarize_rigorous(rows, {"estimator": estimator}, {"n_samples": 10000})
+    assert infonce_k_biased(res.mi_nats, 200) == (res.mi_nats >= math.log(20))
+    assert ("infonce_k_bias" in res.flags) == flagged
+    assert any("log(10) of log(n_eval)" in w for w in res.warnings) == flagged
 
 
 def test_automatic_batch_is_one_size_for_every_gamma(xy, monkeypatch):

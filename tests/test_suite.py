@@ -67,10 +67,14 @@ def test_pool_figures():
         return r
 
     rows = [row("estimate", 1.0, 0.9), row("estimate", 1.0, 0.6, task="bad"), row("estimate", 2.0, 2.1),
-            row("rigorous", 1.0, 0.95, True), row("rigorous", 1.0, 0.7, False), row("rigorous", 0.0, 0.01, True)]
+            row("rigorous", 1.0, 0.95, True), row("rigorous", 1.0, 0.7, False), row("rigorous", 0.0, 0.01, True),
+            {**row("rigorous", 1.0, 0.5, False, task="flagged"), "flags": ["train_test_disagree"]},
+            {**row("estimate", 1.0, 0.1, task="copula"), "copula_equivalent": True}]
     s = pool(rows)
     assert s["estimate"]["median_abs_rel_error"] == pytest.approx(0.1)
     assert s["estimate"]["worst_abs_rel_error"] == pytest.approx(0.4) and s["estimate"]["worst"].startswith("bad")
-    assert (s["rigorous"]["ci_covers"], s["rigorous"]["ci_rows"]) == (1, 2)
+    assert (s["rigorous"]["ci_covers"], s["rigorous"]["ci_rows"]) == (1, 3)
+    assert s["rigorous"]["unflagged_misses"] == ["t N=5000 seed 0"]
+    assert s["estimate"]["rows"] == 3  # the copula-equivalent row is left out
     assert (s["rigorous"]["ci_contains_0"], s["rigorous"]["ci_rows_mi0"]) == (1, 1)
     assert s["rigorous"]["max_abs_estimate_mi0"] == pytest.approx(0.01)

@@ -95,7 +95,7 @@ def _staggered(k=5):
 @pytest.mark.parametrize("estimator, critic", [("infonce", "separable"), ("smile", "bilinear"), ("mine", "concat")])
 def test_compaction_changes_no_number(estimator, critic, device):
     """Dropping stopped members from the computation gives the same numbers as computing them with weight 0."""
-    spec = ModelSpec(estimator, critic, hidden=16, embedding_dim=4)
+    spec = ModelSpec(estimator, critic, hidden=16, embedding_dim=4, n_layers=1)
     kw = dict(epochs=40, batch_size=64, patience=3, min_epochs=2, eval_size=100, progress=False, device=device)
     on = fit_ensemble(_staggered(), spec, TrainConfig(compact=True, **kw))
     off = fit_ensemble(_staggered(), spec, TrainConfig(compact=False, **kw))

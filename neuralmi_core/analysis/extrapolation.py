@@ -43,12 +43,19 @@ FLAG_GAMMA1 = "unstable_without_gamma1"  # intercept moves > shift_tolerance whe
 FLAG_OUTLIERS = "residual_outliers"  # a Pearson residual beyond the Bonferroni 5 % normal threshold
 FLAG_NONFINITE = "nonfinite_members"  # members without a finite MI (diverged) were left out
 FLAGS = (FLAG_FEW_GAMMAS, FLAG_CURVED, FLAG_GAMMA1, FLAG_OUTLIERS, FLAG_NONFINITE)
+# Flags of the headline interval (set by rigorous mode's summary, not by the fit): the CI is likely to miss.
+FLAG_DISAGREE = "train_test_disagree"  # the training-subset and held-out intercepts disagree (systematic error)
+FLAG_K_BIAS = "infonce_k_bias"  # InfoNCE's own finite-K bias at this MI: curved in 1/N, not extrapolated away
 FLAG_HELP = {
     FLAG_FEW_GAMMAS: "fewer distinct gammas than min_gammas: no fit (a partial run; gather the parts)",
     FLAG_CURVED: "the MI-vs-gamma curve is still curved after pruning to min_gammas: extrapolation unsafe",
     FLAG_GAMMA1: "the intercept moves by more than shift_tolerance when gamma = 1 is left out",
     FLAG_OUTLIERS: "a member's Pearson residual exceeds the Bonferroni-corrected 5 % normal threshold",
     FLAG_NONFINITE: "some members had no finite MI (training diverged) and were left out of the fit",
+    FLAG_DISAGREE: "the training-subset and held-out extrapolations disagree by more than 20 % of the MI: a bias "
+                   "the 1/N model does not remove; the CI is wide and may still miss (more data narrows it)",
+    FLAG_K_BIAS: "the MI is within log(10) of log(n_eval) of the smallest members: InfoNCE is biased low there by "
+                 "the bound itself, curved in 1/N; the corrected MI is likely low and the CI likely misses",
 }
 # Flags that make a fit unreliable (outliers and dropped members are warnings only).
 UNRELIABLE = (FLAG_FEW_GAMMAS, FLAG_CURVED, FLAG_GAMMA1)

@@ -9,15 +9,31 @@ interval, the warnings. :class:`RigorousResult` states every number with its uni
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..results import Member, _jsonable, infonce_ceiling_nats, member_mi, nats_to_bits, near_ceiling
+from ..results import (
+    Member,
+    _jsonable,
+    infonce_ceiling_nats,
+    infonce_k_biased,
+    member_mi,
+    nats_to_bits,
+    near_ceiling,
+)
 from ..validation import NeuralMIError, check_choice, check_float, check_int, emit_warnings
-from .extrapolation import ExtrapolationFit, fit_extrapolation, headline_interval, per_gamma_summary
+from .extrapolation import (
+    FLAG_DISAGREE,
+    FLAG_K_BIAS,
+    ExtrapolationFit,
+    fit_extrapolation,
+    headline_interval,
+    per_gamma_summary,
+)
 
 EXTRAPOLATE = ("average", "train", "test")
 
@@ -238,10 +254,20 @@ def summarize_rigorous(
             warnings.append(f"infonce members near their log(n_eval) ceiling at gamma {near}: the bound caps them, "
                             f"not the data; use smile or fewer gammas")
     head = headline_interval(fit, [fits[k] for k in ("train", "test") if k != extrapolate], confidence)
+    flags = list(fit.flags)
     if fit.fitted and head.systematic_nats > SYSTEMATIC_WARN * max(abs(fit.intercept_nats), 0.25):
+        flags.append(FLAG_DISAGREE)
         warnings.append(f"the training-subset and held-out extrapolations disagree (systematic error "
                         f"{head.systematic_nats:.3f} nats, in the CI): the 1/N model does not remove all of "
-                        f"the bias; more data or a smaller model narrows it")
+                        f"the bias; the corrected MI may be off by more than the CI (more data narrows it)")
+    small_k = min((m.n_eval for m in rows), default=0)
+    if (fit.fitted and settings.get("estimator") == "infonce"
+            and infonce_k_biased(fit.intercept_nats, small_k)):
+        flags.append(FLAG_K_BIAS)
+        warnings.append(f"the corrected MI {fit.intercept_nats:.3f} nats is within log(10) of log(n_eval) = "
+                        f"{math.log(small_k):.2f} of the smallest members: InfoNCE's own bias there is curved in "
+                        f"1/N and the fit cannot remove it; the true MI is likely above the CI (more samples, "
+                        f"fewer gammas or smile)")
     if not fit.fitted:
         warnings.append(f"no extrapolation: {fit.reason}")
     elif not fit.reliable:
@@ -268,7 +294,7 @@ def summarize_rigorous(
         confidence=confidence,
         extrapolate=extrapolate,
         reliable=fit.reliable,
-        flags=fit.flags,
+        flags=tuple(flags),
         fit_reason=fit.reason,
         gammas=gammas,
         seeds=seeds,

@@ -75,7 +75,7 @@ def test_members_stop_independently(device):
     members = [split_member(x, y, "random"), split_member(xi, yi, "random")]  # signal vs pure noise
     fit = fit_ensemble(members, ModelSpec("infonce", hidden=16, embedding_dim=4),
                        TrainConfig(epochs=60, batch_size=64, patience=4, min_epochs=2, eval_size=150,
-                                   progress=False, device=device))
+                                   weight_decay=0.0, progress=False, device=device))
     runs = [m.epochs_run for m in fit.members]
     assert fit.members[1].stopped_early and runs[1] < 60
     assert len(set(runs)) == 2 or fit.members[0].epochs_run == 60
@@ -96,7 +96,8 @@ def _staggered(k=5):
 def test_compaction_changes_no_number(estimator, critic, device):
     """Dropping stopped members from the computation gives the same numbers as computing them with weight 0."""
     spec = ModelSpec(estimator, critic, hidden=16, embedding_dim=4, n_layers=1)
-    kw = dict(epochs=40, batch_size=64, patience=3, min_epochs=2, eval_size=100, progress=False, device=device)
+    kw = dict(epochs=40, batch_size=64, patience=3, min_epochs=2, eval_size=100, weight_decay=0.0, progress=False,
+              device=device)
     on = fit_ensemble(_staggered(), spec, TrainConfig(compact=True, **kw))
     off = fit_ensemble(_staggered(), spec, TrainConfig(compact=False, **kw))
     assert len({m.epochs_run for m in on.members}) > 1  # members stopped at different epochs

@@ -77,7 +77,11 @@ GLOSSARY = [
     ("shared_se", "spread of one full-data network about the fit: bounds the sampling noise of the data set "
      "that every network shares, which the fit cannot see."),
     ("systematic", "how far the corrected MI moves when the training-subset or the held-out MI is extrapolated "
-     "instead of their mean: error of the 1/N model, included in the CI."),
+     "instead of their mean: error of the 1/N model, a bias of unknown sign, added to the CI's half-width. "
+     "Above 20 % of the MI the flag train_test_disagree fires: the CI may still miss."),
+    ("infonce_k_bias", "flag: the MI is so high that InfoNCE on the smallest networks' evaluation samples is "
+     "biased low by the bound itself, in a way the 1/N extrapolation cannot remove; the true MI is likely "
+     "above the CI (use more samples, fewer gammas or smile)."),
     ("naive MI", "mean held-out MI of the networks trained on all the data (gamma = 1): the uncorrected estimate."),
     ("slope", "change of the MI per unit gamma: the finite-sample bias of one full-data estimate."),
     ("gamma", "the number of chunks the data were split into for one set of networks; each chunk holds "

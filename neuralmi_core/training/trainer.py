@@ -72,7 +72,7 @@ class TrainConfig:
     epochs: int = _D["epochs"]
     batch_size: int | None = _D["batch_size"]
     lr: float = _D["lr"]
-    weight_decay: float = 0.0
+    weight_decay: float = _D["weight_decay"]
     patience: int = _D["patience"]
     min_epochs: int = 20
     smooth_window: int = 7

@@ -28,6 +28,7 @@ machine inflates absolute seconds.
 from __future__ import annotations
 
 import argparse
+import importlib
 import inspect
 import json
 import math
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["OMP_WAIT_POLICY"] = args.wait_policy
     import neuralmi_core  # noqa: F401  (first: it picks OpenMP's wait policy before torch starts OpenMP)
 
-    torch = sys.modules["torch"]
+    torch = importlib.import_module("torch")  # after neuralmi_core, whose import does not load torch itself
 
     load = os.getloadavg()
     print(f"cpu_speed: torch {torch.__version__}, {os.cpu_count()} CPUs, OMP_NUM_THREADS="

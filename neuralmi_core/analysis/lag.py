@@ -215,6 +215,8 @@ def train_cell(x: np.ndarray, y: np.ndarray, ix: np.ndarray, iy: np.ndarray, lag
     cfg = dataclasses.replace(config, seed=derive_seed(seed, gamma))
     if cfg.batch_size is None:  # as in rigorous mode: one batch size for every gamma, from all the pairs
         cfg = dataclasses.replace(cfg, batch_size=auto_batch_size(round(n * (1 - test_fraction))))
+    if cfg.weight_decay_n is None:  # one penalty for every gamma, scaled for the full data set's training part
+        cfg = dataclasses.replace(cfg, weight_decay_n=round(n * (1 - test_fraction)))
     t0 = time.perf_counter()
     fit = fit_ensemble(members, spec, cfg, desc=f"lags gamma={gamma} seed={seed}", preprocessing=preprocess)
     rows = [LagMember(lag_bins=lag, gamma=gamma, chunk=c, seed=seed, n_train=m.n_train, n_test=m.n_test,

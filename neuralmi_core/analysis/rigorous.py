@@ -227,6 +227,8 @@ def train_cell(x: np.ndarray, y: np.ndarray, gamma: int, seed: int, spec: ModelS
     cfg = dataclasses.replace(config, seed=derive_seed(seed, gamma))
     if cfg.batch_size is None:  # one batch size for every gamma, from the full data set (clipped to tiny chunks)
         cfg = dataclasses.replace(cfg, batch_size=auto_batch_size(round(n * (1 - test_fraction))))
+    if cfg.weight_decay_n is None:  # one penalty for every gamma, scaled for the full data set's training part
+        cfg = dataclasses.replace(cfg, weight_decay_n=round(n * (1 - test_fraction)))
     t0 = time.perf_counter()
     fit = fit_ensemble(members, spec, cfg, desc=f"gamma={gamma} seed={seed}", preprocessing=preprocess)
     rows = [

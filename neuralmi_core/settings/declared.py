@@ -51,9 +51,9 @@ TRAINING = Settings([
             "(default: automatic: 256, doubled for every doubling of the training set beyond 32,767 samples, at "
             "most 4096)"),
     Setting("lr", 5e-4, Float(0.0, low_open=True), "Adam learning rate"),
-    Setting("weight_decay", 0.01, Float(0.0), "L2 penalty on the network weights (Adam's weight_decay); keeps "
-            "the critic from fitting noise before the dependence (benchmarks/README.md: 0.01 measured on the "
-            "accuracy suite; 0 switches it off)"),
+    Setting("weight_decay", 0.01, Float(0.0), "L2 penalty on the network weights (Adam's weight_decay) for "
+            "training sets up to 4000 samples, scaled by 4000/n beyond so that it vanishes with the data; keeps "
+            "the critic from fitting noise before the dependence (benchmarks/README.md; 0 switches it off)"),
     Setting("patience", 20, Int(1), "early stopping: epochs without improvement of the smoothed held-out MI"),
     Setting("split", "blocked", Choice(SPLITS),
             "train/test split: blocked (contiguous test blocks with a gap; time series) or random (i.i.d.)"),

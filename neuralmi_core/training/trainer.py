@@ -44,6 +44,27 @@ AUTO_BATCH_MIN, AUTO_BATCH_MAX, AUTO_BATCH_STEPS = 256, 4096, 64
 _D = {**TRAINING.defaults(), **RUNTIME.defaults()}
 
 
+#: Training-set size at which ``weight_decay`` applies as given (the accuracy suite's N = 5000 with a 0.2
+#: test fraction, where 0.01 was measured); larger training sets get ``weight_decay * WEIGHT_DECAY_N / n``.
+WEIGHT_DECAY_N = 4000
+
+
+def effective_weight_decay(weight_decay: float, n_train: int) -> float:
+    """The L2 penalty used for a training set of ``n_train`` samples: ``weight_decay`` up to
+    :data:`WEIGHT_DECAY_N` samples, shrinking as ``1/n_train`` beyond.
+
+    The mean training loss plus ``wd/2 |theta|^2`` is the total loss plus ``(n wd / 2) |theta|^2``: a fixed
+    prior precision means ``wd`` proportional to ``1/n``, and only a penalty that vanishes with the data
+    keeps the estimate consistent (a constant one biases even N = infinity, which no extrapolation
+    removes). Below WEIGHT_DECAY_N it stays at the measured value (stronger penalties collapse some
+    dependence: benchmarks/DIAGNOSIS.md section 9).
+
+    >>> effective_weight_decay(0.01, 4000), effective_weight_decay(0.01, 16000), effective_weight_decay(0.01, 400)
+    (0.01, 0.0025, 0.01)
+    """
+    return float(weight_decay) * min(1.0, WEIGHT_DECAY_N / max(int(n_train), 1))
+
+
 def auto_batch_size(n_train: int) -> int:
     """The batch size used when none is given: 256, doubled while an epoch keeps >= 64 steps, at most 4096.
 
@@ -73,6 +94,7 @@ class TrainConfig:
     batch_size: int | None = _D["batch_size"]
     lr: float = _D["lr"]
     weight_decay: float = _D["weight_decay"]
+    weight_decay_n: int | None = None  # training size the penalty is scaled for (None: the smallest member's)
     patience: int = _D["patience"]
     min_epochs: int = 20
     smooth_window: int = 7
@@ -203,7 +225,8 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     n_max = data.x_train.shape[1]
     dx, dy = data.x_train.shape[2], data.y_train.shape[2]
     valid = torch.arange(n_max)[None, :] < torch.as_tensor(data.n_train)[:, None]  # (K, n_max)
-    opt = Adam(objective.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    wd = effective_weight_decay(cfg.weight_decay, cfg.weight_decay_n or n_min)
+    opt = Adam(objective.parameters(), lr=cfg.lr, weight_decay=wd)
     compact = cfg.compact and compactable(objective, k)
     merge = getattr(objective, "merge_best_state", merge_rows)
 
@@ -336,7 +359,7 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     ceiling = objective.ceiling(data.n_eval) if hasattr(objective, "ceiling") else None
     clock.lap("other_s")
     info = {**{key: round(v, 6) for key, v in clock.totals.items()}, **work, "epochs": epochs_run,
-            "compacted": compact}
+            "compacted": compact, "weight_decay": wd}
     return EnsembleFit(
         members=tuple(members),
         seconds=time.perf_counter() - t0,

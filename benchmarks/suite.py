@@ -34,7 +34,7 @@ from neuralmi_core.suite import (
     select_tasks,
 )
 
-TAGS = (("ceiling", "ceiling"), ("extrapolations disagree", "train_test_disagree"), ("of log(n_eval)", "k_bias"),
+TAGS = (("ceiling", "ceiling"), ("extrapolations disagree", "train_test_disagree"), ("of log(n_eval)", "infonce_k_bias"),
         ("min_chunk", "small-chunks"), ("unreliable", "unreliable"), ("diverged", "diverged"), ("still rises", "rising"))
 
 

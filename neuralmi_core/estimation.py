@@ -119,7 +119,7 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
             f"{fit.ceiling_nats:.3f} ceiling: the true MI may be higher; use more evaluation samples or "
             f"another estimator (smile)."
         )
-    elif spec.estimator == "infonce" and infonce_k_biased(mi, fit.members[0].n_eval, "estimate"):
+    elif spec.estimator == "infonce" and infonce_k_biased(mi, fit.n_eval, "estimate"):
         warnings.append(
             f"infonce estimate {mi:.3f} nats is within log(20) of log(n_eval) = {fit.ceiling_nats:.3f}: the bound "
             f"itself is biased low here (about 6 % at 5 nats on 1000 samples); the true MI is likely higher. Use "

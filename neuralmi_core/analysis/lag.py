@@ -202,7 +202,7 @@ def train_cell(x: np.ndarray, y: np.ndarray, ix: np.ndarray, iy: np.ndarray, lag
     """
     from ..estimators import fit_ensemble
     from ..training import split_member
-    from ..training.trainer import auto_batch_size
+    from ..training.trainer import for_full_data
 
     n = ix.shape[1]
     chunks = chunk_indices(n, gamma, chunking, seed)
@@ -212,11 +212,8 @@ def train_cell(x: np.ndarray, y: np.ndarray, ix: np.ndarray, iy: np.ndarray, lag
             xs, ys = x[ix[i, idx]], y[iy[i, idx]]
             members.append(split_member(xs, ys, split, test_fraction, gap=gap, seed=derive_seed(seed, gamma, c)))
             keys.append((lag, c))
-    cfg = dataclasses.replace(config, seed=derive_seed(seed, gamma))
-    if cfg.batch_size is None:  # as in rigorous mode: one batch size for every gamma, from all the pairs
-        cfg = dataclasses.replace(cfg, batch_size=auto_batch_size(round(n * (1 - test_fraction))))
-    if cfg.weight_decay_n is None:  # one penalty for every gamma, scaled for the full data set's training part
-        cfg = dataclasses.replace(cfg, weight_decay_n=round(n * (1 - test_fraction)))
+    # as in rigorous mode: one batch size and one penalty for every gamma, from all the pairs
+    cfg = for_full_data(dataclasses.replace(config, seed=derive_seed(seed, gamma)), round(n * (1 - test_fraction)))
     t0 = time.perf_counter()
     fit = fit_ensemble(members, spec, cfg, desc=f"lags gamma={gamma} seed={seed}", preprocessing=preprocess)
     rows = [LagMember(lag_bins=lag, gamma=gamma, chunk=c, seed=seed, n_train=m.n_train, n_test=m.n_test,

@@ -211,24 +211,21 @@ def train_cell(x: np.ndarray, y: np.ndarray, gamma: int, seed: int, spec: ModelS
     """Train the ``gamma`` members of one (gamma, seed) cell as one ensemble; return them and the cell's timing.
 
     Chunks come from :func:`~.plan.chunk_indices`; the split inside chunk c and the networks are seeded
-    from (seed, gamma, c) and (seed, gamma), so a cell's numbers do not depend on the other cells. With
-    ``batch_size=None`` every gamma trains with the batch size of the full data set
-    (:func:`~neuralmi_core.training.trainer.auto_batch_size` of its training part), so the members of the
-    extrapolation differ in their data size only.
+    from (seed, gamma, c) and (seed, gamma), so a cell's numbers do not depend on the other cells. Every
+    gamma trains with the automatic batch size and the weight-decay scaling of the full data set's training
+    part (:func:`~neuralmi_core.training.trainer.for_full_data`), so the members of the extrapolation differ
+    in their data size only.
     """
     from ..estimators import fit_ensemble
     from ..training import split_member
-    from ..training.trainer import auto_batch_size
+    from ..training.trainer import for_full_data
 
     n = x.shape[0]
     members = []
     for c, idx in enumerate(chunk_indices(n, gamma, chunking, seed)):
         members.append(split_member(x[idx], y[idx], split, test_fraction, gap=gap, seed=derive_seed(seed, gamma, c)))
-    cfg = dataclasses.replace(config, seed=derive_seed(seed, gamma))
-    if cfg.batch_size is None:  # one batch size for every gamma, from the full data set (clipped to tiny chunks)
-        cfg = dataclasses.replace(cfg, batch_size=auto_batch_size(round(n * (1 - test_fraction))))
-    if cfg.weight_decay_n is None:  # one penalty for every gamma, scaled for the full data set's training part
-        cfg = dataclasses.replace(cfg, weight_decay_n=round(n * (1 - test_fraction)))
+    # one batch size and one penalty for every gamma, those of the full data set (batch clipped to tiny chunks)
+    cfg = for_full_data(dataclasses.replace(config, seed=derive_seed(seed, gamma)), round(n * (1 - test_fraction)))
     t0 = time.perf_counter()
     fit = fit_ensemble(members, spec, cfg, desc=f"gamma={gamma} seed={seed}", preprocessing=preprocess)
     rows = [

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -63,6 +63,17 @@ def effective_weight_decay(weight_decay: float, n_train: int) -> float:
     (0.01, 0.0025, 0.01)
     """
     return float(weight_decay) * min(1.0, WEIGHT_DECAY_N / max(int(n_train), 1))
+
+
+def for_full_data(config: TrainConfig, n_train: int) -> TrainConfig:
+    """``config`` with the automatic batch size and the weight-decay scaling fixed for ``n_train`` training
+    samples, so that every member of a rigorous or lag run (chunks of 1/gamma of the data) trains like the
+    full data set and the members differ in their data size only. Explicit values are kept."""
+    if config.batch_size is None:
+        config = replace(config, batch_size=auto_batch_size(n_train))
+    if config.weight_decay_n is None:
+        config = replace(config, weight_decay_n=n_train)
+    return config
 
 
 def auto_batch_size(n_train: int) -> int:

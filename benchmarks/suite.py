@@ -74,6 +74,7 @@ def print_pool(summary: dict) -> None:
             miss = s["ci_rows"] - s["ci_covers"]
             line += (f" (misses without a flag: {len(s['unflagged_misses'])}/{miss}"
                      + (f": {', '.join(s['unflagged_misses'])}" if s["unflagged_misses"] else "") + ")") if miss else ""
+            line += f"; flagged {s['flagged']} (of which covered {s['flagged_covered']})" if s["ci_rows"] else ""
         if not math.isnan(s["max_abs_estimate_mi0"]):
             line += "; MI = 0: " + (f"CI contains 0 in {s['ci_contains_0']}/{s['ci_rows_mi0']}, " if mode == "rigorous"
                                     else "") + f"largest |estimate| {s['max_abs_estimate_mi0']:.3f}"

@@ -158,7 +158,8 @@ def run_one(task: Task, n: int, data_seed: int, mode: str, options: dict[str, An
                    systematic=res.systematic_nats, confidence=res.confidence,
                    intercepts={k: f.intercept_nats for k, f in res.fits.items()},
                    per_gamma_train=_per_gamma(res, "mi_train_nats"), per_gamma_test=_per_gamma(res, "mi_test_nats"),
-                   gammas_used=list(res.gammas_used), flags=list(res.flags), warnings=list(res.warnings))
+                   gammas_used=list(res.gammas_used), flags=list(res.flags), warnings=list(res.warnings),
+                   members=[{k: v for k, v in m.to_dict().items() if not k.startswith("curve")} for m in res.members])
     row["seconds"] = time.perf_counter() - t0
     row["error"] = row["mi"] - truth
     row["rel_error"] = row["error"] / truth if truth > 0 else math.nan
@@ -173,7 +174,7 @@ def _per_gamma(res: Any, key: str) -> dict[int, float]:
 
 
 #: Flags of the headline interval that say it is likely to miss (see extrapolation.FLAG_HELP).
-MISS_FLAGS = ("train_test_disagree", "infonce_k_bias")
+MISS_FLAGS = ("train_test_disagree", "infonce_k_bias", "sample_limited")
 
 
 def flagged(row: dict[str, Any]) -> bool:
@@ -210,6 +211,8 @@ def pool(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             summary["ci_rows"] = len(pos)
             summary["unflagged_misses"] = sorted(f"{r['task']} N={r['n']} seed {r['data_seed']}" for r in pos
                                                  if not r["covered"] and not flagged(r))
+            summary["flagged"] = sum(flagged(r) for r in pos)
+            summary["flagged_covered"] = sum(flagged(r) and r["covered"] for r in pos)
             summary["ci_contains_0"] = sum(r["covered"] for r in zero)
             summary["ci_rows_mi0"] = len(zero)
         out[mode] = summary

@@ -163,17 +163,17 @@ def test_corrected_is_closer_to_truth_than_naive_20d():
     assert abs(res.mi_nats - truth) < abs(res.naive_mi_nats - truth)
 
 
-def _table(train_offset: float, seed: int = 0):
+def _table(train_offset: float, seed: int = 0, base: float = 1.0, noise_sd: float = 0.02, train_slope: float = 0.02):
     from neuralmi_core.analysis.rigorous import RigorousMember
 
     rng = np.random.default_rng(seed)
     rows = []
     for g in range(1, 11):
         for c in range(g):
-            noise = rng.normal(0.0, 0.02 * math.sqrt(g))
+            noise = rng.normal(0.0, noise_sd * math.sqrt(g))
             rows.append(RigorousMember(gamma=g, chunk=c, seed=0, n_train=800 // g, n_test=200 // g, n_eval=200 // g,
-                                       mi_test_nats=1.0 - 0.02 * g + noise,
-                                       mi_train_nats=1.0 + train_offset + 0.02 * g + noise,
+                                       mi_test_nats=base - 0.02 * g + noise,
+                                       mi_train_nats=base + train_offset + train_slope * g + noise,
                                        best_epoch=10, epochs_run=20))
     return rows
 
@@ -226,3 +226,34 @@ def test_automatic_batch_is_one_size_for_every_gamma(xy, monkeypatch):
     assert asked == [720, 720, 720]  # 900 samples x (1 - test_fraction 0.2), whatever the gamma
     assert [c["batch_size"] for c in res.cells] == [100, 100, 100]
     assert res.settings["batch_size"] is None
+
+
+@pytest.mark.parametrize("base, offset, warned", [
+    (0.10, 0.08, True),     # corrected MI 0.14, systematic 0.04 = 29 % of it (a strong spiral's case): flagged
+    (0.003, 0.004, False),  # independent data: systematic 0.002, under the 0.02-nat floor
+    (0.03, 0.03, False),    # systematic 0.015 nats: large relative to 0.045 but under the floor
+])
+def test_disagreement_flag_on_small_mi_uses_a_floor_of_a_tenth_of_a_nat(base, offset, warned):
+    from neuralmi_core.analysis.rigorous import summarize_rigorous
+    from neuralmi_core.analysis.rigorous_result import SYSTEMATIC_FLOOR_NATS, SYSTEMATIC_WARN
+
+    res = summarize_rigorous(_table(offset, base=base, noise_sd=0.002), {"estimator": "smile"}, {"n_samples": 10000})
+    assert res.systematic_nats == pytest.approx(offset / 2, abs=0.005)
+    limit = SYSTEMATIC_WARN * max(abs(res.mi_nats), SYSTEMATIC_FLOOR_NATS)
+    assert (res.systematic_nats > limit) == warned
+    assert ("train_test_disagree" in res.flags) == warned
+
+
+@pytest.mark.parametrize("train_slope, flagged", [
+    (0.02, False),   # over-fitting: the training-subset MI rises as the chunks shrink (the 1/N model)
+    (0.0, False),    # flat: nothing to say
+    (-0.03, False),  # falls 0.27 nats over gammas 1-10: under half the MI (an X-mixture's small chunks)
+    (-0.07, True),   # falls 0.63 nats: the networks find less of the dependence in smaller chunks (spirals)
+])
+def test_sample_limited_flag_when_training_mi_falls_with_gamma(train_slope, flagged):
+    from neuralmi_core.analysis.rigorous import summarize_rigorous
+
+    res = summarize_rigorous(_table(0.0, train_slope=train_slope), {"estimator": "infonce"}, {"n_samples": 10000})
+    assert ("sample_limited" in res.flags) == flagged
+    assert any("find more of the dependence" in w for w in res.warnings) == flagged
+    assert res.reliable  # a flag that the CI likely misses, not an unusable fit

@@ -109,8 +109,11 @@ JSON fields (every *_nats field also has a *_bits twin = nats / ln 2):
                            residual_outliers (a Pearson residual beyond the Bonferroni 5 % threshold),
                            nonfinite_members (diverged members left out); and flags that the CI is
                            likely to miss: train_test_disagree (training-subset and held-out intercepts
-                           differ by > 20 % of the MI), infonce_k_bias (MI within log 10 of log(n_eval)
-                           of the smallest members: the bound's own bias, curved in 1/N)
+                           differ by > 20 % of the MI, or 0.02 nats when the MI is under 0.1),
+                           sample_limited (training-subset MI falls by > half the MI as chunks shrink:
+                           still finding the dependence; a lower bound),
+                           infonce_k_bias (MI within log 10 of log(n_eval) of the smallest members:
+                           the bound's own bias, curved in 1/N)
   fit_reason               why there is no fit (empty string when there is one)
   gammas, seeds            cells present; gammas_used / gammas_dropped: inside / outside the linear region
   members                  one row per network: gamma, chunk (0-based), seed, n_train, n_test, n_eval,

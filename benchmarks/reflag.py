@@ -34,7 +34,8 @@ def rederive(row: dict) -> dict:
         res = summarize_rigorous(members, {"estimator": row.get("options", {}).get("estimator", "infonce")},
                                  {"n_samples": row["n"]}, confidence=row.get("confidence", 0.68))
     truth = row["truth"]
-    return {**row, "mi": res.mi_nats, "ci": [res.ci_low_nats, res.ci_high_nats], "flags": list(res.flags),
+    kept = {k: v for k, v in row.items() if k != "members"}  # the members stay in the source file
+    return {**kept, "mi": res.mi_nats, "ci": [res.ci_low_nats, res.ci_high_nats], "flags": list(res.flags),
             "warnings": list(res.warnings), "systematic": res.systematic_nats,
             "covered": bool(res.ci_low_nats <= truth <= res.ci_high_nats), "error": res.mi_nats - truth,
             "rel_error": (res.mi_nats - truth) / truth if truth > 0 else float("nan"), "stored_flags": row["flags"]}

@@ -58,9 +58,8 @@ FLAG_HELP = {
                    "miss (more data narrows it)",
     FLAG_SAMPLE_LIMITED: "the networks fit their own training data better the more data they see (the training-subset "
                          "MI falls as the chunks shrink, by more than half the MI, where over-fitting alone would raise "
-                         "it): they are still "
-                         "finding the dependence at the full sample, the 1/N model does not hold, and the true MI is "
-                         "likely above the CI (a lower bound; more data would raise it)",
+                         "it): they are still finding the dependence at the full sample, the 1/N model does not hold, "
+                         "and the true MI is likely above the CI (a lower bound; more data would raise it)",
     FLAG_K_BIAS: "the MI is within log(10) of log(n_eval) of the smallest members: InfoNCE is biased low there by "
                  "the bound itself, curved in 1/N; the corrected MI is likely low and the CI likely misses",
 }

@@ -46,7 +46,7 @@ SYSTEMATIC_WARN = 0.2  # warn when the systematic error exceeds this fraction of
 # MI of 0.18 nats with a train / held-out disagreement of 0.048 nats (27 % of it; truth 1.02) pass unflagged.
 SYSTEMATIC_FLOOR_NATS = 0.1
 # sample_limited: over the gammas of the fit, the training-subset MI falls with gamma (t below -TREND_T: one-sided,
-# resolved) by more than TREND_DROP x max(|MI|, SYSTEMATIC_FLOOR_NATS) from gamma 1 to the largest gamma used: the
+# resolved) by more than TREND_DROP x max(|MI|, SYSTEMATIC_FLOOR_NATS) from the smallest to the largest gamma used: the
 # smallest chunks find less than half of what the full data do, even on their own training data. Chosen on the
 # accuracy suite (benchmarks/DIAGNOSIS.md section 10): spirals fall by 71-99 % of the MI; the largest fall elsewhere
 # was 27 % (X-mixture, whose smallest chunks miss the mixture while the large ones over-fit it).
@@ -274,13 +274,14 @@ def summarize_rigorous(
                         f"{head.systematic_nats:.3f} nats, in the CI): the 1/N model does not remove all of "
                         f"the bias; the corrected MI may be off by more than the CI (more data narrows it)")
     if fit.fitted:
-        used = [m for m in rows if m.gamma <= fit.gammas_used[-1]]
+        lo, hi = fit.gammas_used[0], fit.gammas_used[-1]
+        used = [m for m in rows if lo <= m.gamma <= hi]
         slope, t = training_mi_trend([m.gamma for m in used], [m.mi_train_nats for m in used])
-        drop = -slope * (fit.gammas_used[-1] - 1)
+        drop = -slope * (hi - lo)
         if t < -TREND_T and drop > TREND_DROP * max(abs(fit.intercept_nats), SYSTEMATIC_FLOOR_NATS):
             flags.append(FLAG_SAMPLE_LIMITED)
-            warnings.append(f"the training-subset MI falls by {drop:.3f} nats from gamma 1 to gamma "
-                            f"{fit.gammas_used[-1]} (t = {t:.1f}): the networks find more of the dependence the more "
+            warnings.append(f"the training-subset MI falls by {drop:.3f} nats from gamma {lo} to gamma {hi} "
+                            f"(t = {t:.1f}): the networks find more of the dependence the more "
                             f"data they see, so the full data set likely holds more than the corrected MI (a lower "
                             f"bound; the CI likely misses low; more data would raise it)")
     small_k = min((m.n_eval for m in rows), default=0)

@@ -80,10 +80,9 @@ GLOSSARY = [
      "instead of their mean: error of the 1/N model, a bias of unknown sign, added to the CI's half-width. "
      "Above 20 % of the MI (0.02 nats when the MI is under 0.1) the flag train_test_disagree fires: "
      "the CI may still miss."),
-    ("sample_limited", "flag: the networks' MI on their own training data falls by more than half the MI as their chunks "
-     "shrink, where "
-     "over-fitting alone would raise it: they are still finding the dependence at the full sample, so the true MI "
-     "is likely above the CI (a lower bound; more data would raise it)."),
+    ("sample_limited", "flag: the networks' MI on their own training data falls by more than half the MI as their "
+     "chunks shrink, where over-fitting alone would raise it: they are still finding the dependence at the full "
+     "sample, so the true MI is likely above the CI (a lower bound; more data would raise it)."),
     ("infonce_k_bias", "flag: the MI is so high that InfoNCE on the smallest networks' evaluation samples is "
      "biased low by the bound itself, in a way the 1/N extrapolation cannot remove; the true MI is likely "
      "above the CI (use more samples, fewer gammas or smile)."),

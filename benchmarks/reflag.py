@@ -24,7 +24,7 @@ from suite import print_pool  # noqa: E402  (benchmarks/suite.py: the same poole
 
 from neuralmi_core.analysis.rigorous import summarize_rigorous  # noqa: E402
 from neuralmi_core.analysis.rigorous_result import RigorousMember  # noqa: E402
-from neuralmi_core.suite import pool  # noqa: E402
+from neuralmi_core.suite import pool, score  # noqa: E402
 
 
 def rederive(row: dict) -> dict:
@@ -33,12 +33,9 @@ def rederive(row: dict) -> dict:
         warnings.simplefilter("ignore")
         res = summarize_rigorous(members, {"estimator": row.get("options", {}).get("estimator", "infonce")},
                                  {"n_samples": row["n"]}, confidence=row.get("confidence", 0.68))
-    truth = row["truth"]
     kept = {k: v for k, v in row.items() if k != "members"}  # the members stay in the source file
-    return {**kept, "mi": res.mi_nats, "ci": [res.ci_low_nats, res.ci_high_nats], "flags": list(res.flags),
-            "warnings": list(res.warnings), "systematic": res.systematic_nats,
-            "covered": bool(res.ci_low_nats <= truth <= res.ci_high_nats), "error": res.mi_nats - truth,
-            "rel_error": (res.mi_nats - truth) / truth if truth > 0 else float("nan"), "stored_flags": row["flags"]}
+    return score({**kept, "mi": res.mi_nats, "ci": [res.ci_low_nats, res.ci_high_nats], "flags": list(res.flags),
+                  "warnings": list(res.warnings), "systematic": res.systematic_nats, "stored_flags": row["flags"]})
 
 
 def main(argv: list[str] | None = None) -> int:

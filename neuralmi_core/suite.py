@@ -152,8 +152,7 @@ def run_one(task: Task, n: int, data_seed: int, mode: str, options: dict[str, An
                    flags=["near_ceiling"] if res.near_ceiling else [], warnings=list(res.warnings))
     else:
         res = rigorous(x, y, **kw)
-        covered = bool(res.ci_low_nats <= truth <= res.ci_high_nats)
-        row.update(mi=res.mi_nats, naive=res.naive_mi_nats, ci=[res.ci_low_nats, res.ci_high_nats], covered=covered,
+        row.update(mi=res.mi_nats, naive=res.naive_mi_nats, ci=[res.ci_low_nats, res.ci_high_nats],
                    fit_ci=[res.fit_ci_low_nats, res.fit_ci_high_nats], se=res.se_nats, shared_se=res.shared_se_nats,
                    systematic=res.systematic_nats, confidence=res.confidence,
                    intercepts={k: f.intercept_nats for k, f in res.fits.items()},
@@ -161,8 +160,17 @@ def run_one(task: Task, n: int, data_seed: int, mode: str, options: dict[str, An
                    gammas_used=list(res.gammas_used), flags=list(res.flags), warnings=list(res.warnings),
                    members=[{k: v for k, v in m.to_dict().items() if not k.startswith("curve")} for m in res.members])
     row["seconds"] = time.perf_counter() - t0
+    return score(row)
+
+
+def score(row: dict[str, Any]) -> dict[str, Any]:
+    """Set a row's ``error``, ``rel_error`` (NaN when the truth is 0) and, when it has a ``ci``, ``covered``
+    from its ``mi`` and ``truth``; return the row (also used on rows re-derived from saved members)."""
+    truth = row["truth"]
     row["error"] = row["mi"] - truth
     row["rel_error"] = row["error"] / truth if truth > 0 else math.nan
+    if "ci" in row:
+        row["covered"] = bool(row["ci"][0] <= truth <= row["ci"][1])
     return row
 
 

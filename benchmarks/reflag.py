@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from suite import print_pool  # noqa: E402  (benchmarks/suite.py: the same pooled line)
 
 from neuralmi_core.analysis.rigorous import summarize_rigorous  # noqa: E402
-from neuralmi_core.analysis.rigorous_result import RigorousMember  # noqa: E402
+from neuralmi_core.analysis.rigorous.result import RigorousMember  # noqa: E402
 from neuralmi_core.suite import pool, score  # noqa: E402
 
 

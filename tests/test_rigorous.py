@@ -235,7 +235,7 @@ def test_automatic_batch_is_one_size_for_every_gamma(xy, monkeypatch):
 ])
 def test_disagreement_flag_on_small_mi_uses_a_floor_of_a_tenth_of_a_nat(base, offset, warned):
     from neuralmi_core.analysis.rigorous import summarize_rigorous
-    from neuralmi_core.analysis.rigorous_result import SYSTEMATIC_FLOOR_NATS, SYSTEMATIC_WARN
+    from neuralmi_core.analysis.rigorous.result import SYSTEMATIC_FLOOR_NATS, SYSTEMATIC_WARN
 
     res = summarize_rigorous(_table(offset, base=base, noise_sd=0.002), {"estimator": "smile"}, {"n_samples": 10000})
     assert res.systematic_nats == pytest.approx(offset / 2, abs=0.005)

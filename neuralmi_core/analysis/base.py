@@ -1,6 +1,6 @@
 """What every analysis declares, and the registry the CLI, the workflow and the report iterate over.
 
-An analysis (rigorous, dimensionality, ...) is one module under :mod:`neuralmi_core.analysis` that
+An analysis (rigorous, dimensionality, ...) is one package under :mod:`neuralmi_core.analysis` that
 declares, in one :class:`Analysis` object:
 
 - its settings (:class:`~neuralmi_core.settings.Settings`: the API keywords, CLI flags and config keys),
@@ -15,7 +15,7 @@ declares, in one :class:`Analysis` object:
   the workflow can validate configs while planning.
 
 The registry (:data:`REGISTRY`) maps each analysis name to its declaration; adding an analysis means
-adding its module and one line there.
+adding its package and one line there.
 """
 
 from __future__ import annotations

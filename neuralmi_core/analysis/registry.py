@@ -1,8 +1,8 @@
 """The analyses, by name: the CLI, the workflow and the report iterate over this mapping.
 
-Adding an analysis: write its module (an :class:`~neuralmi_core.analysis.base.Analysis` subclass
-instance ``ANALYSIS`` with its settings, cells, API function, gather function and result type) and add
-it here. Importing this module is light (no torch).
+Adding an analysis: write its package (``declaration``, ``compute``, ``result``, ``plot``; the
+declaration is an :class:`~neuralmi_core.analysis.base.Analysis` subclass instance ``ANALYSIS`` naming its
+settings, cells, API function, gather function and result type) and add it here. Importing this module is light (no torch).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Report figures: the result types' own ``plot()`` on a figure sized for the page, as PNG bytes.
 
-There is one drawing code path (:mod:`neuralmi_core.analysis.plots`): a figure in a report is the figure
+There is one drawing code path (each analysis's `plot` module, e.g. :mod:`neuralmi_core.analysis.rigorous.plot`): a figure in a report is the figure
 ``result.plot()`` gives in a notebook.
 """
 

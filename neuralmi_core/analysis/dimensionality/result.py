@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..results import Member, _jsonable, nats_to_bits
-from ..settings import FloatList
-from ..validation import NeuralMIError, emit_warnings
-from .saturation import (
+from ...results import Member, _jsonable, nats_to_bits
+from ...settings import FloatList
+from ...validation import NeuralMIError, emit_warnings
+from ..saturation import (
     HEADLINE_STRICTNESS,
     STRICTNESS,
     ZERO_FLOOR_NATS,
@@ -139,7 +139,7 @@ class DimensionalityResult:
         The figure is a plain matplotlib Figure (not managed by pyplot): save it with
         ``fig.savefig("dims.png")``, or pass ``ax`` from ``plt.subplots()`` and call ``plt.show()``.
         """
-        from .plots import plot_dimensionality
+        from .plot import plot_dimensionality
 
         return plot_dimensionality(self, ax=ax, unit=unit)
 

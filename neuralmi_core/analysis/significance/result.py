@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..results import Member, _jsonable, nats_to_bits
-from ..validation import NeuralMIError
+from ...results import Member, _jsonable, nats_to_bits
+from ...validation import NeuralMIError
 
 QUANTILES = (0.05, 0.5, 0.95, 0.99)
 
@@ -121,7 +121,7 @@ class SignificanceResult:
     def plot(self, ax: Any = None, unit: str = "bits") -> Any:
         """Histogram of the null MI with the observed MI marked (:func:`~.plots.plot_significance`); a plain
         matplotlib Figure: save it with ``fig.savefig(...)``."""
-        from .plots import plot_significance
+        from .plot import plot_significance
 
         return plot_significance(self, ax=ax, unit=unit)
 

@@ -1,29 +1,4 @@
-"""Shuffle significance: is the MI above what each signal's own autocorrelation produces by chance?
-
-The observed statistic is the held-out MI of one trained member (as :func:`neuralmi_core.estimate`
-computes it). The null distribution comes from surrogates that break the X-Y pairing but keep each
-signal's own temporal structure, each trained exactly like the observed member (same network, same
-training, same train/test split) as extra members of the batched ensemble:
-
-- ``circular`` (default): Y shifted circularly against X by an offset drawn uniformly from
-  [min_shift, n - min_shift]; the default ``min_shift`` is twice the longer decorrelation time of X and Y
-  (the first lag at which their mean autocorrelation falls below 1/e), measured and reported;
-- ``block``: Y cut into blocks of ``block_length`` (default four decorrelation times) and the blocks
-  permuted;
-- ``trial``: whole trials of Y permuted among trials (each cropped to the shortest trial), when the
-  session has trials;
-- ``iid``: every sample of Y permuted independently. It destroys the autocorrelation, so on
-  autocorrelated signals its null is too narrow and its p-values too small (``benchmarks/
-  significance.py`` measures this); kept to show that, never the default.
-
-p-value: ``(1 + #{null >= observed}) / (1 + n_null)`` (Phipson & Smyth 2010), never 0. The surrogates
-split into cells of ``surrogates_per_cell`` members that train as independent jobs and are gathered by
-:func:`gather_significance`.
-
-References: Phipson, B. & Smyth, G. K. (2010). Permutation p-values should never be zero. Stat. Appl.
-Genet. Mol. Biol. 9(1). Theiler, J. et al. (1992). Testing for nonlinearity in time series: the method
-of surrogate data. Physica D 58, 77-94.
-"""
+"""Shuffle significance's computation: one cell, the API function and the gather of cells."""
 
 from __future__ import annotations
 
@@ -35,99 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from ..settings import (
-    CRITICS,
-    TIMING,
-    TRAINED_ESTIMATORS,
-    Choice,
-    Float,
-    Int,
-    IntList,
-    Optional,
-    Setting,
-    Settings,
-    api,
-)
-from ..validation import NeuralMIError, as_2d_samples, check_paired
-from .base import Analysis, gather_parts
-from .plan import derive_seed, fingerprint
-from .significance_result import QUANTILES, SignificanceResult, SurrogateMember, summarize_significance
-
-METHODS = ("circular", "block", "trial", "iid")
-
-CLI_HELP = """Shuffle significance: the held-out MI of X and Y against a null distribution from surrogates.
-
-Surrogates break the pairing but keep each signal's autocorrelation: --surrogate circular (default: Y
-shifted circularly by at least --min-shift, default twice the measured decorrelation time), block (Y's
-blocks of --block-length permuted), trial (whole trials permuted; needs the binned file's trial index)
-or iid (plain permutation: anti-conservative on autocorrelated data, for comparison only). Times are in
---time-unit (seconds by default; the bin width comes from the binned file). Every surrogate trains like
-the observed member, as extra members of one ensemble; --surrogates-per-cell members form one cell (a
-workflow job). p = (1 + #null >= observed) / (1 + n_surrogates).
-
-JSON fields (every *_nats field also has a *_bits twin):
-  observed_mi_nats      held-out MI of the observed pairing
-  p_value, significant  p-value and whether p <= alpha; alpha
-  null_mean_nats, null_sd_nats, null_quantiles_nats {"0.05", "0.5", "0.95", "0.99"}, null_nats (all)
-  n_surrogates, method, min_shift_bins/_s, block_length_bins/_s, decorrelation_bins {x, y} and _s
-  members (index 0 observed, then surrogates: shift or permutation seed, sizes, held-out and training MI),
-  settings, data, cells, seconds, warnings, selection
-
-Example:
-  neuralmi significance 'binned.nc:spikes[region=A]' 'binned.nc:spikes[region=B]' --json sig.json
-"""
-
-
-class SignificanceAnalysis(Analysis):
-    name = "significance"
-    help = "p-value of the MI against surrogates that keep each signal's autocorrelation (circular shifts, ...)"
-    description = CLI_HELP
-    y = "required"
-    estimators = TRAINED_ESTIMATORS
-    critics = CRITICS
-    why_estimators = " (trained estimators)"
-    cell_keys = (("block", "b"),)
-    run = "neuralmi_core.analysis.significance:significance"
-    gather = "neuralmi_core.analysis.significance:gather_significance"
-    result = "neuralmi_core.analysis.significance:SignificanceResult"
-    own = Settings([
-        Setting("surrogate", "circular", Choice(METHODS), "how surrogates break the pairing: circular shifts "
-                "of Y, block shuffles, trial shuffles, or iid permutation (anti-conservative; comparison only)"),
-        Setting("n_surrogates", 99, Int(1), "surrogates in the null distribution (at least 1/alpha - 1 and 19)"),
-        Setting("alpha", 0.05, Float(0.0, 1.0, low_open=True, high_open=True), "significance level; also sets "
-                "the p-value resolution the surrogates must reach", stage="fit"),
-        Setting("min_shift", None, Optional(Float(0.0, low_open=True)), "smallest circular shift, in time_unit "
-                "(default: twice the longer decorrelation time of X and Y)"),
-        Setting("block_length", None, Optional(Float(0.0, low_open=True)), "block length of block shuffles, in "
-                "time_unit (default: four decorrelation times); at most a third of the data"),
-        *TIMING,
-        Setting("surrogates_per_cell", 100, Int(1), "members (observed and surrogates) trained by one cell",
-                stage="cells"),
-        Setting("seed", 0, Int(0), "seed of the surrogates, the split and the networks", stage="train",
-                config=False),
-        Setting("cells", None, Optional(IntList(0)), "train only these cells (blocks of members) of the run, for "
-                "a workflow job; gather the cells' outputs (default: all cells)", stage="cells", config=False),
-    ])
-
-    def cells(self, values: Mapping[str, Any]) -> list[dict[str, int]]:
-        n, per = 1 + values["n_surrogates"], values["surrogates_per_cell"]
-        return [{"block": b, "per": per} for b in range(math.ceil(n / per))]
-
-    def cell_settings(self, cell: Mapping[str, int]) -> dict[str, Any]:
-        return {"cells": (cell["block"],), "surrogates_per_cell": cell["per"]}
-
-    def check_more(self, values: Mapping[str, Any], has_y: bool, pre: str) -> None:
-        need = max(19, math.ceil(1 / values["alpha"] - 1e-9) - 1)
-        if values["n_surrogates"] < need:
-            raise NeuralMIError(f"{pre}`n_surrogates` is {values['n_surrogates']}, but a p-value at alpha="
-                                f"{values['alpha']:g} needs at least {need} surrogates (p can be no smaller than "
-                                f"1 / (1 + n_surrogates)); use more surrogates or a larger alpha.")
-
-    def selection_inputs(self, selection: Any) -> dict[str, Any]:
-        return {"bin_width": selection.bin_width_s, "trials": selection.trials}
-
-
-ANALYSIS = SignificanceAnalysis()
+from ...settings import api
+from ...validation import NeuralMIError, as_2d_samples, check_paired
+from ..base import gather_parts
+from ..plan import derive_seed, fingerprint
+from .declaration import ANALYSIS
+from .result import SignificanceResult, SurrogateMember, summarize_significance
 
 
 def decorrelation_bins(a: np.ndarray) -> int:
@@ -213,8 +101,8 @@ def _plan(x: np.ndarray, y: np.ndarray, values: Mapping[str, Any], trials: np.nd
 def train_cell(x: np.ndarray, y: np.ndarray, indices: Sequence[int], values: Mapping[str, Any], spec: Any,
                cfg: Any, min_shift: int, block: int, trials: np.ndarray | None) -> list[SurrogateMember]:
     """Train the members ``indices`` (0: observed) as one ensemble, all with the same train/test split."""
-    from ..estimators import fit_ensemble
-    from ..training import split_member
+    from ...estimators import fit_ensemble
+    from ...training import split_member
 
     members, shifts = [], []
     for j in indices:
@@ -260,7 +148,7 @@ def significance(x: Any, y: Any, estimator: str = "infonce", critic: str = "sepa
     >>> res.p_value > 0.05                            # doctest: +SKIP
     True
     """
-    from ..estimators.neural import setup_training
+    from ...estimators.neural import setup_training
 
     t0 = time.perf_counter()
     values = ANALYSIS.check({"estimator": estimator, "critic": critic, **settings}, has_y=True)
@@ -307,5 +195,3 @@ def gather_significance(parts: Sequence[Mapping[str, Any]], *, sources: Sequence
         cells=g.cells)
 
 
-
-__all__ = ["ANALYSIS", "METHODS", "QUANTILES", "SignificanceAnalysis", "SignificanceResult", "SurrogateMember", "decorrelation_bins", "gather_significance", "significance", "summarize_significance", "surrogate_rows", "train_cell"]

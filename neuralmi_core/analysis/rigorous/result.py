@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..results import (
+from ...results import (
     Member,
     _jsonable,
     infonce_ceiling_nats,
@@ -25,8 +25,8 @@ from ..results import (
     nats_to_bits,
     near_ceiling,
 )
-from ..validation import NeuralMIError, check_choice, check_float, check_int, emit_warnings
-from .extrapolation import (
+from ...validation import NeuralMIError, check_choice, check_float, check_int, emit_warnings
+from ..extrapolation import (
     FLAG_DISAGREE,
     FLAG_K_BIAS,
     FLAG_SAMPLE_LIMITED,
@@ -208,7 +208,7 @@ class RigorousResult:
         The figure is a plain matplotlib Figure (not managed by pyplot): save it with
         ``fig.savefig("rigorous.png")``, or pass ``ax`` from ``plt.subplots()`` and call ``plt.show()``.
         """
-        from .plots import plot_rigorous
+        from .plot import plot_rigorous
 
         return plot_rigorous(self, ax=ax, unit=unit)
 

@@ -1,7 +1,7 @@
 """The result of a lag sweep: its member table, the corrected MI with its CI at every lag, and the peak lag.
 
 :func:`summarize_lag_sweep` fits rigorous mode's 1/N extrapolation at every lag
-(:func:`~.rigorous_result.summarize_rigorous`) and finds the peak and its confidence range.
+(:func:`~neuralmi_core.analysis.rigorous.result.summarize_rigorous`) and finds the peak and its confidence range.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..results import Member, _jsonable, nats_to_bits
-from .rigorous_result import RigorousMember, summarize_rigorous
+from ...results import Member, _jsonable, nats_to_bits
+from ..rigorous.result import RigorousMember, summarize_rigorous
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class LagSweepResult:
     def plot(self, ax: Any = None, unit: str = "bits") -> Any:
         """Corrected MI against lag with its CI band, the naive MI, and the peak with its confidence range
         (:func:`~.plots.plot_lag_sweep`); a plain matplotlib Figure: save it with ``fig.savefig(...)``."""
-        from .plots import plot_lag_sweep
+        from .plot import plot_lag_sweep
 
         return plot_lag_sweep(self, ax=ax, unit=unit)
 

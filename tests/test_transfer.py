@@ -67,13 +67,13 @@ def test_result_round_trip():
     assert ConditionalMIResult.from_dict(c.to_dict()) == c
 
 
-_FAST = {"gammas": "1-5", "seeds": 1, "max_epochs": 40, "hidden_dim": 32, "n_layers": 1, "progress": False}
+_FAST = {"gammas": "1-5", "n_seeds": 1, "epochs": 30, "progress": False}
 
 
 @pytest.mark.slow
 def test_neural_te_finds_planted_delay_and_direction():
     coef, s = coupled_pair(0.8, delay=2)
-    v = simulate_var(coef, s, 20_000, seed=3)
+    v = simulate_var(coef, s, 6_000, seed=3)
     res = transfer_entropy(v[:, :1], v[:, 1:], delays="1-3", bidirectional=True, **_FAST)
     truth = var_ground_truth(coef, s, [0], [1], delay=2)
     assert res.peak_delay == 2
@@ -86,7 +86,7 @@ def test_neural_te_finds_planted_delay_and_direction():
 @pytest.mark.slow
 def test_neural_cmi_of_common_drive_contains_zero():
     coef, s = common_drive()
-    v = simulate_var(coef, s, 20_000, seed=4)
+    v = simulate_var(coef, s, 6_000, seed=4)
     # I(X_{t-1}; Y_t | Z_{t-2}) = 0 exactly (Y_t depends on Z_{t-2} and its own past only, X_{t-1} on Z_{t-2})
     x, y, z = v[1:-1, :1], v[2:, 1:2], v[:-2, 2:]
     res = conditional_mi(x, y, z, **_FAST)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...validation import NeuralMIError, as_2d_samples, check_int, check_paired
+from ..base import seeds_of
 from ..extrapolation import fit_extrapolation
 from ..plan import chunk_indices, derive_seed
 from .result import ConditionalMIResult, TransferEntropyResult
@@ -76,7 +77,7 @@ def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: s
     xz = np.concatenate([xa, za], axis=1)
     rows, gam, diffs = [], [], []
     for g in values["gammas"]:
-        for s in values["seeds"]:
+        for s in seeds_of(values):
             idx = chunk_indices(xa.shape[0], g, chunking, s)
             full, reduced = _train_pairs([[(xz[i], ya[i]) for i in idx], [(za[i], ya[i]) for i in idx]], g, s,
                                          values, spec, cfg)
@@ -142,7 +143,7 @@ def _te_direction(x, y, z, delays, values, spec, cfg, k_source, k_target, horizo
     chunking = "contiguous"
     rows = []
     for g in values["gammas"]:
-        for s in values["seeds"]:
+        for s in seeds_of(values):
             wins = [build_windows(x[i], y[i], None if z is None else z[i], k_source=k_source, k_target=k_target,
                                   horizon=horizon, delays=delays) for i in chunk_indices(x.shape[0], g, chunking, s)]
             if min(w[2].shape[0] for w in wins) < 20:

@@ -111,3 +111,31 @@ def test_local_permutation_keeps_z_and_breaks_the_rest():
     pc = local_permutation(zc, 5, np.random.default_rng(2))
     np.testing.assert_array_equal(zc[pc], zc)
     assert sorted(pc) == list(range(600))
+
+
+@pytest.mark.slow
+def test_cli_transfer_and_conditional_write_json(tmp_path):
+    import json
+
+    from neuralmi_core.cli import main
+
+    coef, s = coupled_pair(0.8, delay=2)
+    v = simulate_var(coef, s, 1500, seed=1)
+    np.save(tmp_path / "x.npy", v[:, :1])
+    np.save(tmp_path / "y.npy", v[:, 1:])
+    tiny = ["--gammas", "1-3", "--min-gammas", "3", "--epochs", "5", "--no-progress"]
+    out = tmp_path / "te.json"
+    assert main(["transfer", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--delays", "1-2",
+                 "--bidirectional", *tiny, "--json", str(out)]) == 0
+    res = TransferEntropyResult.from_dict(json.loads(out.read_text()))
+    assert res.delays == [1, 2] and res.reverse is not None and res.peak_delay == 2
+    out = tmp_path / "cmi.json"
+    # Z = X: nothing is left of X beyond Z
+    assert main(["conditional", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--z", str(tmp_path / "x.npy"),
+                 *tiny, "--json", str(out)]) == 0
+    cmi = ConditionalMIResult.from_dict(json.loads(out.read_text()))
+    assert abs(cmi.mi_nats) < 0.02
+    # bad input: one line naming the setting
+    assert main(["transfer", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--delays", "0", *tiny,
+                 "--json", str(tmp_path / "bad.json")]) == 2
+    assert not (tmp_path / "bad.json").exists()

@@ -42,6 +42,11 @@ class ConditionalMIResult:
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
 
+    def summary_line(self) -> str:
+        """One line for the command line."""
+        return (f"I(X;Y|Z) = {self.mi_nats:.4f} nats [{self.ci_low_nats:.4f}, {self.ci_high_nats:.4f}] "
+                f"({self.confidence:.0%} CI); I(XZ;Y) {self.mi_full_nats:.4f}, I(Z;Y) {self.mi_reduced_nats:.4f}")
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ConditionalMIResult:
         names = {f.name for f in dataclasses.fields(cls)}
@@ -87,6 +92,15 @@ class TransferEntropyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
+
+    def summary_line(self) -> str:
+        """One line for the command line."""
+        line = (f"TE(X->Y) = {self.mi_nats:.4f} nats [{self.ci_low_nats:.4f}, {self.ci_high_nats:.4f}] "
+                f"({self.confidence:.0%} CI) at delay {self.peak_delay} bins (range {self.peak_delay_range})")
+        if self.difference_nats is not None:
+            line += (f"; TE(X->Y) - TE(Y->X) = {self.difference_nats:.4f} [{self.difference_ci_low_nats:.4f}, "
+                     f"{self.difference_ci_high_nats:.4f}]")
+        return line
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TransferEntropyResult:

@@ -139,3 +139,15 @@ def test_cli_transfer_and_conditional_write_json(tmp_path):
     assert main(["transfer", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--delays", "0", *tiny,
                  "--json", str(tmp_path / "bad.json")]) == 2
     assert not (tmp_path / "bad.json").exists()
+
+
+@pytest.mark.slow
+def test_te_surrogates_shift_the_source_only_and_rank_a_strong_link_first():
+    from neuralmi_core.analysis.transfer import transfer_entropy_test
+
+    coef, s = coupled_pair(0.8, delay=2)
+    v = simulate_var(coef, s, 3000, seed=5)
+    r = transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=4, delays="1-3", epochs=20, progress=False)
+    assert r["min_shift"] >= 4 and all(r["min_shift"] <= sh <= 3000 - r["min_shift"] for sh in r["shifts"])
+    assert r["observed_nats"] > 0.15 and max(r["null_nats"]) < 0.05
+    assert r["p_value"] == pytest.approx(1 / 5)

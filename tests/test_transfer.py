@@ -126,7 +126,8 @@ def test_cli_transfer_and_conditional_write_json(tmp_path):
     tiny = ["--gammas", "1-3", "--min-gammas", "3", "--epochs", "5", "--no-progress"]
     out = tmp_path / "te.json"
     assert main(["transfer", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--delays", "1-2",
-                 "--bidirectional", *tiny, "--json", str(out)]) == 0
+                 "--bidirectional", *tiny, "--json", str(out), "--plot", str(tmp_path / "te.png")]) == 0
+    assert (tmp_path / "te.png").exists()
     res = TransferEntropyResult.from_dict(json.loads(out.read_text()))
     assert res.delays == [1, 2] and res.reverse is not None and res.peak_delay == 2
     out = tmp_path / "cmi.json"
@@ -151,3 +152,13 @@ def test_te_surrogates_shift_the_source_only_and_rank_a_strong_link_first():
     assert r["min_shift"] >= 4 and all(r["min_shift"] <= sh <= 3000 - r["min_shift"] for sh in r["shifts"])
     assert r["observed_nats"] > 0.15 and max(r["null_nats"]) < 0.05
     assert r["p_value"] == pytest.approx(1 / 5)
+
+
+def test_te_plot_draws_both_directions(tmp_path):
+    r = TransferEntropyResult(0.1, 0.05, 0.15, 0.68, 2, [2], [1, 2, 3], [0.0, 0.1, 0.02], [-0.1, 0.05, 0.0],
+                              [0.1, 0.15, 0.04], reverse={"te_nats": [0, 0, 0], "ci_low": [-0.01] * 3,
+                                                          "ci_high": [0.01] * 3})
+    fig = r.plot()
+    assert len(fig.axes[0].lines) >= 2
+    fig.savefig(tmp_path / "te.png")
+    assert (tmp_path / "te.png").stat().st_size > 1000

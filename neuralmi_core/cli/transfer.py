@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--surrogates", type=int, default=0, metavar="N",
                    help="add a p-value from N source-only circular-shift surrogates (gamma = 1; default 0: none)")
     add_settings_arguments(p, _settings(), "transfer entropy")
-    add_output_arguments(p)
+    add_output_arguments(p, plot=True)
 
 
 def load_series(spec: str, name: str):

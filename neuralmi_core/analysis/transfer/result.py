@@ -93,6 +93,12 @@ class TransferEntropyResult:
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
 
+    def plot(self, ax: Any = None, unit: str = "nats") -> Any:
+        """TE against delay (both directions when bidirectional), CI bands, the peak delay marked."""
+        from .plot import plot_transfer
+
+        return plot_transfer(self, ax, unit)
+
     def summary_line(self) -> str:
         """One line for the command line."""
         line = (f"TE(X->Y) = {self.mi_nats:.4f} nats [{self.ci_low_nats:.4f}, {self.ci_high_nats:.4f}] "

@@ -36,6 +36,10 @@ _LAZY = {
     "SignificanceResult": "neuralmi_core.analysis.significance",
     "contributions": "neuralmi_core.analysis.contributions",
     "ContributionsResult": "neuralmi_core.analysis.contributions",
+    "transfer_entropy": "neuralmi_core.analysis.transfer",
+    "TransferEntropyResult": "neuralmi_core.analysis.transfer",
+    "conditional_mi": "neuralmi_core.analysis.transfer",
+    "ConditionalMIResult": "neuralmi_core.analysis.transfer",
 }
 
 __all__ = ["NeuralMIError", "NeuralMIWarning", "__version__", *sorted(_LAZY)]

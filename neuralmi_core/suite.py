@@ -25,6 +25,7 @@ import numpy as np
 from . import distributions as D
 from .analysis.rigorous import rigorous
 from .estimation import estimate
+from .flags import flag_names
 from .samplers import CorrelatedGaussian, Independent
 from .validation import NeuralMIError
 
@@ -181,8 +182,8 @@ def _per_gamma(res: Any, key: str) -> dict[int, float]:
     return {g: float(np.mean(v)) for g, v in sorted(out.items())}
 
 
-#: Flags of the headline interval that say it is likely to miss (see extrapolation.FLAG_HELP).
-MISS_FLAGS = ("train_test_disagree", "infonce_k_bias", "sample_limited")
+#: Flags of the headline interval that say it is likely to miss (see :data:`neuralmi_core.flags.FLAGS`).
+MISS_FLAGS = flag_names(misses=True)
 
 
 def flagged(row: dict[str, Any]) -> bool:

@@ -33,38 +33,26 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ..flags import FLAGS as FLAG_TABLE
+from ..flags import flag_names
 from ..results import _jsonable
 from ..validation import NeuralMIError, check_float, check_int
 
-# Reliability flags (names are part of the JSON interface).
+# Reliability flags (names are part of the JSON interface; each is described once in neuralmi_core.flags).
 FLAG_FEW_GAMMAS = "too_few_gammas"  # fewer distinct gammas than min_gammas: no fit at all
 FLAG_CURVED = "too_few_gammas_left"  # pruning stopped at min_gammas while the data were still curved
 FLAG_GAMMA1 = "unstable_without_gamma1"  # intercept moves > shift_tolerance when gamma = 1 is left out
 FLAG_OUTLIERS = "residual_outliers"  # a Pearson residual beyond the Bonferroni 5 % normal threshold
 FLAG_NONFINITE = "nonfinite_members"  # members without a finite MI (diverged) were left out
-FLAGS = (FLAG_FEW_GAMMAS, FLAG_CURVED, FLAG_GAMMA1, FLAG_OUTLIERS, FLAG_NONFINITE)
+FLAGS = flag_names("fit")
 # Flags of the headline interval (set by rigorous mode's summary, not by the fit): the CI is likely to miss.
 FLAG_DISAGREE = "train_test_disagree"  # the training-subset and held-out intercepts disagree (systematic error)
 FLAG_K_BIAS = "infonce_k_bias"  # InfoNCE's own finite-K bias at this MI: curved in 1/N, not extrapolated away
 FLAG_SAMPLE_LIMITED = "sample_limited"  # the training-subset MI rises with the chunk size: dependence still being found
-FLAG_HELP = {
-    FLAG_FEW_GAMMAS: "fewer distinct gammas than min_gammas: no fit (a partial run; gather the parts)",
-    FLAG_CURVED: "the MI-vs-gamma curve is still curved after pruning to min_gammas: extrapolation unsafe",
-    FLAG_GAMMA1: "the intercept moves by more than shift_tolerance when gamma = 1 is left out",
-    FLAG_OUTLIERS: "a member's Pearson residual exceeds the Bonferroni-corrected 5 % normal threshold",
-    FLAG_NONFINITE: "some members had no finite MI (training diverged) and were left out of the fit",
-    FLAG_DISAGREE: "the training-subset and held-out extrapolations disagree by more than 20 % of the MI (0.02 nats "
-                   "when the MI is under 0.1 nats): a bias the 1/N model does not remove; the CI is wide and may still "
-                   "miss (more data narrows it)",
-    FLAG_SAMPLE_LIMITED: "the networks fit their own training data better the more data they see (the training-subset "
-                         "MI falls as the chunks shrink, by more than half the MI, where over-fitting alone would raise "
-                         "it): they are still finding the dependence at the full sample, the 1/N model does not hold, "
-                         "and the true MI is likely above the CI (a lower bound; more data would raise it)",
-    FLAG_K_BIAS: "the MI is within log(10) of log(n_eval) of the smallest members: InfoNCE is biased low there by "
-                 "the bound itself, curved in 1/N; the corrected MI is likely low and the CI likely misses",
-}
+#: Meaning of every flag of a rigorous fit (from :data:`neuralmi_core.flags.FLAGS`).
+FLAG_HELP = {f.name: f.meaning for f in FLAG_TABLE if f.scope in ("fit", "interval")}
 # Flags that make a fit unreliable (outliers and dropped members are warnings only).
-UNRELIABLE = (FLAG_FEW_GAMMAS, FLAG_CURVED, FLAG_GAMMA1)
+UNRELIABLE = flag_names(unreliable=True)
 
 
 @dataclass(frozen=True)

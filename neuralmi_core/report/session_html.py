@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..flags import FLAG
 from . import html as H
 from .records import NO_SIGNAL, finite
 from .text import DROP_REASONS, GLOSSARY, HOW_TO_READ, TARGET
@@ -210,7 +211,8 @@ def _numbers_html(r: Mapping[str, Any], unit: str) -> str:
                   (_term("gammas used", "gammas used"), H.esc(H.fmt(r.get("gammas_used"))) + " of "
                    + H.esc(H.fmt(r.get("gammas")))),
                   (_term("reliable / flags", "reliable / flags"), H.esc(H.fmt(r.get("reliable")))
-                   + (" — " + H.esc(", ".join(r["flags"])) if r.get("flags") else "")),
+                   + (" — " + ", ".join(_term(f, f) if f in FLAG else H.esc(f) for f in r["flags"])
+                      if r.get("flags") else "")),
                   (H.esc("member MI extrapolated"), H.esc(H.fmt(r.get("extrapolate")))),
                   (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
         return H.kv_table(items, raw=True)

@@ -5,7 +5,7 @@ Kept apart from the page code so that they are easy to review (and to translate)
 
 from __future__ import annotations
 
-from ..analysis.extrapolation import FLAG_HELP
+from ..flags import flag_names, glossary_entries
 
 HOW_TO_READ = {
     "rigorous": (
@@ -80,19 +80,16 @@ GLOSSARY = [
      "instead of their mean: error of the 1/N model, a bias of unknown sign, added to the CI's half-width. "
      "Above 20 % of the MI (0.02 nats when the MI is under 0.1) the flag train_test_disagree fires: "
      "the CI may still miss."),
-    ("sample_limited", "flag: the networks' MI on their own training data falls by more than half the MI as their "
-     "chunks shrink, where over-fitting alone would raise it: they are still finding the dependence at the full "
-     "sample, so the true MI is likely above the CI (a lower bound; more data would raise it)."),
-    ("infonce_k_bias", "flag: the MI is so high that InfoNCE on the smallest networks' evaluation samples is "
-     "biased low by the bound itself, in a way the 1/N extrapolation cannot remove; the true MI is likely "
-     "above the CI (use more samples, fewer gammas or smile)."),
     ("naive MI", "mean held-out MI of the networks trained on all the data (gamma = 1): the uncorrected estimate."),
     ("slope", "change of the MI per unit gamma: the finite-sample bias of one full-data estimate."),
     ("gamma", "the number of chunks the data were split into for one set of networks; each chunk holds "
      "N = samples / gamma samples."),
     ("gammas used", "the gammas inside the linear region of the 1/N fit (the largest gammas are dropped while "
      "the curve bends)."),
-    ("reliable / flags", "; ".join(f"{k}: {v}" for k, v in FLAG_HELP.items()) + "."),
+    ("reliable / flags", "reliable is false when a flag makes the 1/N fit unsafe ("
+     + ", ".join(flag_names(unreliable=True)) + "): do not quote that MI. Other flags say the CI is likely to miss ("
+     + ", ".join(flag_names(misses=True)) + ") or are warnings ("
+     + ", ".join(flag_names("fit", unreliable=False, misses=False)) + "); each is explained under its own name."),
     ("held-out MI", "the network's MI on samples it was not trained on (a blocked split with a gap for time "
      "series); training-subset MI is the same network on samples it saw."),
     ("embedding dim", "the size of the vectors the separable critic maps each side to; it caps how many "
@@ -114,5 +111,8 @@ GLOSSARY = [
     ("dropped bins", "bins left out before training because a selected signal was not observed or missing "
      "there (X and Y are dropped together so they stay paired)."),
 ]
+
+# One entry per flag, from the one table of them (neuralmi_core.flags).
+GLOSSARY += glossary_entries()
 
 __all__ = ["DROP_REASONS", "GLOSSARY", "HOW_TO_READ", "TARGET"]

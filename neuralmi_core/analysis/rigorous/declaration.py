@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ...flags import flags_help
 from ...settings import (
     CRITICS,
     TRAINED_ESTIMATORS,
@@ -64,17 +65,7 @@ JSON fields (every *_nats field also has a *_bits twin = nats / ln 2):
                            first-order biases cancel), "train" (training-subset MI at the best held-out
                            checkpoint) or "test" (held-out MI)
   reliable                 false when a flag below makes the extrapolation unsafe
-  flags                    too_few_gammas (fewer gammas than min_gammas: partial run, no fit),
-                           too_few_gammas_left (still curved after pruning to min_gammas),
-                           unstable_without_gamma1 (intercept moves > 20 % without gamma = 1),
-                           residual_outliers (a Pearson residual beyond the Bonferroni 5 % threshold),
-                           nonfinite_members (diverged members left out); and flags that the CI is
-                           likely to miss: train_test_disagree (training-subset and held-out intercepts
-                           differ by > 20 % of the MI, or 0.02 nats when the MI is under 0.1),
-                           sample_limited (training-subset MI falls by > half the MI as chunks shrink:
-                           still finding the dependence; a lower bound),
-                           infonce_k_bias (MI within log 10 of log(n_eval) of the smallest members:
-                           the bound's own bias, curved in 1/N)
+  flags                    {flags}
   fit_reason               why there is no fit (empty string when there is one)
   gammas, seeds            cells present; gammas_used / gammas_dropped: inside / outside the linear region
   members                  one row per network: gamma, chunk (0-based), seed, n_train, n_test, n_eval,
@@ -98,7 +89,7 @@ JSON fields (every *_nats field also has a *_bits twin = nats / ln 2):
 Example:
   neuralmi rigorous x.npy y.npz:pos --split random --gammas 1-10 --n-seeds 2 --json out.json
   neuralmi rigorous x.npy y.npy --gammas 3 --seeds 1 --json part_g3_s1.json   # one workflow cell
-"""
+""".replace("{flags}", flags_help())  # each flag's words live once, in neuralmi_core.flags
 
 
 class RigorousAnalysis(Analysis):

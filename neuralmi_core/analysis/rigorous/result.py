@@ -30,6 +30,7 @@ from ..extrapolation import (
     FLAG_DISAGREE,
     FLAG_K_BIAS,
     FLAG_SAMPLE_LIMITED,
+    UNRELIABLE,
     ExtrapolationFit,
     fit_extrapolation,
     headline_interval,
@@ -105,7 +106,7 @@ class RigorousResult:
         average), each widened by its fit's t-interval. All extrapolate to the true MI when the bias
         is purely a/N; a wide bracket shows bias the fit does not model (``systematic_nats``).
     reliable, flags, fit_reason
-        Reliability verdict, flags (see :data:`~.extrapolation.FLAG_HELP`), and why there is no fit.
+        Reliability verdict, flags (see :data:`neuralmi_core.flags.FLAGS`), and why there is no fit.
     members : tuple of RigorousMember
         The per-member table (gamma, chunk, seed, sizes, held-out and training MI, best epoch).
     per_gamma : tuple of dict
@@ -296,7 +297,7 @@ def summarize_rigorous(
         warnings.append(f"no extrapolation: {fit.reason}")
     elif not fit.reliable:
         warnings.append("extrapolation unreliable: " + "; ".join(
-            f for f in fit.flags if f in ("too_few_gammas_left", "unstable_without_gamma1")))
+            f for f in fit.flags if f in UNRELIABLE))
     emit_warnings(warnings)
     return RigorousResult(
         mi_nats=fit.intercept_nats,

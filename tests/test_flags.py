@@ -1,0 +1,67 @@
+"""One description per flag (issue 24 item 3): the table in neuralmi_core.flags feeds the rigorous --help, the
+report glossary and the docs table; every flag the code can set is in the table."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from neuralmi_core.analysis import extrapolation as E
+from neuralmi_core.analysis.rigorous import RigorousMember, summarize_rigorous
+from neuralmi_core.analysis.rigorous.declaration import CLI_HELP
+from neuralmi_core.flags import FLAG, FLAGS, Flag, flag_names, flags_markdown
+from neuralmi_core.report import build_session_report
+from neuralmi_core.report.text import GLOSSARY
+from neuralmi_core.suite import MISS_FLAGS
+
+
+def test_every_flag_the_code_sets_is_described_once():
+    constants = {v for k, v in vars(E).items() if k.startswith("FLAG_") and isinstance(v, str)}
+    assert constants == set(flag_names("fit")) | set(flag_names("interval"))
+    assert set(E.FLAG_HELP) == constants and E.UNRELIABLE == (E.FLAG_FEW_GAMMAS, E.FLAG_CURVED, E.FLAG_GAMMA1)
+    assert set(MISS_FLAGS) == {E.FLAG_DISAGREE, E.FLAG_K_BIAS, E.FLAG_SAMPLE_LIMITED}
+    assert len({f.name for f in FLAGS}) == len(FLAGS)
+
+
+def test_help_glossary_and_docs_come_from_the_table():
+    terms = dict(GLOSSARY)
+    table = flags_markdown()
+    for f in FLAGS:
+        assert f.meaning in terms[f.name] and f.action in terms[f.name], f.name
+        assert f"`{f.name}`" in table and f.meaning.replace("|", "\\|") in table, f.name
+        if f.scope != "estimate":
+            flat = " ".join(CLI_HELP.split())
+            assert f"{f.name}: {' '.join(f.short.split())}" in flat, f.name
+    assert table.count("\n") == len(FLAGS) + 2
+    for name in flag_names(unreliable=True):
+        assert name in terms["reliable / flags"]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    (dict(scope="fitting"), "scope must be one of"),
+    (dict(short="ends with a period."), "must not end with a period"),
+])
+def test_a_bad_entry_is_refused(kwargs, match):
+    entry = dict(name="x", scope="fit", short="s", meaning="m", action="a") | kwargs
+    with pytest.raises(ValueError, match=match):
+        Flag(**entry)
+
+
+def test_session_page_links_each_flag_to_its_glossary_entry():
+    """A rigorous row with train_test_disagree (train and held-out members extrapolate apart) links the flag."""
+    rng = np.random.default_rng(0)
+    members = [RigorousMember(gamma=g, chunk=c, seed=0, n_train=4000 // g, n_test=1000 // g, n_eval=1000 // g,
+                              mi_test_nats=0.5 + 0.05 * g + 0.005 * rng.standard_normal(),
+                              mi_train_nats=1.0 + 0.01 * g + 0.005 * rng.standard_normal(), best_epoch=3, epochs_run=5)
+               for g in range(1, 7) for c in range(g)]
+    with pytest.warns(UserWarning):
+        res = summarize_rigorous(members, {"estimator": "smile"}, {"n_samples": 5000, "dim_x": 2, "dim_y": 2,
+                                                                   "sha256": "x"}, min_chunk=100)
+    assert "train_test_disagree" in res.flags
+    record = json.loads(json.dumps(res.to_dict()))
+    _, page, _ = build_session_report("s", [("A_vs_B", "rigorous", record)], unit="bits")
+    assert re.search(r"<a href='#g-train-test-disagree' title='[^']*'>train_test_disagree</a>", page)
+    assert "id='g-train-test-disagree'" in page and FLAG["train_test_disagree"].action in page.replace("&#x27;", "'")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .flags import warning_text
 from .results import MIResult, infonce_k_biased, near_ceiling
 from .settings import BASELINES, ESTIMATE, MODEL, RUNTIME, TRAINING, api, parse_options, resolve
 from .validation import (
@@ -96,10 +97,8 @@ def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "separabl
                                         "n_seeds": values["n_seeds"], "preprocess": values["preprocess"]})
     if (estimator == "minee" and parse_options("minee", spec.options)["reference"] == "uniform"
             and x_arr.shape[1] + y_arr.shape[1] > MINEE_RELIABLE_DIMS):
-        res = dataclasses.replace(res, warnings=res.warnings + (
-            f"MI-NEE with the uniform reference is unreliable beyond about {MINEE_RELIABLE_DIMS} total dimensions (here "
-            f"{x_arr.shape[1]} + {y_arr.shape[1]}): its three divergences to the uniform box are each large and "
-            f"their errors do not cancel (benchmarks/accuracy.py). Use the default reference='gaussian'.",))
+        res = dataclasses.replace(res, warnings=res.warnings + (warning_text(
+            "minee_uniform_dims", limit=MINEE_RELIABLE_DIMS, dim_x=x_arr.shape[1], dim_y=y_arr.shape[1]),))
     res = dataclasses.replace(res, warnings=data_warnings + res.warnings)
     emit_warnings(res.warnings)
     return res
@@ -114,18 +113,11 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
     warnings: list[str] = []
     near = near_ceiling(mi, fit.ceiling_nats)
     if near:
-        warnings.append(
-            f"{spec.estimator} estimate {mi:.3f} nats is within 10 % of its log(n_eval) = "
-            f"{fit.ceiling_nats:.3f} ceiling: the true MI may be higher; use more evaluation samples or "
-            f"another estimator (smile)."
-        )
+        warnings.append(warning_text("near_ceiling", estimator=spec.estimator, mi=mi, ceiling=fit.ceiling_nats))
     elif spec.estimator == "infonce" and infonce_k_biased(mi, fit.n_eval, "estimate"):
-        warnings.append(
-            f"infonce estimate {mi:.3f} nats is within log(20) of log(n_eval) = {fit.ceiling_nats:.3f}: the bound "
-            f"itself is biased low here (about 6 % at 5 nats on 1000 samples); the true MI is likely higher. Use "
-            f"more evaluation samples or check with smile.")
+        warnings.append(warning_text("infonce_k_bias_estimate", mi=mi, ceiling=fit.ceiling_nats))
     if not np.all(np.isfinite(mis)):
-        warnings.append("some members produced no finite held-out MI (training diverged)")
+        warnings.append(warning_text("diverged"))
     m0 = fit.members[0]
     history = {
         "best_epoch": [m.best_epoch for m in fit.members],

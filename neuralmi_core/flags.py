@@ -1,4 +1,4 @@
-"""Every reliability flag, described once: the CLI help, the report glossary and the docs are made from here.
+"""Every reliability flag and every warning, described once: the CLI help, the report glossary and the docs are made from here.
 
 A flag is a name in a result's ``flags`` field (a JSON interface: names never change). Each entry of
 :data:`FLAGS` says who sets it, what it means in one clause (for ``--help``) and in full (for the report
@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -167,4 +168,124 @@ def flags_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-__all__ = ["FLAG", "FLAGS", "SCOPES", "Flag", "flag_names", "flags_help", "flags_markdown", "glossary_entries"]
+# ---------------------------------------------------------------------------------------------------------------------
+# Warnings: the messages a result's ``warnings`` holds (and that are emitted as NeuralMIWarning), each written once.
+
+
+@dataclass(frozen=True)
+class Warn:
+    """One warning: a name (for code and docs; the JSON holds only the text), who emits it, and its message.
+
+    ``template`` is the message with :meth:`str.format` fields for the numbers of the run;
+    :meth:`text` fills them. The message says what happened and what to do.
+    """
+
+    name: str
+    source: str
+    template: str
+
+    def text(self, **values: object) -> str:
+        """The message with ``values`` filled in."""
+        return self.template.format(**values)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(m.group(1) for m in _FIELD.finditer(self.template))
+
+
+_FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+
+WARNINGS: tuple[Warn, ...] = (
+    # every analysis
+    Warn("constant_input", "every analysis",
+         "`{name}` is constant: all {n_features} feature(s) take only {what} in all {n_samples} samples (e.g. units "
+         "without spikes). It carries no information, so the true MI is 0 and the estimate is noise; check the "
+         "recording and the selection"),
+    Warn("diverged", "estimate, dimensionality", "some members produced no finite held-out MI (training diverged)"),
+    # estimate()
+    Warn("near_ceiling", "estimate",
+         "{estimator} estimate {mi:.3f} nats is within 10 % of its log(n_eval) = {ceiling:.3f} ceiling: the true MI "
+         "may be higher; use more evaluation samples or another estimator (smile)."),
+    Warn("infonce_k_bias_estimate", "estimate",
+         "infonce estimate {mi:.3f} nats is within log(20) of log(n_eval) = {ceiling:.3f}: the bound itself is biased "
+         "low here (about 6 % at 5 nats on 1000 samples); the true MI is likely higher. Use more evaluation samples "
+         "or check with smile."),
+    Warn("minee_uniform_dims", "estimate",
+         "MI-NEE with the uniform reference is unreliable beyond about {limit} total dimensions (here {dim_x} + "
+         "{dim_y}): its three divergences to the uniform box are each large and their errors do not cancel "
+         "(benchmarks/accuracy.py). Use the default reference='gaussian'."),
+    # rigorous (and lag, which runs it per lag)
+    Warn("no_gamma1", "rigorous", "gamma = 1 is not among the gammas: no naive full-data estimate"),
+    Warn("small_chunks", "rigorous",
+         "chunks smaller than min_chunk={min_chunk} samples at gamma {gammas} (n_samples={n_samples}, smallest chunk "
+         "{smallest}): their members may be too noisy or biased for a linear 1/N fit"),
+    Warn("members_near_ceiling", "rigorous",
+         "infonce members near their log(n_eval) ceiling at gamma {gammas}: the bound caps them, not the data; use "
+         "smile or fewer gammas"),
+    Warn("train_test_disagree", "rigorous",
+         "the training-subset and held-out extrapolations disagree (systematic error {systematic:.3f} nats, in the "
+         "CI): the 1/N model does not remove all of the bias; the corrected MI may be off by more than the CI (more "
+         "data narrows it)"),
+    Warn("sample_limited", "rigorous",
+         "the training-subset MI falls by {drop:.3f} nats from gamma {lo} to gamma {hi} (t = {t:.1f}): the networks "
+         "find more of the dependence the more data they see, so the full data set likely holds more than the "
+         "corrected MI (a lower bound; the CI likely misses low; more data would raise it)"),
+    Warn("infonce_k_bias", "rigorous",
+         "the corrected MI {mi:.3f} nats is within log(10) of log(n_eval) = {log_n_eval:.2f} of the smallest members: "
+         "InfoNCE's own bias there is curved in 1/N and the fit cannot remove it; the true MI is likely above the CI "
+         "(more samples, fewer gammas or smile)"),
+    Warn("no_fit", "rigorous", "no extrapolation: {reason}"),
+    Warn("unreliable_fit", "rigorous", "extrapolation unreliable: {flags}"),
+    Warn("lag_unreliable", "lag", "the extrapolation is unreliable at lags {lags} (bins): see each lag's flags"),
+    # significance
+    Warn("diverged_surrogates", "significance",
+         "{n} surrogates produced no finite MI (training diverged) and were left out of the null"),
+    Warn("partial_significance", "significance", "a partial run: {n_members} of {expected} members (gather every cell)"),
+    Warn("iid_surrogates", "significance",
+         "iid surrogates destroy the autocorrelation of Y: on time series their null is too narrow and the p-value "
+         "too small; use circular, block or trial surrogates"),
+    # contributions
+    Warn("not_additive", "contributions",
+         "drop-one contributions are not additive: redundant groups each drop little although together they "
+         "matter, and synergistic ones can drop more than they carry alone"),
+    Warn("no_full_member", "contributions",
+         "no full-population member in these parts (part 0 missing): no drop-one contributions"),
+    # dimensionality
+    Warn("odd_channels", "dimensionality",
+         "X has an odd number of channels ({dim_x}): each halving leaves one channel out so that both halves have "
+         "{half}"),
+    Warn("single_dim", "dimensionality", "a single embedding dim {dims}: no saturation (a partial run; gather the parts)"),
+    Warn("no_shared_information", "dimensionality",
+         "no shared information: the held-out MI at every embedding dim is below {floor} nats or not significantly "
+         "above 0 (largest mean {largest:.4f} nats); no saturation dim is reported"),
+    Warn("still_rising", "dimensionality",
+         "the MI still rises at the largest embedding dim {dim}: the latent dimensionality may exceed the dims "
+         "swept"),
+)
+
+#: The warnings by name.
+WARNING: dict[str, Warn] = {w.name: w for w in WARNINGS}
+if len(WARNING) != len(WARNINGS):  # pragma: no cover - a table error caught at import
+    raise ValueError("neuralmi_core.flags.WARNINGS holds a name twice")
+
+
+def warning_text(warning: str, /, **values: object) -> str:
+    """The message of ``warning`` (a name in :data:`WARNING`) with ``values`` filled in (KeyError names a missing one).
+
+    >>> warning_text("no_fit", reason="fewer distinct gammas than min_gammas")
+    'no extrapolation: fewer distinct gammas than min_gammas'
+    """
+    return WARNING[warning].text(**values)
+
+
+def warnings_markdown() -> str:
+    """The warnings as a Markdown table (name, emitted by, message with its fields as ‹field›) for the docs."""
+    rows = ["| Warning | Emitted by | Message |", "|---|---|---|"]
+    for w in WARNINGS:
+        message = _FIELD.sub(lambda m: f"‹{m.group(1)}›", w.template).replace("|", "\\|")
+        rows.append(f"| `{w.name}` | {w.source} | {message} |")
+    return "\n".join(rows) + "\n"
+
+
+__all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "flag_names", "flags_help",
+           "flags_markdown", "glossary_entries", "warning_text", "warnings_markdown"]

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .flags import warning_text
+
 
 class NeuralMIError(ValueError):
     """Raised for invalid input: the message names the item, what was expected and what was received."""
@@ -49,9 +51,7 @@ def constant_input_warning(name: str, arr: np.ndarray) -> str | None:
         return None
     value = np.unique(a[0])
     what = f"the value {value[0]:g}" if value.size == 1 else "one value each"
-    return (f"`{name}` is constant: all {a.shape[1]} feature(s) take only {what} in all {a.shape[0]} samples "
-            f"(e.g. units without spikes). It carries no information, so the true MI is 0 and the estimate "
-            f"is noise; check the recording and the selection")
+    return warning_text("constant_input", name=name, n_features=a.shape[1], what=what, n_samples=a.shape[0])
 
 
 def check_int(name: str, value: Any, low: int | None = None, high: int | None = None, context: str = "") -> int:

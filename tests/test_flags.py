@@ -65,3 +65,40 @@ def test_session_page_links_each_flag_to_its_glossary_entry():
     _, page, _ = build_session_report("s", [("A_vs_B", "rigorous", record)], unit="bits")
     assert re.search(r"<a href='#g-train-test-disagree' title='[^']*'>train_test_disagree</a>", page)
     assert "id='g-train-test-disagree'" in page and FLAG["train_test_disagree"].action in page.replace("&#x27;", "'")
+
+
+def _warning_calls():
+    """Every ``warning_text("name", k=...)`` call in the library: (file, name, keyword names)."""
+    import ast
+    from pathlib import Path
+
+    import neuralmi_core
+
+    root = Path(neuralmi_core.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "warning_text":
+                assert isinstance(node.args[0], ast.Constant), f"{path}: warning_text needs a literal name"
+                yield path.name, node.args[0].value, {k.arg for k in node.keywords}
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+                    and getattr(node.func.value, "id", None) == "warnings" and node.args
+                    and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))):
+                raise AssertionError(f"{path}:{node.lineno}: a warning written in place; add it to flags.WARNINGS")
+
+
+def test_every_warning_comes_from_the_table_with_its_fields():
+    from neuralmi_core.flags import WARNING
+
+    calls = list(_warning_calls())
+    for where, name, keys in calls:
+        assert name in WARNING, f"{where}: unknown warning {name!r}"
+        assert keys == set(WARNING[name].fields), f"{where}: {name} fills {sorted(keys)}"
+    assert {name for _, name, _ in calls} == set(WARNING), "every warning in the table is used"
+
+
+def test_warnings_docs_table():
+    from neuralmi_core.flags import WARNINGS, warnings_markdown
+
+    table = warnings_markdown()
+    assert table.count("\n") == len(WARNINGS) + 2 and "{" not in table
+    assert "the training-subset MI falls by ‹drop› nats from gamma ‹lo› to gamma ‹hi› (t = ‹t›)" in table

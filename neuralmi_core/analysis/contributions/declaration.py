@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...flags import warning_text
 from ...settings import CRITICS, TRAINED_ESTIMATORS, Int, Optional, Setting, Settings, Text
 from ..base import Analysis
 
-NOT_ADDITIVE = ("drop-one contributions are not additive: redundant groups each drop little although together "
-                "they matter, and synergistic ones can drop more than they carry alone")
+NOT_ADDITIVE = warning_text("not_additive")
 PARTS = ("drop", "alone")
 
 CLI_HELP = f"""Per-unit contributions: the MI lost when each unit (or group) of X is left out, and its MI alone.

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ...flags import warning_text
 from ...results import Member, _jsonable, nats_to_bits
 from ...validation import NeuralMIError
 from .declaration import NOT_ADDITIVE, PARTS
@@ -131,7 +132,7 @@ def summarize_contributions(members: Sequence[ContributionMember], labels: Seque
         r["rank"] = i + 1
     warnings = [NOT_ADDITIVE]
     if not full:
-        warnings.append("no full-population member in these parts (part 0 missing): no drop-one contributions")
+        warnings.append(warning_text("no_full_member"))
     return ContributionsResult(
         full_mi_nats=full_mi, full_sd_nats=full_sd, groups=tuple(out),
         top_groups=tuple(r["group"] for r in out[:5] if math.isfinite(r["drop_nats"])), group_by=group_by,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...flags import warning_text
 from ...results import Member, _jsonable, nats_to_bits
 from ...settings import FloatList
 from ...validation import NeuralMIError, emit_warnings
@@ -164,20 +165,16 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
         sat = {k: None for k in sat}
     warnings = list(extra_warnings)
     if dropped_channel:
-        warnings.append(f"X has an odd number of channels ({data['dim_x']}): each halving leaves one channel out "
-                        f"so that both halves have {data['dim_x'] // 2}")
+        warnings.append(warning_text("odd_channels", dim_x=data["dim_x"], half=data["dim_x"] // 2))
     if len(dims) < 2:
-        warnings.append(f"a single embedding dim {list(dims)}: no saturation (a partial run; gather the parts)")
+        warnings.append(warning_text("single_dim", dims=list(dims)))
     if no_info:
         largest = max(r["mean_nats"] for r in curve if math.isfinite(r["mean_nats"]))
-        warnings.append(f"no shared information: the held-out MI at every embedding dim is below {ZERO_FLOOR_NATS} "
-                        f"nats or not significantly above 0 (largest mean {largest:.4f} nats); no saturation dim is "
-                        f"reported")
+        warnings.append(warning_text("no_shared_information", floor=ZERO_FLOOR_NATS, largest=largest))
     elif len(dims) >= 2 and sat.get(HEADLINE_STRICTNESS, next(iter(sat.values()), None)) is None:
-        warnings.append(f"the MI still rises at the largest embedding dim {dims[-1]}: the latent dimensionality "
-                        f"may exceed the dims swept")
+        warnings.append(warning_text("still_rising", dim=dims[-1]))
     if any(not math.isfinite(m.mi_test_nats) for m in rows):
-        warnings.append("some members produced no finite held-out MI (training diverged)")
+        warnings.append(warning_text("diverged"))
     s1 = sat.get(HEADLINE_STRICTNESS)
     emit_warnings(warnings)
     return DimensionalityResult(

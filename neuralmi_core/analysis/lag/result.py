@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...flags import warning_text
 from ...results import Member, _jsonable, nats_to_bits
 from ..rigorous.result import RigorousMember, summarize_rigorous
 
@@ -204,7 +205,7 @@ def summarize_lag_sweep(members: Sequence[LagMember], settings: Mapping[str, Any
     warnings = _group_warnings(lags, per_lag)
     unreliable = [r["lag_bins"] for r in curve if not r["reliable"]]
     if unreliable:
-        warnings.append(f"the extrapolation is unreliable at lags {unreliable} (bins): see each lag's flags")
+        warnings.append(warning_text("lag_unreliable", lags=unreliable))
     p, rng = _peak(curve)
     nan = float("nan")
     return LagSweepResult(

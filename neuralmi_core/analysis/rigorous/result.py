@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ...flags import warning_text
 from ...results import (
     Member,
     _jsonable,
@@ -255,25 +256,21 @@ def summarize_rigorous(
     naive = float(np.mean(ones)) if ones else float("nan")
     warnings = list(extra_warnings)
     if not ones:
-        warnings.append("gamma = 1 is not among the gammas: no naive full-data estimate")
+        warnings.append(warning_text("no_gamma1"))
     n = int(data["n_samples"])
     small = [gm for gm in gammas if n // gm < min_chunk]
     if small:
-        warnings.append(f"chunks smaller than min_chunk={min_chunk} samples at gamma {small} (n_samples={n}, "
-                        f"smallest chunk {n // max(small)}): their members may be too noisy or biased for a "
-                        f"linear 1/N fit")
+        warnings.append(warning_text("small_chunks", min_chunk=min_chunk, gammas=small, n_samples=n,
+                                     smallest=n // max(small)))
     if settings.get("estimator") == "infonce":
         near = sorted({m.gamma for m in rows if near_ceiling(m.mi_test_nats, infonce_ceiling_nats(m.n_eval))})
         if near:
-            warnings.append(f"infonce members near their log(n_eval) ceiling at gamma {near}: the bound caps them, "
-                            f"not the data; use smile or fewer gammas")
+            warnings.append(warning_text("members_near_ceiling", gammas=near))
     head = headline_interval(fit, [fits[k] for k in ("train", "test") if k != extrapolate], confidence)
     flags = list(fit.flags)
     if fit.fitted and head.systematic_nats > SYSTEMATIC_WARN * max(abs(fit.intercept_nats), SYSTEMATIC_FLOOR_NATS):
         flags.append(FLAG_DISAGREE)
-        warnings.append(f"the training-subset and held-out extrapolations disagree (systematic error "
-                        f"{head.systematic_nats:.3f} nats, in the CI): the 1/N model does not remove all of "
-                        f"the bias; the corrected MI may be off by more than the CI (more data narrows it)")
+        warnings.append(warning_text("train_test_disagree", systematic=head.systematic_nats))
     if fit.fitted:
         lo, hi = fit.gammas_used[0], fit.gammas_used[-1]
         used = [m for m in rows if lo <= m.gamma <= hi]
@@ -281,23 +278,16 @@ def summarize_rigorous(
         drop = -slope * (hi - lo)
         if t < -TREND_T and drop > TREND_DROP * max(abs(fit.intercept_nats), SYSTEMATIC_FLOOR_NATS):
             flags.append(FLAG_SAMPLE_LIMITED)
-            warnings.append(f"the training-subset MI falls by {drop:.3f} nats from gamma {lo} to gamma {hi} "
-                            f"(t = {t:.1f}): the networks find more of the dependence the more "
-                            f"data they see, so the full data set likely holds more than the corrected MI (a lower "
-                            f"bound; the CI likely misses low; more data would raise it)")
+            warnings.append(warning_text("sample_limited", drop=drop, lo=lo, hi=hi, t=t))
     small_k = min((m.n_eval for m in rows), default=0)
     if (fit.fitted and settings.get("estimator") == "infonce"
             and infonce_k_biased(fit.intercept_nats, small_k)):
         flags.append(FLAG_K_BIAS)
-        warnings.append(f"the corrected MI {fit.intercept_nats:.3f} nats is within log(10) of log(n_eval) = "
-                        f"{math.log(small_k):.2f} of the smallest members: InfoNCE's own bias there is curved in "
-                        f"1/N and the fit cannot remove it; the true MI is likely above the CI (more samples, "
-                        f"fewer gammas or smile)")
+        warnings.append(warning_text("infonce_k_bias", mi=fit.intercept_nats, log_n_eval=math.log(small_k)))
     if not fit.fitted:
-        warnings.append(f"no extrapolation: {fit.reason}")
+        warnings.append(warning_text("no_fit", reason=fit.reason))
     elif not fit.reliable:
-        warnings.append("extrapolation unreliable: " + "; ".join(
-            f for f in fit.flags if f in UNRELIABLE))
+        warnings.append(warning_text("unreliable_fit", flags="; ".join(f for f in fit.flags if f in UNRELIABLE)))
     emit_warnings(warnings)
     return RigorousResult(
         mi_nats=fit.intercept_nats,

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ...flags import warning_text
 from ...results import Member, _jsonable, nats_to_bits
 from ...validation import NeuralMIError
 
@@ -142,13 +143,11 @@ def summarize_significance(members: Sequence[SurrogateMember], settings: Mapping
     observed = obs[0] if obs else float("nan")
     warnings = []
     if finite.size < null.size:
-        warnings.append(f"{null.size - finite.size} surrogates produced no finite MI (training diverged) and were "
-                        f"left out of the null")
+        warnings.append(warning_text("diverged_surrogates", n=null.size - finite.size))
     if len(rows) < 1 + n_surrogates:
-        warnings.append(f"a partial run: {len(rows)} of {1 + n_surrogates} members (gather every cell)")
+        warnings.append(warning_text("partial_significance", n_members=len(rows), expected=1 + n_surrogates))
     if method == "iid":
-        warnings.append("iid surrogates destroy the autocorrelation of Y: on time series their null is too narrow "
-                        "and the p-value too small; use circular, block or trial surrogates")
+        warnings.append(warning_text("iid_surrogates"))
     p = (1 + int(np.sum(finite >= observed))) / (1 + finite.size) if obs and finite.size else float("nan")
     quant = {f"{q:g}": float(np.quantile(finite, q)) if finite.size else float("nan") for q in QUANTILES}
     return SignificanceResult(

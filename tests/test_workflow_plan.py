@@ -141,7 +141,9 @@ def test_schema_documents_every_key():
     (NASTY, "sub-02_ses-01_it_s_touch_PWNED_rm_-rf_x_y"),
     ("a<b>{c}", "a_b_c"),
     ("  leading space", "leading_space"),
-    ("été", "t"),
+    ("été", "ete"),  # non-ASCII names keep a readable form (issue 26 item 4)
+    ("séance_マウス_2", "seance_mausu_2"),
+    ("Maus_München", "Maus_Munchen"),
 ])
 def test_safe_session_id(stem, expected):
     sid = wfplan.safe_session_id(stem)
@@ -379,12 +381,19 @@ def test_archive_errors_are_one_clean_line(tmp_path, case):
 
 @needs_snakemake
 def test_check_after_binning_gates_training(tmp_path):
-    """Item 5: one check per (session, analysis) after binning; every training job waits for it."""
+    """Item 5 (issue 26 item 2: per mode): one check per (session, analysis, mode) after binning; every
+    training job waits for the check of its own mode only, so that adding a mode re-trains nothing else."""
     _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    cfg = yaml.safe_load(_write_config(tmp_path).read_text())
+    modes = cfg["analyses"][0]["modes"]
     out = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path)), "-n").stdout
-    assert re.search(r"^check_selection\s+1$", out, re.M)
+    assert re.search(rf"^check_selection\s+{len(modes)}$", out, re.M), out
     blocks = [b for b in out.split("rule ")[1:] if b.startswith("train:")]
-    assert blocks and all("results/sub-01_ses-01_ecephys/A_vs_B/selection.json" in b for b in blocks)
+    assert blocks
+    for b in blocks:
+        mode = re.search(r"output: results/sub-01_ses-01_ecephys/A_vs_B/(\w+)/", b).group(1)
+        assert f"results/sub-01_ses-01_ecephys/A_vs_B/{mode}/selection.json" in b
+        assert sum(f"A_vs_B/{m}/selection.json" in b for m in modes) == 1
 
 
 def test_cells_per_job_groups_cells_of_one_seed():

@@ -121,6 +121,21 @@ def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window
     return rec
 
 
+def merge_selections(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One analysis's selection record from the records of its modes (the workflow checks each mode on its
+    own, so that adding a mode re-runs nothing else): the fields of the first record of a mode that trains
+    on Y (else the first), with every mode's ``checks`` and ``settings``, and the union of the warnings."""
+    if not records:
+        raise ValueError("merge_selections: no records")
+    base = next((r for r in records if r.get("y")), records[0])
+    out: dict[str, Any] = {**base, "checks": {}, "settings": {}, "warnings": []}
+    for r in records:
+        out["checks"].update(r.get("checks") or {})
+        out["settings"].update(r.get("settings") or {})
+        out["warnings"] += [w for w in r.get("warnings") or [] if w not in out["warnings"]]
+    return out
+
+
 def read_selection(path: str | os.PathLike) -> dict[str, Any]:
     """Read a selection record written by the workflow (error names the file)."""
     try:
@@ -130,4 +145,4 @@ def read_selection(path: str | os.PathLike) -> dict[str, Any]:
         raise NeuralMIError(f"cannot read selection record {path}: {exc}") from exc
 
 
-__all__: Sequence[str] = ["preflight", "read_selection"]
+__all__: Sequence[str] = ["merge_selections", "preflight", "read_selection"]

@@ -8,7 +8,11 @@ subject (the NWB subject id, else X of a sub-X file name), no_signal (true when 
 session, has no signal: its numbers are noise), peak_lag_s and peak_mi_<u> (lag sweeps: the lag of the
 largest corrected MI, seconds, and that MI), p_value and observed_mi_<u> (shuffle significance), top_groups
 (contributions: the groups of the largest drop-one contributions, space-separated) and full_mi_<u> (the
-whole population's MI). ``saturation_dim_s<s>``
+whole population's MI), source_file (the NWB file's own name), status (``ok``, or ``failed`` for a session
+of the config that did not finish: its other columns are empty) and error (why it failed: the step and the
+line of its log). Text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
+leading ``'`` so that a spreadsheet shows them as text instead of running them as a formula (OWASP CSV
+injection guidance); numbers are written as numbers. ``saturation_dim_s<s>``
 is the saturation dim at strictness s (the library's ``saturation[s]``); s = 1 is the headline.
 
 ``summary.html`` is one self-contained file (inline CSS, JS and PNG figures; it works offline): the
@@ -43,7 +47,25 @@ def columns(unit: str) -> list[str]:
             "saturation_dim_s0.1", "saturation_dim_s1", "saturation_dim_s15", f"mi_max_{u}", "n_samples",
             "n_members", "n_warnings", "warnings", "config_hash", "config_version", "neuralmi_core_version",
             "source_sha256", "subject", "no_signal", "peak_lag_s", f"peak_mi_{u}", "p_value", f"observed_mi_{u}",
-            "top_groups", f"full_mi_{u}"]
+            "top_groups", f"full_mi_{u}", "source_file", "status", "error"]
+
+
+#: First characters a spreadsheet reads as the start of a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as written to summary.csv: None empty, text that a spreadsheet would run as a formula
+    prefixed with ``'``, numbers and booleans unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _file_name(source: Any) -> str | None:
+    return None if not source else str(source).replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> list[dict[str, Any]]:
@@ -70,8 +92,21 @@ def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> 
                        top_groups=" ".join(a.get("top_groups") or []) or None,
                        config_hash=prov.get("config_hash"), config_version=prov.get("config_version"),
                        neuralmi_core_version=(prov.get("versions") or {}).get("neuralmi_core"),
-                       source_sha256=prov.get("source_sha256"))
+                       source_sha256=prov.get("source_sha256"), source_file=_file_name(prov.get("source")),
+                       status="ok", error=None)
             rows.append(row)
+    return rows
+
+
+def failure_rows(failures: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per session of the config that did not finish (see :func:`write_archive_summary`)."""
+    rows = []
+    for f in failures:
+        where = " ".join(str(x) for x in (f.get("step"), f.get("analysis"), f.get("mode")) if x)
+        rows.append({"session": f["session"], "analysis": f.get("analysis"), "mode": f.get("mode"),
+                     "source_file": _file_name(f.get("source")), "status": "failed",
+                     "error": f"{where}: {f.get('reason')}" if where else f.get("reason"), "step": f.get("step"),
+                     "log": f.get("log"), "source": f.get("source")})
     return rows
 
 
@@ -80,7 +115,7 @@ def render_csv(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
     w = csv.DictWriter(buf, fieldnames=columns(unit), lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+        w.writerow({k: csv_cell(v) for k, v in r.items()})
     return buf.getvalue()
 
 
@@ -89,8 +124,14 @@ def _row_class(r: Mapping[str, Any]) -> str:
 
 
 def _link(r: Mapping[str, Any], links: Mapping[str, str]) -> str:
+    """The session id, linked to its report; the NWB file's own name below it when the id differs from the
+    file's stem (a name made safe for paths)."""
     href = links.get(r["session"])
-    return f"<a href='{H.esc(href)}'>{H.esc(r['session'])}</a>" if href else H.esc(r["session"])
+    out = f"<a href='{H.esc(href)}'>{H.esc(r['session'])}</a>" if href else H.esc(r["session"])
+    name = r.get("source_file")
+    if name and Path(name).stem != r["session"]:
+        out += f"<br><span class='muted'>{H.esc(name)}</span>"
+    return out
 
 
 def _flags(r: Mapping[str, Any]) -> str:
@@ -161,7 +202,21 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
     return "".join(out)
 
 
-def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapping[str, str]) -> str:
+def _failed_html(failed: Sequence[Mapping[str, Any]]) -> str:
+    if not failed:
+        return ""
+    n = len(failed)
+    table = H.table([{"session": f["session"], "NWB file": f.get("source_file"), "step": f.get("step") or "",
+                      "analysis": " ".join(x for x in (f.get("analysis"), f.get("mode")) if x),
+                      "why (last error line of its log)": f.get("error"), "log": f.get("log") or ""}
+                     for f in failed], cls="sortable")
+    return (f"<div class='alert' role='alert'><strong class='head'>&#9888; {n} session{'s' if n != 1 else ''} of "
+            f"this config did not finish: not in the results below</strong>{table}<p>Fix the file or the "
+            "setting and run the same command again: only what is missing runs.</p></div>")
+
+
+def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapping[str, str],
+                failed: Sequence[Mapping[str, Any]] = ()) -> str:
     sessions = sorted({r["session"] for r in rows})
     subjects = sorted({str(r["subject"]) for r in rows if r.get("subject") is not None})
     flagged = [r for r in rows if r["n_warnings"]]
@@ -169,6 +224,7 @@ def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapp
     parts = [f"<h1>neuralmi archive summary</h1><p>{len(sessions)} session(s) from {len(subjects) or 'unknown'} "
              f"subject(s), {len(rows)} result(s); MI in {unit}. <a href='#tables'>Tables</a> · "
              "<a href='#figures'>Figures</a></p>"]
+    parts.append(_failed_html(failed))
     if silent:
         listed = [f"{s}: no signal (constant input or no spikes); its numbers are noise" for s in silent[:MAX_LISTED]]
         listed += [f"… and {len(silent) - MAX_LISTED} more (red rows below)"] if len(silent) > MAX_LISTED else []
@@ -214,10 +270,14 @@ def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapp
 
 
 def write_archive_summary(summary_paths: Sequence[str | os.PathLike], *, csv_out: str | os.PathLike,
-                          html_out: str | os.PathLike, unit: str = "bits") -> list[dict[str, Any]]:
+                          html_out: str | os.PathLike, unit: str = "bits",
+                          failures: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
     """Read session ``summary.json`` files and write ``summary.csv`` and ``summary.html`` (atomically).
 
     The HTML links each session's ``report.html`` (next to its summary.json) relative to ``html_out``.
+    ``failures`` lists the sessions of the run that did not finish (dicts with session, source, step,
+    analysis, mode, log, reason; the workflow's ``onerror`` handler passes them): each gets a
+    ``status=failed`` row in the CSV with its reason in ``error``, and the HTML lists them first.
     """
     summaries = []
     links = {}
@@ -231,6 +291,7 @@ def write_archive_summary(summary_paths: Sequence[str | os.PathLike], *, csv_out
         report = Path(p).with_name("report.html")
         links[s["session"]] = os.path.relpath(os.path.abspath(report), os.path.abspath(Path(html_out).parent))
     rows = archive_rows(summaries, unit)
-    atomic_write_text(csv_out, render_csv(rows, unit))
-    atomic_write_text(html_out, render_html(rows, unit, links))
+    failed = failure_rows(failures)
+    atomic_write_text(csv_out, render_csv(rows + failed, unit))
+    atomic_write_text(html_out, render_html(rows, unit, links, failed))
     return rows

@@ -40,6 +40,7 @@ def _labels(ax: Any, rows: Sequence[Mapping[str, Any]], row_in: float) -> None:
         ax.set_yticks(ys, [str(r["session"]) for r in rows], fontsize=max(5.0, min(9.0, row_in * 32)))
         for tick, r in zip(ax.get_yticklabels(), rows, strict=True):
             tick.set_color(_color(r) if _color(r) != OK else "black")
+            tick.set_parse_math(False)
     else:
         ax.set_yticks([])
         ax.set_ylabel(f"{len(rows)} sessions (see the table below)")
@@ -53,7 +54,8 @@ def _labels(ax: Any, rows: Sequence[Mapping[str, Any]], row_in: float) -> None:
             subject = rows[start].get("subject")
             if subject is not None and row_in * (i - start) >= 0.12:
                 ax.annotate(f"sub-{subject}", xy=(1.0, (start + i - 1) / 2), xycoords=("axes fraction", "data"),
-                            xytext=(4, 0), textcoords="offset points", va="center", fontsize=8, color="0.35")
+                            xytext=(4, 0), textcoords="offset points", va="center", fontsize=8, color="0.35",
+                            parse_math=False)  # text from the NWB file: never mathtext
             start = i
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..analysis.preflight import merge_selections
 from ..io.atomic import atomic_write_bytes, atomic_write_text
 from ..io.session import file_sha256
 from ..validation import NeuralMIError
@@ -206,11 +207,15 @@ def write_session_report(
     """Read the gathered records, build the report and write html, json and figures (atomically).
 
     ``figures_out`` paths must end in ``{analysis}_{mode}.png``; each gets that figure. ``selections``
-    are (analysis, selection record path) pairs; ``command`` the ``neuralmi`` arguments recorded in the
+    are (analysis, selection record path) pairs, several per analysis when each mode has its own (merged
+    by :func:`~neuralmi_core.analysis.preflight.merge_selections`); ``command`` the ``neuralmi`` arguments recorded in the
     provenance (the CLI passes its own).
     """
     records = [(name, mode, _read_json(path, f"analysis {name!r} ({mode})")) for name, mode, path in results]
-    sel = {name: _read_json(path, f"analysis {name!r} (selection)") for name, path in selections}
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for name, path in selections:  # one record per mode (the workflow checks each mode on its own)
+        by_name.setdefault(name, []).append(_read_json(path, f"analysis {name!r} (selection)"))
+    sel = {name: merge_selections(recs) for name, recs in by_name.items()}
     data = data_summary(binned) if binned else {}
     truth_rec = _read_json(truth, "ground truth") if truth else None
     attrs = data.get("attrs", {})

@@ -2,6 +2,7 @@
 # Planning never opens a recording: sessions come from file names only.
 
 import os
+import shlex
 import sys
 from importlib.metadata import PackageNotFoundError, version as _dist_version
 from pathlib import Path
@@ -52,6 +53,20 @@ def _package_version():
 
 
 VERSION = _package_version()
+
+# The `neuralmi` command of every rule. With `--sdm conda` the jobs run in environment.yml's env, where
+# the console script is on PATH. Otherwise a shell function of that name runs the Python that runs
+# Snakemake (planning has already imported neuralmi_core with it), so a venv need not be activated and
+# PATH plays no part. A shell prefix, not a params value: moving the venv must not re-run anything.
+_CONDA = any(
+    getattr(m, "name", str(m)).lower() == "conda"
+    for m in workflow.deployment_settings.deployment_method
+)
+if not _CONDA:
+    _PY = shlex.quote(sys.executable).replace("{", "{{").replace("}", "}}")
+    shell.prefix(
+        f'set -euo pipefail; neuralmi() {{{{ {_PY} -m neuralmi_core "$@"; }}}}; '
+    )
 
 
 wildcard_constraints:
@@ -107,10 +122,15 @@ def train_args(wildcards):
     return xy + window + plan.args_for(wildcards.cell)
 
 
-SELECTION = "results/{session}/{analysis}/selection.json"
-# What the per-analysis check after binning reads: only selection and size settings, so that a change
-# elsewhere (epochs, confidence, ...) never re-runs it.
-CHECK_PARAMS = {n: wfplan.check_params(config, n, PLANS[n]) for n in PLANS}
+SELECTION = "results/{session}/{analysis}/{mode}/selection.json"
+# What the check after binning of one (analysis, mode) reads: only that mode's selection and size
+# settings, so that a change elsewhere (epochs, confidence, another mode, a new mode) never re-runs it
+# or the training jobs that wait for it.
+CHECK_PARAMS = {
+    (n, mode): wfplan.check_params(config, n, mode, plan)
+    for n, plans in PLANS.items()
+    for mode, plan in plans.items()
+}
 
 
 def gather_args(wildcards):
@@ -135,10 +155,13 @@ def session_results(wildcards):
 
 
 def session_selections(wildcards):
-    """Selection record of every analysis of one session, keyed for the report."""
+    """Selection record of every (analysis, mode) of one session, keyed for the report."""
     return {
-        f"{name}__selection": SELECTION.format(session=wildcards.session, analysis=name)
-        for name in ANALYSES
+        f"{name}__{mode}__selection": SELECTION.format(
+            session=wildcards.session, analysis=name, mode=mode
+        )
+        for name, plans in PLANS.items()
+        for mode in plans
     }
 
 
@@ -150,7 +173,8 @@ def report_result_args(wildcards):
     for name, plans in PLANS.items():
         for mode in plans:
             args += ["--result", name, mode, paths[f"{name}__{mode}"]]
-        args += ["--selection", name, selections[f"{name}__selection"]]
+        for mode in plans:
+            args += ["--selection", name, selections[f"{name}__{mode}__selection"]]
     return args
 
 
@@ -173,7 +197,48 @@ def all_summaries(wildcards):
 
 
 def all_targets(wildcards):
+    """Everything a run of the config makes. Each session's figures and summary.json are requested by
+    name: a report job whose output set grew (a new analysis or mode) is re-run because its new figure is
+    missing, not skipped because report.html exists (Snakemake checks only requested outputs).
+    """
     ids = sessions()
     out = ["results/summary.csv", "results/summary.html"]
-    out += [f"results/{s}/report.html" for s in ids]
+    for s in ids:
+        out += [f"results/{s}/report.html", f"results/{s}/summary.json"]
+        out += figure_outputs(s)
     return out
+
+
+def summarize_failed_run():
+    """After a run in which a job failed (Snakemake's `onerror`): write results/summary.{csv,html} from
+    the sessions whose report is current for this config, with a table of the others and why they did
+    not finish (the step and the error line of its log), so that no summary of an older config stays in
+    place looking current. The run still exits non-zero."""
+    try:
+        found = dict(_SESSIONS)
+        if not found and (not DEMO or os.path.isdir(ARCHIVE)):
+            found = wfplan.discover_sessions(ARCHIVE, config["unsafe_names"])
+        done, failed = wfplan.archive_status(found, CONFIG_HASH, PLANS)
+        from neuralmi_core.report import write_archive_summary
+
+        write_archive_summary(
+            done,
+            csv_out="results/summary.csv",
+            html_out="results/summary.html",
+            unit=config["unit"],
+            failures=failed,
+        )
+    except Exception as exc:  # a handler must not hide the run's own error
+        print(
+            f"neuralmi: could not write the summary of the failed run: {exc}",
+            file=sys.stderr,
+        )
+        return
+    print(
+        f"neuralmi: {len(failed)} of {len(found)} session(s) did not finish; "
+        f"results/summary.csv and results/summary.html list the {len(done)} that did "
+        "and, for the others, why:",
+        file=sys.stderr,
+    )
+    for f in failed:
+        print(f"  {f['session']}: {f['step'] or '-'}: {f['reason']}", file=sys.stderr)

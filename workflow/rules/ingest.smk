@@ -1,5 +1,5 @@
 # Ingest: the demo archive (when asked), the signal spec, one binning job per session, and one check per
-# (session, analysis) after binning that the training jobs wait for.
+# (session, analysis, mode) after binning that the training jobs of that mode wait for.
 
 
 # Writes only ever to the shipped demo path (wfplan.DEMO_ARCHIVE), never to a user's `archive:`.
@@ -62,7 +62,7 @@ rule check_selection:
     output:
         SELECTION,
     log:
-        "results/logs/check_selection/{session}/{analysis}.log",
+        "results/logs/check_selection/{session}/{analysis}/{mode}.log",
     conda:
         ENV
     threads: 1
@@ -70,7 +70,7 @@ rule check_selection:
         mem_mb=lambda wc, attempt: RES["ingest"]["mem_mb"] * attempt,
         runtime=lambda wc, attempt: RES["gather"]["runtime"] * attempt,
     params:
-        check=lambda wc: CHECK_PARAMS[wc.analysis],
+        check=lambda wc: CHECK_PARAMS[(wc.analysis, wc.mode)],
         version=VERSION,
     script:
         "../scripts/check_selection.py"

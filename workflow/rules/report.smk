@@ -6,6 +6,7 @@ rule report_session:
         unpack(session_results),
         unpack(session_selections),
         binned=BINNED,
+        nwb=get_nwb,
     output:
         html=report(
             "results/{session}/report.html",
@@ -37,14 +38,13 @@ rule report_session:
     params:
         results=report_result_args,
         truth=truth_args,
-        nwb=get_nwb,
         unit=config["unit"],
         config_hash=CONFIG_HASH,
         config_version=config["config_version"],
         version=VERSION,
     shell:
         "neuralmi report session --session {wildcards.session:q} --binned {input.binned:q}"
-        " --source {params.nwb:q} {params.results:q} {params.truth:q} --unit {params.unit:q}"
+        " --source {input.nwb:q} {params.results:q} {params.truth:q} --unit {params.unit:q}"
         " --config-hash {params.config_hash:q} --config-version {params.config_version:q}"
         " --html {output.html:q} --json {output.summary:q}"
         " --figures {output.figures:q} > {log:q} 2>&1"
@@ -79,3 +79,7 @@ rule summary:
     shell:
         "neuralmi report archive {input:q} --unit {params.unit:q}"
         " --csv {output.csv:q} --html {output.html:q} > {log:q} 2>&1"
+
+
+onerror:
+    summarize_failed_run()

@@ -1,5 +1,5 @@
-"""Check one analysis of one binned session before any training job: what it selects, and that the session is
-long enough for every mode's chunks, splits and lags (neuralmi_core.analysis.preflight). Writes the selection
+"""Check one mode of one analysis of one binned session before its training jobs: what it selects, and that the
+session is long enough for the mode's chunks, splits and lags (neuralmi_core.analysis.preflight). Writes the selection
 record (JSON) the training jobs wait for and the report shows; on a problem, exits 2 with one line naming the
 session, the analysis and the config keys to change (also in the log)."""
 

@@ -167,13 +167,17 @@ def config_hash(config: Mapping[str, Any]) -> str:
 
 
 def safe_session_id(name: str) -> str:
-    """Map a file stem to a safe id: runs of characters outside ``[A-Za-z0-9._-]`` become ``_``.
+    """Map a file stem to a safe id: non-ASCII letters are transliterated (``anyascii``: ``é`` -> ``e``,
+    ``マウス`` -> ``mausu``), then runs of characters outside ``[A-Za-z0-9._-]`` become ``_``.
 
     >>> safe_session_id("sub-01_ses-02 it's $(x)")
     'sub-01_ses-02_it_s_x'
+    >>> safe_session_id("séance_マウス_2")
+    'seance_mausu_2'
     """
-    sid = _UNSAFE_RUN.sub("_", name).strip("._-")
-    return sid
+    from anyascii import anyascii
+
+    return _UNSAFE_RUN.sub("_", anyascii(name)).strip("._-")
 
 
 def is_safe_id(sid: str) -> bool:
@@ -300,22 +304,21 @@ def selector(binned: str, sel: str) -> str:
     return f"{binned}:{sel}"
 
 
-def check_params(config: Mapping[str, Any], name: str, plans: Mapping[str, Any]) -> dict[str, Any]:
-    """What the check after binning (``workflow/scripts/check_selection.py``) needs for analysis ``name``:
-    selectors, window, lag and, per mode, the settings its data check reads (``data_settings`` of the
-    analysis, resolved by the library's plan) and the config key of each (for messages). Nothing else, so
-    that editing other settings (epochs, confidence, ...) never re-runs the check."""
+def check_params(config: Mapping[str, Any], name: str, mode: str, plan: Any) -> dict[str, Any]:
+    """What the check after binning (``workflow/scripts/check_selection.py``) needs for one mode of
+    analysis ``name``: selectors (Y only when the mode trains on it), window, lag, the settings the mode's
+    data check reads (``data_settings``, resolved by the library's plan) and the config key of each (for
+    messages). Nothing else -- no other mode's settings -- so that editing other settings (epochs,
+    confidence, ...) or adding a mode never re-runs the check, nor the training jobs that wait for it."""
     from neuralmi_core.analysis.registry import REGISTRY
 
     an = analyses_by_name(config)[name]
-    modes, keys, use_y = {}, {}, {}
-    for mode, plan in plans.items():
-        names = REGISTRY[mode].data_settings
-        modes[mode] = {k: list(v) if isinstance(v, tuple) else v for k, v in plan.values.items() if k in names}
-        keys[mode] = {k: plan.keys[k] for k in names}
-        use_y[mode] = plan.use_y
-    return {"x": an["x"], "y": an.get("y") if any(use_y.values()) else None, "window": an.get("window", 1),
-            "lag": an.get("lag", 0) if any(use_y.values()) else 0, "modes": modes, "use_y": use_y, "keys": keys}
+    names = REGISTRY[mode].data_settings
+    values = {k: list(v) if isinstance(v, tuple) else v for k, v in plan.values.items() if k in names}
+    use_y = bool(plan.use_y)
+    return {"x": an["x"], "y": an.get("y") if use_y else None, "window": an.get("window", 1),
+            "lag": an.get("lag", 0) if use_y else 0, "modes": {mode: values}, "use_y": {mode: use_y},
+            "keys": {mode: {k: plan.keys[k] for k in names}}}
 
 
 def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:
@@ -329,3 +332,67 @@ def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:
         else:
             out += [flag, str(value)]
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# after a failed run: what finished, what failed and why
+
+
+def _log_reason(path: str) -> str | None:
+    """The line of a job log that says why it failed: the last line naming an error, else the last line."""
+    try:
+        with open(path, errors="replace") as fh:
+            lines = [ln.strip() for ln in fh if ln.strip()]
+    except OSError:
+        return None
+    if not lines:
+        return None
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    line = (errors or lines)[-1]
+    return line if len(line) <= 400 else line[:397] + "..."
+
+
+def _summary_hash(path: str) -> str | None:
+    try:
+        with open(path) as fh:
+            return (json.load(fh).get("provenance") or {}).get("config_hash")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def archive_status(sessions: Mapping[str, str], config_hash: str, plans: Mapping[str, Mapping[str, Any]],
+                   results: str = "results") -> tuple[list[str], list[dict[str, Any]]]:
+    """Sessions whose report is current (its summary.json was written for ``config_hash``) and the others,
+    each with the first step of its pipeline whose output is missing and that step's log line.
+
+    Returns (summary.json paths of finished sessions, failure records with session, source, step, analysis,
+    mode, log, reason). Reads file names and logs only; used by the workflow's ``onerror`` handler."""
+    done, failed = [], []
+    logs = f"{results}/logs"
+    for sid, source in sorted(sessions.items()):
+        summary = f"{results}/{sid}/summary.json"
+        if os.path.exists(summary) and _summary_hash(summary) == config_hash:
+            done.append(summary)
+            continue
+        steps = [("bin_session", f"{results}/{sid}/binned.nc", f"{logs}/bin/{sid}.log", None, None)]
+        for name, modes in plans.items():
+            for mode, plan in modes.items():
+                steps.append(("check_selection", f"{results}/{sid}/{name}/{mode}/selection.json",
+                              f"{logs}/check_selection/{sid}/{name}/{mode}.log", name, mode))
+                steps += [("train", f"{results}/{sid}/{name}/{mode}/{cell}.json",
+                           f"{logs}/train/{sid}/{name}/{mode}/{cell}.log", name, mode) for cell in plan.cell_ids]
+                steps.append(("gather", f"{results}/{sid}/{name}/{mode}.json",
+                              f"{logs}/gather/{sid}/{name}/{mode}.log", name, mode))
+        steps.append(("report_session", None, f"{logs}/report_session/{sid}.log", None, None))
+        record = {"session": sid, "source": source, "step": None, "analysis": None, "mode": None, "log": None,
+                  "reason": "not finished: a job it needs did not run (an earlier job failed, or the run was "
+                            "interrupted)"}
+        for step, output, log, name, mode in steps:
+            if output is not None and os.path.exists(output):
+                continue
+            reason = _log_reason(log)
+            if reason:
+                record.update(step=step, analysis=name, mode=mode, log=log, reason=reason)
+                break
+        failed.append(record)
+    return done, failed

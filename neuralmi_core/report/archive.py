@@ -8,8 +8,9 @@ subject (the NWB subject id, else X of a sub-X file name), no_signal (true when 
 session, has no signal: its numbers are noise), peak_lag_s and peak_mi_<u> (lag sweeps: the lag of the
 largest corrected MI, seconds, and that MI), p_value and observed_mi_<u> (shuffle significance), top_groups
 (contributions: the groups of the largest drop-one contributions, space-separated) and full_mi_<u> (the
-whole population's MI), source_file (the NWB file's own name), status (``ok``, or ``failed`` for a session
-of the config that did not finish: its other columns are empty) and error (why it failed: the step and the
+whole population's MI), source_file (the NWB file's own name), status (``ok``; ``failed`` for a session of the
+config whose job failed, ``unfinished`` for one the run did not reach, e.g. after an interrupt: their other
+columns are empty) and error (why it failed: the step and the
 line of its log). Text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
 leading ``'`` so that a spreadsheet shows them as text instead of running them as a formula (OWASP CSV
 injection guidance); numbers are written as numbers. ``saturation_dim_s<s>``
@@ -104,7 +105,7 @@ def failure_rows(failures: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for f in failures:
         where = " ".join(str(x) for x in (f.get("step"), f.get("analysis"), f.get("mode")) if x)
         rows.append({"session": f["session"], "analysis": f.get("analysis"), "mode": f.get("mode"),
-                     "source_file": _file_name(f.get("source")), "status": "failed",
+                     "source_file": _file_name(f.get("source")), "status": f.get("status") or "failed",
                      "error": f"{where}: {f.get('reason')}" if where else f.get("reason"), "step": f.get("step"),
                      "log": f.get("log"), "source": f.get("source")})
     return rows
@@ -206,7 +207,8 @@ def _failed_html(failed: Sequence[Mapping[str, Any]]) -> str:
     if not failed:
         return ""
     n = len(failed)
-    table = H.table([{"session": f["session"], "NWB file": f.get("source_file"), "step": f.get("step") or "",
+    table = H.table([{"session": f["session"], "NWB file": f.get("source_file"), "status": f.get("status"),
+                      "step": f.get("step") or "",
                       "analysis": " ".join(x for x in (f.get("analysis"), f.get("mode")) if x),
                       "why (last error line of its log)": f.get("error"), "log": f.get("log") or ""}
                      for f in failed], cls="sortable")
@@ -277,7 +279,7 @@ def write_archive_summary(summary_paths: Sequence[str | os.PathLike], *, csv_out
     The HTML links each session's ``report.html`` (next to its summary.json) relative to ``html_out``.
     ``failures`` lists the sessions of the run that did not finish (dicts with session, source, step,
     analysis, mode, log, reason; the workflow's ``onerror`` handler passes them): each gets a
-    ``status=failed`` row in the CSV with its reason in ``error``, and the HTML lists them first.
+    ``status`` row (``failed`` or ``unfinished``) in the CSV with its reason in ``error``, and the HTML lists them first.
     """
     summaries = []
     links = {}

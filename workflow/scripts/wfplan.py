@@ -338,8 +338,9 @@ def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:
 # after a failed run: what finished, what failed and why
 
 
-def _log_reason(path: str) -> str | None:
-    """The line of a job log that says why it failed: the last line naming an error, else the last line."""
+def _log_reason(path: str) -> tuple[str, bool] | None:
+    """The line of a job log that says why it stopped: the last line naming an error (True), else the last
+    line (False: the job was interrupted, or is still running)."""
     try:
         with open(path, errors="replace") as fh:
             lines = [ln.strip() for ln in fh if ln.strip()]
@@ -349,7 +350,7 @@ def _log_reason(path: str) -> str | None:
         return None
     errors = [ln for ln in lines if "error" in ln.lower()]
     line = (errors or lines)[-1]
-    return line if len(line) <= 400 else line[:397] + "..."
+    return (line if len(line) <= 400 else line[:397] + "..."), bool(errors)
 
 
 def _summary_hash(path: str) -> str | None:
@@ -365,8 +366,9 @@ def archive_status(sessions: Mapping[str, str], config_hash: str, plans: Mapping
     """Sessions whose report is current (its summary.json was written for ``config_hash``) and the others,
     each with the first step of its pipeline whose output is missing and that step's log line.
 
-    Returns (summary.json paths of finished sessions, failure records with session, source, step, analysis,
-    mode, log, reason). Reads file names and logs only; used by the workflow's ``onerror`` handler."""
+    Returns (summary.json paths of finished sessions, records of the others with session, source, status
+    (``failed`` when a log names an error, else ``unfinished``: interrupted, or waiting for a job that
+    failed), step, analysis, mode, log, reason). Reads file names and logs only; used by the workflow's ``onerror`` handler."""
     done, failed = [], []
     logs = f"{results}/logs"
     for sid, source in sorted(sessions.items()):
@@ -384,15 +386,18 @@ def archive_status(sessions: Mapping[str, str], config_hash: str, plans: Mapping
                 steps.append(("gather", f"{results}/{sid}/{name}/{mode}.json",
                               f"{logs}/gather/{sid}/{name}/{mode}.log", name, mode))
         steps.append(("report_session", None, f"{logs}/report_session/{sid}.log", None, None))
-        record = {"session": sid, "source": source, "step": None, "analysis": None, "mode": None, "log": None,
-                  "reason": "not finished: a job it needs did not run (an earlier job failed, or the run was "
-                            "interrupted)"}
+        record = {"session": sid, "source": source, "status": "unfinished", "step": None, "analysis": None,
+                  "mode": None, "log": None, "reason": "not finished: the run stopped before its jobs ran "
+                                                       "(interrupted, or another job failed)"}
         for step, output, log, name, mode in steps:
             if output is not None and os.path.exists(output):
                 continue
-            reason = _log_reason(log)
-            if reason:
-                record.update(step=step, analysis=name, mode=mode, log=log, reason=reason)
+            found = _log_reason(log)
+            if found:
+                line, error = found
+                record.update(step=step, analysis=name, mode=mode, log=log,
+                              status="failed" if error else "unfinished",
+                              reason=line if error else f"not finished (interrupted?); last line of its log: {line}")
                 break
         failed.append(record)
     return done, failed

@@ -237,6 +237,15 @@ WARNINGS: tuple[Warn, ...] = (
     Warn("no_fit", "rigorous", "no extrapolation: {reason}"),
     Warn("unreliable_fit", "rigorous", "extrapolation unreliable: {flags}"),
     Warn("lag_unreliable", "lag", "the extrapolation is unreliable at lags {lags} (bins): see each lag's flags"),
+    Warn("lags_rounded", "lag",
+         "lags are run on the bin grid of {bin_width:g} s: {moved}; ask for multiples of the bin width to run the lags "
+         "you mean"),
+    Warn("peak_at_edge", "lag",
+         "the peak is at the edge of the sweep ({lag}): the MI may be larger outside it; widen the lags before "
+         "quoting a peak lag"),
+    Warn("peak_unlocated", "lag",
+         "the peak's confidence range spans the whole sweep ({first} to {last}): the data do not locate a peak lag "
+         "(e.g. an instantaneous or slowly varying dependence); do not quote the peak lag"),
     # significance
     Warn("diverged_surrogates", "significance",
          "{n} surrogates produced no finite MI (training diverged) and were left out of the null"),

@@ -8,7 +8,8 @@ subject (the NWB subject id, else X of a sub-X file name), no_signal (true when 
 session, has no signal: its numbers are noise), peak_lag_s and peak_mi_<u> (lag sweeps: the lag of the
 largest corrected MI, seconds, and that MI), p_value and observed_mi_<u> (shuffle significance), top_groups
 (contributions: the groups of the largest drop-one contributions, space-separated) and full_mi_<u> (the
-whole population's MI), source_file (the NWB file's own name), status (``ok``; ``failed`` for a session of the
+whole population's MI), then peak_range_low_s/peak_range_high_s (lag sweeps: the peak lag's confidence
+range) and p_floor (significance: 1/(n_surrogates + 1), the smallest p its surrogates can give), source_file (the NWB file's own name), status (``ok``; ``failed`` for a session of the
 config whose job failed, ``unfinished`` for one the run did not reach, e.g. after an interrupt: their other
 columns are empty) and error (why it failed: the step and the
 line of its log). Text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
@@ -48,7 +49,8 @@ def columns(unit: str) -> list[str]:
             "saturation_dim_s0.1", "saturation_dim_s1", "saturation_dim_s15", f"mi_max_{u}", "n_samples",
             "n_members", "n_warnings", "warnings", "config_hash", "config_version", "neuralmi_core_version",
             "source_sha256", "subject", "no_signal", "peak_lag_s", f"peak_mi_{u}", "p_value", f"observed_mi_{u}",
-            "top_groups", f"full_mi_{u}", "source_file", "status", "error"]
+            "top_groups", f"full_mi_{u}", "source_file", "status", "error", "peak_range_low_s", "peak_range_high_s",
+            "p_floor"]
 
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP: CSV injection).
@@ -95,6 +97,8 @@ def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> 
                        neuralmi_core_version=(prov.get("versions") or {}).get("neuralmi_core"),
                        source_sha256=prov.get("source_sha256"), source_file=_file_name(prov.get("source")),
                        status="ok", error=None)
+            peak_range = a.get("peak_range_s") or [None, None]
+            row.update(peak_range_low_s=peak_range[0], peak_range_high_s=peak_range[1])
             rows.append(row)
     return rows
 
@@ -168,10 +172,13 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
                         "CI high": r.get(f"ci_high_{u}"), f"naive ({u})": r.get(f"naive_mi_{u}"),
                         "reliable": r.get("reliable")})
         elif r["mode"] == "lag_sweep":
+            rng = (r.get("peak_range_low_s"), r.get("peak_range_high_s"))
             extra["lag_sweep"].append({**base, "peak lag (s)": r.get("peak_lag_s"),
+                                       "peak range (s)": None if rng[0] is None else f"{rng[0]:g} to {rng[1]:g}",
                                        f"peak MI ({u})": r.get(f"peak_mi_{u}")})
         elif r["mode"] == "significance":
-            extra["significance"].append({**base, "p": r.get("p_value"), f"observed ({u})": r.get(f"observed_mi_{u}")})
+            extra["significance"].append({**base, "p": r.get("p_text") or r.get("p_value"),
+                                          "_sort_p": r.get("p_value"), f"observed ({u})": r.get(f"observed_mi_{u}")})
         elif r["mode"] == "contributions":
             extra["contributions"].append({**base, "top groups": r.get("top_groups"),
                                            f"full MI ({u})": r.get(f"full_mi_{u}")})
@@ -192,7 +199,7 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
                                      *sorted({k for r in dim for k in r if k.startswith("sat. dim s=")} -
                                              {"sat. dim s=1"}), f"max MI ({u})", "flags"]),
             ("Lag sweeps (peak lag: X at t, Y at t + lag)", extra["lag_sweep"],
-             ["session", "subject", "analysis", "peak lag (s)", f"peak MI ({u})", "flags"]),
+             ["session", "subject", "analysis", "peak lag (s)", "peak range (s)", f"peak MI ({u})", "flags"]),
             ("Shuffle significance", extra["significance"],
              ["session", "subject", "analysis", "p", f"observed ({u})", "flags"]),
             ("Contributions (not additive)", extra["contributions"],

@@ -227,7 +227,8 @@ def significance_row(name: str, record: Any, unit: str = "bits", selection: Mapp
     u = unit
     row = _base_row(name, "significance", res, selection)
     row.update({
-        f"observed_mi_{u}": to_unit(res.observed_mi_nats, u), "p_value": res.p_value,
+        f"observed_mi_{u}": to_unit(res.observed_mi_nats, u), "p_value": res.p_value, "p_floor": res.p_floor,
+        "p_text": res.p_text,
         "significant": res.significant, "alpha": res.alpha, f"null_mean_{u}": to_unit(res.null_mean_nats, u),
         **{f"null_q{q}_{u}": to_unit(v, u) for q, v in res.null_quantiles_nats.items()},
         "n_surrogates": res.n_surrogates, "surrogate": res.method, "min_shift_bins": res.min_shift_bins,

@@ -145,7 +145,7 @@ def _lag_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool, str]:
 
 
 def _significance_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool, str]:
-    value = f"p = {H.fmt(r.get('p_value'))} ({r.get('n_surrogates')} {r.get('surrogate')} surrogates)"
+    value = f"{r.get('p_text') or 'p = ' + H.fmt(r.get('p_value'))}; {r.get('surrogate')} surrogates"
     ci = (f"observed {H.fmt(r.get(f'observed_mi_{unit}'))} {unit}; null 95th percentile "
           f"{H.fmt(r.get(f'null_q0.95_{unit}'))} {unit}")
     return value, ci, True, ""
@@ -189,7 +189,7 @@ def _numbers_html(r: Mapping[str, Any], unit: str) -> str:
         curve = H.table(r["curve"], ["lag_bins", "lag_s", f"mi_{u}", f"ci_low_{u}", f"ci_high_{u}", "reliable"])
         return H.kv_table(items, raw=True) + "<h3>Corrected MI per lag</h3>" + curve
     if r["mode"] == "significance":
-        items = [(_term("p-value", "p-value"), H.esc(H.fmt(r.get("p_value")))),
+        items = [(_term("p-value", "p-value"), H.esc(r.get("p_text") or H.fmt(r.get("p_value")))),
                  (H.esc("significant at alpha"), H.esc(f"{r.get('significant')} (alpha {H.fmt(r.get('alpha'))})")),
                  (H.esc(f"observed held-out MI ({u})"), H.esc(H.fmt(r.get(f"observed_mi_{u}")))),
                  (H.esc(f"null mean ({u})"), H.esc(H.fmt(r.get(f"null_mean_{u}")))),

@@ -225,7 +225,8 @@ def add_arguments(parser: argparse.ArgumentParser | Any, settings: Settings, tit
             target.add_argument(*flags, dest=s.name, action="append", default=None, metavar=c.metavar,
                                 help=f"{s.help}; repeatable, VALUE parsed as YAML")
         else:
-            shown = "" if s.default is None else f" (default: {_show(s.default)})"
+            # a help that words its own default ("(default -0.5 to 0.5 s ...)") is not given a second one
+            shown = "" if s.default is None or "(default" in s.help else f" (default: {_show(s.default)})"
             target.add_argument(*flags, dest=s.name, type=c.parse, default=None, metavar=c.metavar,
                                 help=s.help + shown)
 

@@ -88,7 +88,19 @@ MOVED_KEYS = {
 }
 
 
+def _branch_errors(err) -> list:
+    """The errors of a oneOf/anyOf whose branches are of the instance's own kind (a mapping given where a list
+    or a mapping is allowed: the mapping branch's unknown or missing keys), else []."""
+    kind = {dict: "object", list: "array", str: "string"}.get(type(err.instance))
+    return [c for c in err.context or () if c.validator != "type" and (c.schema.get("type") == kind or kind is None)
+            and c.validator in ("additionalProperties", "required", "enum", "minimum", "exclusiveMinimum")]
+
+
 def _describe(err) -> str:
+    if err.validator in ("oneOf", "anyOf"):
+        inner = _branch_errors(err)
+        if inner:  # e.g. a typo in a lags: {start, stop, step} mapping: name the key, not "not valid under any"
+            return "; ".join(dict.fromkeys(_describe(c) for c in inner))
     key = _key_path(err.absolute_path)
     if err.validator == "additionalProperties" and isinstance(err.instance, dict):
         allowed = sorted((err.schema.get("properties") or {}).keys())

@@ -116,6 +116,8 @@ def lag_sweep(x: Any, y: Any, estimator: str = "infonce", critic: str = "separab
     spec, cfg, record = setup_training(values)
     record["chunking"] = resolve_chunking(values["chunking"], values["split"])
     record["lags_bins"] = list(lags)
+    record["lags_requested"] = [float(v) for v in values["lags"]]  # in time_unit: for the rounding warning
+    record["time_unit"] = values["time_unit"]
     data = {"n_samples": x_arr.shape[0], "n_pairs": n, "dim_x": x_arr.shape[1], "dim_y": y_arr.shape[1],
             "sha256": fingerprint(x_arr, y_arr)}
     rows, cells = [], []

@@ -61,8 +61,9 @@ RIG_FIT = RIGOROUS.stage("fit")
 CLI_HELP = """Lag sweep: bias-corrected I(X_t; Y_{t+lag}) with a confidence interval at every lag, and the peak lag.
 
 X at bin t is paired with Y at bin t + lag; negative lags mean Y leads. --lags is in seconds by default
-(--lag-unit s; the bin width comes from the binned file, or --bin-width for plain arrays) or in bins
-(--lag-unit bins); lags in seconds are rounded to whole bins. At every lag the MI is corrected by rigorous
+(--time-unit s; the bin width comes from the binned file, or --bin-width for plain arrays) or in bins
+(--time-unit bins); lags in seconds are rounded to the nearest whole bin, with a warning naming each lag
+that moved (0.05 s at 0.02 s bins is run as 0.04 s). At every lag the MI is corrected by rigorous
 mode's 1/N extrapolation over --gammas (see `neuralmi rigorous --help`); a (gamma, seed) cell trains the
 chunks of all lags as one ensemble. The peak lag is the lag of the largest corrected MI; its confidence
 range spans the neighbouring lags whose CI reaches the peak's lower CI bound.

@@ -127,6 +127,12 @@ class LagSweepResult:
         return None if r is None else (self._seconds(r[0]), self._seconds(r[1]))
 
     @property
+    def peak_at_edge(self) -> bool:
+        """The peak is the first or last lag swept: the MI may peak outside the sweep."""
+        return self.peak_lag_bins is not None and len(self.lags_bins) > 1 and self.peak_lag_bins in (
+            self.lags_bins[0], self.lags_bins[-1])
+
+    @property
     def lags_s(self) -> tuple[float | None, ...]:
         return tuple(self._seconds(b) for b in self.lags_bins)
 
@@ -139,7 +145,7 @@ class LagSweepResult:
         for k in ("peak_mi", "peak_ci_low", "peak_ci_high"):
             v = out[f"{k}_nats"]
             out[f"{k}_bits"] = None if v is None else nats_to_bits(v)
-        out.update(peak_lag_s=self.peak_lag_s, peak_range_s=_jsonable(self.peak_range_s),
+        out.update(peak_lag_s=self.peak_lag_s, peak_range_s=_jsonable(self.peak_range_s), peak_at_edge=self.peak_at_edge,
                    lags_s=_jsonable(self.lags_s))
         out["unit_note"] = "*_nats in nats (natural log); *_bits = *_nats / ln 2; lags: X at t, Y at t + lag"
         return out
@@ -185,6 +191,39 @@ class LagSweepResult:
         return plot_lag_sweep(self, ax=ax, unit=unit)
 
 
+def rounded_lags(requested: Sequence[float], bin_width: float) -> list[tuple[float, float]]:
+    """(requested, run) pairs of the lags in seconds that are not whole bins of ``bin_width``."""
+    out = []
+    for v in requested:
+        bins = round(v / bin_width)
+        if abs(v / bin_width - bins) > 1e-6:
+            out.append((v, bins * bin_width))
+    return out
+
+
+def _lag_warnings(settings: Mapping[str, Any], bin_width: float | None, lags: Sequence[int], p: int | None,
+                  rng: tuple[int, int] | None) -> list[str]:
+    """Lags moved to the bin grid; a peak at the edge of the sweep, or one the data do not locate."""
+    out = []
+    requested = settings.get("lags_requested")
+    if requested and settings.get("time_unit", "s") == "s" and bin_width:
+        moved = rounded_lags(requested, bin_width)
+        if moved:
+            out.append(warning_text("lags_rounded", bin_width=bin_width,
+                                    moved=", ".join(f"{a:g} s -> {b:g} s" for a, b in moved)))
+    if p is not None and len(lags) > 1:
+        if rng is not None and rng[0] == 0 and rng[1] == len(lags) - 1:
+            out.append(warning_text("peak_unlocated", first=_lag_text(lags[0], bin_width),
+                                    last=_lag_text(lags[-1], bin_width)))
+        elif p in (0, len(lags) - 1):
+            out.append(warning_text("peak_at_edge", lag=_lag_text(lags[p], bin_width)))
+    return out
+
+
+def _lag_text(bins: int, bin_width: float | None) -> str:
+    return f"{bins} bins" if not bin_width else f"{bins * bin_width:g} s"
+
+
 def summarize_lag_sweep(members: Sequence[LagMember], settings: Mapping[str, Any], data: Mapping[str, Any], *,
                         bin_width: float | None, confidence: float, extrapolate: str, delta: float,
                         min_gammas: int, min_chunk: int, seconds: float = 0.0,
@@ -207,6 +246,7 @@ def summarize_lag_sweep(members: Sequence[LagMember], settings: Mapping[str, Any
     if unreliable:
         warnings.append(warning_text("lag_unreliable", lags=unreliable))
     p, rng = _peak(curve)
+    warnings += _lag_warnings(settings, bin_width, lags, p, rng)
     nan = float("nan")
     return LagSweepResult(
         curve=tuple(curve), lags_bins=lags, bin_width_s=bin_width,

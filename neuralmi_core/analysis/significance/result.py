@@ -82,8 +82,20 @@ class SignificanceResult:
     def _s(self, bins: int | None) -> float | None:
         return None if bins is None or self.bin_width_s is None else bins * self.bin_width_s
 
+    @property
+    def p_floor(self) -> float:
+        """The smallest p-value these surrogates can give: 1 / (n_surrogates + 1)."""
+        return 1.0 / (self.n_surrogates + 1) if self.n_surrogates else float("nan")
+
+    @property
+    def p_text(self) -> str:
+        """The p-value in words; at its floor: "p ≤ 0.05 (the smallest possible with 19 surrogates)"."""
+        return p_text(self.p_value, self.n_surrogates)
+
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        out["p_floor"] = _jsonable(self.p_floor)
+        out["p_text"] = self.p_text
         for k in ("observed_mi", "null_mean", "null_sd"):
             out[f"{k}_bits"] = _jsonable(nats_to_bits(getattr(self, f"{k}_nats")))
         out["null_quantiles_bits"] = {q: _jsonable(nats_to_bits(v)) for q, v in self.null_quantiles_nats.items()}
@@ -116,8 +128,7 @@ class SignificanceResult:
         if not math.isfinite(self.p_value):
             return f"{len(self.members)} members, no observed member in these parts (gather the cells)"
         return (f"observed {self.observed_mi_nats:.4f} nats, null mean {self.null_mean_nats:.4f} (95 %: "
-                f"{self.null_quantiles_nats.get('0.95', float('nan')):.4f}); p = {self.p_value:.4g} with "
-                f"{self.n_surrogates} {self.method} surrogates")
+                f"{self.null_quantiles_nats.get('0.95', float('nan')):.4f}); {self.p_text}, {self.method} surrogates")
 
     def plot(self, ax: Any = None, unit: str = "bits") -> Any:
         """Histogram of the null MI with the observed MI marked (:func:`~.plots.plot_significance`); a plain
@@ -125,6 +136,17 @@ class SignificanceResult:
         from .plot import plot_significance
 
         return plot_significance(self, ax=ax, unit=unit)
+
+
+def p_text(p_value: float | None, n_surrogates: int | None) -> str:
+    """A p-value with its floor: at the floor 1/(n+1) the surrogates only bound it ("p ≤ 0.05 (the smallest
+    possible with 19 surrogates)"), else "p = 0.35 (19 surrogates)"."""
+    if p_value is None or not math.isfinite(p_value) or not n_surrogates:
+        return "p not available"
+    floor = 1.0 / (n_surrogates + 1)
+    if p_value <= floor * (1 + 1e-9):
+        return f"p ≤ {floor:.3g} (the smallest possible with {n_surrogates} surrogates)"
+    return f"p = {p_value:.3g} ({n_surrogates} surrogates)"
 
 
 def summarize_significance(members: Sequence[SurrogateMember], settings: Mapping[str, Any],

@@ -200,3 +200,29 @@ def test_a_typo_at_any_depth_names_its_key_path(where, typo, expected):
     with pytest.raises(wfplan.ConfigError) as err:
         wfplan.validate_config(cfg, wfplan.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
     assert f"unknown config key {expected}" in str(err.value)
+
+
+# ------------------------------------------------------------------------------------ effective settings
+
+
+def test_session_page_shows_the_settings_the_networks_trained_with():
+    """Item 5: the settings table comes from the result (lr 0.0005, weight decay), with what the cells ran
+    with: the automatic batch size resolved, CPU threads, device."""
+    from neuralmi_core.analysis.rigorous import RigorousMember, summarize_rigorous
+    from neuralmi_core.report import build_session_report
+
+    members = [RigorousMember(gamma=g, chunk=c, seed=0, n_train=4000 // g, n_test=1000 // g, n_eval=1000 // g,
+                              mi_test_nats=0.9 + 0.05 * g, mi_train_nats=1.0 + 0.05 * g, best_epoch=30, epochs_run=50)
+               for g in (1, 2, 3, 4) for c in range(g)]
+    settings = {"estimator": "infonce", "critic": "separable", "epochs": 100, "lr": 0.0005, "weight_decay": 0.02,
+                "batch_size": None}
+    cells = [{"gamma": g, "seed": 0, "device": "cpu", "batch_size": 512, "timing": {"threads": 2}} for g in (1, 2, 3, 4)]
+    res = summarize_rigorous(members, settings, {"n_samples": 5000, "dim_x": 4, "dim_y": 4, "sha256": "x"},
+                             min_chunk=100, cells=cells)
+    record = json.loads(json.dumps(res.to_dict()))
+    _, page, _ = build_session_report("s1", [("A_vs_B", "rigorous", record)], unit="bits")
+    table = page[page.index("<h3>Training settings</h3>"):]
+    table = table[:table.index("</table>")]
+    for label, value in (("lr", "0.0005"), ("weight_decay", "0.02"), ("batch_size", "512 (automatic)"),
+                         ("CPU threads", "2"), ("device", "cpu")):
+        assert re.search(rf"<th>{label}</th><td>{re.escape(value)}</td>", table), (label, table)

@@ -97,6 +97,21 @@ def _selection_fields(selection: Mapping[str, Any] | None) -> dict[str, Any]:
             "dropped_bins": selection.get("dropped_bins")}
 
 
+def effective_settings(res: Any) -> dict[str, Any]:
+    """What the networks of a result actually ran with, from its cells (not from defaults or the config):
+    the batch size used (the automatic one resolved), CPU threads, device. Each is one value, or the sorted
+    distinct values when cells differ; absent when the result has no cell records."""
+    cells = list(getattr(res, "cells", ()) or ())
+    found: dict[str, set] = {"batch_size": set(), "threads": set(), "device": set()}
+    for c in cells:
+        timing = c.get("timing") or {}
+        for key, value in (("batch_size", c.get("batch_size")), ("threads", timing.get("threads")),
+                           ("device", c.get("device"))):
+            if value is not None:
+                found[key].add(value)
+    return {k: (sorted(v, key=str)[0] if len(v) == 1 else sorted(v, key=str)) for k, v in found.items() if v}
+
+
 def _common_warnings(row: dict[str, Any], members: Sequence[Any], settings: Mapping[str, Any],
                      selection: Mapping[str, Any] | None) -> None:
     if selection:
@@ -144,6 +159,7 @@ def rigorous_row(name: str, record: Mapping[str, Any] | RigorousResult, unit: st
         **_selection_fields(selection),
         "settings": dict(res.settings), "warnings": list(res.warnings),
     }
+    row["effective"] = effective_settings(res)
     _common_warnings(row, res.members, res.settings, selection)
     return row
 
@@ -182,6 +198,7 @@ def dimensionality_row(name: str, record: Mapping[str, Any] | DimensionalityResu
         row["y"] = None
         alone = (selection.get("checks") or {}).get("dimensionality") or {}
         row["dropped_bins"] = alone.get("dropped_bins", row["dropped_bins"])
+    row["effective"] = effective_settings(res)
     _common_warnings(row, res.members, res.settings, selection if res.target == "interaction" or not selection
                      else {**selection, "y": None})
     return row
@@ -215,6 +232,7 @@ def lag_sweep_row(name: str, record: Any, unit: str = "bits", selection: Mapping
         "confidence": res.fit_settings.get("confidence"),
         "reliable": all(r["reliable"] for r in res.curve),
     })
+    row["effective"] = effective_settings(res)
     _common_warnings(row, res.members, res.settings, selection)
     return row
 
@@ -234,6 +252,7 @@ def significance_row(name: str, record: Any, unit: str = "bits", selection: Mapp
         "n_surrogates": res.n_surrogates, "surrogate": res.method, "min_shift_bins": res.min_shift_bins,
         "block_length_bins": res.block_length_bins, "decorrelation_bins": dict(res.decorrelation_bins),
     })
+    row["effective"] = effective_settings(res)
     _common_warnings(row, res.members, res.settings, selection)
     return row
 
@@ -253,6 +272,7 @@ def contributions_row(name: str, record: Any, unit: str = "bits", selection: Map
                     f"alone_{u}": to_unit(g["alone_mi_nats"], u)} for g in res.groups],
     })
     row["warnings"] = [w for w in row["warnings"] if w != res.note]  # stated in the section, not a warning
+    row["effective"] = effective_settings(res)
     _common_warnings(row, res.members, res.settings, selection)
     return row
 

@@ -231,8 +231,9 @@ def _numbers_html(r: Mapping[str, Any], unit: str) -> str:
     return H.kv_table(sat, raw=True) + "<h3>MI per embedding dim</h3>" + curve
 
 
-SETTINGS_SHOWN = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", "activation", "tau", "options",
-                  "epochs", "batch_size", "lr", "patience", "split", "test_fraction", "gap", "eval_size",
+SETTINGS_SHOWN = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", "activation", "variational", "beta",
+                  "tau", "options", "epochs", "batch_size", "lr", "weight_decay", "patience", "min_epochs",
+                  "smooth_window", "split", "test_fraction", "gap", "eval_size",
                   "preprocess", "chunking", "n_splits", "lags_bins", "surrogate", "n_surrogates", "group_by")
 
 
@@ -249,7 +250,18 @@ def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any
         parts.append(H.figure(fig, f"{r['analysis']} {r['mode']}", HOW_TO_READ[r["mode"]]))
     parts.append("<h3>The numbers</h3>" + _numbers_html(r, unit))
     settings = r.get("settings") or {}
-    shown = [(k, settings[k]) for k in SETTINGS_SHOWN if k in settings and settings[k] not in (None, {})]
+    # the settings recorded in the result (what the networks trained with), then what the cells ran with
+    shown = [(k, settings[k]) for k in SETTINGS_SHOWN if k in settings and settings[k] not in (None, {})
+             and not (k == "beta" and not settings.get("variational"))]
+    effective = r.get("effective") or {}
+    if "batch_size" in effective:
+        shown = [(k, v) for k, v in shown if k != "batch_size"]
+        auto = settings.get("batch_size") is None
+        shown.append(("batch_size", f"{effective['batch_size']}{' (automatic)' if auto else ''}"))
+    shown += [(label, effective[k]) for k, label in (("threads", "CPU threads"), ("device", "device"))
+              if k in effective]
+    # settings as given, not rounded to the 3 decimals of the numbers (lr 0.0005 showed as 0.001)
+    shown = [(k, f"{v:g}" if isinstance(v, float) else v) for k, v in shown]
     t = r.get("training") or {}
     parts.append("<h3>Training settings</h3>" + H.kv_table(shown)
                  + f"<p class='muted'>{H.esc(t.get('n_members'))} networks; median best epoch "

@@ -98,7 +98,7 @@ def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> 
                        source_sha256=prov.get("source_sha256"), source_file=_file_name(prov.get("source")),
                        status="ok", error=None)
             peak_range = a.get("peak_range_s") or [None, None]
-            row.update(peak_range_low_s=peak_range[0], peak_range_high_s=peak_range[1])
+            row.update(peak_range_low_s=peak_range[0], peak_range_high_s=peak_range[1], p_text=a.get("p_text"))
             rows.append(row)
     return rows
 
@@ -111,7 +111,7 @@ def failure_rows(failures: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         rows.append({"session": f["session"], "analysis": f.get("analysis"), "mode": f.get("mode"),
                      "source_file": _file_name(f.get("source")), "status": f.get("status") or "failed",
                      "error": f"{where}: {f.get('reason')}" if where else f.get("reason"), "step": f.get("step"),
-                     "log": f.get("log"), "source": f.get("source")})
+                     "log": f.get("log"), "source": f.get("source"), "reason": f.get("reason")})
     return rows
 
 
@@ -217,7 +217,7 @@ def _failed_html(failed: Sequence[Mapping[str, Any]]) -> str:
     table = H.table([{"session": f["session"], "NWB file": f.get("source_file"), "status": f.get("status"),
                       "step": f.get("step") or "",
                       "analysis": " ".join(x for x in (f.get("analysis"), f.get("mode")) if x),
-                      "why (last error line of its log)": f.get("error"), "log": f.get("log") or ""}
+                      "why (last error line of its log)": f.get("reason") or f.get("error"), "log": f.get("log") or ""}
                      for f in failed], cls="sortable")
     return (f"<div class='alert' role='alert'><strong class='head'>&#9888; {n} session{'s' if n != 1 else ''} of "
             f"this config did not finish: not in the results below</strong>{table}<p>Fix the file or the "

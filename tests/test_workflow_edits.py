@@ -220,6 +220,11 @@ def test_bad_files_never_stop_the_archive_and_metadata_stays_data(archive, tmp_p
     summary = json.loads((run / "results" / "seance_mausu_2" / "summary.json").read_text())
     assert summary["subject"] == r"$\notacommand{x$"
     assert (run / "results" / "seance_mausu_2" / "figures" / "A_vs_B_rigorous.png").stat().st_size > 0
+    import xarray as xr
+
+    with xr.open_dataset(run / "results" / "seance_mausu_2" / "binned.nc") as ds:
+        assert ds.attrs["source_path"].endswith("séance_マウス_2.nwb")
+        assert ds.attrs["nwb_subject_id"] == r"$\notacommand{x$"
 
     # the failed files stay failed on a rerun (exit status non-zero again), the good sessions are not redone
     done = {p: p.stat().st_mtime_ns for p in (run / "results" / "seance_mausu_2").rglob("*.json")}

@@ -19,6 +19,7 @@ imported, as the issue's measurements did; ``--threads`` is passed to the API wh
     .venv/bin/python benchmarks/cpu_speed.py                       # both tasks, estimate + rigorous
     .venv/bin/python benchmarks/cpu_speed.py --tasks quickstart --modes rigorous --loaded 2
     .venv/bin/python benchmarks/cpu_speed.py --json out.json
+    .venv/bin/python benchmarks/cpu_speed.py --cli                 # also each run through the CLI (issue 23)
 
 Goals (issue 15, idle 2-core CPU): quickstart ``rigorous()`` <= 30 s and ``estimate()`` <= 5 s, with two
 busy processes beside it <= 2x the idle time. Record ``uptime`` next to every table: other load on the
@@ -100,6 +101,36 @@ def run_one(task: str, mode: str, args: argparse.Namespace) -> dict:
     return row
 
 
+def run_cli(task: str, mode: str, args: argparse.Namespace, library_row: dict) -> dict:
+    """The same run through ``neuralmi <mode>`` in a fresh process (import, loading .npy files, JSON writing
+    included): wall time next to the library call's, and whether the numbers agree."""
+    import subprocess
+    import tempfile
+
+    import numpy as np
+
+    sampler, n = _tasks()[task]
+    x, y = sampler.sample(n, seed=args.data_seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(f"{tmp}/x.npy", x)
+        np.save(f"{tmp}/y.npy", y)
+        cmd = [sys.executable, "-m", "neuralmi_core", mode, f"{tmp}/x.npy", f"{tmp}/y.npy", "--split", "random",
+               "--seed", "0", "--no-progress", "--device", "cpu", "--json", f"{tmp}/out.json"]
+        if mode == "rigorous":
+            cmd += ["--gammas", args.gammas]
+        if args.threads is not None:
+            cmd += ["--threads", str(args.threads)]
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        with open(f"{tmp}/out.json") as fh:
+            out = json.load(fh)
+    mi = out.get("mi_bits", out.get("mi_nats", float("nan")) / math.log(2))
+    lib = library_row["wall_s"]
+    return {"task": task, "mode": mode, "cli_wall_s": wall, "library_wall_s": lib, "ratio": wall / lib,
+            "goal_s": 1.1 * lib + 3.0, "cli_mi_bits": mi, "library_mi_bits": library_row["mi_bits"]}
+
+
 def _fmt(row: dict) -> str:
     mi = f"{row['mi_bits']:.3f}"
     if row["mode"] == "rigorous":
@@ -123,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-seed", type=int, default=0)
     p.add_argument("--set", action="append", metavar="KEY=JSON", help="extra API keyword, e.g. hidden=64")
     p.add_argument("--json", default=None, help="also write the rows as JSON here")
+    p.add_argument("--cli", action="store_true", help="also time each run through `neuralmi <mode>` in a fresh "
+                   "process and print it next to the library call (goal: CLI <= 1.1x library + 3 s)")
     p.add_argument("--wait-policy", default=None, help="OMP_WAIT_POLICY to set before torch is imported "
                    "(default: the library's choice)")
     args = p.parse_args(argv)
@@ -153,6 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for b in busy:
             b.kill()
+    if args.cli:
+        print(f"\n{'task':<11}{'mode':<10}{'library s':>10}{'CLI s':>8}{'ratio':>7}{'goal s':>8}  MI bits library / CLI")
+        for row in rows:
+            c = run_cli(row["task"], row["mode"], args, row)
+            row["cli"] = c
+            print(f"{c['task']:<11}{c['mode']:<10}{c['library_wall_s']:>10.1f}{c['cli_wall_s']:>8.1f}{c['ratio']:>7.2f}"
+                  f"{c['goal_s']:>8.1f}  {c['library_mi_bits']:.4f} / {c['cli_mi_bits']:.4f}", flush=True)
     load = os.getloadavg()
     print(f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for row in rows:

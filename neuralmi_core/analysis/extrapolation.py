@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ..flags import FLAGS as FLAG_TABLE
 from ..flags import flag_names
@@ -130,6 +129,8 @@ class ExtrapolationFit:
         var = c[0, 0] + 2 * c[0, 1] * g + c[1, 1] * g**2
         if kind == "pi":
             var = var + self.scale_nats2
+        from scipy import stats  # on use: scipy.stats costs a second of every CLI start
+
         t = stats.t.ppf(0.5 + self.confidence / 2, self.df) if self.df > 0 else np.nan
         half = t * np.sqrt(np.maximum(var, 0.0))
         return line, line - half, line + half
@@ -210,6 +211,8 @@ def curvature(gamma: np.ndarray, mi: np.ndarray, level: float = 0.95) -> tuple[f
     se2 = float(res.bse[2]) if res.df_resid > 0 else 0.0
     if not np.isfinite(se2) or se2 <= 1e-12 * max(abs(float(a[2])), 1e-300):
         return ratio, bool(a[2] != 0)
+    from scipy import stats  # on use: scipy.stats costs a second of every CLI start
+
     t_crit = float(stats.t.ppf(0.5 + level / 2, res.df_resid))
     return ratio, bool(abs(a[2]) / se2 > t_crit)
 
@@ -320,6 +323,8 @@ def fit_extrapolation(
         warnings.simplefilter("ignore", RuntimeWarning)
         resid = np.nan_to_num(np.asarray(res.resid_pearson, dtype=float))
     max_resid = float(np.max(np.abs(resid))) if n else float("nan")
+    from scipy import stats  # on use: scipy.stats costs a second of every CLI start
+
     if max_resid > stats.norm.isf(0.05 / (2 * n)):
         flags.append(FLAG_OUTLIERS)
     return ExtrapolationFit(
@@ -418,6 +423,8 @@ def headline_interval(fit: ExtrapolationFit, alternatives: Any = (), confidence:
         return HeadlineInterval(nan, nan, nan, nan, nan, nan)
     others = [f.intercept_nats for f in alternatives if f.fitted]
     syst = max((abs(fit.intercept_nats - v) for v in others), default=0.0)
+    from scipy import stats  # on use: scipy.stats costs a second of every CLI start
+
     t = float(stats.t.ppf(0.5 + conf / 2, fit.df))
     z = float(stats.norm.ppf(0.5 + conf / 2))
     scale = max(fit.scale_nats2, 0.0)

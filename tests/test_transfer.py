@@ -162,3 +162,88 @@ def test_te_plot_draws_both_directions(tmp_path):
     assert len(fig.axes[0].lines) >= 2
     fig.savefig(tmp_path / "te.png")
     assert (tmp_path / "te.png").stat().st_size > 1000
+
+
+def test_cells_and_gather_give_the_numbers_of_one_call(tmp_path):
+    """The registry mode: one (gamma, seed) cell per run, gathered, equals one call with every cell -- through
+    the library and through `neuralmi transfer-entropy` / `neuralmi gather transfer-entropy`."""
+    import json
+
+    from neuralmi_core.analysis.registry import REGISTRY
+    from neuralmi_core.analysis.transfer import gather_transfer_entropy
+    from neuralmi_core.cli import main as cli_main
+
+    coef, s = coupled_pair(0.8, delay=1)
+    v = simulate_var(coef, s, 1500, seed=3)
+    kw = dict(delays=[1, 2], gammas=[1, 2, 3], min_gammas=3, seeds=[0], epochs=3, hidden=8, n_layers=1,
+              batch_size=128, eval_size=256, progress=False, device="cpu", bidirectional=True)
+    full = transfer_entropy(v[:, :1], v[:, 1:], **kw)
+    analysis = REGISTRY["transfer_entropy"]
+    values = analysis.check({k: w for k, w in kw.items() if k not in ("progress", "device")}, has_y=True)
+    assert [analysis.cell_id(c) for c in analysis.cells(values)] == ["g1_s0", "g2_s0", "g3_s0"]
+    parts = [transfer_entropy(v[:, :1], v[:, 1:], **{**kw, **analysis.cell_settings(c)}).to_dict()
+             for c in analysis.cells(values)]
+    parts = [json.loads(json.dumps(p)) for p in parts]
+    gathered = gather_transfer_entropy(parts)
+    assert gathered.te_nats == pytest.approx(full.te_nats, abs=1e-12)
+    assert (gathered.mi_nats, gathered.ci_low_nats, gathered.peak_delay) == pytest.approx(
+        (full.mi_nats, full.ci_low_nats, full.peak_delay), abs=1e-12)
+    assert gathered.difference_nats == pytest.approx(full.difference_nats, abs=1e-12)
+    with pytest.raises(Exception, match="appears in both"):
+        gather_transfer_entropy([parts[0], parts[0]])
+    # the same through the CLI: one part per cell, then gather
+    np.save(tmp_path / "x.npy", v[:, :1])
+    np.save(tmp_path / "y.npy", v[:, 1:])
+    common = ["--delays", "1,2", "--min-gammas", "3", "--seeds", "0", "--epochs", "3", "--hidden", "8", "--n-layers",
+              "1", "--batch-size", "128", "--eval-size", "256", "--no-progress", "--device", "cpu", "--bidirectional"]
+    outs = []
+    for g in (1, 2, 3):
+        out = tmp_path / f"g{g}.json"
+        assert cli_main(["transfer-entropy", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--gammas", str(g),
+                         *common, "--json", str(out)]) == 0
+        outs.append(str(out))
+    assert cli_main(["gather", "transfer-entropy", *outs, "--json", str(tmp_path / "te.json")]) == 0
+    te = json.loads((tmp_path / "te.json").read_text())
+    assert te["te_nats"] == pytest.approx(full.te_nats, abs=1e-12)
+
+
+def test_session_report_and_archive_rows_of_transfer_entropy(tmp_path):
+    """A gathered TE record (fabricated members, no training) reaches the session page (row, figure, the
+    per-delay table) and the archive summary (TE at the peak delay in mi/ci columns, the peak delay)."""
+    import csv
+    import json
+
+    from neuralmi_core.analysis.transfer import summarize_transfer_entropy
+    from neuralmi_core.report import build_session_report
+    from neuralmi_core.report.archive import write_archive_summary
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for direction, true in (("x->y", {1: 0.05, 2: 0.30, 3: 0.04}), ("y->x", {1: 0.0, 2: 0.0, 3: 0.0})):
+        for g in (1, 2, 3, 4):
+            for c in range(g):
+                for d, te in true.items():
+                    diff = te + 0.01 * g + 0.005 * rng.standard_normal()
+                    rows.append({"gamma": g, "chunk": c, "seed": 0, "delay": d, "direction": direction,
+                                 "mi_full_nats": 1 + diff, "mi_reduced_nats": 1.0, "diff_nats": diff})
+    record = {"delays": [1, 2, 3], "k_source": 1, "k_target": 1, "horizon": 1, "bidirectional": True,
+              "estimator": "infonce", "critic": "separable", "epochs": 10}
+    res = summarize_transfer_entropy(rows, record, {"n_bins": 4000, "dim_x": 1, "dim_y": 1, "sha256": "s"},
+                                     confidence=0.68, delta=0.1, min_gammas=3,
+                                     cells=[{"gamma": g, "seed": 0} for g in (1, 2, 3, 4)])
+    assert res.peak_delay == 2 and res.ci_low_nats < 0.3 < res.ci_high_nats + 0.02
+    assert res.difference_ci_low_nats > 0  # X -> Y dominates at the peak
+    data = json.loads(json.dumps(res.to_dict()))
+    summary, page, figures = build_session_report("s1", [("A_to_B", "transfer_entropy", data)], unit="bits")
+    row = summary["analyses"][0]
+    assert row["peak_delay_bins"] == 2 and row["bidirectional"] and len(row["curve"]) == 3
+    assert "Transfer entropy per delay" in page and "TE(X→Y)" in page
+    assert set(figures) == {"A_to_B_transfer_entropy"}
+    d = tmp_path / "s1"
+    d.mkdir()
+    (d / "summary.json").write_text(json.dumps({**summary, "provenance": {"config_hash": "h"}}))
+    write_archive_summary([d / "summary.json"], csv_out=tmp_path / "summary.csv", html_out=tmp_path / "summary.html")
+    (r,) = csv.DictReader(open(tmp_path / "summary.csv"))
+    assert r["mode"] == "transfer_entropy" and r["peak_delay_bins"] == "2"
+    assert float(r["mi_bits"]) == pytest.approx(res.mi_nats / np.log(2))
+    assert "Transfer entropy X → Y" in (tmp_path / "summary.html").read_text()

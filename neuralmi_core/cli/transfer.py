@@ -24,9 +24,10 @@ HELP = "transfer entropy X -> Y per delay, bias-corrected with a CI (nats)"
 
 
 def _settings():
-    from ..analysis.rigorous.declaration import ANALYSIS
+    """Transfer entropy's declared settings less those this command spells itself (--delays, ...)."""
+    from ..analysis.transfer.declaration import ANALYSIS
 
-    return ANALYSIS.settings
+    return ANALYSIS.settings.without("delays", "k_source", "k_target", "horizon", "bidirectional")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

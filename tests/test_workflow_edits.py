@@ -232,3 +232,23 @@ def test_bad_files_never_stop_the_archive_and_metadata_stays_data(archive, tmp_p
     assert proc.returncode != 0
     assert {p: p.stat().st_mtime_ns for p in done} == done
     assert re.search(r"sub-04_ses-01_ecephys: bin_session: .*not an HDF5 file", proc.stderr)
+
+
+def test_transfer_entropy_mode_end_to_end(archive, tmp_path):
+    """Issue 21: the transfer_entropy mode runs through the workflow (cells, gather, report, summary)."""
+    run = tmp_path
+    shutil.copytree(archive, run / "archive")
+    an = _analysis("A_to_B", modes=["transfer_entropy"],
+                   transfer_entropy={"delays": [1, 2], "gammas": [1, 2, 3], "min_gammas": 3, "seeds": [0],
+                                     "bidirectional": True})
+    cfg = _config("archive", [an])
+    assert _planned(run, cfg)["train"] == 3
+    _ok(_snakemake(run, cfg), run)
+    (row,) = [r for r in _rows(run) if r["mode"] == "transfer_entropy"]
+    assert row["status"] == "ok" and row["peak_delay_bins"] in ("1", "2") and row["mi_bits"] != ""
+    from pagecheck import assert_page_ok
+
+    sid = "sub-01_ses-01_ecephys"
+    assert "Transfer entropy per delay" in (run / "results" / sid / "report.html").read_text()
+    assert_page_ok(run / "results" / sid / "report.html", min_images=1)
+    assert_page_ok(run / "results" / "summary.html", min_images=0)

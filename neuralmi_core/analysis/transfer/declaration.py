@@ -25,8 +25,8 @@ I(X_past Y_past; Y_future) and the reduced term I(Y_past; Y_future). Their diffe
 member) is extrapolated to 1/N = 0 over the gammas; the CI comes from the paired spread. The headline is the
 TE at the peak delay; --bidirectional adds TE(Y -> X) on the same cells and the paired difference. A
 negative TE whose CI contains 0 means "no evidence of transfer", not an error. One cell per job
-(--gammas 3 --seeds 0), then the gather command on all cells, gives the numbers of one call; conditioning
-on a third signal (--z) and the surrogate p-value are in `neuralmi transfer`.
+(--gammas 3 --seeds 0) and `neuralmi gather transfer-entropy` give the numbers of one call; conditioning on a
+third signal (--z) and the surrogate p-value are in `neuralmi transfer`.
 
 JSON fields: mi_nats, ci_low_nats, ci_high_nats (TE at the peak delay), peak_delay, peak_delay_range, delays,
 te_nats, ci_low, ci_high (per delay), reverse, difference_nats (+ CI), flags, warnings, members (gamma, chunk,

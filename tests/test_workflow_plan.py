@@ -414,23 +414,3 @@ def test_cells_per_job_groups_cells_of_one_seed():
                                                                            "10"]
     con = plans["contributions"]
     assert con.cell_ids == ("p0_s0_x2", "p0_s1_x2", "p0_s2_x2") and "--part" not in con.args_for("p0_s0_x2")
-
-
-@needs_snakemake
-def test_transfer_entropy_mode_plans_its_cells(tmp_path):
-    """Issue 21: `modes: [transfer_entropy]` plans one training job per (gamma, seed) cell, each running
-    `neuralmi transfer_entropy` restricted to its cell with the mode's settings, and one gather."""
-    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
-    cfg = default_config()
-    an = cfg["analyses"][0]
-    an["modes"] = ["transfer_entropy"]
-    an["transfer_entropy"] = {"delays": [1, 2, 3], "gammas": [1, 2, 3], "min_gammas": 3, "seeds": [0, 1],
-                              "bidirectional": True}
-    path = _write_config(tmp_path, analyses=[an])
-    proc = snakemake(tmp_path, "--configfile", str(path), "-n", "-p")
-    out = proc.stdout
-    assert re.search(r"^train\s+6$", out, re.M) and re.search(r"^gather\s+1$", out, re.M), out[-3000:]
-    cmds = [ln for ln in out.splitlines() if "neuralmi transfer_entropy" in ln]
-    assert len(cmds) == 6, out[-3000:]
-    assert all("--delays 1,2,3" in c and "--bidirectional" in c for c in cmds), cmds[0]
-    assert any("--gammas 2" in c and "--seeds 1" in c for c in cmds), cmds

@@ -13,7 +13,6 @@ from .dimensionality import ANALYSIS as DIMENSIONALITY
 from .lag import ANALYSIS as LAG_SWEEP
 from .rigorous import ANALYSIS as RIGOROUS
 from .significance import ANALYSIS as SIGNIFICANCE
-from .transfer import ANALYSIS as TRANSFER_ENTROPY
 
 REGISTRY: dict[str, Analysis] = {a.name: a for a in (RIGOROUS, DIMENSIONALITY, LAG_SWEEP, SIGNIFICANCE,
-                                                     CONTRIBUTIONS, TRANSFER_ENTROPY)}
+                                                     CONTRIBUTIONS)}

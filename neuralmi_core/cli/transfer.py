@@ -24,10 +24,9 @@ HELP = "transfer entropy X -> Y per delay, bias-corrected with a CI (nats)"
 
 
 def _settings():
-    """Transfer entropy's declared settings less those this command spells itself (--delays, ...)."""
-    from ..analysis.transfer.declaration import ANALYSIS
+    from ..analysis.rigorous.declaration import ANALYSIS
 
-    return ANALYSIS.settings.without("delays", "k_source", "k_target", "horizon", "bidirectional")
+    return ANALYSIS.settings
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

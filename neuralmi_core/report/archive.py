@@ -9,8 +9,7 @@ session, has no signal: its numbers are noise), peak_lag_s and peak_mi_<u> (lag 
 largest corrected MI, seconds, and that MI), p_value and observed_mi_<u> (shuffle significance), top_groups
 (contributions: the groups of the largest drop-one contributions, space-separated) and full_mi_<u> (the
 whole population's MI), then peak_range_low_s/peak_range_high_s (lag sweeps: the peak lag's confidence
-range), p_floor (significance: 1/(n_surrogates + 1), the smallest p its surrogates can give) and
-peak_delay_bins (transfer entropy, whose TE at that delay is in mi_<u>, ci_low_<u>, ci_high_<u>), source_file (the NWB file's own name), status (``ok``; ``failed`` for a session of the
+range) and p_floor (significance: 1/(n_surrogates + 1), the smallest p its surrogates can give), source_file (the NWB file's own name), status (``ok``; ``failed`` for a session of the
 config whose job failed, ``unfinished`` for one the run did not reach, e.g. after an interrupt: their other
 columns are empty) and error (why it failed: the step and the
 line of its log). Text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
@@ -51,7 +50,7 @@ def columns(unit: str) -> list[str]:
             "n_members", "n_warnings", "warnings", "config_hash", "config_version", "neuralmi_core_version",
             "source_sha256", "subject", "no_signal", "peak_lag_s", f"peak_mi_{u}", "p_value", f"observed_mi_{u}",
             "top_groups", f"full_mi_{u}", "source_file", "status", "error", "peak_range_low_s", "peak_range_high_s",
-            "p_floor", "peak_delay_bins"]
+            "p_floor"]
 
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP: CSV injection).
@@ -163,8 +162,7 @@ def _flags(r: Mapping[str, Any]) -> str:
 def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, str]) -> str:
     u = unit
     rig, dim = [], []
-    extra: dict[str, list[dict[str, Any]]] = {"lag_sweep": [], "significance": [], "contributions": [],
-                                              "transfer_entropy": []}
+    extra: dict[str, list[dict[str, Any]]] = {"lag_sweep": [], "significance": [], "contributions": []}
     for r in ordered(rows):
         base = {"session": _link(r, links), "_sort_session": r["session"], "subject": r.get("subject"),
                 "analysis": r["analysis"], "flags": _flags(r), "_sort_flags": r.get("n_warnings") or 0,
@@ -181,9 +179,6 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
         elif r["mode"] == "significance":
             extra["significance"].append({**base, "p": r.get("p_text") or r.get("p_value"),
                                           "_sort_p": r.get("p_value"), f"observed ({u})": r.get(f"observed_mi_{u}")})
-        elif r["mode"] == "transfer_entropy":
-            extra["transfer_entropy"].append({**base, f"TE ({u})": r.get(f"mi_{u}"), "CI low": r.get(f"ci_low_{u}"),
-                                              "CI high": r.get(f"ci_high_{u}"), "peak delay (bins)": r.get("peak_delay_bins")})
         elif r["mode"] == "contributions":
             extra["contributions"].append({**base, "top groups": r.get("top_groups"),
                                            f"full MI ({u})": r.get(f"full_mi_{u}")})
@@ -207,8 +202,6 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
              ["session", "subject", "analysis", "peak lag (s)", "peak range (s)", f"peak MI ({u})", "flags"]),
             ("Shuffle significance", extra["significance"],
              ["session", "subject", "analysis", "p", f"observed ({u})", "flags"]),
-            ("Transfer entropy X → Y (at the peak delay)", extra["transfer_entropy"],
-             ["session", "subject", "analysis", f"TE ({u})", "CI low", "CI high", "peak delay (bins)", "flags"]),
             ("Contributions (not additive)", extra["contributions"],
              ["session", "subject", "analysis", "top groups", f"full MI ({u})", "flags"])):
         if table_rows:

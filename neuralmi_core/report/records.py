@@ -277,52 +277,10 @@ def contributions_row(name: str, record: Any, unit: str = "bits", selection: Map
     return row
 
 
-def transfer_entropy_row(name: str, record: Any, unit: str = "bits", selection: Mapping[str, Any] | None = None
-                         ) -> dict[str, Any]:
-    """Transfer entropy X -> Y as a flat row: TE and CI at the peak delay (in ``mi_<u>``/``ci_*_<u>``, like a
-    rigorous row), the peak delay and the delays not told apart from it, the curve per delay (with the
-    reverse direction when bidirectional) and the paired difference TE(X->Y) - TE(Y->X)."""
-    check_unit(unit)
-    res = load_result(name, "transfer_entropy", record)
-    u = unit
-    row = _base_row(name, "transfer_entropy", res, selection)
-    width = (selection or {}).get("bin_width_s")
-    rev = res.reverse or {}
-    curve = []
-    for i, d in enumerate(res.delays):
-        c = {"delay_bins": d, "delay_s": None if width is None else d * width, f"te_{u}": to_unit(res.te_nats[i], u),
-             f"ci_low_{u}": to_unit(res.ci_low[i], u), f"ci_high_{u}": to_unit(res.ci_high[i], u)}
-        if rev:
-            c.update({f"reverse_te_{u}": to_unit(rev["te_nats"][i], u), f"reverse_ci_low_{u}": to_unit(rev["ci_low"][i], u),
-                      f"reverse_ci_high_{u}": to_unit(rev["ci_high"][i], u)})
-        curve.append(c)
-    row.update({
-        f"mi_{u}": to_unit(res.mi_nats, u), f"ci_low_{u}": to_unit(res.ci_low_nats, u),
-        f"ci_high_{u}": to_unit(res.ci_high_nats, u), "confidence": res.confidence,
-        "peak_delay_bins": res.peak_delay, "peak_delay_s": None if width is None else res.peak_delay * width,
-        "peak_delay_range_bins": list(res.peak_delay_range), "curve": curve, "flags": list(res.flags),
-        "reliable": finite(res.mi_nats) and not res.flags, "bidirectional": bool(rev),
-        f"difference_{u}": to_unit(res.difference_nats, u) if res.difference_nats is not None else None,
-        f"difference_ci_low_{u}": (to_unit(res.difference_ci_low_nats, u)
-                                   if res.difference_ci_low_nats is not None else None),
-        f"difference_ci_high_{u}": (to_unit(res.difference_ci_high_nats, u)
-                                    if res.difference_ci_high_nats is not None else None),
-        "k_source": res.settings.get("k_source"), "k_target": res.settings.get("k_target"),
-        "horizon": res.settings.get("horizon"), "n_bins": (selection or {}).get("n_bins", res.data.get("n_bins")),
-    })
-    if res.flags:
-        row["warnings"].append(f"the extrapolation is unreliable at some delays: {', '.join(res.flags)}")
-    row["effective"] = effective_settings(res)
-    _common_warnings(row, [], res.settings, selection)  # TE members record MI, not training curves
-    return row
-
-
 #: The report row of every registered analysis (a test checks that none is missing).
 ROWS = {"rigorous": rigorous_row, "dimensionality": dimensionality_row, "lag_sweep": lag_sweep_row,
-        "significance": significance_row, "contributions": contributions_row,
-        "transfer_entropy": transfer_entropy_row}
+        "significance": significance_row, "contributions": contributions_row}
 
 
 __all__ = ["MODES", "NO_SIGNAL", "ROWS", "UNITS", "check_unit", "contributions_row", "dimensionality_row", "finite",
-           "lag_sweep_row", "load_result", "rigorous_row", "significance_row", "to_unit", "training_summary",
-           "transfer_entropy_row"]
+           "lag_sweep_row", "load_result", "rigorous_row", "significance_row", "to_unit", "training_summary"]

@@ -157,21 +157,8 @@ def _contributions_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool
             f"(drop-one contributions are not additive)", True, "")
 
 
-def _te_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool, str]:
-    if not finite(r.get(f"mi_{unit}")):
-        return "no fit at any delay", "", False, "no fit"
-    value = f"TE(X→Y) {H.fmt(r.get(f'mi_{unit}'))} {unit} at delay {r.get('peak_delay_bins')} bins"
-    ci = (f"[{H.fmt(r.get(f'ci_low_{unit}'))}, {H.fmt(r.get(f'ci_high_{unit}'))}] ({r.get('confidence', 0.68):.0%} CI); "
-          f"delays not told apart: {', '.join(map(str, r.get('peak_delay_range_bins') or []))}")
-    if r.get(f"difference_{unit}") is not None:
-        ci += (f"; TE(X→Y) − TE(Y→X) {H.fmt(r.get(f'difference_{unit}'))} [{H.fmt(r.get(f'difference_ci_low_{unit}'))}, "
-               f"{H.fmt(r.get(f'difference_ci_high_{unit}'))}]")
-    return value, ci, bool(r.get("reliable")), "unreliable at some delays"
-
-
 #: The at-a-glance cells of the analyses beyond rigorous and dimensionality: (result, interval, ok, caution).
-EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "contributions": _contributions_text,
-               "transfer_entropy": _te_text}
+EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "contributions": _contributions_text}
 
 
 def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
@@ -212,23 +199,6 @@ def _numbers_html(r: Mapping[str, Any], unit: str) -> str:
                  (H.esc("decorrelation time X / Y (bins)"),
                   H.esc(" / ".join(str(v) for v in (r.get("decorrelation_bins") or {}).values())))]
         return H.kv_table(items, raw=True)
-    if r["mode"] == "transfer_entropy":
-        items = [(H.esc(f"TE(X→Y) at the peak delay ({u})"),
-                  H.esc(f"{H.fmt(r.get(f'mi_{u}'))} [{H.fmt(r.get(f'ci_low_{u}'))}, {H.fmt(r.get(f'ci_high_{u}'))}]")),
-                 (H.esc("peak delay (bins)"), H.esc(H.fmt(r.get("peak_delay_bins")))),
-                 (H.esc("delays not told apart from the peak (bins)"), H.esc(H.fmt(r.get("peak_delay_range_bins")))),
-                 (H.esc("history: source / target bins, horizon"),
-                  H.esc(f"{r.get('k_source')} / {r.get('k_target')}, {r.get('horizon')}")),
-                 (H.esc("paired members (chunk × delay × direction; two networks each)"),
-                  H.esc(H.fmt(r.get("n_members"))))]
-        if r.get("bidirectional"):
-            items.append((H.esc(f"TE(X→Y) − TE(Y→X) at the peak delay ({u})"),
-                          H.esc(f"{H.fmt(r.get(f'difference_{u}'))} [{H.fmt(r.get(f'difference_ci_low_{u}'))}, "
-                                f"{H.fmt(r.get(f'difference_ci_high_{u}'))}]")))
-        cols = ["delay_bins", "delay_s", f"te_{u}", f"ci_low_{u}", f"ci_high_{u}"]
-        if r.get("bidirectional"):
-            cols += [f"reverse_te_{u}", f"reverse_ci_low_{u}", f"reverse_ci_high_{u}"]
-        return H.kv_table(items, raw=True) + "<h3>Transfer entropy per delay</h3>" + H.table(r["curve"], cols)
     if r["mode"] == "contributions":
         head = [(H.esc(f"full population MI ({u})"), H.esc(f"{H.fmt(r.get(f'full_mi_{u}'))} ± {H.fmt(r.get(f'full_sd_{u}'))}")),
                 (H.esc("groups by"), H.esc(r.get("group_by"))), (_term("not additive", "drop-one contribution"), H.esc(r.get("note")))]
@@ -293,11 +263,10 @@ def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any
     # settings as given, not rounded to the 3 decimals of the numbers (lr 0.0005 showed as 0.001)
     shown = [(k, f"{v:g}" if isinstance(v, float) else v) for k, v in shown]
     t = r.get("training") or {}
-    curves = (f"<p class='muted'>{H.esc(t.get('n_members'))} networks; median best epoch "
-              f"{H.esc(H.fmt(t.get('median_best_epoch'), 0))}, median epochs run "
-              f"{H.esc(H.fmt(t.get('median_epochs_run'), 0))} of {H.esc(H.fmt(t.get('max_epochs')))}.</p>"
-              if t.get("n_members") else "")  # transfer entropy records no per-network training curves
-    parts.append("<h3>Training settings</h3>" + H.kv_table(shown) + curves)
+    parts.append("<h3>Training settings</h3>" + H.kv_table(shown)
+                 + f"<p class='muted'>{H.esc(t.get('n_members'))} networks; median best epoch "
+                   f"{H.esc(H.fmt(t.get('median_best_epoch'), 0))}, median epochs run "
+                   f"{H.esc(H.fmt(t.get('median_epochs_run'), 0))} of {H.esc(H.fmt(t.get('max_epochs')))}.</p>")
     return "\n".join(parts)
 
 

@@ -43,12 +43,6 @@ HOW_TO_READ.update({
         "decorrelation time); the red line is the MI of the real pairing. The p-value is the share of "
         "surrogates at or above it, (1 + count) / (1 + surrogates)."
     ),
-    "transfer_entropy": (
-        "Transfer entropy X → Y against the delay (bins between the newest source bin and the predicted target "
-        "bin), with its CI band; with the reverse direction Y → X when it was asked for. Each value is the "
-        "difference of two networks trained on the same chunks (with and without X's past), corrected in 1/N. "
-        "A value whose band contains 0 is no evidence of transfer; the peak of a scan is biased upward."
-    ),
     "contributions": (
         "Blue: how much MI the population loses when a group (a unit, or a region) is left out; orange: the "
         "MI of that group alone. Sorted by the loss. The losses do not add up to the total: redundant units "

@@ -15,12 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ...settings import api
 from ...validation import NeuralMIError, as_2d_samples, check_int, check_paired
 from ..base import seeds_of
 from ..extrapolation import fit_extrapolation
-from ..plan import chunk_indices, derive_seed, fingerprint
-from .declaration import ANALYSIS as TE_ANALYSIS
+from ..plan import chunk_indices, derive_seed
 from .result import ConditionalMIResult, TransferEntropyResult
 
 
@@ -173,48 +171,9 @@ def _curve(rows, delays, values):
     return te, lo, hi, sorted(flags)
 
 
-#: The fit settings of transfer entropy (used when the members are summarised: by the call, or by a gather).
-FIT_KEYS = ("confidence", "delta", "min_gammas")
-
-
-def summarize_transfer_entropy(rows: list[dict[str, Any]], record: dict[str, Any], data: dict[str, Any], *,
-                               confidence: float, delta: float, min_gammas: int,
-                               cells: list[dict[str, Any]] | None = None, seconds: float = 0.0,
-                               **_: Any) -> TransferEntropyResult:
-    """The result from a member table (the pure second half of :func:`transfer_entropy`, and of a gather of
-    its (gamma, seed) cells): per delay the paired differences extrapolated in 1/N, the peak, and with
-    ``record["bidirectional"]`` the reverse direction and the paired difference at the peak delay."""
-    values = {"confidence": confidence, "delta": delta, "min_gammas": min_gammas}
-    delays = list(record["delays"])
-    fwd_rows = [r for r in rows if r.get("direction", "x->y") == "x->y"]
-    te, lo, hi, flags = _curve(fwd_rows, delays, values)
-    finite = [i for i, v in enumerate(te) if np.isfinite(v)]
-    p = max(finite, key=lambda i: te[i]) if finite else 0
-    peak_range = [u for i, u in enumerate(delays) if np.isfinite(te[i]) and hi[i] >= lo[p] and lo[i] <= hi[p]]
-    warn = []
-    if np.isfinite(te[p]) and lo[p] <= 0 <= hi[p]:
-        warn.append("the peak TE's CI contains 0: no evidence of transfer X -> Y at these delays "
-                    "(the peak of a scan is biased upward; use the surrogate p-value)")
-    res = TransferEntropyResult(te[p], lo[p], hi[p], confidence, delays[p], peak_range, delays, te, lo, hi,
-                                members=list(rows), flags=flags, warnings=warn, settings=dict(record),
-                                data=dict(data), cells=list(cells or []), fit_settings=dict(values))
-    if record.get("bidirectional"):
-        rev = [r for r in rows if r.get("direction") == "y->x"]
-        rte, rlo, rhi, rflags = _curve(rev, delays, values)
-        res.reverse = {"te_nats": rte, "ci_low": rlo, "ci_high": rhi, "flags": rflags}
-        u = delays[p]
-        fwd = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in fwd_rows if r["delay"] == u}
-        bwd = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in rev if r["delay"] == u}
-        keys = sorted(set(fwd) & set(bwd))
-        d, dlo, dhi, _ = _fit([k[0] for k in keys], [fwd[k] - bwd[k] for k in keys], values)
-        res.difference_nats, res.difference_ci_low_nats, res.difference_ci_high_nats = d, dlo, dhi
-    res.seconds = seconds
-    return res
-
-
-@api(TE_ANALYSIS.settings)
-def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", critic: str = "separable",
-                     **settings: Any) -> TransferEntropyResult:
+def transfer_entropy(x: Any, y: Any, z: Any = None, *, delays: Any = "1-5", k_source: int = 1, k_target: int = 1,
+                     horizon: int = 1, bidirectional: bool = False, estimator: str = "infonce",
+                     critic: str = "separable", **settings: Any) -> TransferEntropyResult:
     """TE(X -> Y) = I(X_past; Y_future | Y_past[, Z_past]) in nats per delay, with paired 1/N-extrapolated CIs.
 
     ``x``, ``y`` (and ``z``): time series, shape (n_bins, channels), on the same bins; rows with NaN are
@@ -222,35 +181,14 @@ def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", 
     an int): the source past is the ``k_source`` bins ending u bins before the predicted bin
     ``y[t + horizon]``; the target past is ``y[t-k_target+1 .. t]`` (and ``z`` on the same bins when given,
     to separate a direct link from a common drive). The data are split into gamma contiguous chunks per
-    ``gammas`` and ``seeds`` (``split`` must be ``blocked``); windows are built inside each chunk; the full
-    and reduced estimates of a chunk share split and seed, and their difference is extrapolated in 1/N.
-    The headline is the peak delay's TE and CI; ``peak_delay_range`` lists delays whose CI overlaps the
-    peak's. ``bidirectional=True`` adds TE(Y -> X) and the paired difference TE(X->Y) - TE(Y->X) at the
-    peak delay.
-
-    Each (gamma, seed) cell is independent: a run restricted to one (``gammas=[3], seeds=[0]``) is a partial
-    result that :func:`gather_transfer_entropy` combines with the others into the numbers of one call
-    (the workflow's ``transfer_entropy`` mode runs one cell per job).
+    ``gammas`` and ``seeds`` (settings of :func:`neuralmi_core.rigorous`; ``split`` must be ``blocked``);
+    windows are built inside each chunk; the full and reduced estimates of a chunk share split and seed,
+    and their difference is extrapolated in 1/N. The headline is the peak delay's TE and CI;
+    ``peak_delay_range`` lists delays whose CI overlaps the peak's. ``bidirectional=True`` adds TE(Y -> X)
+    and the paired difference TE(X->Y) - TE(Y->X) at the peak delay.
 
     A negative TE whose CI contains 0 means "no evidence of transfer", not an error.
-
-    Parameters
-    ----------
-    x, y : array-like, shape (n_bins, channels)
-        Source and target time series on the same bins.
-    z : array-like, shape (n_bins, channels), optional
-        A third signal whose past is conditioned on (common drive).
-    estimator, critic : str
-        As in :func:`neuralmi_core.estimate` (trained estimators only).
-    {settings}
-
-    Returns
-    -------
-    TransferEntropyResult
-        TE per delay with CIs, the peak delay, the member table; ``.plot()`` draws TE against delay.
     """
-    delays, k_source, k_target, horizon, bidirectional = (
-        settings.pop(k) for k in ("delays", "k_source", "k_target", "horizon", "bidirectional"))
     t0 = time.perf_counter()
     from ...estimators.neural import setup_training
 
@@ -273,27 +211,36 @@ def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", 
     rows = _te_direction(xa, ya, za, delays, values, spec, cfg, k_source, k_target, horizon)
     for r in rows:
         r["direction"] = "x->y"
+    te, lo, hi, flags = _curve(rows, delays, values)
+    finite = [i for i, v in enumerate(te) if np.isfinite(v)]
+    if not finite:
+        p = 0
+    else:
+        p = max(finite, key=lambda i: te[i])
+    peak_range = [u for i, u in enumerate(delays) if np.isfinite(te[i]) and hi[i] >= lo[p] and lo[i] <= hi[p]]
+    warn = []
+    if np.isfinite(te[p]) and lo[p] <= 0 <= hi[p]:
+        warn.append("the peak TE's CI contains 0: no evidence of transfer X -> Y at these delays "
+                    "(the peak of a scan is biased upward; use the surrogate p-value)")
+    res = TransferEntropyResult(te[p], lo[p], hi[p], values["confidence"], delays[p], peak_range, delays, te, lo, hi,
+                                members=rows, flags=flags, warnings=warn, settings=record,
+                                data={"n_bins": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1],
+                                      "dim_z": 0 if za is None else za.shape[1]})
     if bidirectional:
         rev = _te_direction(ya, xa, za, delays, values, spec, cfg, k_source, k_target, horizon)
         for r in rev:
             r["direction"] = "y->x"
-        rows = rows + rev
-    cells = [{"gamma": g, "seed": s} for g in values["gammas"] for s in seeds_of(values)]
-    data = {"n_bins": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1], "dim_z": 0 if za is None else za.shape[1],
-            "sha256": fingerprint(xa, ya) if za is None else fingerprint(xa, np.concatenate([ya, za], axis=1))}
-    return summarize_transfer_entropy(rows, record, data, **{k: values[k] for k in FIT_KEYS}, cells=cells,
-                                      seconds=time.perf_counter() - t0)
-
-
-def gather_transfer_entropy(parts: list[dict[str, Any]], *, sources: list[str] | None = None,
-                            **fit: Any) -> TransferEntropyResult:
-    """Combine partial transfer-entropy runs (their JSON; one or more (gamma, seed) cells each) and fit as one
-    call with all cells would (the rules of :func:`~neuralmi_core.analysis.base.gather_parts`)."""
-    from ..base import gather_parts
-
-    g = gather_parts(TE_ANALYSIS, parts, sources, fit, required=("fit_settings", "cells"))
-    return summarize_transfer_entropy(g.members, g.settings, g.data, **{k: g.fit[k] for k in FIT_KEYS},
-                                      cells=g.cells, seconds=g.seconds)
+        rte, rlo, rhi, rflags = _curve(rev, delays, values)
+        res.reverse = {"te_nats": rte, "ci_low": rlo, "ci_high": rhi, "flags": rflags}
+        u = delays[p]
+        fwd = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in rows if r["delay"] == u}
+        bwd = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in rev if r["delay"] == u}
+        keys = sorted(fwd)
+        d, dlo, dhi, _ = _fit([k[0] for k in keys], [fwd[k] - bwd[k] for k in keys], values)
+        res.difference_nats, res.difference_ci_low_nats, res.difference_ci_high_nats = d, dlo, dhi
+        res.members = rows + rev
+    res.seconds = time.perf_counter() - t0
+    return res
 
 
 def var_ground_truth(coef: list[np.ndarray], noise_cov: np.ndarray, source: list[int], target: list[int],

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
 def plot_transfer(res: Any, ax: Any = None, unit: str = "nats") -> Any:
     """Draw ``res`` (a :class:`~.result.TransferEntropyResult`) on ``ax`` (new figure when None); return the figure."""
-    from ..plotting import axes, unit_converter
+    import matplotlib
 
-    fig, ax = axes(ax)  # a plain Figure (no pyplot state), constrained layout: labels never clipped
-    k = float(unit_converter(unit)(1.0))
+    if ax is None:
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+    else:
+        fig = ax.figure
+    k = 1.0 if unit == "nats" else 1 / math.log(2)
 
     def scaled(v):
         return [k * float(a) for a in v]
@@ -23,9 +30,6 @@ def plot_transfer(res: Any, ax: Any = None, unit: str = "nats") -> Any:
                         alpha=0.2)
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(res.peak_delay, color="C0", ls=":", lw=1)
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("delay (bins)")
     ax.set_ylabel(f"transfer entropy ({unit})")
     ax.set_title(f"peak delay {res.peak_delay} bins; {int(round(100 * res.confidence))} % CI bands", fontsize=9)

@@ -85,8 +85,6 @@ class TransferEntropyResult:
     data: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     kind: str = "transfer_entropy"
-    cells: list[dict[str, Any]] = field(default_factory=list)  # the (gamma, seed) cells trained
-    fit_settings: dict[str, Any] = field(default_factory=dict)  # confidence, delta, min_gammas
 
     @property
     def mi_bits(self) -> float:

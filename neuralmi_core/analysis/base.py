@@ -48,6 +48,9 @@ class Analysis:
         The subcommand's ``--help`` text (method and JSON fields).
     y : {"required", "optional"}
         Whether Y is needed (``optional``: without Y the analysis works on X alone).
+    z : {"none", "optional", "required"}
+        Whether the analysis takes a third, conditioning signal Z (API keyword ``z``, CLI ``--z``, the
+        workflow's ``z:`` selector of an analysis).
     own : Settings
         The analysis's own settings.
     defaults : dict
@@ -66,6 +69,7 @@ class Analysis:
     help: str
     description: str
     y: str = "required"
+    z: str = "none"
     own: Settings = Settings()
     defaults: Mapping[str, Any] = {}
     exclude: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from functools import partial
+from typing import Any
 
 from ..analysis.base import Analysis
 from ..settings import from_args
@@ -23,6 +24,10 @@ from .common import (
 
 def add_arguments(p: argparse.ArgumentParser, analysis: Analysis) -> None:
     add_data_arguments(p, y_optional=analysis.y == "optional")
+    if analysis.z != "none":
+        p.add_argument("--z", default=None, required=analysis.z == "required", metavar="Z",
+                       help="conditioning signal, same forms and bins as X (e.g. 'binned.nc:spikes[region=C]'); "
+                       "taken on X's bins" + ("" if analysis.z == "required" else "; optional"))
     add_settings_arguments(p, analysis.settings, f"{analysis.name} mode")
     add_output_arguments(p, plot=True)
 
@@ -31,9 +36,40 @@ def run(args: argparse.Namespace, analysis: Analysis) -> int:
     sel = load_selection(args)
     given = from_args(args, analysis.settings)
     extra = {k: v for k, v in analysis.selection_inputs(sel).items() if given.get(k) is None}
+    z_spec = getattr(args, "z", None)
+    if z_spec:
+        extra["z"] = align_z(sel, z_spec)
     res = analysis.run_fn()(sel.x, sel.y, **given, **extra)
-    write_result(args, res, sel.provenance())
+    provenance = sel.provenance()
+    if z_spec:
+        provenance["z"] = z_spec
+    write_result(args, res, provenance)
     return 0
+
+
+def align_z(sel: Any, z_spec: str) -> Any:
+    """Z's rows on the bins of the selection ``sel`` (X's current bin of every row), the rows whose Z bin is
+    invalid dropped from ``sel`` too (its x, y, bins, time and trials, in place); returns Z's rows."""
+    import numpy as np
+
+    from ..io.select import select_xy
+    from ..validation import NeuralMIError, as_2d_samples
+
+    zsel = select_xy(z_spec, None)
+    if zsel.summary["n_bins"] != sel.summary["n_bins"]:
+        raise NeuralMIError(f"Z ({z_spec}) has {zsel.summary['n_bins']} bins but X has {sel.summary['n_bins']}; "
+                            "expected the same time bins.")
+    keep = np.isin(sel.bins, zsel.bins)
+    if not keep.any():
+        raise NeuralMIError(f"Z ({z_spec}) has no valid bin in common with X and Y.")
+    z = as_2d_samples("Z", zsel.x, source=z_spec)[np.searchsorted(zsel.bins, sel.bins[keep])]
+    if not keep.all():
+        for name in ("x", "y", "bins", "time", "trials"):
+            value = getattr(sel, name, None)
+            if value is not None:
+                setattr(sel, name, value[keep])
+        sel.summary["n_rows"] = int(keep.sum())
+    return z
 
 
 def subcommand(analysis: Analysis) -> tuple[str, str, str, object, object]:

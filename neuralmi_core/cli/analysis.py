@@ -25,9 +25,9 @@ from .common import (
 def add_arguments(p: argparse.ArgumentParser, analysis: Analysis) -> None:
     add_data_arguments(p, y_optional=analysis.y == "optional")
     if analysis.z != "none":
-        p.add_argument("--z", default=None, required=analysis.z == "required", metavar="Z",
+        p.add_argument("--z", default=None, metavar="Z",
                        help="conditioning signal, same forms and bins as X (e.g. 'binned.nc:spikes[region=C]'); "
-                       "taken on X's bins" + ("" if analysis.z == "required" else "; optional"))
+                       "taken on X's bins" + ("; required" if analysis.z == "required" else "; optional"))
     add_settings_arguments(p, analysis.settings, f"{analysis.name} mode")
     add_output_arguments(p, plot=True)
 
@@ -37,6 +37,10 @@ def run(args: argparse.Namespace, analysis: Analysis) -> int:
     given = from_args(args, analysis.settings)
     extra = {k: v for k, v in analysis.selection_inputs(sel).items() if given.get(k) is None}
     z_spec = getattr(args, "z", None)
+    if analysis.z == "required" and not z_spec:
+        from ..validation import NeuralMIError
+
+        raise NeuralMIError(f"{analysis.command} needs the conditioning signal: give --z Z.")
     if z_spec:
         extra["z"] = align_z(sel, z_spec)
     res = analysis.run_fn()(sel.x, sel.y, **given, **extra)

@@ -59,7 +59,8 @@ def _term_rows(members: list[Any], gamma: int, seed: int, term: int, direction: 
     for c, m in enumerate(members):
         row = {"gamma": gamma, "chunk": c, "seed": seed, "term": term, "n_train": m.n_train, "n_test": m.n_test,
                "mi_train_nats": m.mi_train_nats, "mi_test_nats": m.mi_test_nats,
-               "mi_nats": 0.5 * (m.mi_train_nats + m.mi_test_nats)}
+               "mi_nats": 0.5 * (m.mi_train_nats + m.mi_test_nats), "best_epoch": m.best_epoch,
+               "epochs_run": m.epochs_run}
         rows.append({"direction": direction, **row} if direction else row)
     return rows
 

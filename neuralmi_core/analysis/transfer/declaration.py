@@ -117,6 +117,7 @@ class TransferEntropyAnalysis(_ChainRule):
     help = "transfer entropy X -> Y per delay (and Y -> X), bias-corrected with paired CIs; optional --z"
     description = TE_HELP
     z = "optional"
+    windowed = False
     cell_keys = (("gamma", "g"), ("seed", "s"), ("term", "d"))
     run = "neuralmi_core.analysis.transfer.compute:transfer_entropy"
     gather = "neuralmi_core.analysis.transfer.compute:gather_transfer_entropy"

@@ -220,3 +220,32 @@ def test_conditional_mi_cells_gather_to_the_numbers_of_one_call():
     got = gather_conditional_mi(parts)
     np.testing.assert_allclose([got.mi_nats, got.ci_low_nats, got.ci_high_nats, got.mi_full_nats],
                                [one.mi_nats, one.ci_low_nats, one.ci_high_nats, one.mi_full_nats], rtol=0, atol=1e-12)
+
+
+def test_registry_cli_cells_and_gather_with_z(tmp_path):
+    """`neuralmi transfer-entropy ... --z Z --terms T` writes a part; `neuralmi gather transfer_entropy` combines
+    the parts into the one-call numbers (what the workflow's jobs run)."""
+    import json
+
+    from neuralmi_core.cli import main
+
+    coef, s = coupled_pair(0.8, delay=1)
+    v = simulate_var(coef, s, 600, seed=1)
+    rng = np.random.default_rng(0)
+    for name, a in (("x", v[:, :1]), ("y", v[:, 1:]), ("z", rng.standard_normal((600, 1)))):
+        np.save(tmp_path / f"{name}.npy", a)
+    common = [str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--z", str(tmp_path / "z.npy"), "--delays", "1-2",
+              "--gammas", "1-3", "--min-gammas", "3", "--epochs", "2", "--hidden", "8", "--embedding-dim", "4",
+              "--eval-size", "128", "--no-progress", "--device", "cpu"]
+    assert main(["transfer-entropy", *common, "--json", str(tmp_path / "all.json")]) == 0
+    parts = []
+    for g in (1, 2, 3):
+        for t in (0, 1, 2):
+            parts.append(str(tmp_path / f"g{g}_d{t}.json"))
+            assert main(["transfer_entropy", *common, "--gammas", str(g), "--terms", str(t), "--json", parts[-1]]) == 0
+    assert main(["gather", "transfer_entropy", *parts, "--json", str(tmp_path / "gathered.json")]) == 0
+    one, got = (json.loads((tmp_path / f).read_text()) for f in ("all.json", "gathered.json"))
+    assert one["settings"]["conditioned"] and one["data"]["dim_z"] == 1 and one["selection"]["z"].endswith("z.npy")
+    assert np.isfinite(one["te_nats"]).all()
+    np.testing.assert_allclose(got["te_nats"], one["te_nats"], rtol=0, atol=1e-12)
+    assert main(["conditional-mi", *common[:2], "--json", str(tmp_path / "c.json")]) == 2  # Z is required

@@ -33,16 +33,17 @@ def add_arguments(p: argparse.ArgumentParser, analysis: Analysis) -> None:
 
 
 def run(args: argparse.Namespace, analysis: Analysis) -> int:
-    sel = load_selection(args)
-    given = from_args(args, analysis.settings)
-    extra = {k: v for k, v in analysis.selection_inputs(sel).items() if given.get(k) is None}
     z_spec = getattr(args, "z", None)
     if analysis.z == "required" and not z_spec:
         from ..validation import NeuralMIError
 
         raise NeuralMIError(f"{analysis.command} needs the conditioning signal: give --z Z.")
-    if z_spec:
-        extra["z"] = align_z(sel, z_spec)
+    sel = load_selection(args)
+    z = align_z(sel, z_spec) if z_spec else None  # drops the rows whose Z bin is invalid from sel too
+    given = from_args(args, analysis.settings)
+    extra = {k: v for k, v in analysis.selection_inputs(sel).items() if given.get(k) is None}
+    if z is not None:
+        extra["z"] = z
     res = analysis.run_fn()(sel.x, sel.y, **given, **extra)
     provenance = sel.provenance()
     if z_spec:

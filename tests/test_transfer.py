@@ -249,6 +249,8 @@ def test_registry_cli_cells_and_gather_with_z(tmp_path):
     assert np.isfinite(one["te_nats"]).all()
     np.testing.assert_allclose(got["te_nats"], one["te_nats"], rtol=0, atol=1e-12)
     assert main(["conditional-mi", *common[:2], "--json", str(tmp_path / "c.json")]) == 2  # Z is required
+    assert main(["transfer-entropy", *common, "--window", "3", "--json", str(tmp_path / "w.json")]) == 2
+    assert not (tmp_path / "c.json").exists() and not (tmp_path / "w.json").exists()
 
 
 @pytest.mark.slow

@@ -38,6 +38,11 @@ def run(args: argparse.Namespace, analysis: Analysis) -> int:
         from ..validation import NeuralMIError
 
         raise NeuralMIError(f"{analysis.command} needs the conditioning signal: give --z Z.")
+    if not analysis.windowed and (args.window != 1 or args.lag != 0):
+        from ..validation import NeuralMIError
+
+        raise NeuralMIError(f"{analysis.command} builds its own histories (see --help); --window and --lag must be "
+                            f"1 and 0. Got --window {args.window} --lag {args.lag}.")
     sel = load_selection(args)
     z = align_z(sel, z_spec) if z_spec else None  # drops the rows whose Z bin is invalid from sel too
     given = from_args(args, analysis.settings)

@@ -92,3 +92,14 @@ def test_every_mode_checks_its_data(tmp_path):
                     modes={"lag_sweep": {"lags": [-0.1, 0.1]}, "significance": {}, "contributions": {}})
     assert rec["checks"]["lag_sweep"]["lags_bins"] == [-5, 5] and set(rec["settings"]) == {
         "lag_sweep", "significance", "contributions"}
+
+
+def test_conditioning_signal_and_transfer_entropy_checks(tmp_path):
+    """Issue 21: Z's invalid bins drop rows too; TE refuses a session whose chunks cannot hold its windows."""
+    path = binned(tmp_path / "b.nc")
+    rec = preflight(path, "spikes[region=A]", "spikes[unit=4]", z="spikes[unit=2]",
+                    modes={"conditional_mi": {"gammas": [1, 2, 3]}, "transfer_entropy": {"delays": [1, 2]}})
+    assert rec["z"]["selector"] == "spikes[unit=2]" and rec["z"]["invalid_bins_by_reason"]["unobserved_units"] == 50
+    assert rec["n_rows"] == 2000 - 50 and rec["checks"]["transfer_entropy"]["window_span_bins"] == 2
+    with pytest.raises(NeuralMIError, match=r"`delays` up to 1900 .*fewer than 20 per chunk"):
+        preflight(path, "spikes[region=A]", "spikes[region=B]", modes={"transfer_entropy": {"delays": [1, 1900]}})

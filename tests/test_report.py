@@ -300,3 +300,45 @@ def test_archive_summary_at_a_glance(tmp_path):
     first = re.findall(r"<tr[^>]*><td[^>]*><a href='([^']+)'", tables[0])
     assert first == ["sub-01_ses-01/report.html", "sub-01_ses-02/report.html", "sub-02_ses-01/report.html"]
     assert "<tr class='nosignal'>" in tables[0] and "id='filter'" in page and "id='only-flagged'" in page
+
+
+def _directed_records():
+    from neuralmi_core.analysis.transfer import ConditionalMIResult, TransferEntropyResult
+
+    member = {"direction": "x->y", "gamma": 1, "chunk": 0, "seed": 0, "term": 0, "mi_nats": 0.1, "best_epoch": 5,
+              "epochs_run": 20}
+    te = TransferEntropyResult(0.30, 0.26, 0.34, 0.68, 2, [2], [1, 2, 3], [0.05, 0.30, 0.04], [0.02, 0.26, 0.0],
+                               [0.08, 0.34, 0.07], reverse={"te_nats": [0.0, 0.01, -0.01], "ci_low": [-0.01, -0.01,
+                               -0.02], "ci_high": [0.01, 0.02, 0.0], "flags": []}, difference_nats=0.29,
+                               difference_ci_low_nats=0.25, difference_ci_high_nats=0.33, members=[member],
+                               settings={"estimator": "infonce", "epochs": 40, "delays": [1, 2, 3],
+                                         "bidirectional": True}, data={"n_bins": 5000})
+    cmi = ConditionalMIResult(0.12, 0.08, 0.16, 0.68, 0.52, 0.40, members=[{**member, "direction": None}],
+                              settings={"estimator": "infonce", "epochs": 40}, data={"n_samples": 5000})
+    return te.to_dict(), cmi.to_dict()
+
+
+def test_transfer_entropy_and_conditional_mi_in_session_and_archive(tmp_path):
+    """Issue 21 item 5: a TE panel (the result's plot: TE against delay, both directions, CI band, peak) and the
+    CMI beside the terms it is the difference of; their archive rows in the generic mi/ci columns."""
+    te, cmi = _directed_records()
+    summary, page, figures = build_session_report(
+        "s1", [("A_vs_B", "rigorous", rigorous_record()), ("A_to_B", "transfer_entropy", te),
+               ("A_to_B", "conditional_mi", cmi)], unit="nats", provenance={"config_hash": "h"})
+    assert {"A_to_B_transfer_entropy", "A_to_B_conditional_mi"} <= set(figures)
+    assert all(png[:4] == b"\x89PNG" for png in figures.values())
+    rows = {r["mode"]: r for r in summary["analyses"]}
+    assert rows["transfer_entropy"]["mi_nats"] == pytest.approx(0.30) and rows["transfer_entropy"][
+        "peak_delay_bins"] == 2
+    assert rows["transfer_entropy"]["curve"][1]["reverse_te_nats"] == pytest.approx(0.01)
+    assert rows["conditional_mi"]["mi_reduced_nats"] == pytest.approx(0.40)
+    assert "Transfer entropy per delay" in page and "TE(X→Y) − TE(Y→X)" in page and "I(XZ;Y) 0.52" in page
+    path = tmp_path / "s1" / "summary.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(summary))
+    write_archive_summary([path], csv_out=tmp_path / "summary.csv", html_out=tmp_path / "summary.html", unit="nats")
+    with open(tmp_path / "summary.csv") as fh:
+        table = {r["mode"]: r for r in csv.DictReader(fh)}
+    assert float(table["transfer_entropy"]["mi_nats"]) == pytest.approx(0.30)
+    assert float(table["conditional_mi"]["ci_low_nats"]) == pytest.approx(0.08)
+    assert "Transfer entropy (at the peak delay) and conditional MI" in (tmp_path / "summary.html").read_text()

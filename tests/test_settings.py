@@ -69,7 +69,7 @@ def _check_property(prop: dict, s: Setting, where: str, default=True) -> None:
 def test_api_signatures_are_the_declarations():
     for fn, settings in _api_functions():
         sig = inspect.signature(fn)
-        data = ("x", "y", "time_index", "trials", "groups", "column_coords")  # data, not settings
+        data = ("x", "y", "z", "time_index", "trials", "groups", "column_coords")  # data, not settings
         params = {n: p for n, p in sig.parameters.items() if n not in data}
         assert list(params) == list(settings.names) or set(params) == set(settings.names), fn.__name__
         for name, p in params.items():

@@ -286,3 +286,32 @@ def test_config_change_reruns_only_what_it_affects(tiny_run, tmp_path):
     assert planned(strictness=[0.5, 2]) == {"gather", "report_session", "summary", "all"}
     rules = planned(epochs=cfg["analyses"][0]["training"]["epochs"] + 1)
     assert {"train", "gather"} <= rules and "bin_session" not in rules
+
+
+def test_transfer_entropy_and_conditional_mi_run_end_to_end(tmp_path):
+    """Issue 21: TE (both directions, conditioned on position) and I(A; B | position) as workflow modes: the
+    (gamma, seed, term) jobs run with --z, gather into one result each, and reach the session report (a figure
+    each) and the archive summary (generic mi/ci columns)."""
+    cfg = yaml.safe_load(TINY.read_text())
+    cfg["signals"] = {"spikes": {"min_rate_hz": 0.5}, "behavior": {"position": "processing/behavior/Position/position"}}
+    an = {k: cfg["analyses"][0][k] for k in ("x", "y", "estimator", "critic", "n_layers")}
+    an.update(name="A_to_B", z="position", embedding_dim=4, hidden=16, training={"epochs": 4, "eval_size": 256},
+              modes=["transfer_entropy", "conditional_mi"],
+              transfer_entropy={"delays": [1, 2], "gammas": [1, 2, 3], "min_gammas": 3, "bidirectional": True},
+              conditional_mi={"gammas": [1, 2, 3], "min_gammas": 3})
+    cfg["analyses"] = [an]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    _run(tmp_path, "--cores", "2", timeout=1200)
+    sid = _sessions(tmp_path)[0]
+    res = tmp_path / "results" / sid / "A_to_B"
+    assert len(list((res / "transfer_entropy").glob("g*_s0_d*.json"))) == 3 * 3
+    assert len(list((res / "conditional_mi").glob("g*_s0_t*.json"))) == 3 * 2
+    te = json.loads((res / "transfer_entropy.json").read_text())
+    assert te["delays"] == [1, 2] and te["reverse"] is not None and te["settings"]["conditioned"]
+    assert all(math.isfinite(v) for v in te["te_nats"] + te["reverse"]["te_nats"])
+    cmi = json.loads((res / "conditional_mi.json").read_text())
+    assert math.isfinite(cmi["mi_nats"]) and math.isfinite(cmi["mi_full_nats"])
+    assert (tmp_path / "results" / sid / "figures" / "A_to_B_transfer_entropy.png").exists()
+    with open(tmp_path / "results" / "summary.csv") as fh:
+        rows = {r["mode"]: r for r in csv.DictReader(fh)}
+    assert math.isfinite(float(rows["transfer_entropy"]["mi_bits"])) and rows["conditional_mi"]["ci_low_bits"]

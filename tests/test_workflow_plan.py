@@ -414,3 +414,60 @@ def test_cells_per_job_groups_cells_of_one_seed():
                                                                            "10"]
     con = plans["contributions"]
     assert con.cell_ids == ("p0_s0_x2", "p0_s1_x2", "p0_s2_x2") and "--part" not in con.args_for("p0_s0_x2")
+
+
+def _directed_config() -> dict:
+    """The default config with a third analysis: TE A -> B conditioned on position, and I(A; B | position)."""
+    cfg = default_config()
+    cfg["analyses"].append({
+        "name": "A_to_B", "x": "spikes[region=A]", "y": "spikes[region=B]", "z": "position", "window": 3, "lag": 2,
+        "training": {"epochs": 5}, "modes": ["transfer_entropy", "conditional_mi"],
+        "transfer_entropy": {"delays": [1, 2, 3], "gammas": [1, 2, 3, 4], "bidirectional": True},
+        "conditional_mi": {"gammas": [1, 2, 3, 4]}})
+    return cfg
+
+
+def test_transfer_entropy_and_conditional_mi_plan_cells_like_rigorous():
+    """Issue 21: one training job per (gamma, seed, term): term 0 the target's own past, term u the full term at
+    delay u (TE), terms 0/1 = I(Z;Y)/I(XZ;Y) (CMI); Z reaches the jobs; TE ignores window and lag."""
+    cfg = wfplan.validate_config(_directed_config(), schema())
+    plans = wfplan.plan(cfg)["A_to_B"]
+    te, cmi = plans["transfer_entropy"], plans["conditional_mi"]
+    assert te.cell_ids == tuple(f"g{g}_s0_d{d}" for g in (1, 2, 3, 4) for d in (0, 1, 2, 3))
+    assert cmi.cell_ids == tuple(f"g{g}_s0_t{t}" for g in (1, 2, 3, 4) for t in (0, 1))
+    assert te.args_for("g3_s0_d2")[-6:] == ["--gammas", "3", "--seeds", "0", "--terms", "2"]
+    assert "--bidirectional" in te.train_args and "--delays" in te.train_args
+    assert te.z == cmi.z == "position" and (te.window, te.lag) == (1, 0) and (cmi.window, cmi.lag) == (3, 2)
+    assert "--confidence" in te.gather_args and "--confidence" not in te.args_for("g1_s0_d0")
+    check = wfplan.check_params(cfg, "A_to_B", "transfer_entropy", te)
+    assert check["z"] == "position" and check["window"] == 1 and check["lag"] == 0
+    # conditional MI without z: the error names the key
+    bad = _directed_config()
+    del bad["analyses"][1]["z"]
+    with pytest.raises(wfplan.ConfigError, match=r"missing config key analyses\[1\]\.z: conditional_mi needs"):
+        wfplan.validate_config(bad, schema())
+    # a split TE cannot use: refused while planning
+    bad = _directed_config()
+    bad["analyses"][1]["transfer_entropy"]["training"] = {"split": "random"}
+    with pytest.raises(wfplan.ConfigError, match=r"analyses\[1\]\.transfer_entropy\.training\.split"):
+        wfplan.validate_config(bad, schema())
+
+
+@needs_snakemake
+def test_dry_run_plans_transfer_entropy_and_conditional_mi_cells(tmp_path):
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    cfg = _directed_config()
+    cfg.update(archive="archive", demo_archive={"generate": False})
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    out = snakemake(tmp_path, "--configfile", str(path), "-n", "-p").stdout
+    blocks = [b for b in out.split("rule ")[1:] if b.startswith("train:")]
+    te = [b for b in blocks if "/A_to_B/transfer_entropy/" in b]
+    cmi = [b for b in blocks if "/A_to_B/conditional_mi/" in b]
+    assert len(te) == 4 * 4 and len(cmi) == 4 * 2, out[-3000:]
+    for b in te + cmi:
+        assert "--z results/sub-01_ses-01_ecephys/binned.nc:position" in b, b
+    assert any("neuralmi transfer_entropy" in b and "--terms 2" in b and "--window 1 --lag 0" in b for b in te)
+    assert all("--window 3 --lag 2" in b for b in cmi)
+    gathers = [b for b in out.split("rule ")[1:] if b.startswith("gather:") and "A_to_B" in b]
+    assert len(gathers) == 2 and any("figures/A_to_B_transfer_entropy.png" in out for _ in [0])

@@ -48,6 +48,12 @@ class Analysis:
         The subcommand's ``--help`` text (method and JSON fields).
     y : {"required", "optional"}
         Whether Y is needed (``optional``: without Y the analysis works on X alone).
+    z : {"none", "optional", "required"}
+        Whether the analysis takes a third, conditioning signal Z (API keyword ``z``, CLI ``--z``, the
+        workflow's ``z:`` selector of an analysis).
+    windowed : bool
+        Whether the workflow's ``window`` and ``lag`` of an analysis apply (False: the analysis builds its
+        own histories from consecutive bins, e.g. transfer entropy; it gets window 1 and lag 0).
     own : Settings
         The analysis's own settings.
     defaults : dict
@@ -66,6 +72,8 @@ class Analysis:
     help: str
     description: str
     y: str = "required"
+    z: str = "none"
+    windowed: bool = True
     own: Settings = Settings()
     defaults: Mapping[str, Any] = {}
     exclude: tuple[str, ...] = ()

@@ -33,7 +33,7 @@ from .base import Analysis
 from .registry import REGISTRY
 
 #: Keys of an analysis that say what is analysed (not settings of a mode).
-SELECTION_KEYS = ("name", "x", "y", "window", "lag", "modes", "training")
+SELECTION_KEYS = ("name", "x", "y", "z", "window", "lag", "modes", "training")
 #: Key of a mode's section for analyses whose Y is optional: use Y (true) or X alone (false, default).
 WITH_Y = "with_y"
 
@@ -52,6 +52,8 @@ class ModePlan:
     train_args: tuple[str, ...]
     gather_args: tuple[str, ...]
     keys: dict[str, str]  # config key of every setting (where it was given, else where it would go)
+    window: int = 1  # bins of X stacked into one sample (1 for analyses that build their own histories)
+    z: str | None = None  # the conditioning signal's selector, for analyses that take one (Analysis.z)
 
     def args_for(self, cell_id: str) -> list[str]:
         """Every option of the training job of ``cell_id`` (settings and the cell), after X and Y."""
@@ -119,7 +121,13 @@ def plan_mode(an: Mapping[str, Any], mode: str, index: int, device: str = "auto"
         raise NeuralMIError(f"missing config key {where}.y: {mode} needs a Y signal")
     if use_y and not has_y:
         raise NeuralMIError(f"missing config key {where}.y: {where}.{mode}.{WITH_Y} is true but there is no Y")
+    z = an.get("z") if analysis.z != "none" else None
+    if analysis.z == "required" and not z:
+        raise NeuralMIError(f"missing config key {where}.z: {mode} needs a conditioning signal Z (I(X; Y | Z))")
     lag = int(an.get("lag", 0) or 0)
+    window = int(an.get("window", 1) or 1)
+    if not analysis.windowed:  # it builds its own histories from the bins
+        lag, window = 0, 1
     if lag and not has_y:
         raise NeuralMIError(f"config key {where}.lag: a lag pairs X with a later or earlier Y; give {where}.y "
                             f"or set the lag to 0")
@@ -144,7 +152,7 @@ def plan_mode(an: Mapping[str, Any], mode: str, index: int, device: str = "auto"
                                                                                                  strict=True)},
         train_args=(*to_cli(train, analysis.settings), "--device", device),
         gather_args=tuple(to_cli(fit, analysis.settings)),
-        keys=keys,
+        keys=keys, window=window, z=z,
     )
 
 

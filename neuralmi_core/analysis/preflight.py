@@ -59,7 +59,8 @@ def _now(value: Any) -> str:
 
 def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window: int = 1, lag: int = 0,
               modes: Mapping[str, Mapping[str, Any]] | None = None, use_y: Mapping[str, bool] | None = None,
-              where: str = "", keys: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+              where: str = "", keys: Mapping[str, Mapping[str, str]] | None = None, z: str | None = None
+              ) -> dict[str, Any]:
     """Selection record of one analysis on one binned session; raises when the session does not fit a mode.
 
     Parameters
@@ -73,6 +74,8 @@ def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window
         bins only (Y's masks drop nothing there).
     where : prefix of error messages (e.g. ``"session S, analysis A"``).
     keys : mode -> setting -> config key, to name the setting to change in messages.
+    z : the conditioning signal's selector (conditional MI, transfer entropy), taken on X's bins; its
+        invalid bins drop rows too.
 
     Returns
     -------
@@ -92,8 +95,17 @@ def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window
         "y": None if y is None else _side(y, "y", sel.y, s.get("invalid_y_by_reason", {}), s.get("y_features", {}), 1),
         "checks": {}, "settings": {},
     }
-    warnings = [f"{side.upper()} ({rec[side]['selector']}): {rec[side]['warning']}" for side in ("x", "y")
-                if rec[side] and rec[side]["warning"]]
+    if z:
+        zsel = select_xy(f"{binned}:{z}", None)
+        if zsel.summary["n_bins"] != s["n_bins"]:
+            raise NeuralMIError(f"{pre}Z ({z}) has {zsel.summary['n_bins']} bins but X has {s['n_bins']}; expected "
+                                f"the same time bins.")
+        n = int(np.isin(sel.bins, zsel.bins).sum())
+        zs = zsel.summary
+        rec["z"] = _side(z, "z", zsel.x, zs.get("invalid_x_by_reason", {}), zs.get("x_features", {}), 1)
+        rec["n_rows"], rec["dropped_bins"] = n, int(s["n_bins"]) - n
+    warnings = [f"{side.upper()} ({rec[side]['selector']}): {rec[side]['warning']}" for side in ("x", "y", "z")
+                if rec.get(side) and rec[side]["warning"]]
     x_alone: int | None = None
     for mode, given in (modes or {}).items():
         analysis = REGISTRY[mode]

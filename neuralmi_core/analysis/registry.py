@@ -13,6 +13,7 @@ from .dimensionality import ANALYSIS as DIMENSIONALITY
 from .lag import ANALYSIS as LAG_SWEEP
 from .rigorous import ANALYSIS as RIGOROUS
 from .significance import ANALYSIS as SIGNIFICANCE
+from .transfer.declaration import CONDITIONAL_MI, TRANSFER_ENTROPY
 
 REGISTRY: dict[str, Analysis] = {a.name: a for a in (RIGOROUS, DIMENSIONALITY, LAG_SWEEP, SIGNIFICANCE,
-                                                     CONTRIBUTIONS)}
+                                                     CONTRIBUTIONS, TRANSFER_ENTROPY, CONDITIONAL_MI)}

@@ -15,7 +15,13 @@ import argparse
 
 from ..settings import from_args
 from .common import add_output_arguments, add_settings_arguments, write_result
-from .transfer import _settings, load_series
+from .transfer import load_series_on_bins
+
+
+def _settings():
+    from ..analysis.transfer.declaration import CONDITIONAL_MI
+
+    return CONDITIONAL_MI.settings.without("terms")
 
 NAME = "conditional"
 HELP = "conditional MI I(X; Y | Z), bias-corrected with a CI (nats)"
@@ -35,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..analysis.transfer import conditional_mi, conditional_mi_test
 
-    x, y, z = load_series(args.x, "X"), load_series(args.y, "Y"), load_series(args.z, "Z")
+    x, y, z, _ = load_series_on_bins(args.x, args.y, args.z)
     settings = from_args(args, _settings())
     res = conditional_mi(x, y, z, **settings)
     if args.surrogates:

@@ -24,9 +24,10 @@ HELP = "transfer entropy X -> Y per delay, bias-corrected with a CI (nats)"
 
 
 def _settings():
-    from ..analysis.rigorous.declaration import ANALYSIS
+    """The transfer_entropy analysis's settings, less those this command declares itself (--delays, ...)."""
+    from ..analysis.transfer.declaration import TRANSFER_ENTROPY
 
-    return ANALYSIS.settings
+    return TRANSFER_ENTROPY.settings.without("delays", "k_source", "k_target", "horizon", "bidirectional", "terms")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -51,16 +52,33 @@ def load_series(spec: str, name: str):
     return as_2d_samples(name, select_xy(spec, None, window=1, lag=0).x, source=spec)
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..analysis.transfer import transfer_entropy, transfer_entropy_test
+def load_series_on_bins(x_spec: str, y_spec: str, z_spec: str | None):
+    """X, Y (and Z) on their common valid bins, and the bin of every row (missing bins are gaps)."""
+    from ..io.select import select_xy
+    from ..validation import as_2d_samples
+    from .analysis import align_z
 
-    x, y = load_series(args.x, "X"), load_series(args.y, "Y")
-    z = None if args.z is None else load_series(args.z, "Z")
+    sel = select_xy(x_spec, y_spec)
+    sel.x, sel.y = as_2d_samples("X", sel.x, source=x_spec), as_2d_samples("Y", sel.y, source=y_spec)
+    z = align_z(sel, z_spec) if z_spec else None
+    return sel.x, sel.y, z, sel.bins
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ..analysis.transfer import transfer_entropy, transfer_entropy_test
+    from ..analysis.transfer.compute import _on_grid
+
+    x, y, z, bins = load_series_on_bins(args.x, args.y, args.z)
     settings = from_args(args, _settings())
     kw = {"delays": args.delays, "k_source": args.k_source, "k_target": args.k_target, "horizon": args.horizon}
-    res = transfer_entropy(x, y, z, bidirectional=args.bidirectional, **kw, **settings)
+    res = transfer_entropy(x, y, z, bidirectional=args.bidirectional, time_index=bins, **kw, **settings)
     if args.surrogates:
-        test = transfer_entropy_test(x, y, z, n_surrogates=args.surrogates, **kw, **settings)
+        xg, yg = _on_grid(x, bins), _on_grid(y, bins)
+        zg = None if z is None else _on_grid(z, bins)
+        test = transfer_entropy_test(xg, yg, zg, n_surrogates=args.surrogates, **kw, **settings)
+        test["shifts"] = [int(v) for v in np.asarray(test["shifts"])]
         res.data["surrogate_test"] = test
         res.data["p_value"] = test["p_value"]
     write_result(args, res, {"x": args.x, "y": args.y, "z": args.z})

@@ -8,7 +8,8 @@ subject (the NWB subject id, else X of a sub-X file name), no_signal (true when 
 session, has no signal: its numbers are noise), peak_lag_s and peak_mi_<u> (lag sweeps: the lag of the
 largest corrected MI, seconds, and that MI), p_value and observed_mi_<u> (shuffle significance), top_groups
 (contributions: the groups of the largest drop-one contributions, space-separated) and full_mi_<u> (the
-whole population's MI), then peak_range_low_s/peak_range_high_s (lag sweeps: the peak lag's confidence
+whole population's MI); for transfer entropy mi/ci_low/ci_high are TE(X -> Y) at the peak delay and for
+conditional MI they are I(X; Y | Z), then peak_range_low_s/peak_range_high_s (lag sweeps: the peak lag's confidence
 range) and p_floor (significance: 1/(n_surrogates + 1), the smallest p its surrogates can give), source_file (the NWB file's own name), status (``ok``; ``failed`` for a session of the
 config whose job failed, ``unfinished`` for one the run did not reach, e.g. after an interrupt: their other
 columns are empty) and error (why it failed: the step and the
@@ -162,7 +163,8 @@ def _flags(r: Mapping[str, Any]) -> str:
 def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, str]) -> str:
     u = unit
     rig, dim = [], []
-    extra: dict[str, list[dict[str, Any]]] = {"lag_sweep": [], "significance": [], "contributions": []}
+    extra: dict[str, list[dict[str, Any]]] = {"lag_sweep": [], "significance": [], "contributions": [],
+                                              "directed": []}
     for r in ordered(rows):
         base = {"session": _link(r, links), "_sort_session": r["session"], "subject": r.get("subject"),
                 "analysis": r["analysis"], "flags": _flags(r), "_sort_flags": r.get("n_warnings") or 0,
@@ -176,6 +178,9 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
             extra["lag_sweep"].append({**base, "peak lag (s)": r.get("peak_lag_s"),
                                        "peak range (s)": None if rng[0] is None else f"{rng[0]:g} to {rng[1]:g}",
                                        f"peak MI ({u})": r.get(f"peak_mi_{u}")})
+        elif r["mode"] in ("transfer_entropy", "conditional_mi"):
+            extra["directed"].append({**base, "mode": r["mode"], f"value ({u})": r.get(f"mi_{u}"),
+                                      "CI low": r.get(f"ci_low_{u}"), "CI high": r.get(f"ci_high_{u}")})
         elif r["mode"] == "significance":
             extra["significance"].append({**base, "p": r.get("p_text") or r.get("p_value"),
                                           "_sort_p": r.get("p_value"), f"observed ({u})": r.get(f"observed_mi_{u}")})
@@ -202,6 +207,8 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
              ["session", "subject", "analysis", "peak lag (s)", "peak range (s)", f"peak MI ({u})", "flags"]),
             ("Shuffle significance", extra["significance"],
              ["session", "subject", "analysis", "p", f"observed ({u})", "flags"]),
+            ("Transfer entropy (at the peak delay) and conditional MI", extra["directed"],
+             ["session", "subject", "analysis", "mode", f"value ({u})", "CI low", "CI high", "flags"]),
             ("Contributions (not additive)", extra["contributions"],
              ["session", "subject", "analysis", "top groups", f"full MI ({u})", "flags"])):
         if table_rows:

@@ -277,10 +277,73 @@ def contributions_row(name: str, record: Any, unit: str = "bits", selection: Map
     return row
 
 
+def _dict_members(members: Sequence[Mapping[str, Any]]) -> list[Any]:
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(best_epoch=m.get("best_epoch"), epochs_run=m.get("epochs_run")) for m in members]
+
+
+def transfer_entropy_row(name: str, record: Any, unit: str = "bits", selection: Mapping[str, Any] | None = None
+                         ) -> dict[str, Any]:
+    """Transfer entropy as a flat row: TE(X -> Y) at the peak delay in the generic mi/ci columns, the peak
+    delay (bins; seconds with the selection's bin width) and its range, the curve per delay of both
+    directions, and the paired difference TE(X->Y) - TE(Y->X) at the peak."""
+    check_unit(unit)
+    res = load_result(name, "transfer_entropy", record)
+    u = unit
+    width = (selection or {}).get("bin_width_s")
+    row = _base_row(name, "transfer_entropy", res, selection)
+    rev = res.reverse or {}
+    curve = []
+    for i, d in enumerate(res.delays):
+        c = {"delay_bins": d, "delay_s": None if width is None else d * width, f"te_{u}": to_unit(res.te_nats[i], u),
+             f"ci_low_{u}": to_unit(res.ci_low[i], u), f"ci_high_{u}": to_unit(res.ci_high[i], u)}
+        if rev:
+            c.update({f"reverse_te_{u}": to_unit(rev["te_nats"][i], u),
+                      f"reverse_ci_low_{u}": to_unit(rev["ci_low"][i], u),
+                      f"reverse_ci_high_{u}": to_unit(rev["ci_high"][i], u)})
+        curve.append(c)
+    row.update({
+        "n_samples": res.data.get("n_bins"),
+        f"mi_{u}": to_unit(res.mi_nats, u), f"ci_low_{u}": to_unit(res.ci_low_nats, u),
+        f"ci_high_{u}": to_unit(res.ci_high_nats, u), "confidence": res.confidence,
+        "peak_delay_bins": res.peak_delay, "peak_delay_s": None if width is None else res.peak_delay * width,
+        "peak_delay_range_bins": list(res.peak_delay_range), "curve": curve,
+        "bidirectional": res.reverse is not None, "conditioned": bool(res.settings.get("conditioned")),
+        f"difference_{u}": to_unit(res.difference_nats, u), f"difference_ci_low_{u}": to_unit(
+            res.difference_ci_low_nats, u), f"difference_ci_high_{u}": to_unit(res.difference_ci_high_nats, u),
+        "reliable": finite(res.mi_nats) and not res.flags, "flags": list(res.flags),
+    })
+    _common_warnings(row, _dict_members(res.members), res.settings, selection)
+    return row
+
+
+def conditional_mi_row(name: str, record: Any, unit: str = "bits", selection: Mapping[str, Any] | None = None
+                       ) -> dict[str, Any]:
+    """Conditional MI as a flat row: I(X; Y | Z) in the generic mi/ci columns, beside the 1/N-extrapolated
+    I(XZ; Y) and I(Z; Y) it is the difference of."""
+    check_unit(unit)
+    res = load_result(name, "conditional_mi", record)
+    u = unit
+    row = _base_row(name, "conditional_mi", res, selection)
+    row.update({
+        f"mi_{u}": to_unit(res.mi_nats, u), f"ci_low_{u}": to_unit(res.ci_low_nats, u),
+        f"ci_high_{u}": to_unit(res.ci_high_nats, u), "confidence": res.confidence,
+        f"mi_full_{u}": to_unit(res.mi_full_nats, u), f"mi_reduced_{u}": to_unit(res.mi_reduced_nats, u),
+        "z": (selection or {}).get("z", {}).get("selector") if isinstance((selection or {}).get("z"), Mapping)
+        else (selection or {}).get("z"),
+        "reliable": finite(res.mi_nats) and not res.flags, "flags": list(res.flags),
+    })
+    _common_warnings(row, _dict_members(res.members), res.settings, selection)
+    return row
+
+
 #: The report row of every registered analysis (a test checks that none is missing).
 ROWS = {"rigorous": rigorous_row, "dimensionality": dimensionality_row, "lag_sweep": lag_sweep_row,
-        "significance": significance_row, "contributions": contributions_row}
+        "significance": significance_row, "contributions": contributions_row,
+        "transfer_entropy": transfer_entropy_row, "conditional_mi": conditional_mi_row}
 
 
-__all__ = ["MODES", "NO_SIGNAL", "ROWS", "UNITS", "check_unit", "contributions_row", "dimensionality_row", "finite",
-           "lag_sweep_row", "load_result", "rigorous_row", "significance_row", "to_unit", "training_summary"]
+__all__ = ["MODES", "NO_SIGNAL", "ROWS", "UNITS", "check_unit", "conditional_mi_row", "contributions_row",
+           "dimensionality_row", "finite", "lag_sweep_row", "load_result", "rigorous_row", "significance_row", "to_unit",
+           "training_summary", "transfer_entropy_row"]

@@ -157,8 +157,31 @@ def _contributions_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool
             f"(drop-one contributions are not additive)", True, "")
 
 
+def _te_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool, str]:
+    if not finite(r.get(f"mi_{unit}")):
+        return "no fit at any delay", "", False, "no fit"
+    delay = r.get("peak_delay_bins")
+    secs = r.get("peak_delay_s")
+    value = (f"TE(X→Y) {H.fmt(r.get(f'mi_{unit}'))} {unit} at delay {delay} bins"
+             + (f" ({H.fmt(secs)} s)" if finite(secs) else ""))
+    ci = (f"[{H.fmt(r.get(f'ci_low_{unit}'))}, {H.fmt(r.get(f'ci_high_{unit}'))}] ({r.get('confidence', 0.68):.0%} "
+          f"CI); delays {r.get('peak_delay_range_bins')} not told apart from the peak")
+    if r.get("bidirectional"):
+        ci += (f"; TE(X→Y) − TE(Y→X) {H.fmt(r.get(f'difference_{unit}'))} [{H.fmt(r.get(f'difference_ci_low_{unit}'))}, "
+               f"{H.fmt(r.get(f'difference_ci_high_{unit}'))}]")
+    return value, ci, bool(r.get("reliable")), "check the fit flags"
+
+
+def _cmi_text(r: Mapping[str, Any], unit: str) -> tuple[str, str, bool, str]:
+    value = f"I(X;Y|Z) {H.fmt(r.get(f'mi_{unit}'))} {unit}"
+    ci = (f"[{H.fmt(r.get(f'ci_low_{unit}'))}, {H.fmt(r.get(f'ci_high_{unit}'))}] ({r.get('confidence', 0.68):.0%} "
+          f"CI); I(XZ;Y) {H.fmt(r.get(f'mi_full_{unit}'))}, I(Z;Y) {H.fmt(r.get(f'mi_reduced_{unit}'))} {unit}")
+    return value, ci, bool(r.get("reliable")), "check the fit flags"
+
+
 #: The at-a-glance cells of the analyses beyond rigorous and dimensionality: (result, interval, ok, caution).
-EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "contributions": _contributions_text}
+EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "contributions": _contributions_text,
+               "transfer_entropy": _te_text, "conditional_mi": _cmi_text}
 
 
 def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
@@ -204,6 +227,17 @@ def _numbers_html(r: Mapping[str, Any], unit: str) -> str:
                 (H.esc("groups by"), H.esc(r.get("group_by"))), (_term("not additive", "drop-one contribution"), H.esc(r.get("note")))]
         groups = H.table(r["groups"], ["rank", "group", "n_columns", f"drop_{u}", f"drop_sd_{u}", f"alone_{u}"])
         return H.kv_table(head, raw=True) + "<h3>Groups, largest contribution first</h3>" + groups
+    if r["mode"] in ("transfer_entropy", "conditional_mi"):
+        value, ci, _ = _result_text(r, unit)
+        items = [(H.esc("result"), H.esc(value)), (H.esc("interval"), H.esc(ci)),
+                 (H.esc("fit flags"), H.esc(", ".join(r.get("flags") or []) or "none")),
+                 (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
+        if r["mode"] == "conditional_mi":
+            return H.kv_table(items, raw=True)
+        cols = ["delay_bins", "delay_s", f"te_{u}", f"ci_low_{u}", f"ci_high_{u}"]
+        if r.get("bidirectional"):
+            cols += [f"reverse_te_{u}", f"reverse_ci_low_{u}", f"reverse_ci_high_{u}"]
+        return H.kv_table(items, raw=True) + "<h3>Transfer entropy per delay</h3>" + H.table(r["curve"], cols)
     if r["mode"] == "rigorous":
         items = [(_term(f"{k} ({unit})", term), H.esc(H.fmt(r.get(f"{k}_{unit}")))) for k, term in RIGOROUS_NUMBERS]
         items += [(_term("slope (per gamma)", "slope"), H.esc(H.fmt(r.get(f"slope_{unit}_per_gamma")))),
@@ -234,7 +268,8 @@ def _numbers_html(r: Mapping[str, Any], unit: str) -> str:
 SETTINGS_SHOWN = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", "activation", "variational", "beta",
                   "tau", "options", "epochs", "batch_size", "lr", "weight_decay", "patience", "min_epochs",
                   "smooth_window", "split", "test_fraction", "gap", "eval_size",
-                  "preprocess", "chunking", "n_splits", "lags_bins", "surrogate", "n_surrogates", "group_by")
+                  "preprocess", "chunking", "n_splits", "lags_bins", "surrogate", "n_surrogates", "group_by",
+                  "delays", "k_source", "k_target", "horizon", "bidirectional", "conditioned")
 
 
 def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any] | None,

@@ -48,6 +48,21 @@ HOW_TO_READ.update({
         "MI of that group alone. Sorted by the loss. The losses do not add up to the total: redundant units "
         "each lose little although together they matter, synergistic ones can lose more than they carry alone."
     ),
+    "transfer_entropy": (
+        "Transfer entropy from X to Y (blue) and, when both directions were run, from Y to X (orange): the "
+        "information X's past adds about Y's next bin beyond Y's own past (and Z's, when conditioned), for "
+        "each delay between the source bin and the predicted bin. Each point is the difference of two "
+        "networks trained on the same data chunks, bias-corrected by the 1/N extrapolation; the bands are "
+        "its confidence interval. The dotted line marks the peak delay. A band that contains 0 is no "
+        "evidence of transfer (a negative value inside it is not an error). The peak of a scan is biased "
+        "upward: quote a surrogate p-value (neuralmi transfer --surrogates) before claiming a link."
+    ),
+    "conditional_mi": (
+        "I(Z; Y) is what the conditioning signal Z tells about Y, I(XZ; Y) what X and Z tell together; their "
+        "difference I(X; Y | Z) (blue, with its confidence interval) is what X tells about Y beyond Z. The "
+        "terms are trained on the same chunks, so the interval comes from their paired difference. An "
+        "interval that contains 0 is no evidence that X adds anything beyond Z."
+    ),
 })
 
 TARGET = {

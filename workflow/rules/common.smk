@@ -105,7 +105,7 @@ BINNED = "results/{session}/binned.nc"
 
 
 def train_args(wildcards):
-    """Params function: X (and Y) selectors on the session's binned file, window and lag, then the mode's
+    """Params function: X (and Y, and Z) selectors on the session's binned file, window and lag, then the mode's
     training settings and the cell (from the library's plan).
 
     It takes wildcards only (not `input`): Snakemake leaves params derived from input out of its params
@@ -118,7 +118,9 @@ def train_args(wildcards):
     xy = [wfplan.selector(binned, an["x"])]
     if plan.use_y:
         xy.append(wfplan.selector(binned, an["y"]))
-    window = ["--window", str(an.get("window", 1)), "--lag", str(plan.lag)]
+    if plan.z:
+        xy += ["--z", wfplan.selector(binned, plan.z)]
+    window = ["--window", str(plan.window), "--lag", str(plan.lag)]
     return xy + window + plan.args_for(wildcards.cell)
 
 

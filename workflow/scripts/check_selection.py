@@ -14,7 +14,7 @@ p = sm.params.check
 where = f"session {sm.wildcards.session}, analysis {sm.wildcards.analysis}"
 try:
     record = preflight(sm.input.binned, p["x"], p["y"], window=p["window"], lag=p["lag"], modes=p["modes"],
-                       use_y=p["use_y"], where=where, keys=p["keys"])
+                       use_y=p["use_y"], where=where, keys=p["keys"], z=p.get("z"))
 except NeuralMIError as exc:
     message = f"neuralmi check: error: {exc}"
     with open(sm.log[0], "w") as log:

@@ -318,7 +318,7 @@ def selector(binned: str, sel: str) -> str:
 
 def check_params(config: Mapping[str, Any], name: str, mode: str, plan: Any) -> dict[str, Any]:
     """What the check after binning (``workflow/scripts/check_selection.py``) needs for one mode of
-    analysis ``name``: selectors (Y only when the mode trains on it), window, lag, the settings the mode's
+    analysis ``name``: selectors (Y only when the mode trains on it; Z when it takes one), window, lag, the settings the mode's
     data check reads (``data_settings``, resolved by the library's plan) and the config key of each (for
     messages). Nothing else -- no other mode's settings -- so that editing other settings (epochs,
     confidence, ...) or adding a mode never re-runs the check, nor the training jobs that wait for it."""
@@ -328,9 +328,9 @@ def check_params(config: Mapping[str, Any], name: str, mode: str, plan: Any) -> 
     names = REGISTRY[mode].data_settings
     values = {k: list(v) if isinstance(v, tuple) else v for k, v in plan.values.items() if k in names}
     use_y = bool(plan.use_y)
-    return {"x": an["x"], "y": an.get("y") if use_y else None, "window": an.get("window", 1),
-            "lag": an.get("lag", 0) if use_y else 0, "modes": {mode: values}, "use_y": {mode: use_y},
-            "keys": {mode: {k: plan.keys[k] for k in names}}}
+    return {"x": an["x"], "y": an.get("y") if use_y else None, "window": getattr(plan, "window", an.get("window", 1)),
+            "lag": plan.lag if use_y else 0, "modes": {mode: values}, "use_y": {mode: use_y},
+            "keys": {mode: {k: plan.keys[k] for k in names}}, "z": getattr(plan, "z", None)}
 
 
 def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:

@@ -10,15 +10,19 @@ Time windows are built inside each chunk and never contain a non-finite bin (row
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from ...settings import api
 from ...validation import NeuralMIError, as_2d_samples, check_int, check_paired
-from ..base import seeds_of
+from ..base import gather_parts, seeds_of
 from ..extrapolation import fit_extrapolation
-from ..plan import chunk_indices, derive_seed
+from ..plan import chunk_indices, derive_seed, fingerprint
+from .declaration import CONDITIONAL_MI, TRANSFER_ENTROPY
 from .result import ConditionalMIResult, TransferEntropyResult
 
 
@@ -28,73 +32,149 @@ def _check(estimator: str, critic: str, settings: dict[str, Any]) -> dict[str, A
     return RIGOROUS.check({"estimator": estimator, "critic": critic, **settings}, has_y=True)
 
 
-def _train_pairs(blocks: list[list[tuple[np.ndarray, np.ndarray]]], gamma: int, seed: int, values: dict[str, Any],
-                 spec: Any, cfg: Any) -> list[list[float]]:
-    """Train each term (``blocks[term][chunk] = (a, b)``) on the chunks of one (gamma, seed) cell.
+def _train_term(blocks: list[tuple[np.ndarray, np.ndarray]], gamma: int, seed: int, values: dict[str, Any], spec: Any,
+                cfg: Any) -> list[Any]:
+    """Train one term on the chunks of one (gamma, seed) cell (``blocks[chunk] = (a, b)``); the fitted members.
 
-    Every term of a chunk uses the same split seed and the same network seed: paired members. Returns
-    ``mi[term][chunk]``, the average of the training-subset and held-out MI at the best checkpoint.
+    The split seed of chunk c is (seed, gamma, c) and the network seed (seed, gamma) for every term, so the
+    terms of a chunk are paired members and a term does not depend on which other terms are trained.
     """
     from ...estimators import fit_ensemble
     from ...training import split_member
     from ...training.trainer import for_full_data
 
+    members = [split_member(a, b, values["split"], values["test_fraction"], gap=values["gap"],
+                            seed=derive_seed(seed, gamma, c)) for c, (a, b) in enumerate(blocks)]
+    n_full = sum(a.shape[0] for a, _ in blocks)
+    run = for_full_data(dataclasses.replace(cfg, seed=derive_seed(seed, gamma)),
+                        round(n_full * (1 - values["test_fraction"])))
+    return list(fit_ensemble(members, spec, run, desc=f"gamma={gamma} seed={seed}",
+                             preprocessing=values["preprocess"]).members)
+
+
+def _term_rows(members: list[Any], gamma: int, seed: int, term: int, direction: str | None = None
+               ) -> list[dict[str, Any]]:
+    """Member rows of one term: sizes, training-subset and held-out MI and their average (the MI paired)."""
+    rows = []
+    for c, m in enumerate(members):
+        row = {"gamma": gamma, "chunk": c, "seed": seed, "term": term, "n_train": m.n_train, "n_test": m.n_test,
+               "mi_train_nats": m.mi_train_nats, "mi_test_nats": m.mi_test_nats,
+               "mi_nats": 0.5 * (m.mi_train_nats + m.mi_test_nats), "best_epoch": m.best_epoch,
+               "epochs_run": m.epochs_run}
+        rows.append({"direction": direction, **row} if direction else row)
+    return rows
+
+
+def pair_terms(members: list[dict[str, Any]], key: str = "delay") -> list[dict[str, Any]]:
+    """Paired rows from term rows: for every (direction, gamma, chunk, seed) holding term 0 (the reduced term),
+    one row per full term ``t`` with ``key: t``, mi_full_nats, mi_reduced_nats and their difference."""
+    def ident(m: dict[str, Any]) -> tuple[Any, ...]:
+        return (m.get("direction"), m["gamma"], m["chunk"], m["seed"])
+
+    reduced = {ident(m): m["mi_nats"] for m in members if m["term"] == 0}
     out = []
-    for term in blocks:
-        members = [split_member(a, b, values["split"], values["test_fraction"], gap=values["gap"],
-                                seed=derive_seed(seed, gamma, c)) for c, (a, b) in enumerate(term)]
-        n_full = sum(a.shape[0] for a, _ in term)
-        run = for_full_data(dataclasses.replace(cfg, seed=derive_seed(seed, gamma)),
-                            round(n_full * (1 - values["test_fraction"])))
-        fit = fit_ensemble(members, spec, run, desc=f"gamma={gamma} seed={seed}", preprocessing=values["preprocess"])
-        out.append([0.5 * (m.mi_train_nats + m.mi_test_nats) for m in fit.members])
+    for m in sorted((m for m in members if m["term"] != 0),
+                    key=lambda m: (str(m.get("direction")), m["gamma"], m["seed"], m["term"], m["chunk"])):
+        r = reduced.get(ident(m))
+        if r is None:
+            continue
+        row = {"gamma": m["gamma"], "chunk": m["chunk"], "seed": m["seed"], key: m["term"],
+               "mi_full_nats": m["mi_nats"], "mi_reduced_nats": r, "diff_nats": m["mi_nats"] - r}
+        out.append({"direction": m["direction"], **row} if m.get("direction") else row)
     return out
 
 
-def _fit(gammas: list[int], diffs: list[float], values: dict[str, Any]) -> tuple[float, float, float, list[str]]:
+def _train_pairs(blocks: list[list[tuple[np.ndarray, np.ndarray]]], gamma: int, seed: int, values: dict[str, Any],
+                 spec: Any, cfg: Any) -> list[list[float]]:
+    """Train each term (``blocks[term][chunk] = (a, b)``) of one (gamma, seed) cell; ``mi[term][chunk]``."""
+    return [[0.5 * (m.mi_train_nats + m.mi_test_nats) for m in _train_term(term, gamma, seed, values, spec, cfg)]
+            for term in blocks]
+
+
+def _fit(gammas: list[int], diffs: list[float], values: Mapping[str, Any]) -> tuple[float, float, float, list[str]]:
+    if not gammas:
+        return math.nan, math.nan, math.nan, []
     fit = fit_extrapolation(np.asarray(gammas), np.asarray(diffs), confidence=values["confidence"],
                             delta=values["delta"], min_gammas=values["min_gammas"])
     return fit.intercept_nats, fit.ci_low_nats, fit.ci_high_nats, list(fit.flags)
 
 
+def _fit_settings(analysis: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {s.name: values[s.name] for s in analysis.stage("fit")}
+
+
+@api(CONDITIONAL_MI.settings)
 def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: str = "separable",
                    **settings: Any) -> ConditionalMIResult:
     """I(X; Y | Z) = I(XZ; Y) - I(Z; Y) in nats, with a 1/N-extrapolated paired CI.
 
-    Settings are those of :func:`neuralmi_core.rigorous` (``gammas``, ``seeds``, ``split``, ``confidence``,
-    training settings). Both terms are trained on the same chunks, splits and seeds and their per-member
-    difference is extrapolated. A negative value whose CI contains 0 means "no evidence", not an error.
+    For every gamma in ``gammas`` and every seed the samples are cut into gamma chunks (contiguous for a
+    blocked split, random for a random one); both terms are trained on the same chunks, splits and network
+    seeds, and their per-member difference is extrapolated to gamma = 0 (rigorous mode's fit). A negative
+    value whose CI contains 0 means "no evidence", not an error. A cell is one term at one (gamma, seed)
+    (term 0: I(Z; Y), term 1: I(XZ; Y)); ``terms`` restricts a run to some of them and
+    :func:`gather_conditional_mi` combines partial runs into the numbers of one call.
+
+    Parameters
+    ----------
+    x, y, z : array-like, shape (n_samples, ...)
+        Paired samples (samples on axis 0); Z is the conditioning signal.
+    estimator, critic : str
+        As in :func:`neuralmi_core.rigorous` (trained estimators only).
+    {settings}
     """
     t0 = time.perf_counter()
     from ...estimators.neural import setup_training
 
-    values = _check(estimator, critic, settings)
+    values = CONDITIONAL_MI.check({"estimator": estimator, "critic": critic, **settings}, has_y=True)
     xa, ya, za = as_2d_samples("x", x), as_2d_samples("y", y), as_2d_samples("z", z)
     check_paired(xa, ya)
     check_paired(za, ya)
     spec, cfg, record = setup_training(values)
     chunking = "contiguous" if values["split"] == "blocked" else "random"
+    record["chunking"] = chunking
     xz = np.concatenate([xa, za], axis=1)
-    rows, gam, diffs = [], [], []
+    terms = values["terms"] or CONDITIONAL_MI.all_terms(values)
+    rows: list[dict[str, Any]] = []
+    cells = []
     for g in values["gammas"]:
         for s in seeds_of(values):
             idx = chunk_indices(xa.shape[0], g, chunking, s)
-            full, reduced = _train_pairs([[(xz[i], ya[i]) for i in idx], [(za[i], ya[i]) for i in idx]], g, s,
-                                         values, spec, cfg)
-            for c, (f, r) in enumerate(zip(full, reduced, strict=True)):
-                rows.append({"gamma": g, "chunk": c, "seed": s, "mi_full_nats": f, "mi_reduced_nats": r,
-                             "diff_nats": f - r})
-                gam.append(g)
-                diffs.append(f - r)
-    mi, lo, hi, flags = _fit(gam, diffs, values)
-    full_i = _fit(gam, [r["mi_full_nats"] for r in rows], values)[0]
-    red_i = _fit(gam, [r["mi_reduced_nats"] for r in rows], values)[0]
+            for t in terms:
+                t1 = time.perf_counter()
+                src = xz if t == 1 else za
+                rows += _term_rows(_train_term([(src[i], ya[i]) for i in idx], g, s, values, spec, cfg), g, s, t)
+                cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1})
+    data = {"n_samples": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1], "dim_z": za.shape[1],
+            "sha256": fingerprint(xa, ya, za)}
+    return summarize_conditional_mi(rows, record, data, _fit_settings(CONDITIONAL_MI, values), cells,
+                                    time.perf_counter() - t0)
+
+
+def summarize_conditional_mi(members: list[dict[str, Any]], record: dict[str, Any], data: dict[str, Any],
+                             fit: Mapping[str, Any], cells: list[dict[str, Any]], seconds: float
+                             ) -> ConditionalMIResult:
+    """The result from term rows: pair the terms per member, extrapolate the difference and each term."""
+    pairs = pair_terms(members, key="term")
+    gam = [r["gamma"] for r in pairs]
+    mi, lo, hi, flags = _fit(gam, [r["diff_nats"] for r in pairs], fit)
+    full_i = _fit(gam, [r["mi_full_nats"] for r in pairs], fit)[0]
+    red_i = _fit(gam, [r["mi_reduced_nats"] for r in pairs], fit)[0]
     warn = []
+    if not pairs:
+        warn.append("partial run: no (gamma, seed) holds both terms; gather the parts "
+                    "(`neuralmi gather conditional_mi`)")
     if np.isfinite(mi) and mi < 0 and lo <= 0 <= hi:
         warn.append("negative I(X;Y|Z) inside a CI containing 0: no evidence of conditional dependence")
-    return ConditionalMIResult(mi, lo, hi, values["confidence"], full_i, red_i, rows, flags, warn, record,
-                               {"n_samples": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1],
-                                "dim_z": za.shape[1]}, time.perf_counter() - t0)
+    return ConditionalMIResult(mi, lo, hi, fit["confidence"], full_i, red_i, members, flags, warn, record, data,
+                               seconds, pairs=pairs, cells=list(cells), fit_settings=dict(fit))
+
+
+def gather_conditional_mi(parts: Sequence[dict[str, Any]], *, sources: Sequence[str] | None = None,
+                          **fit: Any) -> ConditionalMIResult:
+    """Combine partial conditional_mi runs (their JSON) into the numbers of one call with all cells."""
+    g = gather_parts(CONDITIONAL_MI, parts, sources, fit, required=("fit_settings",))
+    return summarize_conditional_mi(g.members, g.settings, g.data, g.fit, g.cells, g.seconds)
 
 
 def _parse_delays(delays: Any) -> list[int]:
@@ -139,30 +219,42 @@ def build_windows(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, *, k_sourc
     return src, np.concatenate(cond, axis=1), y[ts + horizon]
 
 
-def _te_direction(x, y, z, delays, values, spec, cfg, k_source, k_target, horizon):
-    chunking = "contiguous"
-    rows = []
-    for g in values["gammas"]:
-        for s in seeds_of(values):
-            wins = [build_windows(x[i], y[i], None if z is None else z[i], k_source=k_source, k_target=k_target,
-                                  horizon=horizon, delays=delays) for i in chunk_indices(x.shape[0], g, chunking, s)]
-            if min(w[2].shape[0] for w in wins) < 20:
-                raise NeuralMIError(f"transfer_entropy: gamma={g} leaves a chunk with under 20 windows; expected "
-                                    "longer data, fewer gammas or shorter histories")
-            blocks = [[(w[1], w[2]) for w in wins]]
-            blocks += [[(np.concatenate([w[0][u], w[1]], axis=1), w[2]) for w in wins] for u in delays]
-            mi = _train_pairs(blocks, g, s, values, spec, cfg)
-            for c in range(len(wins)):
-                for d, u in enumerate(delays):
-                    rows.append({"gamma": g, "chunk": c, "seed": s, "delay": u, "mi_full_nats": mi[d + 1][c],
-                                 "mi_reduced_nats": mi[0][c], "diff_nats": mi[d + 1][c] - mi[0][c]})
+def _chunk_windows(x, y, z, gamma, seed, delays, k_source, k_target, horizon):
+    wins = [build_windows(x[i], y[i], None if z is None else z[i], k_source=k_source, k_target=k_target,
+                          horizon=horizon, delays=delays) for i in chunk_indices(x.shape[0], gamma, "contiguous", seed)]
+    if min(w[2].shape[0] for w in wins) < 20:
+        raise NeuralMIError(f"transfer_entropy: gamma={gamma} leaves a chunk with under 20 windows; expected "
+                            "longer data, fewer gammas or shorter histories")
+    return wins
+
+
+def te_cell(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, gamma: int, seed: int, terms: Sequence[int],
+            delays: list[int], values: Mapping[str, Any], spec: Any, cfg: Any, k_source: int, k_target: int,
+            horizon: int, direction: str = "x->y") -> list[dict[str, Any]]:
+    """Term rows of one (gamma, seed) and the given ``terms`` (0: target past only; u: with the source past
+    at delay u) for one direction; windows are built inside each contiguous chunk."""
+    wins = _chunk_windows(x, y, z, gamma, seed, delays, k_source, k_target, horizon)
+    rows: list[dict[str, Any]] = []
+    for t in terms:
+        blocks = [(w[1], w[2]) for w in wins] if t == 0 else [(np.concatenate([w[0][t], w[1]], axis=1), w[2])
+                                                              for w in wins]
+        rows += _term_rows(_train_term(blocks, gamma, seed, dict(values), spec, cfg), gamma, seed, t, direction)
     return rows
 
 
-def _curve(rows, delays, values):
+def _te_direction(x, y, z, delays, values, spec, cfg, k_source, k_target, horizon):
+    """Paired rows (every gamma, seed and delay) of TE(x -> y): used by the surrogate test."""
+    rows = []
+    for g in values["gammas"]:
+        for s in seeds_of(values):
+            rows += te_cell(x, y, z, g, s, [0, *delays], delays, values, spec, cfg, k_source, k_target, horizon)
+    return pair_terms(rows)
+
+
+def _curve(pairs, delays, values):
     te, lo, hi, flags = [], [], [], set()
     for u in delays:
-        r = [m for m in rows if m["delay"] == u]
+        r = [m for m in pairs if m["delay"] == u]
         a, b, c, f = _fit([m["gamma"] for m in r], [m["diff_nats"] for m in r], values)
         te.append(a)
         lo.append(b)
@@ -171,76 +263,124 @@ def _curve(rows, delays, values):
     return te, lo, hi, sorted(flags)
 
 
-def transfer_entropy(x: Any, y: Any, z: Any = None, *, delays: Any = "1-5", k_source: int = 1, k_target: int = 1,
-                     horizon: int = 1, bidirectional: bool = False, estimator: str = "infonce",
-                     critic: str = "separable", **settings: Any) -> TransferEntropyResult:
+def _on_grid(a: np.ndarray, time_index: Any) -> np.ndarray:
+    """Rows of ``a`` placed on their bins (``time_index``), NaN rows for the bins in between (gaps)."""
+    if time_index is None:
+        return a
+    t = np.asarray(time_index, dtype=np.int64)
+    if t.shape != (a.shape[0],) or np.any(np.diff(t) <= 0):
+        raise NeuralMIError(f"`time_index` must hold one strictly increasing bin index per sample ({a.shape[0]}); "
+                            f"got shape {t.shape}.")
+    out = np.full((int(t[-1] - t[0]) + 1, a.shape[1]), np.nan)
+    out[t - t[0]] = a
+    return out
+
+
+@api(TRANSFER_ENTROPY.settings)
+def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", critic: str = "separable", *,
+                     time_index: Any = None, **settings: Any) -> TransferEntropyResult:
     """TE(X -> Y) = I(X_past; Y_future | Y_past[, Z_past]) in nats per delay, with paired 1/N-extrapolated CIs.
 
     ``x``, ``y`` (and ``z``): time series, shape (n_bins, channels), on the same bins; rows with NaN are
-    dropped bins and no window crosses one. ``delays``: interaction delays u in bins (``"1-10"``, a list or
-    an int): the source past is the ``k_source`` bins ending u bins before the predicted bin
-    ``y[t + horizon]``; the target past is ``y[t-k_target+1 .. t]`` (and ``z`` on the same bins when given,
-    to separate a direct link from a common drive). The data are split into gamma contiguous chunks per
-    ``gammas`` and ``seeds`` (settings of :func:`neuralmi_core.rigorous`; ``split`` must be ``blocked``);
-    windows are built inside each chunk; the full and reduced estimates of a chunk share split and seed,
-    and their difference is extrapolated in 1/N. The headline is the peak delay's TE and CI;
+    dropped bins and no window crosses one; ``time_index`` (the bin of every row, strictly increasing) puts
+    rows on their bins with the missing bins as gaps. ``delays``: interaction delays u in bins: the source
+    past is the ``k_source`` bins ending u bins before the predicted bin ``y[t + horizon]``; the target past
+    is ``y[t-k_target+1 .. t]`` (and ``z`` on the same bins when given, to separate a direct link from a
+    common drive). The bins are split into gamma contiguous chunks per ``gammas`` and ``seeds``; windows
+    are built inside each chunk; the full and reduced terms of a chunk share split and network seed, and
+    their difference is extrapolated in 1/N. The headline is the peak delay's TE and CI;
     ``peak_delay_range`` lists delays whose CI overlaps the peak's. ``bidirectional=True`` adds TE(Y -> X)
-    and the paired difference TE(X->Y) - TE(Y->X) at the peak delay.
+    and the paired difference TE(X->Y) - TE(Y->X) at the peak delay. A cell is one term at one
+    (gamma, seed) (term 0: target past only; term u: with the source past at delay u); ``terms``
+    restricts a run to some of them and :func:`gather_transfer_entropy` combines partial runs into the
+    numbers of one call.
 
     A negative TE whose CI contains 0 means "no evidence of transfer", not an error.
+
+    Parameters
+    ----------
+    x, y, z : array-like, shape (n_bins, ...)
+        Source, target and (optional) conditioning time series.
+    estimator, critic : str
+        As in :func:`neuralmi_core.rigorous` (trained estimators only).
+    time_index : array-like of int, optional
+        Bin index of every row (rows missing in between are gaps).
+    {settings}
     """
     t0 = time.perf_counter()
     from ...estimators.neural import setup_training
 
-    settings.setdefault("split", "blocked")
-    values = _check(estimator, critic, settings)
-    if values["split"] != "blocked":
-        raise NeuralMIError("transfer_entropy: split must be 'blocked' (time series), got " + repr(values["split"]))
+    values = TRANSFER_ENTROPY.check({"estimator": estimator, "critic": critic, **settings}, has_y=True)
     xa, ya = as_2d_samples("x", x), as_2d_samples("y", y)
     check_paired(xa, ya)
     za = None
     if z is not None:
         za = as_2d_samples("z", z)
         check_paired(za, ya)
-    k_source, k_target = check_int("k_source", k_source, 1), check_int("k_target", k_target, 1)
-    horizon = check_int("horizon", horizon, 1)
-    delays = _parse_delays(delays)
+    xa, ya = _on_grid(xa, time_index), _on_grid(ya, time_index)
+    za = None if za is None else _on_grid(za, time_index)
+    delays = list(values["delays"])
+    kw = {"k_source": values["k_source"], "k_target": values["k_target"], "horizon": values["horizon"]}
     spec, cfg, record = setup_training(values)
-    record.update(delays=delays, k_source=k_source, k_target=k_target, horizon=horizon,
-                  bidirectional=bool(bidirectional), conditioned=za is not None)
-    rows = _te_direction(xa, ya, za, delays, values, spec, cfg, k_source, k_target, horizon)
-    for r in rows:
-        r["direction"] = "x->y"
-    te, lo, hi, flags = _curve(rows, delays, values)
+    record.update(delays=delays, **kw, bidirectional=bool(values["bidirectional"]), conditioned=za is not None)
+    terms = values["terms"] or TRANSFER_ENTROPY.all_terms(values)
+    directions = [("x->y", xa, ya)] + ([("y->x", ya, xa)] if values["bidirectional"] else [])
+    rows: list[dict[str, Any]] = []
+    cells = []
+    for g in values["gammas"]:
+        for s in seeds_of(values):
+            for t in terms:
+                t1 = time.perf_counter()
+                for name, src, dst in directions:
+                    rows += te_cell(src, dst, za, g, s, [t], delays, values, spec, cfg, direction=name, **kw)
+                cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1})
+    data = {"n_bins": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1],
+            "dim_z": 0 if za is None else za.shape[1],
+            "sha256": fingerprint(xa, ya, *(() if za is None else (za,)))}
+    return summarize_transfer(rows, record, data, _fit_settings(TRANSFER_ENTROPY, values), cells,
+                              time.perf_counter() - t0)
+
+
+def summarize_transfer(members: list[dict[str, Any]], record: dict[str, Any], data: dict[str, Any],
+                       fit: Mapping[str, Any], cells: list[dict[str, Any]], seconds: float) -> TransferEntropyResult:
+    """The result from term rows: pair the terms per member, extrapolate the difference at every delay,
+    the peak, the reverse direction and the paired difference of the two directions at the peak."""
+    delays = list(record["delays"])
+    pairs = pair_terms(members)
+    fwd = [r for r in pairs if r["direction"] == "x->y"]
+    te, lo, hi, flags = _curve(fwd, delays, fit)
     finite = [i for i, v in enumerate(te) if np.isfinite(v)]
-    if not finite:
-        p = 0
-    else:
-        p = max(finite, key=lambda i: te[i])
+    p = max(finite, key=lambda i: te[i]) if finite else 0
     peak_range = [u for i, u in enumerate(delays) if np.isfinite(te[i]) and hi[i] >= lo[p] and lo[i] <= hi[p]]
     warn = []
+    if not finite:
+        warn.append("no delay could be fitted (a partial run, or too few gammas): gather the parts "
+                    "(`neuralmi gather transfer_entropy`)")
     if np.isfinite(te[p]) and lo[p] <= 0 <= hi[p]:
         warn.append("the peak TE's CI contains 0: no evidence of transfer X -> Y at these delays "
                     "(the peak of a scan is biased upward; use the surrogate p-value)")
-    res = TransferEntropyResult(te[p], lo[p], hi[p], values["confidence"], delays[p], peak_range, delays, te, lo, hi,
-                                members=rows, flags=flags, warnings=warn, settings=record,
-                                data={"n_bins": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1],
-                                      "dim_z": 0 if za is None else za.shape[1]})
-    if bidirectional:
-        rev = _te_direction(ya, xa, za, delays, values, spec, cfg, k_source, k_target, horizon)
-        for r in rev:
-            r["direction"] = "y->x"
-        rte, rlo, rhi, rflags = _curve(rev, delays, values)
+    res = TransferEntropyResult(te[p], lo[p], hi[p], fit["confidence"], delays[p], peak_range, delays, te, lo, hi,
+                                members=members, flags=flags, warnings=warn, settings=record, data=data,
+                                seconds=seconds, pairs=pairs, cells=list(cells), fit_settings=dict(fit))
+    if record.get("bidirectional"):
+        rev = [r for r in pairs if r["direction"] == "y->x"]
+        rte, rlo, rhi, rflags = _curve(rev, delays, fit)
         res.reverse = {"te_nats": rte, "ci_low": rlo, "ci_high": rhi, "flags": rflags}
         u = delays[p]
-        fwd = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in rows if r["delay"] == u}
-        bwd = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in rev if r["delay"] == u}
-        keys = sorted(fwd)
-        d, dlo, dhi, _ = _fit([k[0] for k in keys], [fwd[k] - bwd[k] for k in keys], values)
+        f = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in fwd if r["delay"] == u}
+        b = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in rev if r["delay"] == u}
+        keys = sorted(set(f) & set(b))
+        d, dlo, dhi, _ = _fit([k[0] for k in keys], [f[k] - b[k] for k in keys], fit)
         res.difference_nats, res.difference_ci_low_nats, res.difference_ci_high_nats = d, dlo, dhi
-        res.members = rows + rev
-    res.seconds = time.perf_counter() - t0
     return res
+
+
+def gather_transfer_entropy(parts: Sequence[dict[str, Any]], *, sources: Sequence[str] | None = None,
+                            **fit: Any) -> TransferEntropyResult:
+    """Combine partial transfer_entropy runs (their JSON; cells of (gamma, seed, term)) into the numbers of one
+    call with all cells: the terms are paired per member and the differences extrapolated as there."""
+    g = gather_parts(TRANSFER_ENTROPY, parts, sources, fit, required=("fit_settings",))
+    return summarize_transfer(g.members, g.settings, g.data, g.fit, g.cells, g.seconds)
 
 
 def var_ground_truth(coef: list[np.ndarray], noise_cov: np.ndarray, source: list[int], target: list[int],

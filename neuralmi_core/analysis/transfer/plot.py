@@ -35,3 +35,26 @@ def plot_transfer(res: Any, ax: Any = None, unit: str = "nats") -> Any:
     ax.set_title(f"peak delay {res.peak_delay} bins; {int(round(100 * res.confidence))} % CI bands", fontsize=9)
     ax.legend(fontsize=8)
     return fig
+
+
+def plot_conditional(res: Any, ax: Any = None, unit: str = "nats") -> Any:
+    """Bars of I(Z; Y) and I(XZ; Y) (1/N-extrapolated) and I(X; Y | Z) with its CI; return the figure."""
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    else:
+        fig = ax.figure
+    k = 1.0 if unit == "nats" else 1 / math.log(2)
+    vals = [k * float(v) for v in (res.mi_reduced_nats, res.mi_full_nats, res.mi_nats)]
+    ax.bar([0, 1, 2], vals, color=["0.7", "0.5", "C0"])
+    ax.errorbar([2], [vals[2]], yerr=[[vals[2] - k * res.ci_low_nats], [k * res.ci_high_nats - vals[2]]],
+                fmt="none", color="k", capsize=4)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_xticks([0, 1, 2], ["I(Z;Y)", "I(XZ;Y)", "I(X;Y|Z)"])
+    ax.set_ylabel(f"information ({unit})")
+    ax.set_title(f"conditional MI; {int(round(100 * res.confidence))} % CI", fontsize=9)
+    return fig

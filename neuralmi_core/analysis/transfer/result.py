@@ -17,8 +17,10 @@ NO_EVIDENCE = ("a negative value whose CI contains 0 means 'no evidence of infor
 class ConditionalMIResult:
     """I(X; Y | Z) = I(XZ; Y) - I(Z; Y), the per-member paired difference extrapolated in 1/N.
 
-    ``members`` rows: gamma, chunk, seed, mi_full_nats, mi_reduced_nats, diff_nats (training/held-out
-    average of each term). ``mi_plain_nats`` is the 1/N-extrapolated I(X; Y)-free reduced term I(Z; Y).
+    ``members`` rows, one per trained member of a term: gamma, chunk, seed, term (0: I(Z; Y), 1: I(XZ; Y)),
+    sizes, training-subset and held-out MI and their average ``mi_nats`` (the value paired); ``pairs``
+    rows: gamma, chunk, seed, term, mi_full_nats, mi_reduced_nats, diff_nats. ``mi_full_nats`` and
+    ``mi_reduced_nats`` are the 1/N-extrapolated I(XZ; Y) and I(Z; Y).
     """
 
     mi_nats: float
@@ -34,6 +36,9 @@ class ConditionalMIResult:
     data: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     kind: str = "conditional_mi"
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    fit_settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def mi_bits(self) -> float:
@@ -41,6 +46,12 @@ class ConditionalMIResult:
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
+
+    def plot(self, ax: Any = None, unit: str = "nats") -> Any:
+        """I(Z; Y), I(XZ; Y) and I(X; Y | Z) (with its CI) side by side."""
+        from .plot import plot_conditional
+
+        return plot_conditional(self, ax, unit)
 
     def summary_line(self) -> str:
         """One line for the command line."""
@@ -85,6 +96,9 @@ class TransferEntropyResult:
     data: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     kind: str = "transfer_entropy"
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    fit_settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def mi_bits(self) -> float:

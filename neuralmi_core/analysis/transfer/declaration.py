@@ -57,8 +57,8 @@ CMI_HELP = """Conditional MI I(X; Y | Z) = I(XZ; Y) - I(Z; Y) in nats, bias-corr
 Both terms are trained on the same chunks, splits and seeds (paired members) for every gamma in
 --gammas; the per-member difference is extrapolated in 1/N (rigorous mode's fit). --z is required (e.g.
 running speed: "what does region A tell about B beyond running speed?"); Z is taken on X's bins. A
-negative value whose CI contains 0 means "no evidence", not an error. For a p-value use `neuralmi
-conditional --surrogates N` (local permutation of X within Z neighbourhoods).
+negative value whose CI contains 0 means "no evidence", not an error. For a p-value use
+`neuralmi conditional --surrogates N` (local permutation of X within Z neighbourhoods).
 
 Cells: one per (gamma, seed, term), term 0 = I(Z; Y), term 1 = I(XZ; Y) (ids g3_s0_t0, g3_s0_t1).
 

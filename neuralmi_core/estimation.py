@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .collapse import collapse_warning
 from .flags import warning_text
 from .results import MIResult, infonce_k_biased, near_ceiling
 from .settings import BASELINES, ESTIMATE, MODEL, RUNTIME, TRAINING, api, parse_options, resolve
@@ -118,6 +119,9 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
         warnings.append(warning_text("infonce_k_bias_estimate", mi=mi, ceiling=fit.ceiling_nats))
     if not np.all(np.isfinite(mis)):
         warnings.append(warning_text("diverged"))
+    collapsed = collapse_warning(fit.info, len(fit.members))
+    if collapsed:
+        warnings.append(collapsed)
     m0 = fit.members[0]
     history = {
         "best_epoch": [m.best_epoch for m in fit.members],

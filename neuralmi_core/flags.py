@@ -202,6 +202,11 @@ WARNINGS: tuple[Warn, ...] = (
          "without spikes). It carries no information, so the true MI is 0 and the estimate is noise; check the "
          "recording and the selection"),
     Warn("diverged", "estimate, dimensionality", "some members produced no finite held-out MI (training diverged)"),
+    Warn("network_collapsed", "every trained analysis",
+         "{collapsed} of {n_members} networks collapsed to a constant critic under the weight-decay penalty "
+         "(training-subset and held-out MI both ~0) and found held-out MI when trained again without it: the "
+         "values reported are theirs{rest}. The penalty was too strong for this data and estimator (SMILE more "
+         "often than InfoNCE); weight_decay 0.001 or 0 avoids the second training"),
     # estimate()
     Warn("near_ceiling", "estimate",
          "{estimator} estimate {mi:.3f} nats is within 10 % of its log(n_eval) = {ceiling:.3f} ceiling: the true MI "

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
 
+from ..collapse import FOUND_NATS, is_collapsed
 from ..models.critics import make_critic
 from ..settings import MODEL, TRAINED_ESTIMATORS, TRAINING, Choice, parse_options, resolve
 from ..threads import torch_threads
@@ -93,6 +94,32 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
     """
     spec.validate()
     config = config.validate()
+    fit, data = _fit_once(members, spec, config, desc, preprocessing)
+    fit.info["preprocess_s"] = round(data.timing.get("preprocess_s", 0.0), 6)
+    fit.info["transfer_s"] = round(fit.info.get("transfer_s", 0.0) + data.timing.get("transfer_s", 0.0), 6)
+    collapsed = [i for i, m in enumerate(fit.members) if is_collapsed(m)]
+    if not collapsed or config.weight_decay <= 0:
+        return fit
+    # the penalty flattened these members to a constant critic: train them once more without it (same seed and
+    # data; benchmarks/DIAGNOSIS.md section 11). A retried member replaces its collapsed one only when it finds
+    # held-out MI (on independent data a constant critic is the right answer and stays, bit for bit); members
+    # that learned are never touched.
+    retry, _ = _fit_once([members[i] for i in collapsed], spec, replace(config, weight_decay=0.0, progress=False),
+                         f"{desc} (collapsed: again without weight decay)", preprocessing)
+    records = list(fit.members)
+    recovered = 0
+    for i, rec in zip(collapsed, retry.members, strict=True):
+        if rec.mi_test_nats > FOUND_NATS:
+            records[i] = replace(rec, member=i, info={**rec.info, "retrained_without_weight_decay": True})
+            recovered += 1
+    fit = replace(fit, members=tuple(records), seconds=fit.seconds + retry.seconds)
+    fit.info.update(collapsed=len(collapsed), retrained_without_weight_decay=recovered,
+                    still_collapsed=len(collapsed) - recovered)
+    return fit
+
+
+def _fit_once(members: list[MemberData], spec: ModelSpec, config: TrainConfig, desc: str,
+              preprocessing: str) -> tuple[EnsembleFit, Any]:
     with torch_threads(config.threads):
         data = make_ensemble_data(members, eval_size=config.eval_size, seed=config.seed,
                                   preprocessing=preprocessing, device=resolve_device(config.device))
@@ -100,9 +127,7 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
             torch.manual_seed(config.seed)
             objective = build_objective(spec, data.n_members, data.x_train.shape[2], data.y_train.shape[2])
         fit = train_ensemble(objective, data, config, desc=desc)
-    fit.info["preprocess_s"] = round(data.timing.get("preprocess_s", 0.0), 6)
-    fit.info["transfer_s"] = round(fit.info.get("transfer_s", 0.0) + data.timing.get("transfer_s", 0.0), 6)
-    return fit
+    return fit, data
 
 
 def setup_training(values: Mapping[str, Any]) -> tuple[ModelSpec, TrainConfig, dict[str, Any]]:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...collapse import collapse_warning
 from ...flags import warning_text
 from ...results import Member, _jsonable, nats_to_bits
 from ...settings import FloatList
@@ -164,6 +165,9 @@ def summarize_dimensionality(members: Sequence[DimensionalityMember], settings: 
     if no_info:
         sat = {k: None for k in sat}
     warnings = list(extra_warnings)
+    collapsed = collapse_warning(cells, len(rows))
+    if collapsed:
+        warnings.append(collapsed)
     if dropped_channel:
         warnings.append(warning_text("odd_channels", dim_x=data["dim_x"], half=data["dim_x"] // 2))
     if len(dims) < 2:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...collapse import collapse_warning
 from ...flags import warning_text
 from ...results import Member, _jsonable, nats_to_bits
 from ..rigorous.result import RigorousMember, summarize_rigorous
@@ -242,6 +243,9 @@ def summarize_lag_sweep(members: Sequence[LagMember], settings: Mapping[str, Any
                       "naive_mi_nats": res.naive_mi_nats, "reliable": res.reliable, "flags": list(res.flags)})
         per_lag.append(res.warnings)
     warnings = _group_warnings(lags, per_lag)
+    collapsed = collapse_warning(cells, len(rows))
+    if collapsed:
+        warnings.append(collapsed)
     unreliable = [r["lag_bins"] for r in curve if not r["reliable"]]
     if unreliable:
         warnings.append(warning_text("lag_unreliable", lags=unreliable))

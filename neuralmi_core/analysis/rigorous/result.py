@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ...collapse import collapse_warning
 from ...flags import warning_text
 from ...results import (
     Member,
@@ -255,6 +256,9 @@ def summarize_rigorous(
     ones = [m.mi_test_nats for m in rows if m.gamma == 1]
     naive = float(np.mean(ones)) if ones else float("nan")
     warnings = list(extra_warnings)
+    collapsed = collapse_warning(cells, len(rows))
+    if collapsed:
+        warnings.append(collapsed)
     if not ones:
         warnings.append(warning_text("no_gamma1"))
     n = int(data["n_samples"])

@@ -1,0 +1,93 @@
+"""Issue 20 item 4: a network that collapses to a constant critic is recognised, trained again without weight
+decay, and said in the result, never reported silently as "no information"."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import neuralmi_core as nmi
+from neuralmi_core.collapse import COLLAPSE_TRAIN_NATS, collapse_counts, collapse_warning, is_collapsed
+from neuralmi_core.results import MemberRecord
+from neuralmi_core.samplers import CorrelatedGaussian, Independent
+
+FAST = dict(epochs=30, hidden=32, embedding_dim=4, patience=10)
+
+
+def _record(train_curve, test):
+    return MemberRecord(member=0, n_train=100, n_test=20, n_eval=20, mi_test_nats=max(test), mi_train_nats=train_curve[0],
+                        mi_test_raw_nats=test[-1], best_epoch=1, epochs_run=20, stopped_early=True,
+                        curve_train_nats=tuple(train_curve), curve_test_nats=tuple(test))
+
+
+@pytest.mark.parametrize("curve, test, expected", [
+    ((-5e-4, -1e-5, 4e-7, 2e-8), (3e-4, 1.6e-7), True),       # the demo's SMILE networks at embedding dim 1
+    ((3e-3, 2e-1, 2e-1), (1e-2, 1.2e-1), False),               # learned
+    ((7e-3, 5e-3, 3.3e-3), (-2e-3, -8e-4), False),             # independent data: over-fits its training noise
+    ((1.1e-3, 2.5e-4), (1.4e-3, 5e-4), True),                  # flattened by a far too strong penalty
+    ((3e-1, 1e-5), (2e-1, 1e-5), True),                        # learned, then flattened: the penalty won
+    ((float("nan"),), (float("nan"),), False),                 # diverged is not collapsed
+])
+def test_a_constant_critic_is_recognised_by_its_curves(curve, test, expected):
+    assert is_collapsed(_record(curve, test)) is expected
+
+
+def test_counts_and_text_over_cells():
+    cells = [{"timing": {"collapsed": 2, "retrained_without_weight_decay": 2, "still_collapsed": 1}},
+             {"timing": {}}, {"timing": {"collapsed": 1, "retrained_without_weight_decay": 1, "still_collapsed": 0}}]
+    assert collapse_counts(cells) == (3, 3, 1)
+    text = collapse_warning(cells, 9)
+    assert text.startswith("3 of 9 networks collapsed") and "1 more stayed constant" in text
+    assert collapse_warning([{"timing": {}}], 9) is None
+    assert collapse_warning({"collapsed": 2, "retrained_without_weight_decay": 0, "still_collapsed": 2}, 2) is None
+
+
+def test_a_penalty_that_collapses_the_critic_is_retried_without_it():
+    """A weight decay far past the cliff (0.5) collapses every critic on 1 nat of Gaussian MI; the guard trains
+    them again without it, they find the dependence, and the result says so."""
+    x, y = CorrelatedGaussian(2, 2, mi_nats=1.0).sample(2000, seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = nmi.estimate(x, y, weight_decay=0.5, n_seeds=2, **FAST)  # no retry: 0.0005 nats
+    info = res.history["timing"]
+    assert info["collapsed"] == 2 and info["retrained_without_weight_decay"] == 2 and info["still_collapsed"] == 0
+    assert all(m.info.get("retrained_without_weight_decay") for m in res.members)
+    assert res.mi_nats > 0.6, res.mi_nats  # the retried networks learned (truth 1 nat; no retry: ~0)
+    assert any("2 of 2 networks collapsed" in w for w in res.warnings)
+    assert any("collapsed to a constant critic" in str(w.message) for w in caught)
+
+
+def test_independent_data_keeps_its_constant_critic_and_says_nothing():
+    """On independent data a flat critic is the right answer: the retry finds nothing, the collapsed members are
+    kept bit for bit, and no warning is given."""
+    x, y = Independent(2, 2).sample(2000, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = nmi.estimate(x, y, n_seeds=2, **FAST)
+        kept = nmi.estimate(x, y, n_seeds=2, **FAST)
+    info = res.history["timing"]
+    assert info.get("retrained_without_weight_decay", 0) == 0
+    assert info.get("still_collapsed", 0) == info.get("collapsed", 0)
+    assert not any("collapsed" in w for w in res.warnings)
+    assert res.mi_nats == kept.mi_nats and abs(res.mi_nats) < 0.01
+
+
+def test_a_network_that_learned_is_never_retrained():
+    x, y = CorrelatedGaussian(2, 2, mi_nats=1.0).sample(2000, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = nmi.estimate(x, y, **FAST)
+    assert "collapsed" not in res.history["timing"] and res.mi_nats > 0.3  # learned (30 short epochs: 0.53)
+    assert abs(res.mi_train_nats) > COLLAPSE_TRAIN_NATS
+
+
+def test_rigorous_members_that_collapse_are_named_in_the_result():
+    x, y = CorrelatedGaussian(2, 2, mi_nats=1.0).sample(3000, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = nmi.rigorous(x, y, gammas=[1, 2, 3], seeds=[0], weight_decay=0.5, min_gammas=3, **FAST)
+    assert sum(c["timing"].get("collapsed", 0) for c in res.cells) >= 1
+    assert any("networks collapsed to a constant critic" in w for w in res.warnings)
+    assert np.isfinite(res.naive_mi_nats) and res.naive_mi_nats > 0.5

@@ -234,7 +234,12 @@ def test_no_signal_is_flagged_in_rows_page_and_archive(tmp_path):
         table = list(csv.DictReader(fh))
     assert all(r["no_signal"] == "True" and "NO SIGNAL" in r["warnings"] for r in table)
     assert all(r["n_warnings"] for r in rows)
-    assert "1 session(s) without signal" in (tmp_path / "summary.html").read_text()
+    html = (tmp_path / "summary.html").read_text()
+    n = len(summary["analyses"])
+    assert f"{n} result(s) without signal" in html
+    # each result is named with its analysis and the measured reason (issue 20 item 7), not the whole session
+    for row in summary["analyses"]:
+        assert f"{row['analysis']} ({row['mode']}): NO SIGNAL: X (spikes[region=A]) is constant" in html
 
 
 def test_session_without_spikes_is_a_session_warning():

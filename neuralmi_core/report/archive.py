@@ -231,21 +231,30 @@ def _failed_html(failed: Sequence[Mapping[str, Any]]) -> str:
             "setting and run the same command again: only what is missing runs.</p></div>")
 
 
+def no_signal_reason(r: Mapping[str, Any]) -> str:
+    """Why a row is marked without signal, as measured: its constant-input or no-shared-information warning
+    (the analysis's own words), never a guess about the whole session."""
+    for w in str(r.get("warnings") or "").split(" | "):
+        if "NO SIGNAL" in w or w.startswith("no shared information"):
+            return w
+    return "no signal"
+
+
 def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapping[str, str],
                 failed: Sequence[Mapping[str, Any]] = ()) -> str:
     sessions = sorted({r["session"] for r in rows})
     subjects = sorted({str(r["subject"]) for r in rows if r.get("subject") is not None})
     flagged = [r for r in rows if r["n_warnings"]]
-    silent = sorted({r["session"] for r in rows if r.get("no_signal")})
+    silent = [r for r in ordered(rows) if r.get("no_signal")]
     parts = [f"<h1>neuralmi archive summary</h1><p>{len(sessions)} session(s) from {len(subjects) or 'unknown'} "
              f"subject(s), {len(rows)} result(s); MI in {unit}. <a href='#tables'>Tables</a> · "
              "<a href='#figures'>Figures</a></p>"]
     parts.append(_failed_html(failed))
     if silent:
-        listed = [f"{s}: no signal (constant input or no spikes); its numbers are noise" for s in silent[:MAX_LISTED]]
+        listed = [f"{r['session']} · {r['analysis']} ({r['mode']}): {no_signal_reason(r)}" for r in silent[:MAX_LISTED]]
         listed += [f"… and {len(silent) - MAX_LISTED} more (red rows below)"] if len(silent) > MAX_LISTED else []
         parts.append(H.warnings_box([], severe=listed,
-                                    title=f"&#9888; {len(silent)} session(s) without signal"))
+                                    title=f"&#9888; {len(silent)} result(s) without signal"))
     if flagged:
         items = [f"{r['session']} · {r['analysis']} ({r['mode']}): {r['warnings']}" for r in ordered(flagged)
                  if not r.get("no_signal")]

@@ -73,7 +73,7 @@ class DimensionalityAnalysis(Analysis):
     help = "latent dimensionality from the MI-vs-embedding-dim saturation (channel halvings of X, or X vs Y)"
     description = CLI_HELP
     y = "optional"
-    defaults = {"estimator": "smile"}
+    defaults = {"estimator": "smile", "weight_decay": 0.001}
     exclude = ("embedding_dim",)
     estimators = BOUND_ESTIMATORS
     critics = EMBEDDING_CRITICS

@@ -219,6 +219,10 @@ WARNINGS: tuple[Warn, ...] = (
          "MI-NEE with the uniform reference is unreliable beyond about {limit} total dimensions (here {dim_x} + "
          "{dim_y}): its three divergences to the uniform box are each large and their errors do not cancel "
          "(benchmarks/accuracy.py). Use the default reference='gaussian'."),
+    Warn("fit_missed_dependence", "estimate",
+         "{estimator} found {mi:.3f} nats, but a k-NN (KSG, k = 3) estimate of the same data finds {ksg:.3f}: the "
+         "data are not independent and this fit missed their dependence (its model class cannot represent it, "
+         "or it did not train). Do not read this as no information; use infonce or smile"),
     # rigorous (and lag, which runs it per lag)
     Warn("no_gamma1", "rigorous", "gamma = 1 is not among the gammas: no naive full-data estimate"),
     Warn("small_chunks", "rigorous",

@@ -91,3 +91,37 @@ def test_rigorous_members_that_collapse_are_named_in_the_result():
     assert sum(c["timing"].get("collapsed", 0) for c in res.cells) >= 1
     assert any("networks collapsed to a constant critic" in w for w in res.warnings)
     assert np.isfinite(res.naive_mi_nats) and res.naive_mi_nats > 0.5
+
+
+# ---------------------------------------------------------------- MI-NEE / MIENF: a zero that is not (issue 23 item 1)
+
+
+def _asinh_student():
+    from neuralmi_core.suite import TASKS
+
+    task = next(t for t in TASKS if t.name == "asinh-student-df2-3x3")
+    return task.sampler.sample(5000, seed=0)
+
+
+def test_a_zero_on_dependent_data_is_contradicted_by_knn():
+    from neuralmi_core.estimation import missed_dependence_warning
+
+    x, y = _asinh_student()  # truth 0.291 nats, zero correlation between X and Y
+    text = missed_dependence_warning("mienf", 0.003, x, y, seed=0)
+    assert text is not None and text.startswith("mienf found 0.003 nats") and "use infonce or smile" in text
+    assert missed_dependence_warning("infonce", 0.003, x, y, seed=0) is None  # others: the collapse guard
+    assert missed_dependence_warning("mienf", 0.2, x, y, seed=0) is None
+    xi, yi = Independent(3, 3).sample(5000, seed=4)
+    assert missed_dependence_warning("mienf", 0.003, xi, yi, seed=0) is None
+    wide = np.random.default_rng(0).standard_normal((500, 21))
+    assert missed_dependence_warning("minee", 0.0, wide, wide, seed=0) is None  # no witness beyond 20 dims
+
+
+@pytest.mark.slow
+def test_mienf_on_the_heavy_tailed_task_is_not_silent():
+    """The issue's row: MIENF returns ~0 on the asinh Student-t (truth 0.291 nats); now with a warning."""
+    x, y = _asinh_student()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = nmi.estimate(x, y, estimator="mienf", split="random")
+    assert res.mi_nats > 0.2 or any("missed their dependence" in w for w in res.warnings), (res.mi_nats, res.warnings)

@@ -101,9 +101,53 @@ def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "separabl
         res = dataclasses.replace(res, warnings=res.warnings + (warning_text(
             "minee_uniform_dims", limit=MINEE_RELIABLE_DIMS, dim_x=x_arr.shape[1], dim_y=y_arr.shape[1]),))
     missed = missed_dependence_warning(estimator, res.mi_nats, x_arr, y_arr, seed)
-    res = dataclasses.replace(res, warnings=data_warnings + res.warnings + ((missed,) if missed else ()))
+    series = time_series_warnings(x_arr, y_arr, values["split"], res.n_train, values["gap"])
+    gap = train_test_gap_warning(res.mi_train_nats, res.mi_nats)
+    res = dataclasses.replace(res, warnings=data_warnings + res.warnings + ((missed,) if missed else ())
+                              + series + ((gap,) if gap else ()))
     emit_warnings(res.warnings)
     return res
+
+
+#: An estimate's training set is "small" when it holds fewer than this many independent samples (its size over
+#: the decorrelation time): the size below which rigorous mode warns about a member (``min_chunk``).
+MIN_EFFECTIVE_TRAIN = 1000
+
+
+def time_series_warnings(x: np.ndarray, y: np.ndarray, split: str, n_train: int, gap: int) -> tuple[str, ...]:
+    """Warnings for an estimate on autocorrelated samples (issue 20 item 5): the measured decorrelation time
+    tau of X and Y (:func:`~neuralmi_core.autocorr.decorrelation_bins`, the larger of the two; 1 for i.i.d.
+    samples, so i.i.d. data never warn) makes the training set worth n_train / tau independent samples, and a
+    random split puts neighbours of every held-out sample into the training set."""
+    from .autocorr import decorrelation_bins
+
+    tau = max(decorrelation_bins(x), decorrelation_bins(y))
+    if tau < 2:
+        return ()
+    out = []
+    effective = n_train / tau
+    if effective < MIN_EFFECTIVE_TRAIN:
+        out.append(warning_text("small_effective_sample", tau=tau, n_train=n_train, effective=effective,
+                                minimum=MIN_EFFECTIVE_TRAIN))
+    if split == "random":
+        out.append(warning_text("random_split_leaks", tau=tau, gap=max(gap, tau)))
+    return tuple(out)
+
+
+#: estimate() warns when its held-out MI is below this fraction of the training-subset MI and the two differ by
+#: more than TRAIN_TEST_GAP_NATS (benchmarks/estimate_warnings.py: the i.i.d. suite's ratios and the AR(1) rows).
+TRAIN_TEST_RATIO = 0.5
+TRAIN_TEST_GAP_NATS = 0.1
+
+
+def train_test_gap_warning(mi_train: float, mi_test: float) -> str | None:
+    """``estimate_train_test_gap`` when the network found much more on its training subset than on held-out
+    data: over-fitting or an effective sample size far below N; the held-out MI is then likely low."""
+    if not (math.isfinite(mi_train) and math.isfinite(mi_test)):
+        return None
+    if mi_train - mi_test > TRAIN_TEST_GAP_NATS and mi_test < TRAIN_TEST_RATIO * mi_train:
+        return warning_text("estimate_train_test_gap", train=mi_train, test=mi_test)
+    return None
 
 
 #: MI-NEE and MIENF estimates below this (nats) are checked against a k-NN (KSG) estimate of the same data.

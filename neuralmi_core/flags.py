@@ -219,6 +219,19 @@ WARNINGS: tuple[Warn, ...] = (
          "MI-NEE with the uniform reference is unreliable beyond about {limit} total dimensions (here {dim_x} + "
          "{dim_y}): its three divergences to the uniform box are each large and their errors do not cancel "
          "(benchmarks/accuracy.py). Use the default reference='gaussian'."),
+    Warn("small_effective_sample", "estimate",
+         "the samples are autocorrelated (decorrelation time {tau} bins, measured on the leading components of X "
+         "and Y): the {n_train} training samples are worth about {effective:.0f} independent ones (fewer than "
+         "{minimum}), so the network sees little of the dependence and the held-out MI is likely low and noisy. "
+         "Use rigorous mode (its 1/N fit and systematic check), a longer recording, or coarser bins"),
+    Warn("random_split_leaks", "estimate",
+         "split='random' on autocorrelated samples (decorrelation time {tau} bins): neighbours of every held-out "
+         "sample are in the training set, so the held-out MI is biased HIGH (+55 % measured on an AR(1) with "
+         "lag-1 autocorrelation 0.95). Use split='blocked' with gap >= {gap}"),
+    Warn("estimate_train_test_gap", "estimate",
+         "the network's training-subset MI ({train:.3f} nats) is more than twice its held-out MI ({test:.3f}): it "
+         "fits what its training samples happen to hold (over-fitting, or far fewer independent samples than "
+         "rows). The held-out MI is likely below the truth; rigorous mode measures how it changes with N"),
     Warn("fit_missed_dependence", "estimate",
          "{estimator} found {mi:.3f} nats, but a k-NN (KSG, k = 3) estimate of the same data finds {ksg:.3f}: the "
          "data are not independent and this fit missed their dependence (its model class cannot represent it, "

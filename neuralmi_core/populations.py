@@ -218,9 +218,8 @@ class PlaceCells1D(_Tuned):
 
 
 # --------------------------------------------------------------------------------------------- arena ---
-@dataclass(frozen=True)
 class _Arena(_Tuned):
-    n_grid: int = 128
+    n_grid: int
 
     @property
     def dim_y(self) -> int:
@@ -262,6 +261,7 @@ class PlaceCells2D(_Arena):
     baseline_hz: tuple[float, float] = (0.1, 0.5)
     tau_bins: float = 0.0
     layout_seed: int = 0
+    n_grid: int = 128
     mc_seed: int = 12345
     mc_rel_se: float = 0.005
 

@@ -541,8 +541,13 @@ class SharedLatent:
 
     def sample(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         n = check_int("n", n, 1)
-        tau = check_float("tau_bins", self.tau_bins, 0.0)
         rng = np.random.default_rng(seed)
+        c = rng.poisson(self._rates(self.latent_path(rng, n))).astype(float)
+        return c[:, :self.n_a], c[:, self.n_a:]
+
+    def latent_path(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """The latent z of ``n`` bins (i.i.d., or the slow walk when ``tau_bins`` > 0): (n, k)."""
+        tau = check_float("tau_bins", self.tau_bins, 0.0)
         if tau == 0:
             z = self._draw(rng, n)
         elif self.latent == "track":
@@ -557,8 +562,7 @@ class SharedLatent:
             s = math.sqrt(1 - rho * rho)
             for t in range(1, n):
                 z[t] = rho * z[t - 1] + s * e[t]
-        c = rng.poisson(self._rates(z)).astype(float)
-        return c[:, :self.n_a], c[:, self.n_a:]
+        return z
 
     def lag1_autocorrelation(self) -> float:
         if self.tau_bins <= 0:

@@ -9,7 +9,8 @@ Per row: task, N, data set, mode, true MI, estimate (and for estimate() the crit
 relative error, for rigorous() the corrected MI, its headline 68 % CI and whether it covers the truth,
 flags and warnings (short tags; full text in --json), wall time. Pooled per mode: median and worst
 |relative error| over tasks with MI > 0, CI coverage over (task, N, data set) rows, and for MI = 0 tasks
-whether the CI contains 0. Samples are i.i.d., so runs use ``split="random"``. ``--option KEY=VALUE`` passes
+whether the CI contains 0. Samples are i.i.d., so runs use ``split="random"``, except the slow (autocorrelated)
+tasks, whose per-task settings run them with ``split="blocked"``. ``--option KEY=VALUE`` passes
 an estimator setting to every mode whose function takes it (e.g. hidden=512, critic=concat,
 estimator=smile, preprocess=zscore, gammas=1-6), to compare candidate defaults on the same grid.
 Tasks marked * are copula-equivalent to a Gaussian (regression only, SPEC §8). Not a test.

@@ -17,12 +17,13 @@ import math
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import distributions as D
+from . import populations as P
 from .analysis.rigorous import rigorous
 from .estimation import estimate
 from .flags import flag_names
@@ -43,6 +44,9 @@ class Task:
     sampler: Any
     copula_equivalent: bool = False
     note: str = ""
+    #: keyword settings this task is always run with (e.g. ``{"split": "blocked"}`` for autocorrelated data);
+    #: they override the suite's defaults, and options given to :func:`run_one` override them.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def mi(self) -> float:
@@ -84,6 +88,27 @@ TASKS: tuple[Task, ...] = (
     Task("independent-5x5", "independent", Independent(5, 5)),
     Task("poisson-independent-16x2", "independent", D.PoissonPopulation(2, (0.5, 1.0, 2.0), 0.0, n_untuned=4),
          note="gain 0: counts independent of the latent"),
+    # issue 20: families shaped like recordings (neuralmi_core/populations.py; MI by quadrature + MC, SE < 0.5 %)
+    Task("place1d-40-50ms", "place cells", P.PlaceCells1D(40, n_untuned=10, bin_s=0.05),
+         note="40 place + 10 untuned cells on a track, 50 ms bins"),
+    Task("place1d-200-25ms", "place cells", P.PlaceCells1D(200, bin_s=0.025), note="200 cells, 25 ms bins"),
+    Task("place2d-50-100ms", "place cells", P.PlaceCells2D(50, bin_s=0.1), note="issue 20 headline, 2-d arena"),
+    Task("hd-40-25ms", "head direction", P.HeadDirectionCells(40, bin_s=0.025), note="issue 20 headline"),
+    Task("hd-20-100ms", "head direction", P.HeadDirectionCells(20, n_untuned=10, bin_s=0.1, layout_seed=1),
+         note="20 HD + 10 untuned cells, 100 ms bins"),
+    Task("grid-60-3mod", "grid cells", P.GridCells(60, n_modules=3), note="3 modules, 100 ms bins"),
+    Task("conj-60-50ms", "mixed selectivity", P.ConjunctiveCells(60), note="place x heading, Y = (p, cos, sin)"),
+    Task("shared-gauss2-30x30", "shared latent", P.SharedLatent(30, 30, latent_dim=2),
+         note="counts A vs counts B, 2-d Gaussian latent"),
+    Task("shared-track-20x20", "shared latent", P.SharedLatent(20, 20, latent="track"),
+         note="two place-cell populations on one track"),
+    Task("slow-place2d-50-tau50", "slow place cells", P.PlaceCells2D(50, bin_s=0.1, tau_bins=50.0),
+         settings={"split": "blocked"}, note="reflected walk, correlation time 50 bins"),
+    Task("slow-hd-40-tau50", "slow head direction", P.HeadDirectionCells(40, bin_s=0.025, tau_bins=50.0),
+         settings={"split": "blocked"}, note="wrapped walk, correlation time 50 bins"),
+    Task("slow-shared-gauss1-tau20", "slow shared latent", P.SharedLatent(30, 30, latent_dim=1, tau_bins=20.0),
+         settings={"split": "blocked"}, note="AR(1) latent, lag-1 autocorrelation exp(-1/20)"),
+    Task("mixture3-2x2", "mixture", P.three_component_mixture(), note="3 Gaussians, different means/covariances"),
 )
 
 
@@ -133,11 +158,12 @@ def parse_option(text: str) -> tuple[str, Any]:
 
 
 def run_one(task: Task, n: int, data_seed: int, mode: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run ``mode`` (estimate or rigorous, ``split="random"`` unless given) on one data set; return a row."""
+    """Run ``mode`` (estimate or rigorous, ``split="random"`` unless the task's ``settings`` or ``options``
+    say otherwise) on one data set; return a row."""
     if mode not in MODES:
         raise NeuralMIError(f"`mode` must be one of {MODES}. Got {mode!r}.")
     x, y = task.sampler.sample(n, seed=data_seed)
-    kw = {"split": "random", "progress": False, "seed": data_seed, **(options or {})}
+    kw = {"split": "random", "progress": False, "seed": data_seed, **task.settings, **(options or {})}
     truth = task.mi
     t0 = time.perf_counter()
     row: dict[str, Any] = {"task": task.name, "family": task.family, "n": n, "data_seed": data_seed, "mode": mode,

@@ -19,7 +19,10 @@ def test_task_list_covers_the_families_with_exact_mi():
     for t in TASKS:
         x, y = t.sampler.sample(50, seed=1)
         assert x.shape == (50, t.sampler.dim_x) and y.shape == (50, t.sampler.dim_y), t.name
-        assert np.isfinite(x).all() and np.isfinite(y).all() and t.mi >= 0, t.name
+        # the recording-shaped families' MI costs seconds to a minute each (quadrature + MC); it is checked,
+        # on cheaper instances, in tests/test_populations.py
+        recorded = type(t.sampler).__module__.endswith("populations")
+        assert np.isfinite(x).all() and np.isfinite(y).all() and (recorded or t.mi >= 0), t.name
 
 
 def test_select_tasks():

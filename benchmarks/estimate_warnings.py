@@ -82,7 +82,9 @@ def main() -> None:
     if args.tasks is None or args.tasks:
         for task in select_tasks(args.tasks):
             x, y = task.sampler.sample(args.n, seed=0)
-            rows.append(run(f"{task.name} (iid, random)", task.mi, x, y, split="random"))
+            kw = {"split": "random", **getattr(task, "settings", {})}  # slow tasks: their blocked split
+            rows.append(run(f"{task.name} ({'slow' if task.family.startswith('slow') else 'iid'}, {kw['split']})",
+                            task.mi, x, y, **kw))
     for a in args.ar:
         x, y = ar1_pairs(args.n, a)
         for split in ("blocked", "random"):

@@ -90,9 +90,23 @@ def _mc(draw, rel_se: float, seed: int) -> tuple[float, float]:
 class _Tuned:
     """Shared machinery of the tuned Poisson populations (see the module docstring)."""
 
+    n_neurons: int
+    n_untuned: int
+    bin_s: float
+    layout_seed: int
     mc_seed: int
     mc_rel_se: float
     tau_bins: float
+
+    @property
+    def dim_x(self) -> int:
+        return self.n_neurons + self.n_untuned
+
+    def _counts(self, tuned_hz: np.ndarray) -> np.ndarray:
+        """Counts per bin: the tuned cells' rates ``tuned_hz`` (Hz, (n, n_neurons)), then the ``n_untuned``
+        cells at their constant 0.5-5 Hz, times ``bin_s``."""
+        unt = _layout(self.layout_seed, self.n_untuned, 0.5, 5.0, 5)
+        return np.concatenate([tuned_hz, np.broadcast_to(unt, (tuned_hz.shape[0], unt.size))], axis=1) * self.bin_s
 
     # subclasses define: dim_x, dim_y, _rates(u) (n, N) counts per bin, _grid() (points, log weights),
     # _draw(rng, n) i.i.d. u, _walk(rng, n) slow u, _y(u) features
@@ -179,23 +193,19 @@ class PlaceCells1D(_Tuned):
     mc_rel_se: float = 0.005
 
     @property
-    def dim_x(self) -> int:
-        return self.n_neurons + self.n_untuned
-
-    @property
     def dim_y(self) -> int:
         return 1
 
     def _params(self) -> tuple[np.ndarray, ...]:
         n, s = check_int("n_neurons", self.n_neurons, 1), self.layout_seed
         return (_layout(s, n, 0.0, 1.0, 1), _layout(s, n, *self.peak_hz, 2), _layout(s, n, *self.width, 3),
-                _layout(s, n, *self.baseline_hz, 4), _layout(s, self.n_untuned, 0.5, 5.0, 5))
+                _layout(s, n, *self.baseline_hz, 4))
 
     def _rates(self, u: np.ndarray) -> np.ndarray:
-        c, peak, w, base, unt = self._params()
+        c, peak, w, base = self._params()
         p = u[:, :1]
         r = base + peak * np.exp(-((p - c) ** 2) / (2 * w ** 2))
-        return np.concatenate([r, np.broadcast_to(unt, (u.shape[0], unt.size))], axis=1) * self.bin_s
+        return self._counts(r)
 
     def _grid(self, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         g = int(round(self.n_grid * scale))
@@ -265,19 +275,14 @@ class PlaceCells2D(_Arena):
     mc_seed: int = 12345
     mc_rel_se: float = 0.005
 
-    @property
-    def dim_x(self) -> int:
-        return self.n_neurons + self.n_untuned
-
     def _rates(self, u: np.ndarray) -> np.ndarray:
         n, s = check_int("n_neurons", self.n_neurons, 1), self.layout_seed
         cx, cy = _layout(s, n, 0.0, 1.0, 1), _layout(s, n, 0.0, 1.0, 6)
         peak, w, base = _layout(s, n, *self.peak_hz, 2), _layout(s, n, *self.width, 3), _layout(
             s, n, *self.baseline_hz, 4)
-        unt = _layout(s, self.n_untuned, 0.5, 5.0, 5)
         d2 = (u[:, :1] - cx) ** 2 + (u[:, 1:2] - cy) ** 2
         r = base + peak * np.exp(-d2 / (2 * w ** 2))
-        return np.concatenate([r, np.broadcast_to(unt, (u.shape[0], unt.size))], axis=1) * self.bin_s
+        return self._counts(r)
 
 
 @dataclass(frozen=True)
@@ -303,10 +308,6 @@ class GridCells(_Arena):
     mc_seed: int = 12345
     mc_rel_se: float = 0.005
 
-    @property
-    def dim_x(self) -> int:
-        return self.n_neurons + self.n_untuned
-
     def _rates(self, u: np.ndarray) -> np.ndarray:
         n, s = check_int("n_neurons", self.n_neurons, 1), self.layout_seed
         m = check_int("n_modules", self.n_modules, 1)
@@ -315,14 +316,13 @@ class GridCells(_Arena):
         orient = _layout(s, m, 0.0, math.pi / 3, 7)[module]
         phx, phy = _layout(s, n, 0.0, 1.0, 8), _layout(s, n, 0.0, 1.0, 9)
         peak, base = _layout(s, n, *self.peak_hz, 2), _layout(s, n, *self.baseline_hz, 4)
-        unt = _layout(s, self.n_untuned, 0.5, 5.0, 5)
         kmag = 4 * math.pi / (math.sqrt(3) * spac)
         total = np.zeros((u.shape[0], n))
         for j in range(3):
             ang = orient + j * math.pi / 3
             total += np.cos(kmag * (np.cos(ang) * (u[:, :1] - phx) + np.sin(ang) * (u[:, 1:2] - phy)))
         r = base + peak * np.exp(self.sharpness * (total - 3.0))
-        return np.concatenate([r, np.broadcast_to(unt, (u.shape[0], unt.size))], axis=1) * self.bin_s
+        return self._counts(r)
 
 
 # -------------------------------------------------------------------------------------------- circle ---
@@ -345,10 +345,6 @@ class HeadDirectionCells(_Tuned):
     mc_rel_se: float = 0.005
 
     @property
-    def dim_x(self) -> int:
-        return self.n_neurons + self.n_untuned
-
-    @property
     def dim_y(self) -> int:
         return 2
 
@@ -356,9 +352,8 @@ class HeadDirectionCells(_Tuned):
         n, s = check_int("n_neurons", self.n_neurons, 1), self.layout_seed
         mu, peak = _layout(s, n, 0.0, 2 * math.pi, 1), _layout(s, n, *self.peak_hz, 2)
         kap, base = _layout(s, n, *self.kappa, 3), _layout(s, n, *self.baseline_hz, 4)
-        unt = _layout(s, self.n_untuned, 0.5, 5.0, 5)
         r = base + peak * np.exp(kap * (np.cos(u[:, :1] - mu) - 1.0))
-        return np.concatenate([r, np.broadcast_to(unt, (u.shape[0], unt.size))], axis=1) * self.bin_s
+        return self._counts(r)
 
     def _grid(self, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         g = int(round(self.n_grid * scale))
@@ -402,10 +397,6 @@ class ConjunctiveCells(_Tuned):
     mc_rel_se: float = 0.005
 
     @property
-    def dim_x(self) -> int:
-        return self.n_neurons + self.n_untuned
-
-    @property
     def dim_y(self) -> int:
         return 3
 
@@ -415,12 +406,11 @@ class ConjunctiveCells(_Tuned):
         c, mu = _layout(s, n, 0.0, 1.0, 1), _layout(s, n, 0.0, 2 * math.pi, 6)
         peak, w = _layout(s, n, *self.peak_hz, 2), _layout(s, n, *self.width, 3)
         kap, base = _layout(s, n, *self.kappa, 7), _layout(s, n, *self.baseline_hz, 4)
-        unt = _layout(s, self.n_untuned, 0.5, 5.0, 5)
         place = np.exp(-((u[:, :1] - c) ** 2) / (2 * w ** 2))
         hd = np.exp(kap * (np.cos(u[:, 1:2] - mu) - 1.0))
         tune = np.where(kind == 0, place, np.where(kind == 1, hd, place * hd))
         r = base + peak * tune
-        return np.concatenate([r, np.broadcast_to(unt, (u.shape[0], unt.size))], axis=1) * self.bin_s
+        return self._counts(r)
 
     def _grid(self, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         g = int(round(self.n_grid * scale))

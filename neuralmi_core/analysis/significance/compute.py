@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ...autocorr import decorrelation_bins  # noqa: F401  (re-exported: its home before)
+from ...autocorr import decorrelation_bins
 from ...settings import api
 from ...validation import NeuralMIError, as_2d_samples, check_paired
 from ..base import gather_parts

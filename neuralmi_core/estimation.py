@@ -209,6 +209,8 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
     }
     params = {**spec.to_dict(), "epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr,
               "patience": cfg.patience, "eval_size": cfg.eval_size, **(extra_params or {})}
+    if "counts_side" in fit.info:  # a count critic: which input held the spike counts it models
+        params["counts_side"] = fit.info["counts_side"]
     return MIResult(
         mi_nats=mi,
         mi_std_nats=float(np.std(mis, ddof=1)) if len(mis) > 1 else math.nan,

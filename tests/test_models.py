@@ -5,8 +5,7 @@ import torch
 
 from neuralmi_core.models import BatchedLinear, make_critic
 from neuralmi_core.models import critics as critics_mod
-
-CRITICS = ["separable", "bilinear", "concat", "hybrid"]
+from neuralmi_core.settings import CRITICS  # every declared critic
 
 
 @pytest.fixture(autouse=True)

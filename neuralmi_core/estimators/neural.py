@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..collapse import FOUND_NATS, is_collapsed
 from ..models.critics import make_critic
-from ..settings import MODEL, TRAINED_ESTIMATORS, TRAINING, Choice, parse_options, resolve
+from ..settings import COUNT_CRITICS, MODEL, TRAINED_ESTIMATORS, TRAINING, Choice, parse_options, resolve
 from ..threads import torch_threads
 from ..training import (
     CriticObjective,
@@ -27,6 +28,7 @@ from ..training import (
     train_ensemble,
 )
 from ..training.device import resolve_device
+from ..validation import NeuralMIError
 
 # Trained estimators implemented outside this module (the rest are the bounds of ``CriticObjective``):
 # name -> module exposing ``build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int)``.
@@ -94,7 +96,13 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
     """
     spec.validate()
     config = config.validate()
+    counts_side = None
+    if spec.critic in COUNT_CRITICS and spec.estimator not in EXTERNAL_TRAINED:
+        members, counts_side = counts_on_x(members, spec.critic)
+        preprocessing = ("none", preprocessing)  # the counts stay counts; the other side as asked
     fit, data = _fit_once(members, spec, config, desc, preprocessing)
+    if counts_side is not None:
+        fit.info["counts_side"] = counts_side
     fit.info["preprocess_s"] = round(data.timing.get("preprocess_s", 0.0), 6)
     fit.info["transfer_s"] = round(fit.info.get("transfer_s", 0.0) + data.timing.get("transfer_s", 0.0), 6)
     collapsed = [i for i, m in enumerate(fit.members) if is_collapsed(m)]
@@ -116,6 +124,33 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
     fit.info.update(collapsed=len(collapsed), retrained_without_weight_decay=recovered,
                     still_collapsed=len(collapsed) - recovered)
     return fit
+
+
+def _is_counts(a) -> bool:
+    a = np.asarray(a)
+    return a.size > 0 and bool(np.all(a >= 0)) and bool(np.all(a == np.round(a)))
+
+
+def counts_on_x(members: list[MemberData], critic: str) -> tuple[list[MemberData], str]:
+    """Members with the spike counts on the x side for a count critic, and which side held them ("x" or "y").
+
+    MI is symmetric, so when only y holds counts (non-negative integers) the two sides swap; when both do, x
+    keeps them (region A vs region B: the critic models A's counts given B). Raise when neither side does.
+    """
+    first = members[0]
+    if _is_counts(first.x_train) and _is_counts(first.x_test):
+        side = "x"
+    elif _is_counts(first.y_train) and _is_counts(first.y_test):
+        side = "y"
+    else:
+        raise NeuralMIError(
+            f"critic={critic!r} models spike counts: one side must hold non-negative integer counts (e.g. the "
+            f"binned file's `spikes`), but neither x ({first.x_train.shape[1]} features) nor y "
+            f"({first.y_train.shape[1]} features) does; use critic='separable' for continuous data.")
+    if side == "y":
+        swapped: dict[int, MemberData] = {}  # a member given more than once stays one object (transformed once)
+        members = [swapped.setdefault(id(m), MemberData(m.y_train, m.x_train, m.y_test, m.x_test)) for m in members]
+    return members, side
 
 
 def _fit_once(members: list[MemberData], spec: ModelSpec, config: TrainConfig, desc: str,

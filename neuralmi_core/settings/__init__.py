@@ -19,6 +19,7 @@ from .declared import (
     ACTIVATIONS,
     BASELINES,
     BOUND_ESTIMATORS,
+    COUNT_CRITICS,
     CRITICS,
     EMBEDDING_CRITICS,
     ESTIMATE,
@@ -35,7 +36,7 @@ from .declared import (
 from .options import ESTIMATOR_OPTIONS, parse_options
 
 __all__ = [
-    "ACTIVATIONS", "BASELINES", "BOUND_ESTIMATORS", "CRITICS", "EMBEDDING_CRITICS", "ESTIMATE", "ESTIMATORS",
+    "ACTIVATIONS", "BASELINES", "BOUND_ESTIMATORS", "COUNT_CRITICS", "CRITICS", "EMBEDDING_CRITICS", "ESTIMATE", "ESTIMATORS",
     "ESTIMATOR_OPTIONS", "MODEL", "OBJECTIVE_ESTIMATORS", "PREPROCESS", "RUNTIME", "SPLITS", "STAGES", "TIMING",
     "TRAINED_ESTIMATORS", "TRAINING", "Bool", "Choice", "Constraint", "Float", "FloatList", "Int", "IntList",
     "Optional", "OptionalBool", "Options", "Setting", "Settings", "Text", "add_arguments", "api", "from_args",

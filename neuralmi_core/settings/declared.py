@@ -19,9 +19,11 @@ TRAINED_ESTIMATORS = BOUND_ESTIMATORS + OBJECTIVE_ESTIMATORS
 #: Untrained baselines: estimate() only.
 BASELINES = ("ksg", "gaussian")
 ESTIMATORS = TRAINED_ESTIMATORS + BASELINES
-CRITICS = ("separable", "bilinear", "concat", "hybrid")
+CRITICS = ("separable", "bilinear", "concat", "hybrid", "poisson")
 #: Critics with an embedding whose size bounds the information they carry.
-EMBEDDING_CRITICS = ("separable", "bilinear", "hybrid")
+EMBEDDING_CRITICS = ("separable", "bilinear", "hybrid", "poisson")
+#: Critics that read raw spike counts on one side (that side is passed untransformed).
+COUNT_CRITICS = ("poisson",)
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "leaky_relu", "elu")
 SPLITS = ("blocked", "random")
 PREPROCESS = ("copula", "zscore", "none")
@@ -31,8 +33,9 @@ MODEL = Settings([
             "MI estimator: a variational bound (infonce, smile, nwj, dv, mine, js), minee, mienf, or the "
             "baselines ksg and gaussian (estimate only)"),
     Setting("critic", "separable", Choice(CRITICS),
-            "critic of the variational bounds: separable g(x).h(y), bilinear, concat (joint MLP) or hybrid"),
-    Setting("embedding_dim", 32, Int(1), "embedding size of separable, bilinear and hybrid critics"),
+            "critic of the variational bounds: separable g(x).h(y), bilinear, concat (joint MLP), hybrid, or "
+            "poisson (spike counts on one side: their Poisson log-likelihood under rates predicted from the other)"),
+    Setting("embedding_dim", 32, Int(1), "embedding size of separable, bilinear, hybrid and poisson critics"),
     Setting("hidden", 256, Int(1), "hidden units per layer of the critic's networks"),
     Setting("n_layers", 2, Int(0), "hidden layers per network (2: measured on the accuracy suite, benchmarks/README.md)",
             aliases=("--layers",)),
@@ -53,7 +56,8 @@ TRAINING = Settings([
     Setting("lr", 5e-4, Float(0.0, low_open=True), "Adam learning rate"),
     Setting("weight_decay", 0.01, Float(0.0), "L2 penalty on the network weights (Adam's weight_decay) for "
             "training sets up to 4000 samples, scaled by 4000/n beyond so that it vanishes with the data; keeps "
-            "the critic from fitting noise before the dependence (benchmarks/README.md; 0 switches it off)"),
+            "the critic from fitting noise before the dependence (benchmarks/README.md; 0 switches it off; the poisson "
+            "critic trains without it)"),
     Setting("patience", 20, Int(1), "early stopping: epochs without improvement of the smoothed held-out MI"),
     Setting("split", "blocked", Choice(SPLITS),
             "train/test split: blocked (contiguous test blocks with a gap; time series) or random (i.i.d.)"),

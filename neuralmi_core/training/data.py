@@ -152,13 +152,14 @@ def preprocess(kind: str, train: np.ndarray, *others: np.ndarray) -> list[np.nda
 
 
 def make_ensemble_data(
-    members: list[MemberData], eval_size: int = 2048, seed: int = 0, preprocessing: str = "zscore",
+    members: list[MemberData], eval_size: int = 2048, seed: int = 0, preprocessing: str | tuple[str, str] = "zscore",
     dtype: torch.dtype = torch.float32, device: torch.device | str | None = None,
 ) -> EnsembleData:
     """Stack K members into padded tensors on ``device`` (default: the CPU).
 
     Each member's features are transformed with statistics of its own training set: ``zscore``
-    (default), ``copula`` (rank -> normal, MI-preserving, robust to heavy tails) or ``none``. The raw
+    (default), ``copula`` (rank -> normal, MI-preserving, robust to heavy tails) or ``none``; a pair
+    ``(for_x, for_y)`` transforms the two sides differently (count critics read raw counts). The raw
     samples go to the device once, in float64, and are transformed there. The
     evaluation sample is a fixed, seeded subsample of each member's held-out set of size ``n_eval =
     min(eval_size, smallest n_test)`` (shared so that all members are scored on equally sized matrices); a fixed
@@ -169,8 +170,10 @@ def make_ensemble_data(
 
     if not members:
         raise NeuralMIError("an ensemble needs at least one member; got none.")
-    if preprocessing not in PREPROCESS:
-        raise NeuralMIError(f"`preprocess` must be one of {', '.join(map(repr, PREPROCESS))}. Got {preprocessing!r}.")
+    pre_x, pre_y = (preprocessing, preprocessing) if isinstance(preprocessing, str) else preprocessing
+    for kind in (pre_x, pre_y):
+        if kind not in PREPROCESS:
+            raise NeuralMIError(f"`preprocess` must be one of {', '.join(map(repr, PREPROCESS))}. Got {kind!r}.")
     dev = torch.device("cpu") if device is None else torch.device(device)
     dx, dy = members[0].x_train.shape[1], members[0].y_train.shape[1]
     for i, m in enumerate(members):
@@ -204,8 +207,8 @@ def make_ensemble_data(
             t1 = time.perf_counter()
             timing["transfer_s"] += t1 - t0
             t0 = t1
-            x_tr, x_te = preprocess_tensors(preprocessing, raw[0], raw[1])
-            y_tr, y_te = preprocess_tensors(preprocessing, raw[2], raw[3])
+            x_tr, x_te = preprocess_tensors(pre_x, raw[0], raw[1])
+            y_tr, y_te = preprocess_tensors(pre_y, raw[2], raw[3])
             cache[id(m)] = (x_tr, x_te, y_tr, y_te)
         x_tr, x_te, y_tr, y_te = cache[id(m)]
         xtr[i, : n_train[i]], ytr[i, : n_train[i]] = x_tr, y_tr

@@ -337,3 +337,37 @@ def test_spec_forms():
     assert parse_signal_spec({"ophys": "auto"}).ophys == parse_signal_spec({"ophys": {}}).ophys
     sp = parse_signal_spec({"ophys": "/processing/ophys/DfOverF/R/"}).ophys
     assert sp.series == "processing/ophys/DfOverF/R"
+
+
+def test_workflow_config_accepts_ophys_and_refuses_bad_keys():
+    """The config JSON Schema and the library's signal-spec check (wfplan.validate_config runs both)."""
+    import copy
+    import importlib.util
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("wfplan_ophys", root / "workflow" / "scripts" / "wfplan.py")
+    wfplan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wfplan)
+    schema = wfplan.load_schema(root / "workflow" / "schemas" / "config.schema.yaml")
+    base = yaml.safe_load((root / "config.yaml").read_text())
+    cfg = copy.deepcopy(base)
+    cfg["signals"] = {**(cfg.get("signals") or {}), "ophys": {"series": "auto", "filters": {"is_cell": 1}}}
+    assert wfplan.validate_config(cfg, schema)["signals"]["ophys"]["filters"] == {"is_cell": 1}
+    cfg = copy.deepcopy(base)
+    cfg["signals"] = {**(cfg.get("signals") or {}), "ophys": {"on_nan": "hold"}}
+    with pytest.raises(Exception, match=r"ophys\.on_nan"):
+        wfplan.validate_config(cfg, schema)
+
+
+def test_the_docs_example_runs(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ophys.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert code
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code[-1], "docs/ophys.md", "exec"), {})
+    assert (tmp_path / "binned.nc").exists()

@@ -347,7 +347,7 @@ def bin_frames(data: OphysData, grid: BinGrid, on_nan: str = "drop") -> tuple[np
     where = f"{data.source}: {data.path!r}"
     n_bins, n_rois = grid.n_bins, data.n_rois
     sums = np.zeros((n_bins, n_rois))
-    good = np.zeros((n_bins, n_rois), dtype=np.int64)
+    bad_n: np.ndarray | None = None  # (n_bins, n_rois) NaN values per bin, allocated at the first NaN
     frames = np.zeros(n_bins, dtype=np.int64)
     nan = np.zeros(n_rois, dtype=np.int64)
     period = data.frame_period
@@ -356,9 +356,9 @@ def bin_frames(data: OphysData, grid: BinGrid, on_nan: str = "drop") -> tuple[np
     for a in range(0, data.timestamps.shape[0], _CHUNK):
         idx = idx_all[a : a + _CHUNK]
         v = np.asarray(data.values[a : a + _CHUNK], dtype=np.float64) * data.conversion + data.offset
-        fin = np.isfinite(v)
-        bad = ~fin
-        if bad.any():
+        bad = ~np.isfinite(v)
+        any_bad = bool(bad.any())
+        if any_bad:
             if on_nan == "error":
                 f, r = (int(i[0]) for i in np.nonzero(bad))
                 raise NeuralMIError(
@@ -366,21 +366,26 @@ def bin_frames(data: OphysData, grid: BinGrid, on_nan: str = "drop") -> tuple[np
                     f"{data.ids[r]}); expected finite values (or set ophys.on_nan: drop)."
                 )
             nan += bad.sum(axis=0)
+            v[bad] = 0.0
         inside = (idx >= 0) & (idx < n_bins)
         if not inside.any():
             continue
-        idx, v, fin = idx[inside], np.where(fin, v, 0.0)[inside], fin[inside]
+        idx, v, bad = idx[inside], v[inside], bad[inside]
         starts = np.concatenate([[0], np.flatnonzero(np.diff(idx)) + 1])
         bins = idx[starts]
         sums[bins] += np.add.reduceat(v, starts, axis=0)
-        good[bins] += np.add.reduceat(fin.astype(np.int64), starts, axis=0)
         frames[bins] += np.diff(np.append(starts, idx.size))
+        if any_bad and bad.any():
+            if bad_n is None:
+                bad_n = np.zeros((n_bins, n_rois), dtype=np.int32)
+            bad_n[bins] += np.add.reduceat(bad.astype(np.int32), starts, axis=0)
     dead = nan >= data.timestamps.shape[0]
     if dead.any():
         raise NeuralMIError(
             f"{where}: ROI id(s) {data.ids[dead].tolist()[:10]} have no finite value; expected imaging data "
             "(leave them out with an ophys filter on `roi`)."
         )
+    good = frames[:, None] if bad_n is None else frames[:, None] - bad_n
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(good > 0, sums / np.maximum(good, 1), np.nan).astype(np.float32)
     return means, frames, nan

@@ -381,3 +381,24 @@ def test_the_docs_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(code[-1], "docs/ophys.md", "exec"), {})
     assert (tmp_path / "binned.nc").exists()
+
+
+def test_a_file_written_by_neuroconv_from_suite2p_output():
+    """tests/data/suite2p_neuroconv.nwb: synthetic suite2p output converted by neuroconv 0.10.2 (see
+    tests/data/make_suite2p_neuroconv.py): one Fluorescence container with RoiResponseSeries (F),
+    Neuropil and Deconvolved; a 1-d iscell column; imaging plane location 'unknown'."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "suite2p_neuroconv.nwb"
+    ds = bin_session(path, {"ophys": "auto"}, 0.1)  # no units table: the default spikes spec is skipped
+    assert ds.attrs["ophys_series"] == "processing/ophys/Fluorescence/RoiResponseSeries"
+    assert ds.ophys.attrs["preprocessing"] == "fluorescence, 30 Hz frames averaged into 100 ms bins"
+    t = np.arange(300) / 30.0
+    f = (100 + 20 * np.sin(2 * np.pi * t / 5.0)[None, :] * (1 + np.arange(6))[:, None]).astype(np.float32)
+    np.testing.assert_allclose(ds.ophys.values, f.T.astype(np.float64).reshape(100, 3, 6).mean(axis=1), rtol=1e-6)
+    assert ds.roi.values.tolist() == list(range(6)) and ds.is_cell.values.tolist() == [1, 0, 1, 1, 0, 1]
+    assert set(ds.location.values) == {"unknown"} and json.loads(ds.ophys.attrs["location_missing"])
+    dec = bin_session(path, {"ophys": {"series": "processing/ophys/Fluorescence/Deconvolved",
+                                       "filters": {"is_cell": 1}}}, 0.2)
+    assert dec.ophys.attrs["preprocessing"].startswith("deconvolved") and dec.sizes["roi"] == 4
+    assert "unit" not in ds.dims

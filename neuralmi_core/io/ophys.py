@@ -13,9 +13,9 @@ What is read
   transposed" -- is read transposed when only that reading fits the ROI count, and flagged in the attrs.
 * ROI coordinates from the PlaneSegmentation the series' ``rois`` region points at: ``roi`` (the table's
   ids of the region's rows), ``plane`` (the imaging plane's name), ``location`` (the imaging plane's
-  ``location``; an empty one is stored as ``unknown`` and flagged), ``is_cell`` (uint8) where the table
-  has an ``iscell`` or ``is_cell`` column (suite2p's two-column ``iscell`` also gives ``cell_probability``),
-  and the table's other 1-d scalar columns.
+  ``location``; an empty one, or ``unknown``/``n/a``/``none``, is stored as ``unknown`` and flagged),
+  ``is_cell`` (uint8) where the table has an ``iscell`` or ``is_cell`` column (suite2p's two-column
+  ``iscell`` also gives ``cell_probability``), and the table's other 1-d scalar columns.
 
 Resampling rule
 ---------------
@@ -60,6 +60,7 @@ from .nwb import _children, _src, check_timestamps, get_object
 JITTER = 0.01
 _CHUNK = 1 << 16  # frames per block when averaging
 _KINDS = {"DfOverF": "dF/F", "Fluorescence": "fluorescence"}
+_NO_LOCATION = ("", "unknown", "n/a", "na", "none", "unspecified")
 
 
 @dataclass
@@ -179,7 +180,7 @@ def _roi_columns(table: Any, rows: np.ndarray) -> tuple[dict[str, np.ndarray], l
     plane = getattr(table, "imaging_plane", None)
     pname = str(getattr(plane, "name", "") or "unknown")
     loc = str(getattr(plane, "location", "") or "").strip()
-    if not loc:
+    if loc.lower() in _NO_LOCATION:  # converters write "unknown" when the lab gave none (neuroconv does)
         missing.append(pname)
         loc = "unknown"
     cols["plane"] = np.array([pname] * n, dtype=str)

@@ -65,10 +65,11 @@ def write_imaging(path, *, data=None, timestamps=None, containers=("DfOverF",), 
             box = DfOverF(name="DfOverF")
             mod.add(box)
             box.add_roi_response_series(_series("RoiResponseSeries", data, ps, timestamps))
-        else:  # suite2p layout: a Fluorescence container per output, series named like it
-            box = Fluorescence(name=c)
+        else:  # suite2p 1.1.0's export (suite2p/io/nwb.py): a Fluorescence container per output, one
+            box = Fluorescence(name=c)  # series per plane named plane0, plane1, ...
             mod.add(box)
-            box.add_roi_response_series(_series(c, data * (2.0 if c == "Fluorescence" else 1.0), ps, timestamps))
+            box.add_roi_response_series(_series("plane0", data * (2.0 if c == "Fluorescence" else 1.0), ps,
+                                                timestamps))
     if behaviour:
         beh = nwb.create_processing_module("behavior", "behaviour")
         beh.add(TimeSeries(name="position", data=position(t), unit="m", timestamps=t))
@@ -192,12 +193,12 @@ def test_default_discovery_prefers_dff_then_fluorescence(tmp_path):
     ds = bin_session(both, {"spikes": False, "ophys": "auto"}, 0.1)
     assert ds.attrs["ophys_series"] == "processing/ophys/DfOverF/RoiResponseSeries"
     ds = bin_session(both, {"spikes": False, "ophys": {"signal": "fluorescence"}}, 0.1)
-    assert ds.attrs["ophys_series"] == "processing/ophys/Fluorescence/Fluorescence"
+    assert ds.attrs["ophys_series"] == "processing/ophys/Fluorescence/plane0"
     suite2p = write_imaging(tmp_path / "s2p.nwb", containers=s2p)
     ds = bin_session(suite2p, {"spikes": False, "ophys": True}, 0.1)
-    assert ds.attrs["ophys_series"] == "processing/ophys/Fluorescence/Fluorescence"
+    assert ds.attrs["ophys_series"] == "processing/ophys/Fluorescence/plane0"
     assert ds.ophys.attrs["preprocessing"].startswith("fluorescence, 30 Hz")
-    ds = bin_session(suite2p, {"spikes": False, "ophys": "processing/ophys/Deconvolved/Deconvolved"}, 0.1)
+    ds = bin_session(suite2p, {"spikes": False, "ophys": "processing/ophys/Deconvolved/plane0"}, 0.1)
     assert ds.ophys.attrs["preprocessing"].startswith("deconvolved, 30 Hz")
     with pytest.raises(NeuralMIError, match=r"s2p\.nwb.*no DfOverF RoiResponseSeries"):
         bin_session(suite2p, {"spikes": False, "ophys": {"signal": "dff"}}, 0.1)

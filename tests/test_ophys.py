@@ -34,11 +34,13 @@ def position(t):
     return np.sin(2 * np.pi * t / 7.0) + 0.3 * np.cos(2 * np.pi * t / 2.3)
 
 
-def _plane_seg(nwb, mod, location="VISp", n_rois=5, iscell=True):
+def _plane_seg(nwb, mod, location="VISp", n_rois=5, iscell=True, roi_locations=None):
     plane = mock_ImagingPlane(nwbfile=nwb, name="plane0", location=location, imaging_rate=RATE)
     ps = mock_PlaneSegmentation(imaging_plane=plane, n_rois=n_rois, name="PlaneSegmentation")
     if iscell:  # suite2p's two-column iscell: is cell, probability
         ps.add_column("iscell", "two columns - iscell & probcell", data=ISCELL[:n_rois])
+    if roi_locations is not None:
+        ps.add_column("location", "brain area of each ROI", data=list(roi_locations))
     ps.id.data[:] = IDS[:n_rois]  # ROI ids differ from row numbers: coordinates must carry the ids
     mod.add(ImageSegmentation(plane_segmentations=[ps]))
     return ps
@@ -52,14 +54,14 @@ def _series(name, data, ps, timestamps=None):
 
 
 def write_imaging(path, *, data=None, timestamps=None, containers=("DfOverF",), location="VISp",
-                  units=False, behaviour=True, iscell=True):
+                  units=False, behaviour=True, iscell=True, roi_locations=None):
     """An imaging session: 5 ROIs whose dF/F is GAIN * position(t) + BASE, frames at 30 Hz."""
     nwb = mock_NWBFile()
     t = np.arange(N_FRAMES) / RATE if timestamps is None else np.asarray(timestamps)
     if data is None:
         data = position(t)[:, None] * GAIN[None, :] + BASE[None, :]
     mod = nwb.create_processing_module("ophys", "optical physiology")
-    ps = _plane_seg(nwb, mod, location=location, iscell=iscell)
+    ps = _plane_seg(nwb, mod, location=location, iscell=iscell, roi_locations=roi_locations)
     for c in containers:  # add containers to the file before their series (DynamicTableRegion)
         if c == "DfOverF":
             box = DfOverF(name="DfOverF")
@@ -257,6 +259,17 @@ def test_missing_location_is_flagged_and_refused_by_a_location_filter(tmp_path):
     with pytest.raises(NeuralMIError, match=r"noloc\.nwb: 'processing/ophys/DfOverF/RoiResponseSeries': filter "
                                             r"on `location` but imaging plane\(s\) \[.plane0.\]"):
         bin_session(path, {"spikes": False, "ophys": {"filters": {"location": "VISp"}}}, 0.1)
+
+
+def test_a_per_roi_location_column_wins_over_the_plane(tmp_path):
+    path = write_imaging(tmp_path / "areas.nwb", location="VIS", roi_locations=["VISp", "VISl", "VISp", "", "VISl"])
+    ds = bin_session(path, SPEC, 0.1)
+    assert ds.location.values.tolist() == ["VISp", "VISl", "VISp", "unknown", "VISl"]
+    assert json.loads(ds.ophys.attrs["location_missing"]) == ["plane0 (table column location, 1 ROIs)"]
+    out = write_netcdf(ds, tmp_path / "b.nc")
+    assert select_xy(f"{out}:ophys[location=VISl]", None).x_labels == ["roi=13", "roi=22"]
+    kept = bin_session(path, {"spikes": False, "ophys": {"filters": {"location": "VISp"}}}, 0.1)
+    assert kept.roi.values.tolist() == [10, 16]
 
 
 def test_transposed_data_is_read_and_flagged(tmp_path):

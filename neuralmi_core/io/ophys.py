@@ -13,7 +13,8 @@ What is read
   transposed" -- is read transposed when only that reading fits the ROI count, and flagged in the attrs.
 * ROI coordinates from the PlaneSegmentation the series' ``rois`` region points at: ``roi`` (the table's
   ids of the region's rows), ``plane`` (the imaging plane's name), ``location`` (the imaging plane's
-  ``location``; an empty one, or ``unknown``/``n/a``/``none``, is stored as ``unknown`` and flagged),
+  ``location``, or the table's own per-ROI ``location`` column when it has one; an empty one, or
+  ``unknown``/``n/a``/``none``, is stored as ``unknown`` and flagged),
   ``is_cell`` (uint8) where the table has an ``iscell`` or ``is_cell`` column (suite2p's two-column
   ``iscell`` also gives ``cell_probability``), and the table's other 1-d scalar columns.
 
@@ -185,6 +186,14 @@ def _roi_columns(table: Any, rows: np.ndarray) -> tuple[dict[str, np.ndarray], l
         loc = "unknown"
     cols["plane"] = np.array([pname] * n, dtype=str)
     cols["location"] = np.array([loc] * n, dtype=str)
+    scalar = _scalar_columns(table, len(table))
+    per_roi = scalar.pop("location", None)  # a per-ROI location column is more specific than the plane's
+    if per_roi is not None and per_roi.dtype.kind in "US":
+        vals = np.array([str(v).strip() for v in per_roi[rows]], dtype=object)
+        empty = np.array([v.lower() in _NO_LOCATION for v in vals])
+        if not empty.all():
+            missing = [] if not empty.any() else [f"{pname} (table column location, {int(empty.sum())} ROIs)"]
+            cols["location"] = np.where(empty, "unknown", vals).astype(str)
     for name in ("iscell", "is_cell"):
         if name in table.colnames:
             arr = np.asarray(table[name].data[:])
@@ -194,7 +203,7 @@ def _roi_columns(table: Any, rows: np.ndarray) -> tuple[dict[str, np.ndarray], l
                 if arr.shape[1] > 1:
                     cols["cell_probability"] = arr[rows, 1].astype(np.float64)
             break
-    for name, vals in _scalar_columns(table, len(table)).items():
+    for name, vals in scalar.items():
         if name not in ("iscell", "is_cell") and name not in cols:
             cols[name] = vals[rows]
     return cols, missing
@@ -292,7 +301,7 @@ def filter_rois(data: OphysData, filters: Mapping[str, Any] | None) -> tuple[Oph
     for col, rule in (filters or {}).items():
         if col not in cols:
             raise NeuralMIError(f"{where}: ROIs have no column {col!r} to filter on; available: {sorted(cols)}.")
-        if col == "location" and data.location_missing:
+        if col == "location" and data.location_missing and (cols["location"] == "unknown").all():
             raise NeuralMIError(
                 f"{where}: filter on `location` but imaging plane(s) {data.location_missing} of table "
                 f"{data.table!r} state no location; expected ImagingPlane.location (e.g. VISp)."

@@ -196,7 +196,8 @@ def ophys_variables(data: Any, osp: Any, grid: BinGrid, taken: set[str]
     coords: dict[str, Any] = {"roi": ("roi", data.ids, {"long_name": f"ROI id (table {data.table!r})"})}
     for col, vals in data.columns.items():
         name = var_name(col)
-        cname = f"roi_{name}" if name in RESERVED or name in taken or name in ("ophys", "ophys_n_frames") else name
+        own = ("ophys", "ophys_n_frames", "roi", "n_nan_frames")
+        cname = f"roi_{name}" if name in RESERVED or name in taken or name in own else name
         coords[cname] = ("roi", vals, {"long_name": f"ROI column {col!r}"})
     coords["n_nan_frames"] = ("roi", nan, {"long_name": "NaN/inf frame values left out of the bin means"})
     vattrs = {

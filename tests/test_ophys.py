@@ -334,6 +334,15 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, case, words)
     assert not out.exists() and (not out.parent.exists() or not list(out.parent.iterdir()))
 
 
+def test_an_imaging_file_binned_without_ophys_says_how(imaging, tmp_path, capsys):
+    out = tmp_path / "b.nc"
+    assert main(["bin", str(imaging), "--bin-width", "0.1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert re.search(r"imaging\.nwb: has no 'units' table but holds imaging data \(processing/ophys/DfOverF/"
+                     r"RoiResponseSeries\); bin it with `ophys: auto`", err), err
+    assert not out.exists()
+
+
 def test_cli_writes_ophys_and_the_file_reads_back(imaging, tmp_path, capsys):
     out, argv = _cli_fails(imaging, {"ophys": {"filters": {"is_cell": 1}}}, tmp_path)
     assert main(argv) == 0  # no units table: the default spikes spec is skipped for an imaging file

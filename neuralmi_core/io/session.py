@@ -71,6 +71,15 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
         default_spikes = sp.spikes is not None and sp.spikes.table == "units" and not sp.spikes.filters \
             and not sp.spikes.min_rate_hz
         skip_units = ophys is not None and default_spikes and nwb.units is None
+        if ophys is None and default_spikes and nwb.units is None:
+            from .ophys import find_roi_series
+
+            found = find_roi_series(nwb)
+            if found:  # an imaging file binned with the default spec: say how to ask for its traces
+                raise NeuralMIError(
+                    f"{path}: has no 'units' table but holds imaging data ({found[0][0]}); bin it with "
+                    "`ophys: auto` (and `spikes: false`) in the signal spec, see docs/ophys.md."
+                )
         units = read_units(nwb, sp.spikes.table) if sp.spikes is not None and not skip_units else None
         beh_paths = sp.behavior if sp.behavior is not None else {
             p.rsplit("/", 1)[-1]: {"path": p, "max_gap_s": None} for p in nwbio.find_behavior_timeseries(nwb)}

@@ -64,15 +64,19 @@ def _module_command(name: str):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)  # the command line, for provenance records
+    error = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NeuralMIWarning)
         try:
             status = int(args._run(args) or 0)
         except NeuralMIError as exc:
-            _print_warnings(caught)
-            print(f"neuralmi {args.command}: error: {exc}", file=sys.stderr)
-            return 2
+            error = exc
+    # printed after the recording context: inside it, warnings.showwarning is the recorder itself, so
+    # showing a non-neuralmi warning (e.g. pynwb's) would append to `caught` while it is iterated, forever
     _print_warnings(caught)
+    if error is not None:
+        print(f"neuralmi {args.command}: error: {error}", file=sys.stderr)
+        return 2
     return status
 
 

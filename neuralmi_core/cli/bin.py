@@ -1,7 +1,9 @@
 """Bin one NWB session into a netCDF tensor file (spike counts, behaviour at bin centres, masks, provenance).
 
 Without --signals every unit and every behaviour TimeSeries found are binned, and a trial index is added
-when the file has trials. The signal-spec format (YAML, also the workflow config's `signals:` section)
+when the file has trials. Signal kinds: `spikes` (units), `behavior` (TimeSeries) and `ophys` (calcium
+imaging: a RoiResponseSeries averaged into bins as variable `ophys` (time, roi); asked with `ophys: auto`
+in the spec, see docs/ophys.md). The signal-spec format (YAML, also the workflow config's `signals:` section)
 is documented in `neuralmi_core.io.signals`; the output layout in `neuralmi_core.io.netcdf`.
 
 Examples:
@@ -16,7 +18,7 @@ import argparse
 import sys
 
 NAME = "bin"
-HELP = "bin an NWB session (spike counts, behaviour, masks) into a netCDF file"
+HELP = "bin an NWB session (spike counts, behaviour, calcium imaging, masks) into a netCDF file"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -51,8 +53,9 @@ def run(args: argparse.Namespace) -> int:
     write_netcdf(ds, args.out)
     n_units = ds.sizes.get("unit", 0)
     beh = [v for v in ds.data_vars if any(str(d).endswith("_component") for d in ds[v].dims)]
+    rois = f", {ds.sizes['roi']} ROIs ({ds.attrs['ophys_preprocessing']})" if "ophys" in ds.data_vars else ""
     print(
-        f"{args.nwb}: {ds.sizes['time']} bins of {ds.attrs['bin_width_s']} s, {n_units} units, "
+        f"{args.nwb}: {ds.sizes['time']} bins of {ds.attrs['bin_width_s']} s, {n_units} units{rois}, "
         f"behaviour {beh or 'none'} -> {args.out}",
         file=sys.stderr,
     )

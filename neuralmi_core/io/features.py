@@ -12,6 +12,8 @@ import numpy as np
 
 #: Coordinates along a selected dim that :func:`feature_info` counts (e.g. units per region).
 DESCRIBED_COORDS = ("region", "location", "quality", "electrode_group")
+#: Also counted along an imaging ``roi`` dim (found as ``roi_<name>`` too, see :mod:`.session`).
+ROI_DESCRIBED = ("plane", "is_cell")
 
 
 def feature_info(da: Any) -> dict[str, Any]:
@@ -24,9 +26,10 @@ def feature_info(da: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"size": int(da.sizes[dim])}
         if dim in da.coords:
             entry["ids"] = np.asarray(da[dim].values).tolist()
-        for name in DESCRIBED_COORDS:
-            if name in da.coords and da[name].dims == (dim,):
-                values = np.asarray(da[name].values).astype(str).tolist()
+        for name in DESCRIBED_COORDS + (ROI_DESCRIBED if dim == "roi" else ()):
+            stored = name if name in da.coords else f"{dim}_{name}" if dim == "roi" else name
+            if stored in da.coords and da[stored].dims == (dim,):
+                values = np.asarray(da[stored].values).astype(str).tolist()
                 entry[name] = {v: values.count(v) for v in sorted(set(values))}
         out[str(dim)] = entry
     return out

@@ -2,7 +2,7 @@
 
 Layout of a binned session (written by ``neuralmi bin`` / :func:`neuralmi_core.io.session.bin_session`)::
 
-    dims     time (n_bins), unit (n_units), <name>_component (one per behaviour signal)
+    dims     time (n_bins), unit (n_units), <name>_component (one per behaviour signal), roi (n_rois)
     coords   time(time)            float64 bin centres, attrs units="s"
              unit(unit)            int64 unit ids of the units table
              <column>(unit)        unit metadata columns (region, quality, location, ...; a column named
@@ -18,6 +18,16 @@ Layout of a binned session (written by ``neuralmi bin`` / :func:`neuralmi_core.i
              observed(time)                uint8, 1 where the bin is analysed (restrict_to intervals)
              trial(time)                   int32 row of the trials table holding the bin centre, -1 none
              <name>(time, <name>_component) float64 behaviour at bin centres, NaN where unknown
+             ophys(time, roi)              float32 calcium imaging (only when the spec asks `ophys`): mean of
+                                           the frames in each bin, NaN where none; attrs signal_kind="ophys",
+                                           preprocessing ("dF/F, 30 Hz frames averaged into 100 ms bins"),
+                                           source_path, frame_rate_hz, nan_policy, nan_values,
+                                           location_missing (JSON), transposed_in_file
+             ophys_n_frames(time)          uint16 frames averaged into each bin
+             with coords roi(roi) (ROI ids), plane, location, is_cell (uint8), cell_probability and the
+             ROI table's scalar columns along roi (roi_<name> when the name is taken, e.g. by a units
+             column), n_nan_frames(roi); dataset attrs ophys_series, ophys_preprocessing,
+             ophys_rois_removed_by_filter (JSON) -- see neuralmi_core.io.ophys
     attrs    source_path, source_sha256, nwb_identifier, session_start_time, nwb_session_id,
              nwb_subject_id, nwb_version, bin_width_s, t0_s, t_stop_s, n_bins, binning_method
              ("integer_ticks" or "shared_edges"), resolution_s, start_tick, ticks_per_bin (exact edges:

@@ -9,7 +9,9 @@ A *spec* names the samples of one variable:
   dimension(s) whose coordinate matches: ``=`` equals, ``|`` separates alternatives, ``,`` joins
   conditions (AND). Values are compared as text. Examples: ``binned.nc:spikes[region=A]``,
   ``binned.nc:spikes[region=A,quality=good]``, ``binned.nc:spikes[unit=3|7|9]``,
-  ``binned.nc:position[position_component=x]``. Shell-quote the brackets.
+  ``binned.nc:position[position_component=x]``, ``binned.nc:ophys[location=VISp,is_cell=1]``. A
+  coordinate stored as ``<dim>_<name>`` because its plain name was taken (``roi_location`` next to a
+  units column ``location``) is found by the plain name too. Shell-quote the brackets.
 
 For netCDF variables with a ``time`` dimension, time is put first and the other dims flattened into
 features. A bin is *invalid* for a variable when the dataset's ``observed`` variable is 0, when the
@@ -155,6 +157,10 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
         da = ds[var]
         index: dict[str, np.ndarray] = {}
         for coord, wanted in conds:
+            if coord not in da.coords and coord not in da.dims:
+                # a column stored as <dim>_<name> because the plain name was taken (roi_location, unit_time)
+                alias = [f"{d}_{coord}" for d in da.dims if d != "time" and f"{d}_{coord}" in da.coords]
+                coord = alias[0] if len(alias) == 1 else coord
             if coord not in da.coords and coord not in da.dims:
                 other = [str(c) for c in da.coords if "time" not in da[c].dims]
                 raise NeuralMIError(

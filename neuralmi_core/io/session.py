@@ -1,9 +1,10 @@
 """Turn one NWB session into an xarray Dataset: read what the signal spec names, bin it on one exact grid.
 
 :func:`bin_session` runs four steps, each a function here: read the session (:func:`read_session`), choose
-the time span (:func:`time_span`), bin the spike counts (:func:`spike_variables`) and the behaviour
-(:func:`behaviour_variables`), add the masks and the provenance. The layout of the result is documented
-in :mod:`neuralmi_core.io.netcdf`; the binning primitives are in :mod:`neuralmi_core.io.binning`.
+the time span (:func:`time_span`), bin the spike counts (:func:`spike_variables`), the behaviour
+(:func:`behaviour_variables`) and calcium imaging when asked (:func:`ophys_variables`), add the masks and
+the provenance. The layout of the result is documented in :mod:`neuralmi_core.io.netcdf`; the binning
+primitives are in :mod:`neuralmi_core.io.binning`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class SessionInputs:
     series: dict[str, tuple[Any, float | None]]  # name -> (TimeSeriesData, max_gap_s)
     trials: tuple[str, np.ndarray, np.ndarray] | None
     restrict: tuple[str, np.ndarray, np.ndarray] | None
+    ophys: Any = None  # ophys.OphysData when the spec asks for imaging
 
 
 def read_session(path: Path, sp: Any) -> SessionInputs:
@@ -60,7 +62,25 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
 
     with nwbio.open_nwb(path) as nwb:
         info = nwbio.session_info(nwb)
-        units = read_units(nwb, sp.spikes.table) if sp.spikes is not None else None
+        ophys = None
+        if getattr(sp, "ophys", None) is not None:
+            from .ophys import read_ophys
+
+            ophys = read_ophys(nwb, sp.ophys.series, sp.ophys.signal)
+        # an imaging file without a units table: the default (unfiltered) spikes spec is skipped
+        default_spikes = sp.spikes is not None and sp.spikes.table == "units" and not sp.spikes.filters \
+            and not sp.spikes.min_rate_hz
+        skip_units = ophys is not None and default_spikes and nwb.units is None
+        if ophys is None and default_spikes and nwb.units is None:
+            from .ophys import find_roi_series
+
+            found = find_roi_series(nwb)
+            if found:  # an imaging file binned with the default spec: say how to ask for its traces
+                raise NeuralMIError(
+                    f"{path}: has no 'units' table but holds imaging data ({found[0][0]}); bin it with "
+                    "`ophys: auto` (and `spikes: false`) in the signal spec, see docs/ophys.md."
+                )
+        units = read_units(nwb, sp.spikes.table) if sp.spikes is not None and not skip_units else None
         beh_paths = sp.behavior if sp.behavior is not None else {
             p.rsplit("/", 1)[-1]: {"path": p, "max_gap_s": None} for p in nwbio.find_behavior_timeseries(nwb)}
         series = {name: (nwbio.read_timeseries(nwb, b["path"]), b.get("max_gap_s")) for name, b in beh_paths.items()}
@@ -71,7 +91,7 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
         elif sp.trials:
             trials = (sp.trials, *nwbio.read_intervals(nwb, sp.trials))
         restrict = (sp.restrict_to, *nwbio.read_intervals(nwb, sp.restrict_to)) if sp.restrict_to else None
-    return SessionInputs(str(path), info, units, series, trials, restrict)
+    return SessionInputs(str(path), info, units, series, trials, restrict, ophys)
 
 
 def time_span(sp: Any, inputs: SessionInputs) -> tuple[float, float]:
@@ -92,6 +112,10 @@ def time_span(sp: Any, inputs: SessionInputs) -> tuple[float, float]:
         if ts.timestamps.size:
             lo.append(float(ts.timestamps[0]))
             hi.append(float(ts.timestamps[-1]))
+    if inputs.ophys is not None:
+        t, period = inputs.ophys.timestamps, inputs.ophys.frame_period
+        lo.append(float(t[0]))
+        hi.append(float(t[-1]) + (period if np.isfinite(period) else 0.0))  # the last frame's period
     if not lo:
         raise NeuralMIError(f"{inputs.source}: nothing to bin (no spikes and no behaviour samples).")
     return min(lo), max(hi)
@@ -161,6 +185,49 @@ def behaviour_variables(series: dict[str, tuple[Any, float | None]], grid: BinGr
     return data_vars, coords
 
 
+def ophys_variables(data: Any, osp: Any, grid: BinGrid, taken: set[str]
+                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The imaging series averaged into bins: ``(data_vars, coords, attrs)``; ``data`` already filtered.
+
+    Variable ``ophys`` (time, roi) float32 and ``ophys_n_frames`` (time); coordinates ``roi`` (ids),
+    ``plane``, ``location``, ``is_cell`` ... along ``roi``, each stored as ``roi_<name>`` when the name is
+    taken (e.g. by a units column ``location``); selectors find either form (``ophys[location=VISp]``).
+    """
+    from .ophys import bin_frames, preprocessing_text
+
+    where = f"{data.source}: {data.path!r}"
+    for name in ("ophys", "ophys_n_frames", "roi"):
+        if name in taken:
+            raise NeuralMIError(f"{where}: the name {name!r} is taken by another signal of the session; rename it.")
+    means, frames, nan = bin_frames(data, grid, osp.on_nan)
+    prep = preprocessing_text(data, grid.bin_width)
+    period = data.frame_period
+    coords: dict[str, Any] = {"roi": ("roi", data.ids, {"long_name": f"ROI id (table {data.table!r})"})}
+    for col, vals in data.columns.items():
+        name = var_name(col)
+        own = ("ophys", "ophys_n_frames", "roi", "n_nan_frames")
+        cname = f"roi_{name}" if name in RESERVED or name in taken or name in own else name
+        coords[cname] = ("roi", vals, {"long_name": f"ROI column {col!r}"})
+    coords["n_nan_frames"] = ("roi", nan, {"long_name": "NaN/inf frame values left out of the bin means"})
+    vattrs = {
+        "long_name": f"{data.kind} of {data.path} averaged into bins", "units": data.unit,
+        "signal_kind": "ophys", "preprocessing": prep, "source_path": data.path,
+        "neurodata_type": "RoiResponseSeries", "roi_table": data.table,
+        "frame_rate_hz": 1.0 / period if np.isfinite(period) else float("nan"),
+        "resampling": "mean of the frames whose timestamp falls in the bin; NaN where none (bins shorter than "
+                      "the frame period are refused)",
+        "nan_policy": osp.on_nan, "nan_values": int(nan.sum()), "transposed_in_file": int(data.transposed),
+        "location_missing": json.dumps(data.location_missing),
+    }
+    data_vars = {
+        "ophys": (("time", "roi"), means, vattrs),
+        "ophys_n_frames": ("time", frames.astype(np.uint16 if frames.max(initial=0) < 65535 else np.uint32),
+                           {"long_name": f"frames of {data.path} averaged into the bin", "units": "count"}),
+    }
+    attrs = {"ophys_series": data.path, "ophys_preprocessing": prep}
+    return data_vars, coords, attrs
+
+
 def mask_variables(inputs: SessionInputs, grid: BinGrid) -> dict[str, Any]:
     """``observed`` (restrict_to intervals) and, when the session has trials, the ``trial`` index per bin."""
     observed = np.ones(grid.n_bins, dtype=np.uint8)
@@ -213,6 +280,12 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
     inputs = read_session(path, sp)
     t_start, t_stop = time_span(sp, inputs)
     units = inputs.units
+    ophys, rois_removed = inputs.ophys, {}
+    if ophys is not None:
+        from .ophys import check_bin_width, filter_rois
+
+        ophys, rois_removed = filter_rois(ophys, sp.ophys.filters)
+        check_bin_width(ophys, float(width))
     grid = make_grid(t_start, t_stop, width, units.resolution if units is not None else None, source=inputs.source)
     data_vars: dict[str, Any] = {}
     coords: dict[str, Any] = {"time": ("time", grid.centres(), {"units": "s", "long_name": "bin centre"})}
@@ -225,6 +298,12 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
     dv, cs = behaviour_variables(inputs.series, grid, set(coords), inputs.source)
     data_vars.update(dv)
     coords.update(cs)
+    ophys_attrs: dict[str, Any] = {}
+    if ophys is not None:
+        dv, cs, ophys_attrs = ophys_variables(ophys, sp.ophys, grid, set(coords) | set(data_vars))
+        data_vars.update(dv)
+        coords.update(cs)
+        ophys_attrs["ophys_rois_removed_by_filter"] = json.dumps(rois_removed)
     data_vars.update(mask_variables(inputs, grid))
     spec_json = json.dumps(sp.to_dict(), sort_keys=True)
     attrs = {
@@ -248,9 +327,10 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
         "zero_spike_units": json.dumps(zero_ids),
         "behavior_signals": json.dumps({var_name(k): v[0].path for k, v in inputs.series.items()}),
         "conventions": "neuralmi binned v1: see neuralmi_core.io.netcdf",
+        **ophys_attrs,
     }
     return xr.Dataset(data_vars=data_vars, coords=coords, attrs=attrs)
 
 
 __all__ = ["RESERVED", "SessionInputs", "behaviour_variables", "bin_session", "file_sha256", "mask_variables",
-           "read_session", "spike_variables", "time_span", "var_name"]
+           "ophys_variables", "read_session", "spike_variables", "time_span", "var_name"]

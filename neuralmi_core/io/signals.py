@@ -24,6 +24,13 @@ Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key
                                  # `trials`, `epochs` or `intervals/NAME`; null: none; default `auto`
                                  # (trials when the file has them)
       restrict_to: null          # intervals table; bins whose centre lies outside it get observed = 0
+      ophys:                     # calcium imaging -> variable `ophys` (time, roi); absent: none (see
+                                 # neuralmi_core.io.ophys and docs/ophys.md)
+        series: processing/ophys/DfOverF/RoiResponseSeries   # a RoiResponseSeries path; default `auto`:
+                                 # the first DfOverF series under processing/ophys, else Fluorescence
+        signal: auto             # with series auto: `dff` (DfOverF only), `fluorescence`, or `auto`
+        filters: {is_cell: 1}    # ROI filters like unit filters, on roi/plane/location/is_cell/columns
+        on_nan: drop             # NaN frame values: `drop` (left out of the bin mean, counted) or `error`
 
 Every key is optional; an empty spec bins all units and every behaviour TimeSeries found. Unknown keys
 are errors. Unit filters never drop units for having zero spikes (they are kept and flagged in the
@@ -51,9 +58,12 @@ from typing import Any
 
 from ..validation import NeuralMIError
 
-_TOP_KEYS = ("behavior", "bin_width", "restrict_to", "spikes", "time_range", "trials")
+_TOP_KEYS = ("behavior", "bin_width", "ophys", "restrict_to", "spikes", "time_range", "trials")
 _SPIKE_KEYS = ("filters", "min_rate_hz", "table")
 _BEH_KEYS = ("max_gap_s", "path")
+_OPHYS_KEYS = ("filters", "on_nan", "series", "signal")
+_OPHYS_SIGNALS = ("auto", "dff", "fluorescence")
+_ON_NAN = ("drop", "error")
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,20 @@ class SpikesSpec:
 
 
 @dataclass(frozen=True)
+class OphysSpec:
+    """Which imaging series to average into bins: a RoiResponseSeries path (``"auto"``: discover), the
+    kind auto-discovery looks for, ROI filters and what to do with NaN frame values."""
+
+    series: str = "auto"
+    signal: str = "auto"
+    filters: dict[str, Any] = field(default_factory=dict)
+    on_nan: str = "drop"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"series": self.series, "signal": self.signal, "filters": self.filters, "on_nan": self.on_nan}
+
+
+@dataclass(frozen=True)
 class SignalSpec:
     """A parsed signal spec (see module docstring). ``behavior=None`` means discover every TimeSeries."""
 
@@ -75,10 +99,12 @@ class SignalSpec:
     behavior: dict[str, dict[str, Any]] | None = None
     trials: str | None = "auto"
     restrict_to: str | None = None
+    ophys: OphysSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Canonical JSON-ready form (used for the provenance hash)."""
-        return {
+        """Canonical JSON-ready form (used for the provenance hash). ``ophys`` appears only when set, so
+        specs without imaging hash exactly as before the key existed."""
+        out = {
             "bin_width": self.bin_width,
             "time_range": list(self.time_range) if self.time_range else None,
             "spikes": None
@@ -92,6 +118,9 @@ class SignalSpec:
             "trials": self.trials,
             "restrict_to": self.restrict_to,
         }
+        if self.ophys is not None:
+            out["ophys"] = self.ophys.to_dict()
+        return out
 
 
 def _unknown(where: str, got: Mapping[str, Any], allowed: tuple[str, ...], source: str) -> None:
@@ -106,6 +135,57 @@ def _positive(name: str, value: Any, source: str, zero_ok: bool = False) -> floa
         return float(value)
     need = "a non-negative" if zero_ok else "a positive"
     raise NeuralMIError(f"{source}: `{name}` must be {need} number. Got {value!r}.")
+
+
+def _filters(where: str, filters: Any, source: str) -> dict[str, Any]:
+    filters = filters or {}
+    if not isinstance(filters, Mapping):
+        raise NeuralMIError(
+            f"{source}: `{where}` must map column -> value, list or {{min, max}}. Got {filters!r}."
+        )
+    for col, rule in filters.items():
+        if isinstance(rule, Mapping) and set(rule) - {"min", "max"}:
+            raise NeuralMIError(f"{source}: `{where}.{col}` range accepts keys min/max. Got {dict(rule)}.")
+    return dict(filters)
+
+
+def parse_ophys(raw: Any, source: str = "signal spec") -> OphysSpec | None:
+    """The ``ophys`` entry: absent/None/false -> None; true, ``auto`` or ``{}`` -> discover; a path string
+    -> that series; a mapping with keys series, signal, filters, on_nan."""
+    if raw is None or raw is False:
+        return None
+    if raw is True:
+        raw = {}
+    if isinstance(raw, str):
+        raw = {"series": raw}
+    if not isinstance(raw, Mapping):
+        raise NeuralMIError(
+            f"{source}: `ophys` must be a mapping (series, signal, filters, on_nan), `auto`, a "
+            f"RoiResponseSeries path or false. Got {raw!r}."
+        )
+    _unknown("ophys", raw, _OPHYS_KEYS, source)
+    series = raw.get("series", "auto")
+    if series is None:
+        series = "auto"
+    if not isinstance(series, str) or not series.strip("/"):
+        raise NeuralMIError(f"{source}: `ophys.series` must be a RoiResponseSeries path or `auto`. Got {series!r}.")
+    signal = raw.get("signal", "auto") or "auto"
+    if signal not in _OPHYS_SIGNALS:
+        raise NeuralMIError(f"{source}: `ophys.signal` must be one of {list(_OPHYS_SIGNALS)}. Got {signal!r}.")
+    if signal != "auto" and series != "auto":
+        raise NeuralMIError(
+            f"{source}: `ophys.signal` ({signal}) picks a series by discovery; it cannot be combined with "
+            f"`ophys.series` ({series}); give one."
+        )
+    on_nan = raw.get("on_nan", "drop") or "drop"
+    if on_nan not in _ON_NAN:
+        raise NeuralMIError(f"{source}: `ophys.on_nan` must be one of {list(_ON_NAN)}. Got {on_nan!r}.")
+    return OphysSpec(
+        series=series if series == "auto" else series.strip("/"),
+        signal=str(signal),
+        filters=_filters("ophys.filters", raw.get("filters"), source),
+        on_nan=str(on_nan),
+    )
 
 
 def parse_signal_spec(spec: Mapping[str, Any] | None, source: str = "signal spec") -> SignalSpec:
@@ -189,6 +269,7 @@ def parse_signal_spec(spec: Mapping[str, Any] | None, source: str = "signal spec
         behavior=behavior,
         trials=trials,
         restrict_to=spec.get("restrict_to"),
+        ophys=parse_ophys(spec.get("ophys"), source),
     )
 
 
@@ -212,4 +293,4 @@ def load_signal_spec(path: str | os.PathLike) -> SignalSpec:
     return parse_signal_spec(data, source=str(path))
 
 
-__all__ = ["SignalSpec", "SpikesSpec", "load_signal_spec", "parse_signal_spec"]
+__all__ = ["OphysSpec", "SignalSpec", "SpikesSpec", "load_signal_spec", "parse_ophys", "parse_signal_spec"]

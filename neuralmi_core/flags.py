@@ -104,10 +104,10 @@ FLAGS: tuple[Flag, ...] = (
          "quote the CI (it includes this systematic error) and say it may miss; more samples narrow it",
          misses=True),
     Flag("sample_limited", "interval",
-         "training-subset MI falls by > half the MI as chunks shrink: still finding the dependence; a lower "
+         "training-subset MI falls by > a fifth of the MI as chunks shrink: still finding the dependence; a lower "
          "bound",
          "the networks fit their own training data better the more data they see (the training-subset MI "
-         "falls as the chunks shrink, by more than half the MI, where over-fitting alone would raise it): "
+         "falls as the chunks shrink, by more than a fifth of the MI, where over-fitting alone would raise it): "
          "they are still finding the dependence at the full sample, the 1/N model does not hold, and the "
          "true MI is likely above the CI (a lower bound; more data would raise it)",
          "report the MI as a lower bound; more samples would raise it",

@@ -32,7 +32,7 @@ SETTINGS = MODEL + TRAINING + ESTIMATE + RUNTIME
 
 
 @api(SETTINGS)
-def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "separable", **settings: Any) -> MIResult:
+def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", **settings: Any) -> MIResult:
     """Estimate the mutual information I(X; Y) in nats (``.mi_bits`` for bits).
 
     Parameters
@@ -216,7 +216,7 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
         mi_std_nats=float(np.std(mis, ddof=1)) if len(mis) > 1 else math.nan,
         mi_train_nats=float(np.mean(trains)),
         estimator=spec.estimator,
-        critic=spec.critic if spec.estimator not in ("minee", "mienf") else None,
+        critic=fit.info.get("critic", spec.critic) if spec.estimator not in ("minee", "mienf") else None,
         n_train=m0.n_train,
         n_test=m0.n_test,
         n_eval=fit.n_eval,

@@ -5,7 +5,9 @@ import torch
 
 from neuralmi_core.models import BatchedLinear, make_critic
 from neuralmi_core.models import critics as critics_mod
-from neuralmi_core.settings import CRITICS  # every declared critic
+from neuralmi_core.settings import CRITICS as _DECLARED
+
+CRITICS = [c for c in _DECLARED if c != "auto"]  # every declared critic (auto is resolved from the data first)
 
 
 @pytest.fixture(autouse=True)

@@ -69,3 +69,16 @@ def test_poisson_population_mi_within_seed_spread():
         res = estimate(x, y, critic="poisson", split="random", seed=seed, progress=False)
         assert abs(res.mi_nats - truth) / truth < 0.09, (seed, res.mi_nats, truth)
         assert math.isfinite(res.mi_train_nats)
+
+
+def test_auto_is_poisson_exactly_when_one_side_holds_counts():
+    """The default critic: counts against a continuous variable -> poisson (either order); counts against
+    counts (two regions) and continuous data -> separable; the result names the critic trained."""
+    x, y = POP.sample(400, seed=0)
+    rng = np.random.default_rng(0)
+    quick = {**FAST, "epochs": 2}
+    assert estimate(x, y, **quick).critic == "poisson"
+    assert estimate(y, x, **quick).critic == "poisson"
+    assert estimate(x, rng.poisson(1.0, (400, 3)).astype(float), **quick).critic == "separable"
+    assert estimate(y, y + rng.normal(size=y.shape), **quick).critic == "separable"
+    assert estimate(x, y, critic="separable", **quick).critic == "separable"

@@ -162,7 +162,7 @@ def test_implementations_match_declared_names():
     from neuralmi_core.models.layers import ACTIVATIONS as LAYER_ACTIVATIONS
 
     assert tuple(BOUNDS) == BOUND_ESTIMATORS and tuple(EXTERNAL_TRAINED) == OBJECTIVE_ESTIMATORS
-    assert tuple(critics._CLASSES) == CRITICS and tuple(LAYER_ACTIVATIONS) == ACTIVATIONS
+    assert ("auto", *critics._CLASSES) == CRITICS and tuple(LAYER_ACTIVATIONS) == ACTIVATIONS
     assert MINEE == parse_options("minee", {}) and MIENF == parse_options("mienf", {})
     for cls in critics._CLASSES.values():  # critic defaults are the declared ones
         sig = inspect.signature(cls)

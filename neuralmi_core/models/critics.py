@@ -239,6 +239,9 @@ _CLASSES = {"separable": SeparableCritic, "bilinear": BilinearCritic, "concat": 
 
 def make_critic(name: str, n_members: int, dim_x: int, dim_y: int, **kwargs) -> _Critic:
     """Build critic ``name`` (one of :data:`CRITICS`) for K = ``n_members`` members."""
+    if name == "auto":
+        raise NeuralMIError("critic 'auto' is resolved from the data (estimators.neural.auto_critic) before a "
+                            "critic is built; make_critic needs a concrete one.")
     if name not in _CLASSES:
         raise NeuralMIError(f"`critic` must be one of {', '.join(map(repr, CRITICS))}. Got {name!r}.")
     return _CLASSES[name](n_members, dim_x, dim_y, **kwargs)

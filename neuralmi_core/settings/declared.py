@@ -19,9 +19,9 @@ TRAINED_ESTIMATORS = BOUND_ESTIMATORS + OBJECTIVE_ESTIMATORS
 #: Untrained baselines: estimate() only.
 BASELINES = ("ksg", "gaussian")
 ESTIMATORS = TRAINED_ESTIMATORS + BASELINES
-CRITICS = ("separable", "bilinear", "concat", "hybrid", "poisson")
-#: Critics with an embedding whose size bounds the information they carry.
-EMBEDDING_CRITICS = ("separable", "bilinear", "hybrid", "poisson")
+CRITICS = ("auto", "separable", "bilinear", "concat", "hybrid", "poisson")
+#: Critics with an embedding whose size bounds the information they carry (auto resolves to one of them).
+EMBEDDING_CRITICS = ("auto", "separable", "bilinear", "hybrid", "poisson")
 #: Critics that read raw spike counts on one side (that side is passed untransformed).
 COUNT_CRITICS = ("poisson",)
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "leaky_relu", "elu")
@@ -32,9 +32,10 @@ MODEL = Settings([
     Setting("estimator", "infonce", Choice(ESTIMATORS),
             "MI estimator: a variational bound (infonce, smile, nwj, dv, mine, js), minee, mienf, or the "
             "baselines ksg and gaussian (estimate only)"),
-    Setting("critic", "separable", Choice(CRITICS),
-            "critic of the variational bounds: separable g(x).h(y), bilinear, concat (joint MLP), hybrid, or "
-            "poisson (spike counts on one side: their Poisson log-likelihood under rates predicted from the other)"),
+    Setting("critic", "auto", Choice(CRITICS),
+            "critic of the variational bounds: auto (poisson when exactly one side holds spike counts, else "
+            "separable), separable g(x).h(y), bilinear, concat (joint MLP), hybrid, or poisson (spike counts on one "
+            "side: their Poisson log-likelihood under rates predicted from the other)"),
     Setting("embedding_dim", 32, Int(1), "embedding size of separable, bilinear, hybrid and poisson critics"),
     Setting("hidden", 256, Int(1), "hidden units per layer of the critic's networks"),
     Setting("n_layers", 2, Int(0), "hidden layers per network (2: measured on the accuracy suite, benchmarks/README.md)",

@@ -69,7 +69,7 @@ def train_cell(x: np.ndarray, y: np.ndarray, labels: Sequence[str], part: int, s
 
 
 @api(ANALYSIS.settings)
-def contributions(x: Any, y: Any, estimator: str = "infonce", critic: str = "separable", *, groups: Any = None,
+def contributions(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", *, groups: Any = None,
                   column_coords: Any = None, **settings: Any) -> ContributionsResult:
     """MI lost when each unit (or group of units) of X is left out, and each group's MI alone, against Y.
 

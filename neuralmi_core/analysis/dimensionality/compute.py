@@ -47,7 +47,7 @@ def train_cell(pairs: Sequence[tuple[np.ndarray, np.ndarray]], embedding_dim: in
 
 
 @api(ANALYSIS.settings)
-def dimensionality(x: Any, y: Any = None, estimator: str = "smile", critic: str = "separable",
+def dimensionality(x: Any, y: Any = None, estimator: str = "smile", critic: str = "auto",
                    **settings: Any) -> DimensionalityResult:
     """Latent dimensionality of X (or of the X–Y interaction) from a sweep of the critic's embedding dim.
 

@@ -73,7 +73,7 @@ def train_cell(x: np.ndarray, y: np.ndarray, ix: np.ndarray, iy: np.ndarray, lag
 
 
 @api(ANALYSIS.settings)
-def lag_sweep(x: Any, y: Any, estimator: str = "infonce", critic: str = "separable", *,
+def lag_sweep(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", *,
               time_index: Any = None, **settings: Any) -> LagSweepResult:
     """Bias-corrected I(X_t; Y_{t+lag}) with a confidence interval at every lag, and the peak lag.
 

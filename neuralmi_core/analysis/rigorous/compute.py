@@ -60,7 +60,7 @@ def train_cell(x: np.ndarray, y: np.ndarray, gamma: int, seed: int, spec: ModelS
 
 
 @api(ANALYSIS.settings)
-def rigorous(x: Any, y: Any, estimator: str = "infonce", critic: str = "separable", **settings: Any) -> RigorousResult:
+def rigorous(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", **settings: Any) -> RigorousResult:
     """Bias-corrected I(X; Y) with a confidence interval, by 1/N extrapolation over data fractions.
 
     For each gamma in ``gammas`` and each seed the samples are split into gamma disjoint chunks and one

@@ -100,7 +100,7 @@ def train_cell(x: np.ndarray, y: np.ndarray, indices: Sequence[int], values: Map
 
 
 @api(ANALYSIS.settings)
-def significance(x: Any, y: Any, estimator: str = "infonce", critic: str = "separable", *, trials: Any = None,
+def significance(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", *, trials: Any = None,
                  **settings: Any) -> SignificanceResult:
     """p-value of the held-out MI of X and Y against surrogates that keep each signal's autocorrelation.
 

@@ -26,6 +26,12 @@ from .declaration import CONDITIONAL_MI, TRANSFER_ENTROPY
 from .result import ConditionalMIResult, TransferEntropyResult
 
 
+def _concrete_critic(values: dict[str, Any]) -> dict[str, Any]:
+    """``critic="auto"`` is separable here: both terms of a difference must use one critic, and auto could pick
+    poisson for one term (counts against a continuous side) and separable for the other."""
+    return {**values, "critic": "separable"} if values.get("critic") == "auto" else values
+
+
 def _check(estimator: str, critic: str, settings: dict[str, Any]) -> dict[str, Any]:
     from ..rigorous.declaration import ANALYSIS as RIGOROUS
 
@@ -104,7 +110,7 @@ def _fit_settings(analysis: Any, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @api(CONDITIONAL_MI.settings)
-def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: str = "separable",
+def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: str = "auto",
                    **settings: Any) -> ConditionalMIResult:
     """I(X; Y | Z) = I(XZ; Y) - I(Z; Y) in nats, with a 1/N-extrapolated paired CI.
 
@@ -127,6 +133,7 @@ def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: s
     from ...estimators.neural import setup_training
 
     values = CONDITIONAL_MI.check({"estimator": estimator, "critic": critic, **settings}, has_y=True)
+    values = _concrete_critic(values)
     xa, ya, za = as_2d_samples("x", x), as_2d_samples("y", y), as_2d_samples("z", z)
     check_paired(xa, ya)
     check_paired(za, ya)
@@ -277,7 +284,7 @@ def _on_grid(a: np.ndarray, time_index: Any) -> np.ndarray:
 
 
 @api(TRANSFER_ENTROPY.settings)
-def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", critic: str = "separable", *,
+def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", critic: str = "auto", *,
                      time_index: Any = None, **settings: Any) -> TransferEntropyResult:
     """TE(X -> Y) = I(X_past; Y_future | Y_past[, Z_past]) in nats per delay, with paired 1/N-extrapolated CIs.
 
@@ -311,6 +318,7 @@ def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", 
     from ...estimators.neural import setup_training
 
     values = TRANSFER_ENTROPY.check({"estimator": estimator, "critic": critic, **settings}, has_y=True)
+    values = _concrete_critic(values)
     xa, ya = as_2d_samples("x", x), as_2d_samples("y", y)
     check_paired(xa, ya)
     za = None
@@ -427,7 +435,7 @@ def var_ground_truth(coef: list[np.ndarray], noise_cov: np.ndarray, source: list
 
 def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 19, delays: Any = "1-5",
                           k_source: int = 1, k_target: int = 1, horizon: int = 1, min_shift: int | None = None,
-                          estimator: str = "infonce", critic: str = "separable", seed: int = 0,
+                          estimator: str = "infonce", critic: str = "auto", seed: int = 0,
                           **settings: Any) -> dict[str, Any]:
     """Surrogate test of TE(X -> Y): the source alone is circularly shifted, the target's history untouched.
 
@@ -444,6 +452,7 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
 
     settings.setdefault("split", "blocked")
     values = _check(estimator, critic, settings)
+    values = _concrete_critic(values)
     values = dict(values, gammas=(1,), seeds=(seed,), n_seeds=None)
     xa, ya = as_2d_samples("x", x), as_2d_samples("y", y)
     check_paired(xa, ya)
@@ -503,7 +512,7 @@ def local_permutation(z: np.ndarray, k: int, rng: np.random.Generator) -> np.nda
 
 
 def conditional_mi_test(x: Any, y: Any, z: Any, *, n_surrogates: int = 19, k: int = 5, seed: int = 0,
-                        estimator: str = "infonce", critic: str = "separable", **settings: Any) -> dict[str, Any]:
+                        estimator: str = "infonce", critic: str = "auto", **settings: Any) -> dict[str, Any]:
     """Local-permutation test of I(X; Y | Z) = 0: X permuted within the ``k`` nearest Z neighbours.
 
     The Z–Y and Z–X dependences are kept, only what X tells about Y beyond Z is destroyed (an i.i.d.
@@ -514,6 +523,7 @@ def conditional_mi_test(x: Any, y: Any, z: Any, *, n_surrogates: int = 19, k: in
     from ...estimators.neural import setup_training
 
     values = _check(estimator, critic, settings)
+    values = _concrete_critic(values)
     values = dict(values, gammas=(1,), seeds=(seed,), n_seeds=None)
     xa, ya, za = as_2d_samples("x", x), as_2d_samples("y", y), as_2d_samples("z", z)
     check_paired(xa, ya)

@@ -82,3 +82,8 @@ def test_auto_is_poisson_exactly_when_one_side_holds_counts():
     assert estimate(x, rng.poisson(1.0, (400, 3)).astype(float), **quick).critic == "separable"
     assert estimate(y, y + rng.normal(size=y.shape), **quick).critic == "separable"
     assert estimate(x, y, critic="separable", **quick).critic == "separable"
+    # integers that are not a population's counts: one column (a stimulus id), 0/1 columns (choices, one-hot)
+    stim = rng.integers(0, 8, (400, 1)).astype(float)
+    onehot = np.eye(4)[rng.integers(0, 4, 400)]
+    assert estimate(y, stim, **quick).critic == "separable"
+    assert estimate(y, onehot, **quick).critic == "separable"

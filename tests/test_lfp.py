@@ -43,7 +43,7 @@ def signals(t):
                      amplitude(t) * np.sin(2 * np.pi * 8 * t), np.sin(2 * np.pi * 20 * t)], axis=1)
 
 
-def write_lfp(path, *, data=None, rate=RATE, lfp=True, timestamps=None):
+def write_lfp(path, *, data=None, rate=RATE, lfp=True, timestamps=None, channel_conversion=None):
     nwb = mock_NWBFile()
     t = np.arange(int(DUR * rate)) / rate
     dev = nwb.create_device(name="probe")
@@ -54,6 +54,8 @@ def write_lfp(path, *, data=None, rate=RATE, lfp=True, timestamps=None):
     region = nwb.create_electrode_table_region(list(range(4)), "LFP channels")
     if lfp:
         kw = {"timestamps": timestamps} if timestamps is not None else {"rate": rate, "starting_time": 0.0}
+        if channel_conversion is not None:
+            kw["channel_conversion"] = channel_conversion
         es = ElectricalSeries(name="ElectricalSeries", data=signals(t) if data is None else data,
                               electrodes=region, **kw)
         nwb.create_processing_module("ecephys", "LFP").add(LFP(electrical_series=es))
@@ -127,6 +129,21 @@ def test_filters_and_selectors(lfpfile, tmp_path):
         bin_session(lfpfile, {"lfp": {"filters": {"location": "DG"}}}, 0.5)
     with pytest.raises(NeuralMIError, match=r"channels have no column 'depth'"):
         bin_session(lfpfile, {"lfp": {"filters": {"depth": 3}}}, 0.5)
+
+
+def test_channel_blocks_scattered_channels_and_channel_conversion(lfpfile, tmp_path, monkeypatch):
+    import neuralmi_core.io.lfp as lfpmod
+
+    full = bin_session(lfpfile, SPEC, 0.5).lfp.values
+    scattered = bin_session(lfpfile, {**SPEC, "lfp": {**SPEC["lfp"], "filters": {"channel": [100, 103]}}}, 0.5)
+    assert scattered.channel.values.tolist() == [100, 103]
+    np.testing.assert_array_equal(scattered.lfp.values, full[:, [0, 3]])
+    monkeypatch.setattr(lfpmod, "_BLOCK_BYTES", 8 * int(DUR * RATE))  # one channel a block
+    np.testing.assert_array_equal(bin_session(lfpfile, SPEC, 0.5).lfp.values, full)
+    conv = write_lfp(tmp_path / "conv.nwb", channel_conversion=[1.0, 1.0, 1.0, 3.0])
+    got = bin_session(conv, SPEC, 0.5).lfp.values
+    np.testing.assert_allclose(got[:, :3], full[:, :3], rtol=1e-6)
+    np.testing.assert_allclose(got[:, 3], 9.0 * full[:, 3], rtol=1e-5, atol=1e-9)  # power scales as gain^2
 
 
 def test_without_lfp_the_spec_hashes_as_before(lfpfile):

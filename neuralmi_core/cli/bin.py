@@ -3,7 +3,8 @@
 Without --signals every unit and every behaviour TimeSeries found are binned, and a trial index is added
 when the file has trials. Signal kinds: `spikes` (units), `behavior` (TimeSeries) and `ophys` (calcium
 imaging: a RoiResponseSeries averaged into bins as variable `ophys` (time, roi); asked with `ophys: auto`
-in the spec, see docs/ophys.md). The signal-spec format (YAML, also the workflow config's `signals:` section)
+in the spec, see docs/ophys.md) and `lfp` (band power per channel of an ElectricalSeries as variable `lfp`
+(time, channel, band); asked with `lfp: auto` or `lfp: {bands: {theta: [6, 10]}}`, see docs/lfp.md). The signal-spec format (YAML, also the workflow config's `signals:` section)
 is documented in `neuralmi_core.io.signals`; the output layout in `neuralmi_core.io.netcdf`.
 
 Examples:

@@ -7,8 +7,9 @@ What is read
   modules, the same way).
 * Sample times: ``timestamps`` when present, else ``starting_time + arange(n) / rate``; values
   ``data * conversion * channel_conversion + offset``. Channels are read and filtered in blocks of at most
-  256 MB of float64 (HDF5 hyperslabs of the dataset), so a 1 h x 64 ch x 1250 Hz series (4.5 M samples a
-  channel) never sits in memory whole: 7 channels a block, plus the filter's working copies.
+  64 MB of float64 (HDF5 hyperslabs of the dataset), so a 1 h x 64 ch x 1250 Hz series (4.5 M samples a
+  channel) never sits in memory whole: one channel a block; measured 1 h x 64 ch x 1250 Hz int16 (576 MB),
+  3 bands: peak RSS ~0.7 GB.
 * Channel coordinates from the electrodes table the series' ``electrodes`` region points at: ``channel``
   (the table's ids of the region's rows), ``location`` and ``group`` (the electrode group's name).
 
@@ -52,7 +53,7 @@ from .nwb import _children, _src, check_timestamps, get_object
 #: Default bands (Hz) when the spec names none.
 DEFAULT_BANDS: dict[str, tuple[float, float]] = {"theta": (6.0, 10.0), "beta": (15.0, 30.0), "gamma": (30.0, 80.0)}
 ORDER = 4
-_BLOCK_BYTES = 256 * 2**20  # float64 bytes of one block of channels
+_BLOCK_BYTES = 64 * 2**20  # float64 bytes of one block of channels (the filters need ~6x that)
 
 
 @dataclass

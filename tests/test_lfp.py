@@ -43,7 +43,7 @@ def signals(t):
                      amplitude(t) * np.sin(2 * np.pi * 8 * t), np.sin(2 * np.pi * 20 * t)], axis=1)
 
 
-def write_lfp(path, *, data=None, rate=RATE, lfp=True, timestamps=None, channel_conversion=None):
+def write_lfp(path, *, data=None, rate=RATE, lfp=True, timestamps=None, channel_conversion=None, units=False):
     nwb = mock_NWBFile()
     t = np.arange(int(DUR * rate)) / rate
     dev = nwb.create_device(name="probe")
@@ -59,6 +59,10 @@ def write_lfp(path, *, data=None, rate=RATE, lfp=True, timestamps=None, channel_
         es = ElectricalSeries(name="ElectricalSeries", data=signals(t) if data is None else data,
                               electrodes=region, **kw)
         nwb.create_processing_module("ecephys", "LFP").add(LFP(electrical_series=es))
+    if units:  # a units table with its own `location` column: the LFP coordinate becomes channel_location
+        nwb.add_unit_column("location", "brain area")
+        for k in range(3):
+            nwb.add_unit(spike_times=np.sort(np.random.default_rng(k).uniform(0, DUR, 200)), location="CA1")
     beh = nwb.create_processing_module("behavior", "behaviour")
     beh.add(TimeSeries(name="position", data=position(t), unit="m", rate=rate, starting_time=0.0))
     with NWBHDF5IO(str(path), "w") as io:
@@ -144,6 +148,23 @@ def test_channel_blocks_scattered_channels_and_channel_conversion(lfpfile, tmp_p
     got = bin_session(conv, SPEC, 0.5).lfp.values
     np.testing.assert_allclose(got[:, :3], full[:, :3], rtol=1e-6)
     np.testing.assert_allclose(got[:, 3], 9.0 * full[:, 3], rtol=1e-5, atol=1e-9)  # power scales as gain^2
+
+
+def test_timestamps_and_units_alongside(tmp_path):
+    t = 5.0 + np.arange(int(DUR * RATE)) / RATE  # timestamps instead of a rate, starting at 5 s
+    path = write_lfp(tmp_path / "both.nwb", timestamps=t, units=True, data=signals(t - 5.0))
+    ds = bin_session(path, {"lfp": {"bands": {"theta": [6, 10]}}}, 0.5)
+    assert ds.spikes.shape[1] == 3 and ds.location.dims == ("unit",)
+    assert ds.channel_location.values.tolist() == LOCS  # `location` was taken by the units column
+    t_lfp = ds.time.values[ds.lfp_n_samples.values > 0]
+    assert t_lfp.min() >= 5.0 and (ds.lfp_n_samples.values[ds.time.values < 5.0] == 0).all()
+    inner = (ds.time.values > 7.0) & (ds.time.values < 5.0 + DUR - 2.0)
+    np.testing.assert_allclose(ds.lfp.values[inner, 0, 0], 2.0, rtol=0.02)
+    assert np.isnan(ds.lfp.values[ds.time.values < 5.0]).all()
+    out = tmp_path / "b.nc"
+    write_netcdf(ds, out)
+    sel = load_selected(f"{out}:lfp[location=CA1,band=theta]")  # finds channel_location by its plain name
+    assert sel.values.shape[1] == 2
 
 
 def test_without_lfp_the_spec_hashes_as_before(lfpfile):

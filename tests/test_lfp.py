@@ -229,3 +229,15 @@ def test_bad_input_is_one_line_and_writes_nothing(case, words, lfpfile, tmp_path
     assert re.search(words, errors[0]), errors[0]
     assert not any("Traceback" in line for line in err)
     assert not out.exists() and (not out.parent.exists() or not list(out.parent.iterdir()))
+
+
+def test_the_docs_example_runs(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "lfp.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert code
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code[-1], "docs/lfp.md", "exec"), {})
+    sel = load_selected(f"{tmp_path / 'binned.nc'}:lfp[location=CA1,band=theta]")
+    np.testing.assert_allclose(sel.values[4:-4, 0], 2.0, rtol=0.02)

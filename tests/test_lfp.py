@@ -127,6 +127,8 @@ def test_filters_and_selectors(lfpfile, tmp_path):
     sel = load_selected(f"{out}:lfp[location=CA1,band=theta]")
     assert sel.values.shape == (60, 2)
     np.testing.assert_allclose(sel.values[4:-4, 0], 2.0, rtol=0.02)
+    assert sel.features["channel"]["location"] == {"CA1": 2} and sel.features["channel"]["group"] == {"shank0": 2}
+    assert sel.labels == ["channel=100,band=theta", "channel=101,band=theta"]
     sel = load_selected(f"{out}:lfp[group=shank1,band=theta]")
     np.testing.assert_allclose(sel.values[4:-4, 1], 0.0, atol=5e-3)
     with pytest.raises(NeuralMIError, match=r"no channel left after filter location='DG'"):

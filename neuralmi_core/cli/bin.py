@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     n_units = ds.sizes.get("unit", 0)
     beh = [v for v in ds.data_vars if any(str(d).endswith("_component") for d in ds[v].dims)]
     rois = f", {ds.sizes['roi']} ROIs ({ds.attrs['ophys_preprocessing']})" if "ophys" in ds.data_vars else ""
+    if "lfp" in ds.data_vars:
+        rois += f", {ds.sizes['channel']} LFP channels ({ds.attrs['lfp_preprocessing']})"
     print(
         f"{args.nwb}: {ds.sizes['time']} bins of {ds.attrs['bin_width_s']} s, {n_units} units{rois}, "
         f"behaviour {beh or 'none'} -> {args.out}",

@@ -206,6 +206,9 @@ def _cli(path, spec, tmp_path, width):
                    r"samples of the 500 Hz series"),
     ("nan", r"nan\.nwb: 'processing/ecephys/LFP/ElectricalSeries': channel 101 has 1 NaN/inf samples"),
     ("timestamps", r"ts\.nwb: 'processing/ecephys/LFP/ElectricalSeries': timestamps are not monotonic"),
+    ("not_es", r"lfp\.nwb: 'processing/behavior/position' is a TimeSeries, not an ElectricalSeries"),
+    ("missing", r"lfp\.nwb: path 'processing/ecephys/LFP/nope': 'processing/ecephys/LFP' has no 'nope'; it "
+                r"holds \['ElectricalSeries'\]"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(case, words, lfpfile, tmp_path, capsys):
     spec, width, path = {"lfp": {}}, "0.1", lfpfile
@@ -219,6 +222,10 @@ def test_bad_input_is_one_line_and_writes_nothing(case, words, lfpfile, tmp_path
         data = signals(np.arange(int(DUR * RATE)) / RATE)
         data[777, 1] = np.nan
         path = write_lfp(tmp_path / "nan.nwb", data=data)
+    elif case == "not_es":
+        spec = {"lfp": "processing/behavior/position"}
+    elif case == "missing":
+        spec = {"lfp": "processing/ecephys/LFP/nope"}
     else:
         ts = np.arange(int(DUR * RATE)) / RATE
         ts[100], ts[101] = ts[101], ts[100]

@@ -250,3 +250,12 @@ def test_the_docs_example_runs(tmp_path, monkeypatch):
     exec(compile(code[-1], "docs/lfp.md", "exec"), {})
     sel = load_selected(f"{tmp_path / 'binned.nc'}:lfp[location=CA1,band=theta]")
     np.testing.assert_allclose(sel.values[4:-4, 0], 2.0, rtol=0.02)
+
+
+def test_an_lfp_file_binned_without_lfp_says_how(lfpfile, tmp_path, capsys):
+    out = tmp_path / "b.nc"
+    assert main(["bin", str(lfpfile), "--bin-width", "0.1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert re.search(r"lfp\.nwb: has no 'units' table but holds LFP \(processing/ecephys/LFP/ElectricalSeries\); "
+                     r"bin its band power with `lfp: auto`", err), err
+    assert not out.exists()

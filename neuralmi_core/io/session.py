@@ -87,6 +87,15 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
                     f"{path}: has no 'units' table but holds imaging data ({found[0][0]}); bin it with "
                     "`ophys: auto` (and `spikes: false`) in the signal spec, see docs/ophys.md."
                 )
+        if ophys is None and lfp is None and default_spikes and nwb.units is None:
+            from .lfp import find_lfp_series
+
+            found_lfp = find_lfp_series(nwb)
+            if found_lfp:  # an LFP-only file binned with the default spec: say how to ask for band power
+                raise NeuralMIError(
+                    f"{path}: has no 'units' table but holds LFP ({found_lfp[0]}); bin its band power with "
+                    "`lfp: auto` (and `spikes: false`) in the signal spec, see docs/lfp.md."
+                )
         units = read_units(nwb, sp.spikes.table) if sp.spikes is not None and not skip_units else None
         beh_paths = sp.behavior if sp.behavior is not None else {
             p.rsplit("/", 1)[-1]: {"path": p, "max_gap_s": None} for p in nwbio.find_behavior_timeseries(nwb)}

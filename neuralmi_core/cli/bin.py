@@ -3,7 +3,8 @@
 Without --signals every unit and every behaviour TimeSeries found are binned, and a trial index is added
 when the file has trials. Signal kinds: `spikes` (units), `behavior` (TimeSeries) and `ophys` (calcium
 imaging: a RoiResponseSeries averaged into bins as variable `ophys` (time, roi); asked with `ophys: auto`
-in the spec, see docs/ophys.md). The signal-spec format (YAML, also the workflow config's `signals:` section)
+in the spec, see docs/ophys.md) and `lfp` (band power per channel of an ElectricalSeries as variable `lfp`
+(time, channel, band); asked with `lfp: auto` or `lfp: {bands: {theta: [6, 10]}}`, see docs/lfp.md). The signal-spec format (YAML, also the workflow config's `signals:` section)
 is documented in `neuralmi_core.io.signals`; the output layout in `neuralmi_core.io.netcdf`.
 
 Examples:
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     n_units = ds.sizes.get("unit", 0)
     beh = [v for v in ds.data_vars if any(str(d).endswith("_component") for d in ds[v].dims)]
     rois = f", {ds.sizes['roi']} ROIs ({ds.attrs['ophys_preprocessing']})" if "ophys" in ds.data_vars else ""
+    if "lfp" in ds.data_vars:
+        rois += f", {ds.sizes['channel']} LFP channels ({ds.attrs['lfp_preprocessing']})"
     print(
         f"{args.nwb}: {ds.sizes['time']} bins of {ds.attrs['bin_width_s']} s, {n_units} units{rois}, "
         f"behaviour {beh or 'none'} -> {args.out}",

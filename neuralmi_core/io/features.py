@@ -14,6 +14,9 @@ import numpy as np
 DESCRIBED_COORDS = ("region", "location", "quality", "electrode_group")
 #: Also counted along an imaging ``roi`` dim (found as ``roi_<name>`` too, see :mod:`.session`).
 ROI_DESCRIBED = ("plane", "is_cell")
+#: Also counted along an LFP ``channel`` dim (found as ``channel_<name>`` too).
+CHANNEL_DESCRIBED = ("group",)
+_EXTRA = {"roi": ROI_DESCRIBED, "channel": CHANNEL_DESCRIBED}
 
 
 def feature_info(da: Any) -> dict[str, Any]:
@@ -26,8 +29,8 @@ def feature_info(da: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"size": int(da.sizes[dim])}
         if dim in da.coords:
             entry["ids"] = np.asarray(da[dim].values).tolist()
-        for name in DESCRIBED_COORDS + (ROI_DESCRIBED if dim == "roi" else ()):
-            stored = name if name in da.coords else f"{dim}_{name}" if dim == "roi" else name
+        for name in DESCRIBED_COORDS + _EXTRA.get(str(dim), ()):
+            stored = name if name in da.coords else f"{dim}_{name}" if dim in _EXTRA else name
             if stored in da.coords and da[stored].dims == (dim,):
                 values = np.asarray(da[stored].values).astype(str).tolist()
                 entry[name] = {v: values.count(v) for v in sorted(set(values))}

@@ -28,6 +28,14 @@ Layout of a binned session (written by ``neuralmi bin`` / :func:`neuralmi_core.i
              ROI table's scalar columns along roi (roi_<name> when the name is taken, e.g. by a units
              column), n_nan_frames(roi); dataset attrs ophys_series, ophys_preprocessing,
              ophys_rois_removed_by_filter (JSON) -- see neuralmi_core.io.ophys
+             lfp(time, channel, band)      float32 LFP band power (only when the spec asks `lfp`): mean over
+                                           the bin of |hilbert(band-passed)|^2 / 2, NaN where no sample;
+                                           attrs signal_kind="lfp", preprocessing, units ("(volts)^2"),
+                                           sampling_rate_hz, source_path
+             lfp_n_samples(time)           uint32 samples averaged into each bin
+             with coords channel(channel) (electrode ids), location, group along channel
+             (channel_<name> when taken), band(band) with band_low_hz, band_high_hz; dataset attrs
+             lfp_series, lfp_preprocessing, lfp_channels_removed_by_filter (JSON) -- see neuralmi_core.io.lfp
     attrs    source_path, source_sha256, nwb_identifier, session_start_time, nwb_session_id,
              nwb_subject_id, nwb_version, bin_width_s, t0_s, t_stop_s, n_bins, binning_method
              ("integer_ticks" or "shared_edges"), resolution_s, start_tick, ticks_per_bin (exact edges:

@@ -53,6 +53,7 @@ class SessionInputs:
     trials: tuple[str, np.ndarray, np.ndarray] | None
     restrict: tuple[str, np.ndarray, np.ndarray] | None
     ophys: Any = None  # ophys.OphysData when the spec asks for imaging
+    lfp: Any = None  # lfp.LfpData when the spec asks for LFP band power (data re-opened when binning)
 
 
 def read_session(path: Path, sp: Any) -> SessionInputs:
@@ -67,10 +68,16 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
             from .ophys import read_ophys
 
             ophys = read_ophys(nwb, sp.ophys.series, sp.ophys.signal)
+        lfp = None
+        if getattr(sp, "lfp", None) is not None:
+            from .lfp import read_lfp
+
+            lfp = read_lfp(nwb, sp.lfp.series)
+            lfp.data = None  # the file closes here; lfp_variables re-opens it and reads channel by channel
         # an imaging file without a units table: the default (unfiltered) spikes spec is skipped
         default_spikes = sp.spikes is not None and sp.spikes.table == "units" and not sp.spikes.filters \
             and not sp.spikes.min_rate_hz
-        skip_units = ophys is not None and default_spikes and nwb.units is None
+        skip_units = (ophys is not None or lfp is not None) and default_spikes and nwb.units is None
         if ophys is None and default_spikes and nwb.units is None:
             from .ophys import find_roi_series
 
@@ -79,6 +86,15 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
                 raise NeuralMIError(
                     f"{path}: has no 'units' table but holds imaging data ({found[0][0]}); bin it with "
                     "`ophys: auto` (and `spikes: false`) in the signal spec, see docs/ophys.md."
+                )
+        if ophys is None and lfp is None and default_spikes and nwb.units is None:
+            from .lfp import find_lfp_series
+
+            found_lfp = find_lfp_series(nwb)
+            if found_lfp:  # an LFP-only file binned with the default spec: say how to ask for band power
+                raise NeuralMIError(
+                    f"{path}: has no 'units' table but holds LFP ({found_lfp[0]}); bin its band power with "
+                    "`lfp: auto` (and `spikes: false`) in the signal spec, see docs/lfp.md."
                 )
         units = read_units(nwb, sp.spikes.table) if sp.spikes is not None and not skip_units else None
         beh_paths = sp.behavior if sp.behavior is not None else {
@@ -91,7 +107,7 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
         elif sp.trials:
             trials = (sp.trials, *nwbio.read_intervals(nwb, sp.trials))
         restrict = (sp.restrict_to, *nwbio.read_intervals(nwb, sp.restrict_to)) if sp.restrict_to else None
-    return SessionInputs(str(path), info, units, series, trials, restrict, ophys)
+    return SessionInputs(str(path), info, units, series, trials, restrict, ophys, lfp)
 
 
 def time_span(sp: Any, inputs: SessionInputs) -> tuple[float, float]:
@@ -116,6 +132,10 @@ def time_span(sp: Any, inputs: SessionInputs) -> tuple[float, float]:
         t, period = inputs.ophys.timestamps, inputs.ophys.frame_period
         lo.append(float(t[0]))
         hi.append(float(t[-1]) + (period if np.isfinite(period) else 0.0))  # the last frame's period
+    if inputs.lfp is not None:
+        t = inputs.lfp.timestamps
+        lo.append(float(t[0]))
+        hi.append(float(t[-1]) + 1.0 / inputs.lfp.rate)
     if not lo:
         raise NeuralMIError(f"{inputs.source}: nothing to bin (no spikes and no behaviour samples).")
     return min(lo), max(hi)
@@ -228,6 +248,54 @@ def ophys_variables(data: Any, osp: Any, grid: BinGrid, taken: set[str]
     return data_vars, coords, attrs
 
 
+def lfp_variables(path: Path, data: Any, lsp: Any, grid: BinGrid, taken: set[str]
+                  ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """LFP band power averaged into bins: ``(data_vars, coords, attrs)``; ``data`` already filtered.
+
+    Variable ``lfp`` (time, channel, band) float32 (unit: the series' unit squared) and ``lfp_n_samples``
+    (time); coordinates ``channel`` (electrode ids), ``location``, ``group`` along ``channel`` (stored as
+    ``channel_<name>`` when taken) and ``band`` (names, with ``band_low_hz``/``band_high_hz``); selectors
+    read ``lfp[location=CA1,band=theta]``. The file is re-opened and read one channel at a time.
+    """
+    from . import nwb as nwbio
+    from .lfp import bin_band_power, preprocessing_text
+
+    where = f"{data.source}: {data.path!r}"
+    for name in ("lfp", "lfp_n_samples", "channel", "band"):
+        if name in taken:
+            raise NeuralMIError(f"{where}: the name {name!r} is taken by another signal of the session; rename it.")
+    bands = lsp.bands
+    with nwbio.open_nwb(path) as nwb:
+        obj = nwbio.get_object(nwb, data.path)
+        data.data = obj.data if len(obj.data.shape) == 2 else np.asarray(obj.data[:])[:, None]
+        try:
+            power, counts = bin_band_power(data, bands, grid)
+        finally:
+            data.data = None
+    prep = preprocessing_text(data, bands, grid.bin_width)
+    coords: dict[str, Any] = {"channel": ("channel", data.ids, {"long_name": "electrode id (electrodes table)"})}
+    for col, vals in data.columns.items():
+        name = var_name(col)
+        cname = f"channel_{name}" if name in RESERVED or name in taken or name in ("lfp", "channel", "band") else name
+        coords[cname] = ("channel", vals, {"long_name": f"electrode column {col!r}"})
+    coords["band"] = ("band", np.array(list(bands), dtype=str), {"long_name": "frequency band"})
+    coords["band_low_hz"] = ("band", np.array([b[0] for b in bands.values()]), {"units": "Hz"})
+    coords["band_high_hz"] = ("band", np.array([b[1] for b in bands.values()]), {"units": "Hz"})
+    vattrs = {
+        "long_name": f"band power of {data.path} averaged into bins", "units": f"({data.unit})^2",
+        "signal_kind": "lfp", "preprocessing": prep, "source_path": data.path,
+        "neurodata_type": "ElectricalSeries", "sampling_rate_hz": data.rate,
+        "method": "order-4 Butterworth band-pass (scipy sosfiltfilt, zero phase), |hilbert|^2 / 2 per sample, mean "
+                  "of the samples whose timestamp falls in the bin; NaN where none",
+    }
+    data_vars = {
+        "lfp": (("time", "channel", "band"), power, vattrs),
+        "lfp_n_samples": ("time", counts.astype(np.uint32),
+                          {"long_name": f"samples of {data.path} averaged into the bin", "units": "count"}),
+    }
+    return data_vars, coords, {"lfp_series": data.path, "lfp_preprocessing": prep}
+
+
 def mask_variables(inputs: SessionInputs, grid: BinGrid) -> dict[str, Any]:
     """``observed`` (restrict_to intervals) and, when the session has trials, the ``trial`` index per bin."""
     observed = np.ones(grid.n_bins, dtype=np.uint8)
@@ -286,6 +354,12 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
 
         ophys, rois_removed = filter_rois(ophys, sp.ophys.filters)
         check_bin_width(ophys, float(width))
+    lfp, channels_removed = inputs.lfp, {}
+    if lfp is not None:
+        from .lfp import check_lfp, filter_channels
+
+        lfp, channels_removed = filter_channels(lfp, sp.lfp.filters)
+        check_lfp(lfp, sp.lfp.bands, float(width))
     grid = make_grid(t_start, t_stop, width, units.resolution if units is not None else None, source=inputs.source)
     data_vars: dict[str, Any] = {}
     coords: dict[str, Any] = {"time": ("time", grid.centres(), {"units": "s", "long_name": "bin centre"})}
@@ -304,6 +378,11 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
         data_vars.update(dv)
         coords.update(cs)
         ophys_attrs["ophys_rois_removed_by_filter"] = json.dumps(rois_removed)
+    if lfp is not None:
+        dv, cs, lfp_attrs = lfp_variables(path, lfp, sp.lfp, grid, set(coords) | set(data_vars))
+        data_vars.update(dv)
+        coords.update(cs)
+        ophys_attrs.update(lfp_attrs, lfp_channels_removed_by_filter=json.dumps(channels_removed))
     data_vars.update(mask_variables(inputs, grid))
     spec_json = json.dumps(sp.to_dict(), sort_keys=True)
     attrs = {
@@ -333,4 +412,4 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
 
 
 __all__ = ["RESERVED", "SessionInputs", "behaviour_variables", "bin_session", "file_sha256", "mask_variables",
-           "ophys_variables", "read_session", "spike_variables", "time_span", "var_name"]
+           "lfp_variables", "ophys_variables", "read_session", "spike_variables", "time_span", "var_name"]

@@ -31,6 +31,12 @@ Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key
         signal: auto             # with series auto: `dff` (DfOverF only), `fluorescence`, or `auto`
         filters: {is_cell: 1}    # ROI filters like unit filters, on roi/plane/location/is_cell/columns
         on_nan: drop             # NaN frame values: `drop` (left out of the bin mean, counted) or `error`
+      lfp:                       # LFP band power -> variable `lfp` (time, channel, band); absent: none (see
+                                 # neuralmi_core.io.lfp and docs/lfp.md)
+        series: processing/ecephys/LFP/ElectricalSeries   # default `auto`: the first ElectricalSeries
+                                 # of an LFP container under processing/ecephys
+        bands: {theta: [6, 10], gamma: [30, 80]}   # Hz; default theta [6,10], beta [15,30], gamma [30,80]
+        filters: {location: CA1} # channel filters on channel (id), location, group
 
 Every key is optional; an empty spec bins all units and every behaviour TimeSeries found. Unknown keys
 are errors. Unit filters never drop units for having zero spikes (they are kept and flagged in the
@@ -58,12 +64,14 @@ from typing import Any
 
 from ..validation import NeuralMIError
 
-_TOP_KEYS = ("behavior", "bin_width", "ophys", "restrict_to", "spikes", "time_range", "trials")
+_TOP_KEYS = ("behavior", "bin_width", "lfp", "ophys", "restrict_to", "spikes", "time_range", "trials")
 _SPIKE_KEYS = ("filters", "min_rate_hz", "table")
 _BEH_KEYS = ("max_gap_s", "path")
 _OPHYS_KEYS = ("filters", "on_nan", "series", "signal")
 _OPHYS_SIGNALS = ("auto", "dff", "fluorescence")
 _ON_NAN = ("drop", "error")
+_LFP_KEYS = ("bands", "filters", "series")
+_DEFAULT_BANDS = {"theta": (6.0, 10.0), "beta": (15.0, 30.0), "gamma": (30.0, 80.0)}
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,20 @@ class OphysSpec:
 
 
 @dataclass(frozen=True)
+class LfpSpec:
+    """Which ElectricalSeries to turn into band power (``"auto"``: the first in an LFP container), the named
+    bands ``{name: (low, high)}`` in Hz and channel filters on the electrodes' columns."""
+
+    series: str = "auto"
+    bands: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(_DEFAULT_BANDS))
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"series": self.series, "bands": {k: list(v) for k, v in self.bands.items()},
+                "filters": self.filters}
+
+
+@dataclass(frozen=True)
 class SignalSpec:
     """A parsed signal spec (see module docstring). ``behavior=None`` means discover every TimeSeries."""
 
@@ -100,6 +122,7 @@ class SignalSpec:
     trials: str | None = "auto"
     restrict_to: str | None = None
     ophys: OphysSpec | None = None
+    lfp: LfpSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Canonical JSON-ready form (used for the provenance hash). ``ophys`` appears only when set, so
@@ -120,6 +143,8 @@ class SignalSpec:
         }
         if self.ophys is not None:
             out["ophys"] = self.ophys.to_dict()
+        if self.lfp is not None:  # likewise: specs without LFP hash as before
+            out["lfp"] = self.lfp.to_dict()
         return out
 
 
@@ -186,6 +211,42 @@ def parse_ophys(raw: Any, source: str = "signal spec") -> OphysSpec | None:
         filters=_filters("ophys.filters", raw.get("filters"), source),
         on_nan=str(on_nan),
     )
+
+
+def parse_lfp(raw: Any, source: str = "signal spec") -> LfpSpec | None:
+    """The ``lfp`` entry: absent/None/false -> None; true, ``auto`` or ``{}`` -> discover with the default
+    bands; a path string -> that series; a mapping with keys series, bands, filters."""
+    if raw is None or raw is False:
+        return None
+    if raw is True or raw == "auto":
+        raw = {}
+    if isinstance(raw, str):
+        raw = {"series": raw}
+    if not isinstance(raw, Mapping):
+        raise NeuralMIError(
+            f"{source}: `lfp` must be a mapping (series, bands, filters), `auto`, an ElectricalSeries path or "
+            f"false. Got {raw!r}."
+        )
+    _unknown("lfp", raw, _LFP_KEYS, source)
+    series = raw.get("series", "auto") or "auto"
+    if not isinstance(series, str) or not series.strip("/"):
+        raise NeuralMIError(f"{source}: `lfp.series` must be an ElectricalSeries path or `auto`. Got {series!r}.")
+    braw = raw.get("bands")
+    bands: dict[str, tuple[float, float]] = dict(_DEFAULT_BANDS)
+    if braw is not None:
+        if not isinstance(braw, Mapping) or not braw:
+            raise NeuralMIError(f"{source}: `lfp.bands` must map name -> [low, high] in Hz. Got {braw!r}.")
+        bands = {}
+        for name, edges in braw.items():
+            ok = isinstance(edges, list | tuple) and len(edges) == 2 and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in edges)
+            if not ok or not 0 < float(edges[0]) < float(edges[1]):
+                raise NeuralMIError(
+                    f"{source}: `lfp.bands.{name}` must be [low, high] Hz with 0 < low < high. Got {edges!r}."
+                )
+            bands[str(name)] = (float(edges[0]), float(edges[1]))
+    return LfpSpec(series=series if series == "auto" else series.strip("/"), bands=bands,
+                   filters=_filters("lfp.filters", raw.get("filters"), source))
 
 
 def parse_signal_spec(spec: Mapping[str, Any] | None, source: str = "signal spec") -> SignalSpec:
@@ -270,6 +331,7 @@ def parse_signal_spec(spec: Mapping[str, Any] | None, source: str = "signal spec
         trials=trials,
         restrict_to=spec.get("restrict_to"),
         ophys=parse_ophys(spec.get("ophys"), source),
+        lfp=parse_lfp(spec.get("lfp"), source),
     )
 
 
@@ -293,4 +355,5 @@ def load_signal_spec(path: str | os.PathLike) -> SignalSpec:
     return parse_signal_spec(data, source=str(path))
 
 
-__all__ = ["OphysSpec", "SignalSpec", "SpikesSpec", "load_signal_spec", "parse_ophys", "parse_signal_spec"]
+__all__ = ["LfpSpec", "OphysSpec", "SignalSpec", "SpikesSpec", "load_signal_spec", "parse_lfp", "parse_ophys",
+           "parse_signal_spec"]

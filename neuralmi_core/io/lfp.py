@@ -49,6 +49,7 @@ import numpy as np
 from ..validation import NeuralMIError
 from .binning import BinGrid
 from .nwb import _children, _src, check_timestamps, get_object
+from .units import narrow
 
 #: Default bands (Hz) when the spec names none.
 DEFAULT_BANDS: dict[str, tuple[float, float]] = {"theta": (6.0, 10.0), "beta": (15.0, 30.0), "gamma": (30.0, 80.0)}
@@ -187,23 +188,7 @@ def filter_channels(data: LfpData, filters: Mapping[str, Any] | None) -> tuple[L
     for col, rule in (filters or {}).items():
         if col not in cols:
             raise NeuralMIError(f"{where}: channels have no column {col!r} to filter on; available: {sorted(cols)}.")
-        vals = cols[col]
-        if isinstance(rule, Mapping):
-            if vals.dtype.kind not in "biuf":
-                raise NeuralMIError(f"{where}: filter on {col!r}: a range needs a numeric column (dtype {vals.dtype}).")
-            ok = np.ones(data.n_channels, bool)
-            if rule.get("min") is not None:
-                ok &= vals >= float(rule["min"])
-            if rule.get("max") is not None:
-                ok &= vals <= float(rule["max"])
-        else:
-            wanted = [str(v) for v in (rule if isinstance(rule, list | tuple | set) else [rule])]
-            ok = np.isin(vals.astype(str), wanted)
-        removed[col] = int((keep & ~ok).sum())
-        keep &= ok
-        if not keep.any():
-            avail = sorted(set(vals.astype(str).tolist()))[:20]
-            raise NeuralMIError(f"{where}: no channel left after filter {col}={rule!r}; values of {col!r} are {avail}.")
+        removed[col] = narrow(keep, cols[col], col, rule, where, "channel")
     return (data if keep.all() else data.subset(keep)), removed
 
 

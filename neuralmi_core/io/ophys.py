@@ -56,6 +56,7 @@ import numpy as np
 from ..validation import NeuralMIError
 from .binning import BinGrid
 from .nwb import _children, _src, check_timestamps, get_object
+from .units import narrow
 
 #: Tolerated timestamp jitter when comparing the bin width with the frame period.
 JITTER = 0.01
@@ -306,26 +307,7 @@ def filter_rois(data: OphysData, filters: Mapping[str, Any] | None) -> tuple[Oph
                 f"{where}: filter on `location` but imaging plane(s) {data.location_missing} of table "
                 f"{data.table!r} state no location; expected ImagingPlane.location (e.g. VISp)."
             )
-        vals = cols[col]
-        if isinstance(rule, Mapping):
-            if set(rule) - {"min", "max"} or vals.dtype.kind not in "biuf":
-                raise NeuralMIError(
-                    f"{where}: filter on {col!r}: a range needs keys min/max on a numeric column; got "
-                    f"{dict(rule)} on a column of dtype {vals.dtype}."
-                )
-            ok = np.ones(data.n_rois, bool)
-            if rule.get("min") is not None:
-                ok &= vals >= float(rule["min"])
-            if rule.get("max") is not None:
-                ok &= vals <= float(rule["max"])
-        else:
-            wanted = [str(v) for v in (rule if isinstance(rule, list | tuple | set) else [rule])]
-            ok = np.isin(vals.astype(str), wanted)
-        removed[col] = int((keep & ~ok).sum())
-        keep &= ok
-        if not keep.any():
-            avail = sorted(set(vals.astype(str).tolist()))[:20]
-            raise NeuralMIError(f"{where}: no ROI left after filter {col}={rule!r}; values of {col!r} are {avail}.")
+        removed[col] = narrow(keep, cols[col], col, rule, where, "ROI")
     return (data if keep.all() else data.subset(keep)), removed
 
 

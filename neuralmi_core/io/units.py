@@ -176,6 +176,33 @@ def read_units(nwb: Any, table: str = "units") -> UnitsData:
     )
 
 
+def narrow(keep: np.ndarray, vals: np.ndarray, col: str, rule: Any, where: str, noun: str) -> int:
+    """Apply one column filter to ``keep`` (bool, in place): ``rule`` a scalar (equals), a list (one of) or
+    ``{"min": a, "max": b}`` (numeric range, inclusive, either bound optional), values compared as text for
+    scalars and lists. Returns how many of the kept items it removed; raises (naming ``where``, the filter
+    and the column's values) on a bad range or when no ``noun`` is left. Shared by units, ROIs and channels."""
+    if isinstance(rule, Mapping):
+        if set(rule) - {"min", "max"} or vals.dtype.kind not in "biuf":
+            raise NeuralMIError(
+                f"{where}: filter on {col!r}: a range needs keys min/max on a numeric column; got {dict(rule)} "
+                f"on a column of dtype {vals.dtype}."
+            )
+        ok = np.ones(keep.shape, bool)
+        if rule.get("min") is not None:
+            ok &= vals >= float(rule["min"])
+        if rule.get("max") is not None:
+            ok &= vals <= float(rule["max"])
+    else:
+        wanted = [str(v) for v in (rule if isinstance(rule, list | tuple | set) else [rule])]
+        ok = np.isin(vals.astype(str), wanted)
+    removed = int((keep & ~ok).sum())
+    keep &= ok
+    if not keep.any():
+        avail = sorted(set(vals.astype(str).tolist()))[:20]
+        raise NeuralMIError(f"{where}: no {noun} left after filter {col}={rule!r}; values of {col!r} are {avail}.")
+    return removed
+
+
 def filter_units(
     units: UnitsData,
     filters: Mapping[str, Any] | None = None,
@@ -206,29 +233,7 @@ def filter_units(
                 f"{units.source}: units have no column {col!r} to filter on; available: "
                 f"{sorted(units.columns)}."
             )
-        vals = units.columns[col]
-        if isinstance(rule, Mapping):
-            unknown = set(rule) - {"min", "max"}
-            if unknown or vals.dtype.kind not in "biuf":
-                raise NeuralMIError(
-                    f"{units.source}: filter on {col!r}: a range needs keys min/max on a numeric "
-                    f"column; got {dict(rule)} on a column of dtype {vals.dtype}."
-                )
-            ok = np.ones(units.n_units, bool)
-            if rule.get("min") is not None:
-                ok &= vals >= float(rule["min"])
-            if rule.get("max") is not None:
-                ok &= vals <= float(rule["max"])
-        else:
-            wanted = [str(v) for v in (rule if isinstance(rule, list | tuple | set) else [rule])]
-            ok = np.isin(vals.astype(str), wanted)
-        removed[col] = int((keep & ~ok).sum())
-        keep &= ok
-        if not keep.any():
-            avail = sorted(set(vals.astype(str).tolist()))[:20]
-            raise NeuralMIError(
-                f"{units.source}: no unit left after filter {col}={rule!r}; values of {col!r} are {avail}."
-            )
+        removed[col] = narrow(keep, units.columns[col], col, rule, units.source, "unit")
     if min_rate_hz and min_rate_hz > 0:
         rate = unit_rates(units, duration_s)
         ok = rate >= min_rate_hz

@@ -87,3 +87,6 @@ def test_auto_is_poisson_exactly_when_one_side_holds_counts():
     onehot = np.eye(4)[rng.integers(0, 4, 400)]
     assert estimate(y, stim, **quick).critic == "separable"
     assert estimate(y, onehot, **quick).critic == "separable"
+    # a stimulus id against counts: auto models the counts (y), not the integer id on x
+    res = estimate(stim, x, **quick)
+    assert res.critic == "poisson" and res.params["counts_side"] == "y"

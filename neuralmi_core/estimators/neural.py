@@ -78,8 +78,9 @@ def build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int) -> 
         module = importlib.import_module(EXTERNAL_TRAINED[spec.estimator])
         return module.build_objective(spec, n_members, dim_x, dim_y)
     # ``auto`` is resolved from the data by fit_ensemble; without data it is the generic critic
+    name = "separable" if spec.critic == "auto" else spec.critic
     critic = make_critic(
-        "separable" if spec.critic == "auto" else spec.critic, n_members, dim_x, dim_y, embedding_dim=spec.embedding_dim, hidden=spec.hidden,
+        name, n_members, dim_x, dim_y, embedding_dim=spec.embedding_dim, hidden=spec.hidden,
         n_layers=spec.n_layers, activation=spec.activation, variational=spec.variational, beta=spec.beta,
     )
     return CriticObjective(critic, spec.estimator, n_members, tau=spec.tau)
@@ -97,16 +98,17 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
     """
     spec.validate()
     config = config.validate()
-    counts_side = None
-    if spec.critic == "auto":
-        spec = replace(spec, critic=auto_critic(members))
-    if spec.critic in COUNT_CRITICS and spec.estimator not in EXTERNAL_TRAINED:
-        members, counts_side = counts_on_x(members, spec.critic)
-        preprocessing = ("none", preprocessing)  # the counts stay counts; the other side as asked
+    critic_info: dict[str, str] = {}  # the critic trained (``auto`` resolved) and the side that held the counts
+    if spec.estimator not in EXTERNAL_TRAINED:
+        side = spike_counts_side(members) if spec.critic == "auto" else None
+        if spec.critic == "auto":
+            spec = replace(spec, critic="poisson" if side else "separable")
+        if spec.critic in COUNT_CRITICS:
+            members, side = counts_on_x(members, spec.critic, side)
+            preprocessing = ("none", preprocessing)  # the counts stay counts; the other side as asked
+        critic_info = {"critic": spec.critic, **({"counts_side": side} if side else {})}
     fit, data = _fit_once(members, spec, config, desc, preprocessing)
-    fit.info["critic"] = spec.critic  # what was trained (``auto`` resolved)
-    if counts_side is not None:
-        fit.info["counts_side"] = counts_side
+    fit.info.update(critic_info)
     fit.info["preprocess_s"] = round(data.timing.get("preprocess_s", 0.0), 6)
     fit.info["transfer_s"] = round(fit.info.get("transfer_s", 0.0) + data.timing.get("transfer_s", 0.0), 6)
     collapsed = [i for i, m in enumerate(fit.members) if is_collapsed(m)]
@@ -135,43 +137,50 @@ def _is_counts(a) -> bool:
     return a.size > 0 and bool(np.all(a >= 0)) and bool(np.all(a == np.round(a)))
 
 
-def auto_critic(members: list[MemberData]) -> str:
-    """``critic="auto"``: ``poisson`` when exactly one side holds spike counts (:func:`_looks_like_spike_counts`),
-    else ``separable``. Measured (benchmarks/DIAGNOSIS.md section 12): on tuned populations against the variable
-    they encode the poisson critic was closer to the exact MI on every family (estimate: 12 of 13 count tasks;
-    rigorous 2-d place cells -5 % covered where separable was -28 %); on counts against counts (two regions
-    sharing a latent) neither won everywhere (-3 % vs -7 %, -24 % vs -16 %), so separable stays there."""
-    first = members[0]
-    x_counts = _looks_like_spike_counts(first.x_train, first.x_test)
-    y_counts = _looks_like_spike_counts(first.y_train, first.y_test)
-    return "poisson" if x_counts != y_counts else "separable"
+def _side_is_counts(train: np.ndarray, test: np.ndarray) -> bool:
+    return _is_counts(train) and _is_counts(test)
 
 
-def _looks_like_spike_counts(train, test) -> bool:
+def _looks_like_spike_counts(train: np.ndarray, test: np.ndarray) -> bool:
     """Spike counts of a population for ``auto``: non-negative integers in at least two columns with some value
     above 1. A single integer column (a trial index, a stimulus id) and 0/1 columns (a binary choice, one-hot
     categories) are not: a Poisson model of a category is misspecified, so they keep the generic critic (an
     explicit ``critic="poisson"`` still takes any non-negative integers)."""
-    return (np.shape(train)[1] >= 2 and _is_counts(train) and _is_counts(test)
+    return (np.shape(train)[1] >= 2 and _side_is_counts(train, test)
             and max(float(np.max(train, initial=0)), float(np.max(test, initial=0))) > 1)
 
 
-def counts_on_x(members: list[MemberData], critic: str) -> tuple[list[MemberData], str]:
+def spike_counts_side(members: list[MemberData]) -> str | None:
+    """``critic="auto"``: the side ("x" or "y") when exactly one looks like spike counts
+    (:func:`_looks_like_spike_counts`), which then gets the ``poisson`` critic; else None (``separable``).
+    Measured (benchmarks/DIAGNOSIS.md section 12): on tuned populations against the variable they encode the
+    poisson critic was closer to the exact MI on every family (estimate: 12 of 13 count tasks; rigorous 2-d place
+    cells -5 % covered where separable was -28 %); on counts against counts (two regions sharing a latent)
+    neither won everywhere (-3 % vs -7 %, -24 % vs -16 %), so separable stays there."""
+    first = members[0]
+    x_counts = _looks_like_spike_counts(first.x_train, first.x_test)
+    y_counts = _looks_like_spike_counts(first.y_train, first.y_test)
+    return ("x" if x_counts else "y") if x_counts != y_counts else None
+
+
+def counts_on_x(members: list[MemberData], critic: str, side: str | None = None) -> tuple[list[MemberData], str]:
     """Members with the spike counts on the x side for a count critic, and which side held them ("x" or "y").
 
-    MI is symmetric, so when only y holds counts (non-negative integers) the two sides swap; when both do, x
-    keeps them (region A vs region B: the critic models A's counts given B). Raise when neither side does.
+    ``side``: already known (``auto``); else found here. MI is symmetric, so when only y holds counts
+    (non-negative integers) the two sides swap; when both do, x keeps them (region A vs region B: the critic
+    models A's counts given B). Raise when neither side does.
     """
     first = members[0]
-    if _is_counts(first.x_train) and _is_counts(first.x_test):
-        side = "x"
-    elif _is_counts(first.y_train) and _is_counts(first.y_test):
-        side = "y"
-    else:
-        raise NeuralMIError(
-            f"critic={critic!r} models spike counts: one side must hold non-negative integer counts (e.g. the "
-            f"binned file's `spikes`), but neither x ({first.x_train.shape[1]} features) nor y "
-            f"({first.y_train.shape[1]} features) does; use critic='separable' for continuous data.")
+    if side is None:
+        if _side_is_counts(first.x_train, first.x_test):
+            side = "x"
+        elif _side_is_counts(first.y_train, first.y_test):
+            side = "y"
+        else:
+            raise NeuralMIError(
+                f"critic={critic!r} models spike counts: one side must hold non-negative integer counts (e.g. the "
+                f"binned file's `spikes`), but neither x ({first.x_train.shape[1]} features) nor y "
+                f"({first.y_train.shape[1]} features) does; use critic='separable' for continuous data.")
     if side == "y":
         swapped: dict[int, MemberData] = {}  # a member given more than once stays one object (transformed once)
         members = [swapped.setdefault(id(m), MemberData(m.y_train, m.x_train, m.y_test, m.x_test)) for m in members]

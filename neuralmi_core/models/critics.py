@@ -212,11 +212,10 @@ class PoissonCritic(_Critic):
                  n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"],
                  correction_dim: int = 0):
         super().__init__(beta)
-        corr = correction_dim
         self.h = Embedding(n_members, dim_y, embedding_dim, hidden, n_layers, activation, variational)
         self.rate = BatchedLinear(n_members, embedding_dim, dim_x)  # u(y) -> pre-softplus rates
-        self.g = Embedding(n_members, dim_x, corr, hidden, n_layers, activation, False, n_scalars=1)
-        self.corr = BatchedLinear(n_members, embedding_dim, corr, bias=False) if corr else None
+        self.g = Embedding(n_members, dim_x, correction_dim, hidden, n_layers, activation, False, n_scalars=1)
+        self.corr = BatchedLinear(n_members, embedding_dim, correction_dim, bias=False) if correction_dim else None
 
     def rates(self, y: torch.Tensor) -> torch.Tensor:
         """Predicted rates (K, B, n_neurons) in counts per sample (evaluation mode: the embedding's mean)."""
@@ -240,7 +239,7 @@ _CLASSES = {"separable": SeparableCritic, "bilinear": BilinearCritic, "concat": 
 def make_critic(name: str, n_members: int, dim_x: int, dim_y: int, **kwargs) -> _Critic:
     """Build critic ``name`` (one of :data:`CRITICS`) for K = ``n_members`` members."""
     if name == "auto":
-        raise NeuralMIError("critic 'auto' is resolved from the data (estimators.neural.auto_critic) before a "
+        raise NeuralMIError("critic 'auto' is resolved from the data (estimators.neural.spike_counts_side) before a "
                             "critic is built; make_critic needs a concrete one.")
     if name not in _CLASSES:
         raise NeuralMIError(f"`critic` must be one of {', '.join(map(repr, CRITICS))}. Got {name!r}.")

@@ -174,21 +174,30 @@ def _filters(where: str, filters: Any, source: str) -> dict[str, Any]:
     return dict(filters)
 
 
+def _kind_entry(kind: str, raw: Any, keys: tuple[str, ...], series_type: str, source: str) -> Mapping[str, Any] | None:
+    """A signal kind's entry (``ophys``, ``lfp``) in its long form: absent/None/false -> None; true, ``auto`` or
+    ``{}`` -> ``{}`` (discover); a path string -> ``{"series": path}``; a mapping with only ``keys``."""
+    if raw is None or raw is False:
+        return None
+    if raw is True or raw == "auto":
+        return {}
+    if isinstance(raw, str):
+        return {"series": raw}
+    if not isinstance(raw, Mapping):
+        raise NeuralMIError(
+            f"{source}: `{kind}` must be a mapping ({', '.join(keys)}), `auto`, a {series_type} path or false. "
+            f"Got {raw!r}."
+        )
+    _unknown(kind, raw, keys, source)
+    return raw
+
+
 def parse_ophys(raw: Any, source: str = "signal spec") -> OphysSpec | None:
     """The ``ophys`` entry: absent/None/false -> None; true, ``auto`` or ``{}`` -> discover; a path string
     -> that series; a mapping with keys series, signal, filters, on_nan."""
-    if raw is None or raw is False:
+    raw = _kind_entry("ophys", raw, _OPHYS_KEYS, "RoiResponseSeries", source)
+    if raw is None:
         return None
-    if raw is True:
-        raw = {}
-    if isinstance(raw, str):
-        raw = {"series": raw}
-    if not isinstance(raw, Mapping):
-        raise NeuralMIError(
-            f"{source}: `ophys` must be a mapping (series, signal, filters, on_nan), `auto`, a "
-            f"RoiResponseSeries path or false. Got {raw!r}."
-        )
-    _unknown("ophys", raw, _OPHYS_KEYS, source)
     series = raw.get("series", "auto")
     if series is None:
         series = "auto"
@@ -216,18 +225,9 @@ def parse_ophys(raw: Any, source: str = "signal spec") -> OphysSpec | None:
 def parse_lfp(raw: Any, source: str = "signal spec") -> LfpSpec | None:
     """The ``lfp`` entry: absent/None/false -> None; true, ``auto`` or ``{}`` -> discover with the default
     bands; a path string -> that series; a mapping with keys series, bands, filters."""
-    if raw is None or raw is False:
+    raw = _kind_entry("lfp", raw, _LFP_KEYS, "ElectricalSeries", source)
+    if raw is None:
         return None
-    if raw is True or raw == "auto":
-        raw = {}
-    if isinstance(raw, str):
-        raw = {"series": raw}
-    if not isinstance(raw, Mapping):
-        raise NeuralMIError(
-            f"{source}: `lfp` must be a mapping (series, bands, filters), `auto`, an ElectricalSeries path or "
-            f"false. Got {raw!r}."
-        )
-    _unknown("lfp", raw, _LFP_KEYS, source)
     series = raw.get("series", "auto") or "auto"
     if not isinstance(series, str) or not series.strip("/"):
         raise NeuralMIError(f"{source}: `lfp.series` must be an ElectricalSeries path or `auto`. Got {series!r}.")

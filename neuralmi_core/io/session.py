@@ -205,6 +205,25 @@ def behaviour_variables(series: dict[str, tuple[Any, float | None]], grid: BinGr
     return data_vars, coords
 
 
+def _claim(names: tuple[str, ...], taken: set[str], where: str) -> None:
+    """Raise when a signal kind's own variable or dimension names are taken by another signal of the session."""
+    for name in names:
+        if name in taken:
+            raise NeuralMIError(f"{where}: the name {name!r} is taken by another signal of the session; rename it.")
+
+
+def _column_coords(dim: str, columns: dict[str, Any], taken: set[str], own: tuple[str, ...], what: str
+                   ) -> dict[str, Any]:
+    """A table's columns as coordinates along ``dim``, each stored as ``<dim>_<name>`` when its name is reserved,
+    taken, or one of the kind's ``own`` names (selectors find either form)."""
+    coords: dict[str, Any] = {}
+    for col, vals in columns.items():
+        name = var_name(col)
+        cname = f"{dim}_{name}" if name in RESERVED or name in taken or name in own else name
+        coords[cname] = (dim, vals, {"long_name": f"{what} column {col!r}"})
+    return coords
+
+
 def ophys_variables(data: Any, osp: Any, grid: BinGrid, taken: set[str]
                     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The imaging series averaged into bins: ``(data_vars, coords, attrs)``; ``data`` already filtered.
@@ -215,19 +234,13 @@ def ophys_variables(data: Any, osp: Any, grid: BinGrid, taken: set[str]
     """
     from .ophys import bin_frames, preprocessing_text
 
-    where = f"{data.source}: {data.path!r}"
-    for name in ("ophys", "ophys_n_frames", "roi"):
-        if name in taken:
-            raise NeuralMIError(f"{where}: the name {name!r} is taken by another signal of the session; rename it.")
+    _claim(("ophys", "ophys_n_frames", "roi"), taken, f"{data.source}: {data.path!r}")
     means, frames, nan = bin_frames(data, grid, osp.on_nan)
     prep = preprocessing_text(data, grid.bin_width)
     period = data.frame_period
     coords: dict[str, Any] = {"roi": ("roi", data.ids, {"long_name": f"ROI id (table {data.table!r})"})}
-    for col, vals in data.columns.items():
-        name = var_name(col)
-        own = ("ophys", "ophys_n_frames", "roi", "n_nan_frames")
-        cname = f"roi_{name}" if name in RESERVED or name in taken or name in own else name
-        coords[cname] = ("roi", vals, {"long_name": f"ROI column {col!r}"})
+    coords.update(_column_coords("roi", data.columns, taken, ("ophys", "ophys_n_frames", "roi", "n_nan_frames"),
+                                 "ROI"))
     coords["n_nan_frames"] = ("roi", nan, {"long_name": "NaN/inf frame values left out of the bin means"})
     vattrs = {
         "long_name": f"{data.kind} of {data.path} averaged into bins", "units": data.unit,
@@ -260,10 +273,7 @@ def lfp_variables(path: Path, data: Any, lsp: Any, grid: BinGrid, taken: set[str
     from . import nwb as nwbio
     from .lfp import bin_band_power, preprocessing_text
 
-    where = f"{data.source}: {data.path!r}"
-    for name in ("lfp", "lfp_n_samples", "channel", "band"):
-        if name in taken:
-            raise NeuralMIError(f"{where}: the name {name!r} is taken by another signal of the session; rename it.")
+    _claim(("lfp", "lfp_n_samples", "channel", "band"), taken, f"{data.source}: {data.path!r}")
     bands = lsp.bands
     with nwbio.open_nwb(path) as nwb:
         obj = nwbio.get_object(nwb, data.path)
@@ -274,10 +284,7 @@ def lfp_variables(path: Path, data: Any, lsp: Any, grid: BinGrid, taken: set[str
             data.data = None
     prep = preprocessing_text(data, bands, grid.bin_width)
     coords: dict[str, Any] = {"channel": ("channel", data.ids, {"long_name": "electrode id (electrodes table)"})}
-    for col, vals in data.columns.items():
-        name = var_name(col)
-        cname = f"channel_{name}" if name in RESERVED or name in taken or name in ("lfp", "channel", "band") else name
-        coords[cname] = ("channel", vals, {"long_name": f"electrode column {col!r}"})
+    coords.update(_column_coords("channel", data.columns, taken, ("lfp", "channel", "band"), "electrode"))
     coords["band"] = ("band", np.array(list(bands), dtype=str), {"long_name": "frequency band"})
     coords["band_low_hz"] = ("band", np.array([b[0] for b in bands.values()]), {"units": "Hz"})
     coords["band_high_hz"] = ("band", np.array([b[1] for b in bands.values()]), {"units": "Hz"})

@@ -187,6 +187,19 @@ def test_numeric_columns_declared_categorical(tiny):
         "intervals/grating_presentations: orientation (one-hot, 3 labels), contrast (numeric) held over each row")
     plain = bin_session(tiny, {**TINY, "intervals": {"grating_presentations": ["orientation"]}}, 0.25)
     assert plain.grating_presentations_feature_kind.values.tolist() == ["numeric"]  # not declared: numeric
+    assert plain.grating_presentations.attrs["source_table"] == "intervals/grating_presentations"
+
+
+def test_enum_columns_are_categorical(tmp_path):
+    """hdmf EnumData columns store codes into their elements: the elements are the labels."""
+    nwb = mock_NWBFile()
+    nwb.add_trial_column("outcome", "hit or miss", enum=["hit", "miss"])
+    for k, outcome in enumerate(["hit", "miss", "hit"]):
+        nwb.add_trial(start_time=float(k), stop_time=k + 0.5, outcome=outcome)
+    path = _write(nwb, tmp_path / "enum.nwb")
+    ds = bin_session(path, {"spikes": False, "time_range": [0, 3], "intervals": {"trials": None}}, 0.5)
+    assert ds.trials_feature.values.tolist() == ["outcome=hit", "outcome=miss"]
+    np.testing.assert_array_equal(ds.trials.values, [[1, 0], [0, 0], [0, 1], [0, 0], [1, 0], [0, 0]])
 
 
 def test_selectors_and_provenance_on_the_feature_coordinates(tiny, tmp_path):

@@ -262,12 +262,14 @@ def _label(v: Any) -> str:
 
 def _column(table: Any, col: str, n: int, categorical: bool, where: str) -> tuple[np.ndarray | None, str, str]:
     """``(values, kind, why not)`` of one column; values None when it is not one scalar per row."""
-    from hdmf.common import DynamicTableRegion, VectorIndex
+    from hdmf.common import DynamicTableRegion, EnumData, VectorIndex
 
     obj = table[col]
     if isinstance(obj, VectorIndex | DynamicTableRegion):
         return None, "", "ragged or a reference, not one value per row"
     arr = np.asarray(obj.data[:])
+    if isinstance(obj, EnumData):  # codes into its elements: the elements are the labels
+        arr = np.asarray(obj.elements.data[:])[arr] if arr.ndim == 1 else arr
     if arr.ndim != 1 or arr.shape[0] != n:
         return None, "", f"shape {arr.shape}, not one scalar per row"
     if arr.dtype.kind == "O":
@@ -342,7 +344,9 @@ def read_interval_columns(nwb: Any, table_name: str, columns: tuple[str, ...] | 
             f"{where} has no column to bin (columns: {have}"
             + (f"; skipped: {skipped}" if skipped else "") + "); expected a number or label per row."
         )
-    return IntervalData(table_name, src, starts, stops, cols, kinds, skipped)
+    shown = table_name if table_name in ("trials", "epochs") or table_name.startswith("intervals/") else \
+        f"intervals/{table_name}"  # a bare NAME found under intervals/ is recorded by its path
+    return IntervalData(shown, src, starts, stops, cols, kinds, skipped)
 
 
 @dataclass
@@ -410,26 +414,34 @@ def bin_intervals(data: IntervalData, grid: BinGrid, overlap: str = "error") -> 
         owner[a:b] = k
     inside = owner >= 0
     rows = np.where(inside, owner, 0)
-    feats: list[np.ndarray] = []
     column, label, kind = [], [], []
-    nan_rows: dict[str, int] = {}
+    first: dict[str, int] = {}  # column -> its first feature
+    codes: dict[str, np.ndarray] = {}  # categorical column -> label code of each row
     for col in cols:
-        vals = data.columns[col]
+        first[col] = len(column)
         if data.kinds[col] == "numeric":
-            feats.append(np.where(inside, vals[rows], np.nan))
             column.append(col)
             label.append("")
             kind.append("numeric")
-            nan = int(np.isnan(vals).sum())
-            if nan:
-                nan_rows[col] = nan
             continue
-        for lab in sorted(set(vals.tolist()), key=_label_key):
-            feats.append((inside & (vals[rows] == lab)).astype(np.float64))
-            column.append(col)
-            label.append(lab)
-            kind.append("one-hot")
-    values = np.stack(feats, axis=1).astype(np.float32)
+        labels = sorted(set(data.columns[col].tolist()), key=_label_key)
+        lookup = {lab: i for i, lab in enumerate(labels)}
+        codes[col] = np.array([lookup[v] for v in data.columns[col].tolist()], dtype=np.int64)
+        column += [col] * len(labels)
+        label += labels
+        kind += ["one-hot"] * len(labels)
+    values = np.zeros((grid.n_bins, len(column)), dtype=np.float32)  # filled in place: no float64 copy
+    nan_rows: dict[str, int] = {}
+    hot = np.flatnonzero(inside)
+    for col in cols:
+        vals = data.columns[col]
+        if col in codes:
+            values[hot, first[col] + codes[col][owner[hot]]] = 1.0
+            continue
+        values[:, first[col]] = np.where(inside, vals[rows], np.nan)
+        nan = int(np.isnan(vals).sum())
+        if nan:
+            nan_rows[col] = nan
     return BinnedIntervals(values, np.where(inside, owner, -1), column, label, kind, int((i1 <= i0).sum()),
                            nan_rows)
 

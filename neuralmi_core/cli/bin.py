@@ -23,7 +23,7 @@ import argparse
 import sys
 
 NAME = "bin"
-HELP = "bin an NWB session (spike counts, behaviour, calcium imaging, masks) into a netCDF file"
+HELP = "bin an NWB session (spike counts, behaviour, imaging, LFP, events, intervals, masks) into a netCDF file"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

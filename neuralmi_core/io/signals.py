@@ -5,8 +5,8 @@ Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key
 
     signals:
       bin_width: 0.02            # seconds; `neuralmi bin --bin-width` overrides; default 0.01
-      time_range: [0, 600]       # optional [start, stop] in s; default: the span of spikes, obs_intervals
-                                 # and behaviour samples
+      time_range: [0, 600]       # optional [start, stop] in s; default: the span of spikes, obs_intervals,
+                                 # behaviour, imaging and LFP samples and event times (not interval tables)
       spikes:                    # spike counts -> variable `spikes` (time, unit); `spikes: false` skips
         table: units             # the Units table: `units` (default) or a path, e.g. processing/ecephys/units
         filters:                 # every rule must hold (AND); columns of the units table, or of each

@@ -34,8 +34,9 @@ from .registry import REGISTRY
 
 
 def _side(spec: str, role: str, values: np.ndarray, invalid: Mapping[str, int], features: Mapping[str, Any],
-          window: int) -> dict[str, Any]:
-    """Selection record of X or Y: selector, feature count, units and their coords, constant features."""
+          window: int, signal: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Selection record of X or Y: selector, feature count, units and their coords, constant features, and
+    (``signal``) the signal kind and preprocessing of ophys, lfp, events and intervals variables."""
     n_feat = values.shape[1]
     constant = np.all(values == values[:1], axis=0) if values.shape[0] else np.ones(n_feat, bool)
     entry: dict[str, Any] = {"selector": spec, "n_features": int(n_feat), "invalid_bins_by_reason": dict(invalid),
@@ -46,6 +47,8 @@ def _side(spec: str, role: str, values: np.ndarray, invalid: Mapping[str, int], 
         ids = info.get("ids")
         if ids is not None and window == 1 and len(ids) == n_feat:
             entry["constant_ids"] = [ids[i] for i in np.flatnonzero(constant)][:50]
+    if signal:
+        entry["signal"] = dict(signal)
     entry["warning"] = constant_input_warning(role, values)
     return entry
 
@@ -91,8 +94,10 @@ def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window
         "binned": str(binned), "bin_width_s": width, "window_bins": window, "lag_bins": lag,
         "window_s": None if width is None else window * width, "lag_s": None if width is None else lag * width,
         "n_bins": int(s["n_bins"]), "n_rows": n, "dropped_bins": int(s["n_bins"]) - n,
-        "x": _side(x, "x", sel.x, s.get("invalid_x_by_reason", {}), s.get("x_features", {}), window),
-        "y": None if y is None else _side(y, "y", sel.y, s.get("invalid_y_by_reason", {}), s.get("y_features", {}), 1),
+        "x": _side(x, "x", sel.x, s.get("invalid_x_by_reason", {}), s.get("x_features", {}), window,
+                   s.get("x_signal")),
+        "y": None if y is None else _side(y, "y", sel.y, s.get("invalid_y_by_reason", {}), s.get("y_features", {}), 1,
+                                          s.get("y_signal")),
         "checks": {}, "settings": {},
     }
     if z:
@@ -102,7 +107,8 @@ def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window
                                 f"the same time bins.")
         n = int(np.isin(sel.bins, zsel.bins).sum())
         zs = zsel.summary
-        rec["z"] = _side(z, "z", zsel.x, zs.get("invalid_x_by_reason", {}), zs.get("x_features", {}), 1)
+        rec["z"] = _side(z, "z", zsel.x, zs.get("invalid_x_by_reason", {}), zs.get("x_features", {}), 1,
+                         zs.get("x_signal"))
         rec["n_rows"], rec["dropped_bins"] = n, int(s["n_bins"]) - n
     warnings = [f"{side.upper()} ({rec[side]['selector']}): {rec[side]['warning']}" for side in ("x", "y", "z")
                 if rec.get(side) and rec[side]["warning"]]

@@ -1,11 +1,15 @@
 """Bin one NWB session into a netCDF tensor file (spike counts, behaviour at bin centres, masks, provenance).
 
 Without --signals every unit and every behaviour TimeSeries found are binned, and a trial index is added
-when the file has trials. Signal kinds: `spikes` (units), `behavior` (TimeSeries) and `ophys` (calcium
+when the file has trials. Signal kinds: `spikes` (units), `behavior` (TimeSeries), `ophys` (calcium
 imaging: a RoiResponseSeries averaged into bins as variable `ophys` (time, roi); asked with `ophys: auto`
-in the spec, see docs/ophys.md) and `lfp` (band power per channel of an ElectricalSeries as variable `lfp`
-(time, channel, band); asked with `lfp: auto` or `lfp: {bands: {theta: [6, 10]}}`, see docs/lfp.md). The signal-spec format (YAML, also the workflow config's `signals:` section)
-is documented in `neuralmi_core.io.signals`; the output layout in `neuralmi_core.io.netcdf`.
+in the spec, see docs/ophys.md), `lfp` (band power per channel of an ElectricalSeries as variable `lfp`
+(time, channel, band); asked with `lfp: auto` or `lfp: {bands: {theta: [6, 10]}}`, see docs/lfp.md),
+`events` (event counts, sums or held values per bin of a TimeSeries of event times, e.g. `events: {licks:
+processing/behavior/BehavioralEvents/licks}`) and `intervals` (an intervals table's columns held over each
+row, categorical ones one-hot, e.g. `intervals: {stim: intervals/grating_presentations}` or `intervals:
+{trials: [choice]}`; see docs/events.md). The signal-spec format (YAML, also the workflow config's
+`signals:` section) is documented in `neuralmi_core.io.signals`; the output layout in `neuralmi_core.io.netcdf`.
 
 Examples:
   neuralmi bin sub-01/sub-01_ses-01_ecephys.nwb --bin-width 0.02 --out results/sub-01_ses-01/binned.nc
@@ -19,7 +23,7 @@ import argparse
 import sys
 
 NAME = "bin"
-HELP = "bin an NWB session (spike counts, behaviour, calcium imaging, masks) into a netCDF file"
+HELP = "bin an NWB session (spike counts, behaviour, imaging, LFP, events, intervals, masks) into a netCDF file"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
     rois = f", {ds.sizes['roi']} ROIs ({ds.attrs['ophys_preprocessing']})" if "ophys" in ds.data_vars else ""
     if "lfp" in ds.data_vars:
         rois += f", {ds.sizes['channel']} LFP channels ({ds.attrs['lfp_preprocessing']})"
+    kinds = {v: ds[v].attrs.get("signal_kind") for v in ds.data_vars}
+    for kind in ("events", "intervals"):
+        names = [v for v, k in kinds.items() if k == kind]
+        if names:
+            rois += f", {kind} {names}"
     print(
         f"{args.nwb}: {ds.sizes['time']} bins of {ds.attrs['bin_width_s']} s, {n_units} units{rois}, "
         f"behaviour {beh or 'none'} -> {args.out}",

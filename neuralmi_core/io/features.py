@@ -16,7 +16,22 @@ DESCRIBED_COORDS = ("region", "location", "quality", "electrode_group")
 ROI_DESCRIBED = ("plane", "is_cell")
 #: Also counted along an LFP ``channel`` dim (found as ``channel_<name>`` too).
 CHANNEL_DESCRIBED = ("group",)
+#: Also counted along an intervals variable's ``<name>_feature`` dim (stored as ``<name>_feature_<coord>``):
+#: features per source column and per kind (one-hot or numeric).
+INTERVAL_DESCRIBED = ("column", "kind")
 _EXTRA = {"roi": ROI_DESCRIBED, "channel": CHANNEL_DESCRIBED}
+
+
+def _extra(dim: str) -> tuple[str, ...]:
+    return _EXTRA.get(dim, INTERVAL_DESCRIBED if dim.endswith("_feature") else ())
+
+
+def signal_info(da: Any) -> dict[str, Any]:
+    """What kind of signal a variable is and how it was made, from its attrs (``signal_kind``,
+    ``preprocessing``, ``source_path`` / ``source_table``); empty for variables without ``signal_kind``
+    (spike counts, behaviour)."""
+    keys = ("signal_kind", "preprocessing", "source_path", "source_table")
+    return {k: str(da.attrs[k]) for k in keys if k in da.attrs} if "signal_kind" in da.attrs else {}
 
 
 def feature_info(da: Any) -> dict[str, Any]:
@@ -29,8 +44,9 @@ def feature_info(da: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"size": int(da.sizes[dim])}
         if dim in da.coords:
             entry["ids"] = np.asarray(da[dim].values).tolist()
-        for name in DESCRIBED_COORDS + _EXTRA.get(str(dim), ()):
-            stored = name if name in da.coords else f"{dim}_{name}" if dim in _EXTRA else name
+        extra = _extra(str(dim))
+        for name in DESCRIBED_COORDS + extra:
+            stored = name if name in da.coords else f"{dim}_{name}" if extra else name
             if stored in da.coords and da[stored].dims == (dim,):
                 values = np.asarray(da[stored].values).astype(str).tolist()
                 entry[name] = {v: values.count(v) for v in sorted(set(values))}

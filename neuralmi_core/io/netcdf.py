@@ -2,7 +2,8 @@
 
 Layout of a binned session (written by ``neuralmi bin`` / :func:`neuralmi_core.io.session.bin_session`)::
 
-    dims     time (n_bins), unit (n_units), <name>_component (one per behaviour signal), roi (n_rois)
+    dims     time (n_bins), unit (n_units), <name>_component (one per behaviour signal), roi (n_rois),
+             channel and band (lfp), NAME_column (events), NAME_feature (intervals)
     coords   time(time)            float64 bin centres, attrs units="s"
              unit(unit)            int64 unit ids of the units table
              <column>(unit)        unit metadata columns (region, quality, location, ...; a column named
@@ -36,6 +37,21 @@ Layout of a binned session (written by ``neuralmi bin`` / :func:`neuralmi_core.i
              with coords channel(channel) (electrode ids), location, group along channel
              (channel_<name> when taken), band(band) with band_low_hz, band_high_hz; dataset attrs
              lfp_series, lfp_preprocessing, lfp_channels_removed_by_filter (JSON) -- see neuralmi_core.io.lfp
+             NAME(time, NAME_column)       events (only for the spec's `events` names): counts per bin
+                                           (unsigned int), or float64 sums / held values of the events'
+                                           data; attrs signal_kind="events", preprocessing, source_path,
+                                           value (count/sum/last), n_events; coord NAME_column (count, sum,
+                                           last, sum_0, ...); dataset attr events_signals (JSON)
+             NAME(time, NAME_feature)      float32 intervals-table columns (only for the spec's `intervals`
+                                           names): numeric columns hold the row's value (NaN outside every
+                                           row), categorical ones are one-hot (0 outside); attrs
+                                           signal_kind="intervals", preprocessing, source_table, columns,
+                                           skipped_columns, nan_rows (JSON), overlap, outside and, with
+                                           outside: drop, mask_variable=NAME_in_interval
+             NAME_in_interval(time)        uint8, 1 where a row of the table holds the bin centre
+             with coords NAME_feature (orientation=90, contrast), NAME_feature_column, NAME_feature_label
+             ("" for numeric), NAME_feature_kind (one-hot/numeric) along NAME_feature; dataset attr
+             intervals_signals (JSON) -- see neuralmi_core.io.events
     attrs    source_path, source_sha256, nwb_identifier, session_start_time, nwb_session_id,
              nwb_subject_id, nwb_version, bin_width_s, t0_s, t_stop_s, n_bins, binning_method
              ("integer_ticks" or "shared_edges"), resolution_s, start_tick, ticks_per_bin (exact edges:

@@ -267,8 +267,8 @@ def find_behavior_timeseries(nwb: Any) -> list[str]:
 
 
 # ----------------------------------------------------------------------------------------------- intervals
-def read_intervals(nwb: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(start_time, stop_time) arrays of ``trials``, ``epochs`` or ``intervals/NAME`` (or a bare NAME).
+def get_intervals_table(nwb: Any, name: str) -> Any:
+    """The intervals table ``trials``, ``epochs`` or ``intervals/NAME`` (or a bare NAME) of an open file.
 
     Raises
     ------
@@ -286,6 +286,20 @@ def read_intervals(nwb: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     for col in ("start_time", "stop_time"):
         if col not in table.colnames:
             raise NeuralMIError(f"{src}: intervals table {name!r} has no {col!r} column.")
+    return table
+
+
+def read_intervals(nwb: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(start_time, stop_time) arrays of ``trials``, ``epochs`` or ``intervals/NAME`` (or a bare NAME).
+
+    Raises
+    ------
+    NeuralMIError
+        the table does not exist (lists the interval tables present), it lacks start/stop columns, or a
+        time is NaN or a stop precedes its start.
+    """
+    src = _src(nwb)
+    table = get_intervals_table(nwb, name)
     start = np.asarray(table["start_time"].data[:], dtype=np.float64)
     stop = np.asarray(table["stop_time"].data[:], dtype=np.float64)
     if (~np.isfinite(start)).any() or (~np.isfinite(stop)).any() or (stop < start).any():
@@ -300,6 +314,7 @@ __all__ = [
     "TimeSeriesData",
     "check_timestamps",
     "find_behavior_timeseries",
+    "get_intervals_table",
     "get_object",
     "open_nwb",
     "read_intervals",

@@ -9,14 +9,16 @@ A *spec* names the samples of one variable:
   dimension(s) whose coordinate matches: ``=`` equals, ``|`` separates alternatives, ``,`` joins
   conditions (AND). Values are compared as text. Examples: ``binned.nc:spikes[region=A]``,
   ``binned.nc:spikes[region=A,quality=good]``, ``binned.nc:spikes[unit=3|7|9]``,
-  ``binned.nc:position[position_component=x]``, ``binned.nc:ophys[location=VISp,is_cell=1]``. A
+  ``binned.nc:position[position_component=x]``, ``binned.nc:ophys[location=VISp,is_cell=1]``,
+  ``binned.nc:stim[column=orientation]``, ``binned.nc:choice[label=left]``. A
   coordinate stored as ``<dim>_<name>`` because its plain name was taken (``roi_location`` next to a
-  units column ``location``) is found by the plain name too. Shell-quote the brackets.
+  units column ``location``; ``stim_feature_column`` of an intervals variable) is found by the plain
+  name too. Shell-quote the brackets.
 
 For netCDF variables with a ``time`` dimension, time is put first and the other dims flattened into
 features. A bin is *invalid* for a variable when the dataset's ``observed`` variable is 0, when the
-variable's mask (attr ``mask_variable``, e.g. ``spikes_observed``) is 0 for any selected entry, or when any
-selected value is NaN. Invalid bins of X and of Y are dropped jointly so rows stay paired.
+variable's mask (attr ``mask_variable``, e.g. ``spikes_observed``, or ``stim_in_interval`` for an intervals
+variable) is 0 for any selected entry, or when any selected value is NaN. Invalid bins of X and of Y are dropped jointly so rows stay paired.
 
 ``window`` stacks X over the current and previous ``window - 1`` bins: row ``t`` of X holds bins
 ``t - window + 1 .. t`` (feature ``k * n_features + f``, ``k = 0`` the oldest bin); ``lag`` pairs X at bin
@@ -44,7 +46,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..validation import NeuralMIError, check_int
 from .arrays import load_array, split_spec
-from .features import feature_coords, feature_info, feature_labels
+from .features import feature_coords, feature_info, feature_labels, signal_info
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,7 @@ class Loaded:
     trial: np.ndarray | None = None  # (n_bins,) the binned file's trial index (-1 outside trials), when it has one
     coords: list[dict[str, str]] | None = None  # per feature column: every coordinate along its dims
     features: dict[str, Any] = field(default_factory=dict)  # what the feature columns are (feature_info)
+    signal: dict[str, Any] = field(default_factory=dict)  # signal kind and preprocessing (signal_info)
 
 
 def _fmt_values(vals: np.ndarray, limit: int = 30) -> str:
@@ -220,7 +223,7 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
             m = m.isel({d: i for d, i in isel.items() if d in m.dims}).transpose("time", ...)
             mv = np.asarray(m.values).reshape(n, -1) != 0
             unobs = ~mv.all(axis=1)
-            counts["unobserved_units"] = int((unobs & valid).sum())
+            counts[str(da.attrs.get("mask_reason", "unobserved_units"))] = int((unobs & valid).sum())
             valid &= ~unobs
         if vals.dtype.kind == "f":
             nan = ~np.isfinite(vals).all(axis=1)
@@ -231,7 +234,7 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
         trial = np.asarray(ds["trial"].values) if "trial" in ds.data_vars and ds["trial"].dims == ("time",) else None
         return Loaded(vals, valid, spec, True, time, counts, labels=feature_labels(sub),
                       bin_width_s=float(width) if width not in (None, "") else None, trial=trial,
-                      coords=feature_coords(sub), features=feature_info(sub))
+                      coords=feature_coords(sub), features=feature_info(sub), signal=signal_info(sub))
     finally:
         ds.close()
 
@@ -296,7 +299,8 @@ class Selection:
         """What a result records of the selection: specs, window and lag (bins and seconds), bins kept and
         dropped with reasons, one label per feature column of X and Y (``x_columns``: ``unit=17``; windowed
         X columns carry their bin offset, ``unit=17@t-1``) and what the columns are (``x_features``: per
-        dim its size, ids and units per region/location/quality)."""
+        dim its size, ids and units per region/location/quality; ``x_signal``: the signal kind and its
+        preprocessing for ophys, lfp, events and intervals variables)."""
         s = self.summary
         width = self.bin_width_s
         window, lag = s.get("window", 1), s.get("lag", 0)
@@ -311,6 +315,7 @@ class Selection:
                             "session; invalid_bins_* count the bins that failed each check",
             "x_columns": self.x_labels, "y_columns": self.y_labels,
             "x_features": s.get("x_features", {}), "y_features": s.get("y_features", {}),
+            "x_signal": s.get("x_signal", {}), "y_signal": s.get("y_signal", {}),
         }
 
 
@@ -380,6 +385,8 @@ def select_xy(x_spec: str, y_spec: str | None, window: int = 1, lag: int = 0) ->
         **specs,
         "x_features": lx.features,
         "y_features": {} if ly is None else ly.features,
+        "x_signal": lx.signal,
+        "y_signal": {} if ly is None else ly.signal,
     }
     time = lx.time[rows] if lx.time is not None else None
     x_labels, x_coords = lx.labels, lx.coords

@@ -2,8 +2,9 @@
 
 :func:`bin_session` runs four steps, each a function here: read the session (:func:`read_session`), choose
 the time span (:func:`time_span`), bin the spike counts (:func:`spike_variables`), the behaviour
-(:func:`behaviour_variables`) and calcium imaging when asked (:func:`ophys_variables`), add the masks and
-the provenance. The layout of the result is documented in :mod:`neuralmi_core.io.netcdf`; the binning
+(:func:`behaviour_variables`), and when asked calcium imaging (:func:`ophys_variables`), LFP band power
+(:func:`lfp_variables`), events (:func:`events_variables`) and interval-table columns
+(:func:`intervals_variables`), add the masks and the provenance. The layout of the result is documented in :mod:`neuralmi_core.io.netcdf`; the binning
 primitives are in :mod:`neuralmi_core.io.binning`.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,8 @@ class SessionInputs:
     restrict: tuple[str, np.ndarray, np.ndarray] | None
     ophys: Any = None  # ophys.OphysData when the spec asks for imaging
     lfp: Any = None  # lfp.LfpData when the spec asks for LFP band power (data re-opened when binning)
+    events: dict[str, Any] = field(default_factory=dict)  # name -> events.EventData
+    intervals: dict[str, Any] = field(default_factory=dict)  # name -> events.IntervalData
 
 
 def read_session(path: Path, sp: Any) -> SessionInputs:
@@ -97,8 +100,18 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
                     "`lfp: auto` (and `spikes: false`) in the signal spec, see docs/lfp.md."
                 )
         units = read_units(nwb, sp.spikes.table) if sp.spikes is not None and not skip_units else None
+        events: dict[str, Any] = {}
+        intervals: dict[str, Any] = {}
+        if getattr(sp, "events", None) or getattr(sp, "intervals", None):
+            from .events import read_events, read_interval_columns
+
+            events = {name: read_events(nwb, e.path, e.value, e.column) for name, e in sp.events.items()}
+            intervals = {name: read_interval_columns(nwb, i.table, i.columns, i.categorical)
+                         for name, i in sp.intervals.items()}
+        claimed = {e.path for e in events.values()}  # event series are not also discovered as behaviour
         beh_paths = sp.behavior if sp.behavior is not None else {
-            p.rsplit("/", 1)[-1]: {"path": p, "max_gap_s": None} for p in nwbio.find_behavior_timeseries(nwb)}
+            p.rsplit("/", 1)[-1]: {"path": p, "max_gap_s": None} for p in nwbio.find_behavior_timeseries(nwb)
+            if p not in claimed}
         series = {name: (nwbio.read_timeseries(nwb, b["path"]), b.get("max_gap_s")) for name, b in beh_paths.items()}
         trials = None
         if sp.trials == "auto":
@@ -107,7 +120,7 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
         elif sp.trials:
             trials = (sp.trials, *nwbio.read_intervals(nwb, sp.trials))
         restrict = (sp.restrict_to, *nwbio.read_intervals(nwb, sp.restrict_to)) if sp.restrict_to else None
-    return SessionInputs(str(path), info, units, series, trials, restrict, ophys, lfp)
+    return SessionInputs(str(path), info, units, series, trials, restrict, ophys, lfp, events, intervals)
 
 
 def time_span(sp: Any, inputs: SessionInputs) -> tuple[float, float]:
@@ -136,6 +149,9 @@ def time_span(sp: Any, inputs: SessionInputs) -> tuple[float, float]:
         t = inputs.lfp.timestamps
         lo.append(float(t[0]))
         hi.append(float(t[-1]) + 1.0 / inputs.lfp.rate)
+    for ev in inputs.events.values():  # like behaviour samples (interval tables do not extend the span)
+        lo.append(float(ev.timestamps[0]))
+        hi.append(float(ev.timestamps[-1]))
     if not lo:
         raise NeuralMIError(f"{inputs.source}: nothing to bin (no spikes and no behaviour samples).")
     return min(lo), max(hi)
@@ -303,6 +319,83 @@ def lfp_variables(path: Path, data: Any, lsp: Any, grid: BinGrid, taken: set[str
     return data_vars, coords, {"lfp_series": data.path, "lfp_preprocessing": prep}
 
 
+def events_variables(events: dict[str, Any], grid: BinGrid, taken: set[str]
+                     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Each events variable binned: ``(data_vars, coords, attrs)``.
+
+    Variable ``NAME(time, NAME_column)``: event counts (unsigned int), or float64 sums / held values per
+    data column; coordinate ``NAME_column`` (``count``, ``sum``, ``last`` or ``sum_0``, ``sum_1``, ...).
+    See :mod:`neuralmi_core.io.events`.
+    """
+    from .events import bin_events, events_text
+
+    data_vars: dict[str, Any] = {}
+    coords: dict[str, Any] = {}
+    for name, ev in events.items():
+        vname = var_name(name)
+        dim = f"{vname}_column"
+        where = f"{ev.source}: events {name!r} ({ev.path})"
+        _claim((vname, dim), taken | set(RESERVED) | set(data_vars) | set(coords), where)
+        prep = events_text(ev, grid.bin_width)
+        data_vars[vname] = (("time", dim), bin_events(ev, grid), {
+            "long_name": prep, "units": "count" if ev.value == "count" else ev.unit, "signal_kind": "events",
+            "preprocessing": prep, "source_path": ev.path, "neurodata_type": ev.neurodata_type,
+            "value": ev.value, "n_events": int(ev.timestamps.size),
+        })
+        coords[dim] = (dim, np.array(ev.columns, dtype=str), {"long_name": f"what {vname} holds per bin"})
+    attrs = {"events_signals": json.dumps({var_name(k): {"path": v.path, "value": v.value}
+                                           for k, v in events.items()})} if events else {}
+    return data_vars, coords, attrs
+
+
+def intervals_variables(intervals: dict[str, Any], isp: dict[str, Any], grid: BinGrid, taken: set[str]
+                        ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Each intervals variable binned: ``(data_vars, coords, attrs)``.
+
+    Variable ``NAME(time, NAME_feature)`` float32 (numeric columns held over their rows, categorical ones
+    one-hot) and ``NAME_in_interval(time)`` uint8 (1 where a row holds the bin centre; the variable's
+    ``mask_variable`` unless ``outside: keep``); coordinates ``NAME_feature`` (``orientation=90``,
+    ``contrast``), ``NAME_feature_column``, ``NAME_feature_label``, ``NAME_feature_kind``, which selectors
+    find as ``column``, ``label``, ``kind``. See :mod:`neuralmi_core.io.events`.
+    """
+    from .events import bin_intervals, intervals_text
+
+    data_vars: dict[str, Any] = {}
+    coords: dict[str, Any] = {}
+    summary: dict[str, Any] = {}
+    for name, data in intervals.items():
+        spec = isp[name]
+        vname = var_name(name)
+        dim = f"{vname}_feature"
+        mask = f"{vname}_in_interval"
+        names = (vname, dim, f"{dim}_column", f"{dim}_label", f"{dim}_kind", mask)
+        _claim(names, taken | set(RESERVED) | set(data_vars) | set(coords),
+               f"{data.source}: intervals {name!r} ({data.table})")
+        b = bin_intervals(data, grid, spec.overlap)
+        prep = intervals_text(data, b, spec.outside)
+        vattrs = {
+            "long_name": prep, "signal_kind": "intervals", "preprocessing": prep, "source_table": data.table,
+            "columns": json.dumps({c: data.kinds[c] for c in data.columns}),
+            "skipped_columns": json.dumps(data.skipped), "nan_rows": json.dumps(b.nan_rows),
+            "n_rows": data.n_rows, "rows_without_bins": b.rows_without_bins, "overlap": spec.overlap,
+            "outside": spec.outside,
+            "rule": "a bin belongs to the row whose [start_time, stop_time) holds its centre; numeric columns hold "
+                    "the row's value (NaN outside every row), categorical columns are one-hot (0 outside)",
+        }
+        if spec.outside == "drop":
+            vattrs.update(mask_variable=mask, mask_reason="outside_intervals")
+        data_vars[vname] = (("time", dim), b.values, vattrs)
+        data_vars[mask] = ("time", (b.owner >= 0).astype(np.uint8), {
+            "long_name": f"1 where a row of {data.table!r} holds the bin centre"})
+        coords[dim] = (dim, np.array(b.names, dtype=str), {"long_name": f"feature of {vname}"})
+        coords[f"{dim}_column"] = (dim, np.array(b.column, dtype=str), {"long_name": f"column of {data.table!r}"})
+        coords[f"{dim}_label"] = (dim, np.array(b.label, dtype=str),
+                                  {"long_name": "category of a one-hot feature; empty for a numeric column"})
+        coords[f"{dim}_kind"] = (dim, np.array(b.kind, dtype=str), {"long_name": "one-hot or numeric"})
+        summary[vname] = {"table": data.table, "columns": list(data.columns), "preprocessing": prep}
+    return data_vars, coords, ({"intervals_signals": json.dumps(summary)} if summary else {})
+
+
 def mask_variables(inputs: SessionInputs, grid: BinGrid) -> dict[str, Any]:
     """``observed`` (restrict_to intervals) and, when the session has trials, the ``trial`` index per bin."""
     observed = np.ones(grid.n_bins, dtype=np.uint8)
@@ -390,6 +483,16 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
         data_vars.update(dv)
         coords.update(cs)
         ophys_attrs.update(lfp_attrs, lfp_channels_removed_by_filter=json.dumps(channels_removed))
+    if inputs.events:
+        dv, cs, ev_attrs = events_variables(inputs.events, grid, set(coords) | set(data_vars))
+        data_vars.update(dv)
+        coords.update(cs)
+        ophys_attrs.update(ev_attrs)
+    if inputs.intervals:
+        dv, cs, iv_attrs = intervals_variables(inputs.intervals, sp.intervals, grid, set(coords) | set(data_vars))
+        data_vars.update(dv)
+        coords.update(cs)
+        ophys_attrs.update(iv_attrs)
     data_vars.update(mask_variables(inputs, grid))
     spec_json = json.dumps(sp.to_dict(), sort_keys=True)
     attrs = {
@@ -418,5 +521,6 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
     return xr.Dataset(data_vars=data_vars, coords=coords, attrs=attrs)
 
 
-__all__ = ["RESERVED", "SessionInputs", "behaviour_variables", "bin_session", "file_sha256", "mask_variables",
-           "lfp_variables", "ophys_variables", "read_session", "spike_variables", "time_span", "var_name"]
+__all__ = ["RESERVED", "SessionInputs", "behaviour_variables", "bin_session", "events_variables", "file_sha256",
+           "intervals_variables", "lfp_variables", "mask_variables", "ophys_variables", "read_session",
+           "spike_variables", "time_span", "var_name"]

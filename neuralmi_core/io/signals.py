@@ -5,8 +5,8 @@ Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key
 
     signals:
       bin_width: 0.02            # seconds; `neuralmi bin --bin-width` overrides; default 0.01
-      time_range: [0, 600]       # optional [start, stop] in s; default: the span of spikes, obs_intervals
-                                 # and behaviour samples
+      time_range: [0, 600]       # optional [start, stop] in s; default: the span of spikes, obs_intervals,
+                                 # behaviour, imaging and LFP samples and event times (not interval tables)
       spikes:                    # spike counts -> variable `spikes` (time, unit); `spikes: false` skips
         table: units             # the Units table: `units` (default) or a path, e.g. processing/ecephys/units
         filters:                 # every rule must hold (AND); columns of the units table, or of each
@@ -37,6 +37,21 @@ Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key
                                  # of an LFP container under processing/ecephys
         bands: {theta: [6, 10], gamma: [30, 80]}   # Hz; default theta [6,10], beta [15,30], gamma [30,80]
         filters: {location: CA1} # channel filters on channel (id), location, group
+      events:                    # name -> event times -> variable NAME (time, NAME_column); absent: none (see
+                                 # neuralmi_core.io.events and docs/events.md)
+        licks: processing/behavior/BehavioralEvents/licks   # a TimeSeries of event timestamps: count per bin
+        reward: {path: acquisition/reward, value: sum}      # value: count (default), sum (of the data in the
+                                 # bin) or last (the latest event's data, held until the next; NaN before the
+                                 # first); `events/NAME` (an EventsTable) takes `column:` for sum/last
+      intervals:                 # name -> an intervals table's columns -> variable NAME (time, NAME_feature)
+        stim:                    # absent: none (see neuralmi_core.io.events and docs/events.md)
+          table: intervals/grating_presentations   # trials, epochs or intervals/NAME; default: the name
+          columns: [orientation, contrast]         # default: every column but start/stop_time, tags, timeseries
+          categorical: [orientation]               # numeric columns to one-hot (strings and bools always are)
+          overlap: error         # rows holding one bin centre with different values: `error` or `last`
+          outside: drop          # bins outside every row: invalid for NAME (`drop`) or kept (`keep`)
+        trials: [choice, outcome]   # short form: those columns of the table NAME
+        epoch: epochs            # short form: every column of that table
 
 Every key is optional; an empty spec bins all units and every behaviour TimeSeries found. Unknown keys
 are errors. Unit filters never drop units for having zero spikes (they are kept and flagged in the
@@ -64,7 +79,8 @@ from typing import Any
 
 from ..validation import NeuralMIError
 
-_TOP_KEYS = ("behavior", "bin_width", "lfp", "ophys", "restrict_to", "spikes", "time_range", "trials")
+_TOP_KEYS = ("behavior", "bin_width", "events", "intervals", "lfp", "ophys", "restrict_to", "spikes", "time_range",
+             "trials")
 _SPIKE_KEYS = ("filters", "min_rate_hz", "table")
 _BEH_KEYS = ("max_gap_s", "path")
 _OPHYS_KEYS = ("filters", "on_nan", "series", "signal")
@@ -72,6 +88,11 @@ _OPHYS_SIGNALS = ("auto", "dff", "fluorescence")
 _ON_NAN = ("drop", "error")
 _LFP_KEYS = ("bands", "filters", "series")
 _DEFAULT_BANDS = {"theta": (6.0, 10.0), "beta": (15.0, 30.0), "gamma": (30.0, 80.0)}
+_EVENT_KEYS = ("column", "path", "value")
+_EVENT_VALUES = ("count", "sum", "last")
+_INTERVAL_KEYS = ("categorical", "columns", "outside", "overlap", "table")
+_OVERLAP = ("error", "last")
+_OUTSIDE = ("drop", "keep")
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,38 @@ class LfpSpec:
 
 
 @dataclass(frozen=True)
+class EventsSpec:
+    """One events variable: a TimeSeries of event times (or an EventsTable) and what a bin holds: the number
+    of events (``count``), the sum of their values (``sum``) or the latest event's value (``last``);
+    ``column`` names the value column of an EventsTable."""
+
+    path: str
+    value: str = "count"
+    column: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "value": self.value, "column": self.column}
+
+
+@dataclass(frozen=True)
+class IntervalsSpec:
+    """One intervals variable: the table (``trials``, ``epochs``, ``intervals/NAME``), its columns (None:
+    every non-bookkeeping column), integer/float columns to one-hot, what overlapping rows with different
+    values do (``error`` or ``last``: the later-starting row wins) and whether bins outside every row are
+    invalid for the variable (``drop``) or kept (``keep``: one-hot all zero, numeric NaN)."""
+
+    table: str
+    columns: tuple[str, ...] | None = None
+    categorical: tuple[str, ...] = ()
+    overlap: str = "error"
+    outside: str = "drop"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "columns": None if self.columns is None else list(self.columns),
+                "categorical": list(self.categorical), "overlap": self.overlap, "outside": self.outside}
+
+
+@dataclass(frozen=True)
 class SignalSpec:
     """A parsed signal spec (see module docstring). ``behavior=None`` means discover every TimeSeries."""
 
@@ -123,6 +176,8 @@ class SignalSpec:
     restrict_to: str | None = None
     ophys: OphysSpec | None = None
     lfp: LfpSpec | None = None
+    events: dict[str, EventsSpec] = field(default_factory=dict)
+    intervals: dict[str, IntervalsSpec] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Canonical JSON-ready form (used for the provenance hash). ``ophys`` appears only when set, so
@@ -145,6 +200,10 @@ class SignalSpec:
             out["ophys"] = self.ophys.to_dict()
         if self.lfp is not None:  # likewise: specs without LFP hash as before
             out["lfp"] = self.lfp.to_dict()
+        if self.events:  # likewise for events and intervals
+            out["events"] = {k: v.to_dict() for k, v in self.events.items()}
+        if self.intervals:
+            out["intervals"] = {k: v.to_dict() for k, v in self.intervals.items()}
         return out
 
 
@@ -249,6 +308,96 @@ def parse_lfp(raw: Any, source: str = "signal spec") -> LfpSpec | None:
                    filters=_filters("lfp.filters", raw.get("filters"), source))
 
 
+def _names(where: str, raw: Any, source: str) -> list[str]:
+    """A list of column names (a single string is one name)."""
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list | tuple) or not raw or not all(isinstance(c, str) and c for c in raw):
+        raise NeuralMIError(f"{source}: `{where}` must be a non-empty list of column names. Got {raw!r}.")
+    if len(set(raw)) != len(raw):
+        raise NeuralMIError(f"{source}: `{where}` names a column twice. Got {list(raw)!r}.")
+    return [str(c) for c in raw]
+
+
+def _choice(where: str, value: Any, allowed: tuple[str, ...], source: str) -> str:
+    if value not in allowed:
+        raise NeuralMIError(f"{source}: `{where}` must be one of {list(allowed)}. Got {value!r}.")
+    return str(value)
+
+
+def parse_events(raw: Any, source: str = "signal spec") -> dict[str, EventsSpec]:
+    """The ``events`` entry: name -> a TimeSeries (or EventsTable) path, or {path, value, column}."""
+    if raw is None or raw is False:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise NeuralMIError(f"{source}: `events` must map name -> TimeSeries path or {{path, value}}. Got {raw!r}.")
+    out: dict[str, EventsSpec] = {}
+    for name, item in raw.items():
+        where = f"events.{name}"
+        if isinstance(item, str):
+            item = {"path": item}
+        if not isinstance(item, Mapping) or not isinstance(item.get("path"), str) or not item["path"].strip("/"):
+            raise NeuralMIError(
+                f"{source}: `{where}` must be a TimeSeries path or {{path: ..., value: count|sum|last}}. "
+                f"Got {item!r}."
+            )
+        _unknown(where, item, _EVENT_KEYS, source)
+        value = _choice(f"{where}.value", item.get("value", "count") or "count", _EVENT_VALUES, source)
+        column = item.get("column")
+        if column is not None and (not isinstance(column, str) or not column):
+            raise NeuralMIError(f"{source}: `{where}.column` must be a column name of an EventsTable. Got {column!r}.")
+        if column is not None and value == "count":
+            raise NeuralMIError(f"{source}: `{where}.column` ({column}) needs `value: sum` or `value: last`.")
+        out[str(name)] = EventsSpec(item["path"].strip("/"), value, column)
+    return out
+
+
+def parse_intervals(raw: Any, source: str = "signal spec") -> dict[str, IntervalsSpec]:
+    """The ``intervals`` entry: name -> a table name (every column), a list of columns (of the table
+    ``name``), or {table, columns, categorical, overlap, outside} (``table`` defaults to ``name``)."""
+    if raw is None or raw is False:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise NeuralMIError(
+            f"{source}: `intervals` must map name -> table, [columns] or {{table, columns, ...}}. Got {raw!r}."
+        )
+    out: dict[str, IntervalsSpec] = {}
+    for name, item in raw.items():
+        where = f"intervals.{name}"
+        if isinstance(item, str):
+            item = {"table": item}
+        elif isinstance(item, list | tuple):
+            item = {"columns": list(item)}
+        elif item is None:
+            item = {}
+        if not isinstance(item, Mapping):
+            raise NeuralMIError(
+                f"{source}: `{where}` must be a table name, a list of columns or {{table, columns, ...}}. "
+                f"Got {item!r}."
+            )
+        _unknown(where, item, _INTERVAL_KEYS, source)
+        table = item.get("table", name)
+        if not isinstance(table, str) or not table.strip("/"):
+            raise NeuralMIError(
+                f"{source}: `{where}.table` must be `trials`, `epochs` or `intervals/NAME`. Got {table!r}."
+            )
+        columns = item.get("columns")
+        cols = None if columns is None else tuple(_names(f"{where}.columns", columns, source))
+        cat = () if item.get("categorical") is None else tuple(_names(f"{where}.categorical", item["categorical"],
+                                                                     source))
+        if cols is not None and set(cat) - set(cols):
+            raise NeuralMIError(
+                f"{source}: `{where}.categorical` names {sorted(set(cat) - set(cols))}, not among its columns "
+                f"{list(cols)}."
+            )
+        out[str(name)] = IntervalsSpec(
+            table=table.strip("/"), columns=cols, categorical=cat,
+            overlap=_choice(f"{where}.overlap", item.get("overlap", "error") or "error", _OVERLAP, source),
+            outside=_choice(f"{where}.outside", item.get("outside", "drop") or "drop", _OUTSIDE, source),
+        )
+    return out
+
+
 def parse_signal_spec(spec: Mapping[str, Any] | None, source: str = "signal spec") -> SignalSpec:
     """Validate a signal-spec mapping and return a :class:`SignalSpec`.
 
@@ -332,6 +481,8 @@ def parse_signal_spec(spec: Mapping[str, Any] | None, source: str = "signal spec
         restrict_to=spec.get("restrict_to"),
         ophys=parse_ophys(spec.get("ophys"), source),
         lfp=parse_lfp(spec.get("lfp"), source),
+        events=parse_events(spec.get("events"), source),
+        intervals=parse_intervals(spec.get("intervals"), source),
     )
 
 
@@ -355,5 +506,5 @@ def load_signal_spec(path: str | os.PathLike) -> SignalSpec:
     return parse_signal_spec(data, source=str(path))
 
 
-__all__ = ["LfpSpec", "OphysSpec", "SignalSpec", "SpikesSpec", "load_signal_spec", "parse_lfp", "parse_ophys",
-           "parse_signal_spec"]
+__all__ = ["EventsSpec", "IntervalsSpec", "LfpSpec", "OphysSpec", "SignalSpec", "SpikesSpec", "load_signal_spec",
+           "parse_events", "parse_intervals", "parse_lfp", "parse_ophys", "parse_signal_spec"]

@@ -45,6 +45,9 @@ def _units_text(side: Mapping[str, Any]) -> str:
     head = f"{n} {what}" if n is not None else ""
     silent = side.get("n_constant_features")
     extra = f"; {silent} constant over the bins used" if silent else ""
+    signal = side.get("signal") or {}
+    if signal.get("preprocessing"):  # ophys, lfp, events, intervals: what the signal is and how it was binned
+        extra += f"; {signal.get('signal_kind', 'signal')}: {signal['preprocessing']}"
     return f"{head}" + (f": {'; '.join(parts)}" if parts else "") + extra
 
 

@@ -37,6 +37,24 @@ def test_score_is_the_poisson_log_likelihood_plus_terms_in_x():
     assert torch.linalg.matrix_rank(pre[0] - critic.rate.bias[0]).item() <= 4
 
 
+def test_rates_start_at_each_members_mean_training_count():
+    """prepare() (the trainer's hook) sets softplus(bias) to every neuron's mean count over the member's own
+    training rows, padding excluded, and leaves a neuron that never fires at a small positive rate."""
+    from neuralmi_core.training.data import make_ensemble_data
+
+    rng = np.random.default_rng(1)
+    counts = rng.poisson([0.2, 1.0, 3.0, 0.0], (300, 4)).astype(float)
+    cont = rng.normal(size=(300, 2))
+    members = [MemberData(counts[:200], cont[:200], counts[200:], cont[200:]),
+               MemberData(counts[:90] * 2, cont[:90], counts[200:], cont[200:])]  # shorter: padded rows
+    data = make_ensemble_data(members, preprocessing=("none", "zscore"))
+    critic = make_critic("poisson", 2, 4, 2, embedding_dim=3, hidden=8)
+    critic.prepare(data)
+    start = torch.nn.functional.softplus(critic.rate.bias[:, 0, :]).detach().numpy()  # (2, 4)
+    want = np.stack([counts[:200].mean(0), (counts[:90] * 2).mean(0)]).clip(1e-3)
+    np.testing.assert_allclose(start, want, rtol=1e-4)
+
+
 def test_counts_on_either_side_give_the_same_numbers():
     x, y = POP.sample(600, seed=3)
     a = estimate(x, y, critic="poisson", **{**FAST, "epochs": 5})
@@ -60,14 +78,14 @@ def test_counts_side_rules():
 
 @pytest.mark.slow
 def test_poisson_population_mi_within_seed_spread():
-    """N = 5000, estimate() defaults but the critic. Data seeds 0-2 measured: -6.6 %, -5.4 %, -4.4 % of 1.007
-    nats (mean -5.5 %, sd 1.1 %; separable on the same data -9.9 %, -8.0 %, -6.7 %; the InfoNCE bound with the
-    true critic is within 3 % at this n_eval, benchmarks/oracle_bounds.py). Tolerance: the mean plus 3 sd, 9 %."""
+    """N = 5000, estimate() defaults but the critic. Data seeds 0-2 measured: -7.3 %, -6.1 %, -4.9 % of 1.007
+    nats (mean -6.1 %, sd 1.2 %; separable on the same data -9.9 %, -8.0 %, -6.7 %; the InfoNCE bound with the
+    true critic is within 3 % at this n_eval, benchmarks/oracle_bounds.py). Tolerance: the mean plus 3 sd, 10 %."""
     truth = POP.mutual_information()
     for seed in (0, 1):
         x, y = POP.sample(5000, seed=seed)
         res = estimate(x, y, critic="poisson", split="random", seed=seed, progress=False)
-        assert abs(res.mi_nats - truth) / truth < 0.09, (seed, res.mi_nats, truth)
+        assert abs(res.mi_nats - truth) / truth < 0.10, (seed, res.mi_nats, truth)
         assert math.isfinite(res.mi_train_nats)
 
 

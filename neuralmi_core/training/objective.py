@@ -61,6 +61,12 @@ class CriticObjective(nn.Module):
         self.tau, self.mine_alpha = tau, mine_alpha
         self.register_buffer("log_ema", torch.full((n_members,), float("nan")))
 
+    def prepare(self, data) -> None:
+        """The trainer's hook before the first step: a critic that starts from training-set statistics (the
+        poisson critic's mean rates) gets them here; every other critic is untouched."""
+        if hasattr(self.critic, "prepare"):
+            self.critic.prepare(data)
+
     def _bound(self, scores: torch.Tensor, train: bool):
         if self.bound == "infonce":
             return infonce(scores)

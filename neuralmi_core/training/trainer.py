@@ -237,9 +237,11 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     dx, dy = data.x_train.shape[2], data.y_train.shape[2]
     valid = torch.arange(n_max)[None, :] < torch.as_tensor(data.n_train)[:, None]  # (K, n_max)
     # a critic may scale the penalty (the poisson critic trains without it: models/critics.py, PoissonCritic)
-    wd_scale = float(getattr(getattr(objective, "critic", None), "weight_decay_scale", 1.0))
+    # and a critic may scale the learning rate (the poisson critic's 4x: same accuracy in 2-3x fewer epochs)
+    critic = getattr(objective, "critic", None)
+    wd_scale = float(getattr(critic, "weight_decay_scale", 1.0))
     wd = effective_weight_decay(cfg.weight_decay, cfg.weight_decay_n or n_min) * wd_scale
-    opt = Adam(objective.parameters(), lr=cfg.lr, weight_decay=wd)
+    opt = Adam(objective.parameters(), lr=cfg.lr * float(getattr(critic, "lr_scale", 1.0)), weight_decay=wd)
     compact = cfg.compact and compactable(objective, k)
     merge = getattr(objective, "merge_best_state", merge_rows)
 

@@ -96,7 +96,7 @@ class ImagingParams:
         check_int("roi_radius_px", self.roi_radius_px, 1)
         check_int("field_px", self.field_px, 2 * self.roi_radius_px + 2)
         if not str(self.location).strip():
-            raise NeuralMIError("`location` must name a brain area (e.g. VISp). Got an empty string.")
+            raise NeuralMIError(f"`location` must name a brain area (e.g. VISp). Got {self.location!r}.")
         if duration_s is not None and int(duration_s * self.frame_rate_hz) < 2:
             raise NeuralMIError(
                 f"a {duration_s} s session at `frame_rate_hz` {self.frame_rate_hz} has fewer than 2 frames; "

@@ -181,38 +181,124 @@ class SessionData:
     truth: dict[str, Any]
 
 
+@dataclass
+class Population:
+    """One population's drive: private latents, fast noise on the shared latents, tuning and baselines.
+
+    Unit ``i`` fires at ``exp(base_i + gain * w_i . z(t))`` spikes per step, ``z = [s + shared_noise * eta,
+    private]`` (see the module docstring).
+    """
+
+    private: np.ndarray  # (n_steps, n_private)
+    eta: np.ndarray  # (n_steps, n_shared)
+    w: np.ndarray  # (n_units, n_shared + n_private), unit rows
+    base: np.ndarray  # (n_units,) log expected count per step at z = 0, minus the lognormal mean shift
+
+    @property
+    def n_units(self) -> int:
+        return int(self.w.shape[0])
+
+    def latent(self, s: np.ndarray, shared_noise: float, a: int, b: int) -> np.ndarray:
+        """The population's latent state ``z`` for steps ``a..b-1``: (b - a, n_shared + n_private)."""
+        return np.hstack([s[a:b] + shared_noise * self.eta[a:b], self.private[a:b]])
+
+
+def draw_population(
+    rng: np.random.Generator, params: SynthParams, s: np.ndarray, n_units: int, n_private: int
+) -> Population:
+    """Draw one population's private latents, shared noise, tuning vectors and mean rates (in that order)."""
+    p = params
+    n_steps = s.shape[0]
+    priv = smooth_noise(rng, n_steps, n_private, p.timescale_s, p.dt_gen)
+    eta = rng.standard_normal((n_steps, p.n_shared)).astype(np.float64)
+    d = p.n_shared + n_private
+    w = rng.standard_normal((n_units, d))
+    w /= np.linalg.norm(w, axis=1, keepdims=True)
+    rates = p.mean_rate_hz * rng.lognormal(0.0, 0.5, n_units) / np.exp(0.125)
+    # variance of w . z: shared coords have variance 1 + shared_noise^2, private ones 1
+    var = np.sum(w[:, : p.n_shared] ** 2, axis=1) * (1 + p.shared_noise**2) + np.sum(
+        w[:, p.n_shared :] ** 2, 1
+    )
+    base = np.log(rates * p.dt_gen) - 0.5 * p.gain**2 * var
+    return Population(priv, eta, w, base)
+
+
+def population_spike_ticks(
+    rng: np.random.Generator, params: SynthParams, s: np.ndarray, pop: Population
+) -> list[np.ndarray]:
+    """Poisson spike tick indices (ticks of ``params.resolution``) of every unit of ``pop``."""
+    p = params
+
+    def log_rate(a: int, b: int) -> np.ndarray:
+        return pop.base[None, :] + p.gain * (pop.latent(s, p.shared_noise, a, b) @ pop.w.T)
+
+    tps = int(round(p.dt_gen / p.resolution))
+    return poisson_spike_ticks(rng, log_rate, pop.n_units, s.shape[0], tps)
+
+
+def draw_behavior(
+    rng: np.random.Generator, params: SynthParams, s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Position ``(t, xy, readout)``: a linear read-out of the shared latents ``s`` plus noise, with missing
+    stretches of timestamps and NaN samples (tracking loss)."""
+    p = params
+    n_steps = s.shape[0]
+    n_beh = int(p.duration_s * p.behavior_rate)
+    bt = np.arange(n_beh) / p.behavior_rate
+    readout = rng.standard_normal((2, max(p.n_shared, 1))) * 0.1  # metres
+    step_idx = np.minimum((bt / p.dt_gen).astype(np.int64), n_steps - 1)
+    src = s[step_idx] if p.n_shared else np.zeros((n_beh, 1))
+    xy = 0.5 + src @ readout.T + p.behavior_noise * rng.standard_normal((n_beh, 2))
+    keep = np.ones(n_beh, bool)
+    for _ in range(p.n_behavior_gaps):
+        g0 = rng.uniform(0, p.duration_s - p.behavior_gap_s)
+        keep &= ~((bt >= g0) & (bt < g0 + p.behavior_gap_s))
+    nan_rows = rng.random(n_beh) < p.behavior_nan_fraction
+    xy[nan_rows] = np.nan
+    return bt[keep], xy[keep], readout
+
+
+def behavior_truth(params: SynthParams, readout: np.ndarray) -> dict[str, Any]:
+    """The sidecar's ``behavior`` entry: the read-out matrix and noise of the position."""
+    return {
+        "path": "processing/behavior/Position/position",
+        "readout_of_shared_latents": readout.tolist(),
+        "noise_std_m": params.behavior_noise,
+        "note": "position = 0.5 + readout @ s(t) + noise; NaN samples and missing stretches: tracking loss",
+    }
+
+
+def draw_trials(rng: np.random.Generator, params: SynthParams) -> np.ndarray:
+    """(n, 2) trial start/stop times tiling the recording, separated by inter-trial intervals."""
+    p = params
+    trials = []
+    t = float(rng.uniform(*p.iti_s))
+    while True:
+        dur = float(rng.uniform(*p.trial_s))
+        if t + dur > p.duration_s:
+            break
+        trials.append((t, t + dur))
+        t += dur + float(rng.uniform(*p.iti_s))
+    return np.round(np.array(trials, dtype=np.float64).reshape(-1, 2), 4)
+
+
 def simulate_session(params: SynthParams, seed: int) -> SessionData:
     """Draw one session from the generative model (pure: arrays only, no file)."""
     p = params.check()
     rng = np.random.default_rng(seed)
     n_steps = int(round(p.duration_s / p.dt_gen))
-    tps = int(round(p.dt_gen / p.resolution))
     s = smooth_noise(rng, n_steps, p.n_shared, p.timescale_s, p.dt_gen)
-    pops = {}
-    for name, n_units, n_priv in (("A", p.n_units_a, p.n_private_a), ("B", p.n_units_b, p.n_private_b)):
-        priv = smooth_noise(rng, n_steps, n_priv, p.timescale_s, p.dt_gen)
-        eta = rng.standard_normal((n_steps, p.n_shared)).astype(np.float64)
-        d = p.n_shared + n_priv
-        w = rng.standard_normal((n_units, d))
-        w /= np.linalg.norm(w, axis=1, keepdims=True)
-        rates = p.mean_rate_hz * rng.lognormal(0.0, 0.5, n_units) / np.exp(0.125)
-        # variance of w . z: shared coords have variance 1 + shared_noise^2, private ones 1
-        var = np.sum(w[:, : p.n_shared] ** 2, axis=1) * (1 + p.shared_noise**2) + np.sum(
-            w[:, p.n_shared :] ** 2, 1
-        )
-        base = np.log(rates * p.dt_gen) - 0.5 * p.gain**2 * var
-        pops[name] = (s, eta, priv, w, base, n_units)
+    pops = {
+        name: draw_population(rng, p, s, n_units, n_priv)
+        for name, n_units, n_priv in (("A", p.n_units_a, p.n_private_a), ("B", p.n_units_b, p.n_private_b))
+    }
 
     spikes: list[np.ndarray] = []
     obs: list[np.ndarray] = []
     region: list[str] = []
-    for name, (s_, eta, priv, w, base, n_units) in pops.items():
-
-        def log_rate(a: int, b: int, s_=s_, eta=eta, priv=priv, w=w, base=base) -> np.ndarray:
-            z = np.hstack([s_[a:b] + p.shared_noise * eta[a:b], priv[a:b]])
-            return base[None, :] + p.gain * (z @ w.T)
-
-        ticks = poisson_spike_ticks(rng, log_rate, n_units, n_steps, tps)
+    for name, pop in pops.items():
+        n_units = pop.n_units
+        ticks = population_spike_ticks(rng, p, s, pop)
         gap_units = set(rng.choice(n_units, size=min(p.n_unobserved_units, n_units), replace=False).tolist())
         for u in range(n_units):
             t = ticks[u]
@@ -227,39 +313,11 @@ def simulate_session(params: SynthParams, seed: int) -> SessionData:
             region.append(name)
     quality = np.where(rng.random(len(spikes)) < p.mua_fraction, "mua", "good")
 
-    # behaviour: linear read-out of the shared latents, with missing timestamps and NaN samples
-    n_beh = int(p.duration_s * p.behavior_rate)
-    bt = np.arange(n_beh) / p.behavior_rate
-    readout = rng.standard_normal((2, max(p.n_shared, 1))) * 0.1  # metres
-    step_idx = np.minimum((bt / p.dt_gen).astype(np.int64), n_steps - 1)
-    src = s[step_idx] if p.n_shared else np.zeros((n_beh, 1))
-    xy = 0.5 + src @ readout.T + p.behavior_noise * rng.standard_normal((n_beh, 2))
-    keep = np.ones(n_beh, bool)
-    for _ in range(p.n_behavior_gaps):
-        g0 = rng.uniform(0, p.duration_s - p.behavior_gap_s)
-        keep &= ~((bt >= g0) & (bt < g0 + p.behavior_gap_s))
-    nan_rows = rng.random(n_beh) < p.behavior_nan_fraction
-    xy[nan_rows] = np.nan
-    bt, xy = bt[keep], xy[keep]
-
-    # trials tiling the recording
-    trials = []
-    t = float(rng.uniform(*p.iti_s))
-    while True:
-        dur = float(rng.uniform(*p.trial_s))
-        if t + dur > p.duration_s:
-            break
-        trials.append((t, t + dur))
-        t += dur + float(rng.uniform(*p.iti_s))
-    trials_arr = np.round(np.array(trials, dtype=np.float64).reshape(-1, 2), 4)
+    bt, xy, readout = draw_behavior(rng, p, s)
+    trials_arr = draw_trials(rng, p)
 
     truth = ground_truth(p)
-    truth["behavior"] = {
-        "path": "processing/behavior/Position/position",
-        "readout_of_shared_latents": readout.tolist(),
-        "noise_std_m": p.behavior_noise,
-        "note": "position = 0.5 + readout @ s(t) + noise; NaN samples and missing stretches: tracking loss",
-    }
+    truth["behavior"] = behavior_truth(p, readout)
     return SessionData(p, seed, spikes, np.array(region), quality, obs, bt, xy, trials_arr, truth)
 
 
@@ -294,14 +352,20 @@ def ground_truth(params: SynthParams) -> dict[str, Any]:
 
 __all__ = [
     "REGION_LOCATIONS",
+    "Population",
     "TRUTH_BIN_WIDTHS",
     "SessionData",
     "SynthParams",
+    "behavior_truth",
+    "draw_behavior",
+    "draw_population",
+    "draw_trials",
     "gaussian_filter_taps",
     "ground_truth",
     "latent_covariance",
     "latent_mi_nats",
     "poisson_spike_ticks",
+    "population_spike_ticks",
     "simulate_session",
     "smooth_noise",
 ]

@@ -335,6 +335,8 @@ def check_params(config: Mapping[str, Any], name: str, mode: str, plan: Any) -> 
 
 def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:
     out = ["--sessions", str(demo["sessions"]), "--seed", str(demo["seed"])]
+    if demo.get("imaging_sessions"):  # 0 (the default) adds nothing: the command stays as it was
+        out += ["--imaging-sessions", str(demo["imaging_sessions"])]
     for key, value in sorted(demo.get("options", {}).items()):
         flag = "--" + str(key).replace("_", "-")
         if value is True:

@@ -347,3 +347,42 @@ def test_transfer_entropy_and_conditional_mi_in_session_and_archive(tmp_path):
     assert float(table["transfer_entropy"]["mi_nats"]) == pytest.approx(0.30)
     assert float(table["conditional_mi"]["ci_low_nats"]) == pytest.approx(0.08)
     assert "Transfer entropy (at the peak delay) and conditional MI" in (tmp_path / "summary.html").read_text()
+
+
+def test_session_page_says_when_to_trust_from_the_generated_table():
+    """Issue 20 item 8: the section comes from the generated accuracy table (benchmarks/trust.py), marks the
+    families like the session's analyses (counts against counts here) and says what to do for each flag."""
+    from neuralmi_core.flags import FLAG
+    from neuralmi_core.report.accuracy_table import TABLE
+    from neuralmi_core.report.trust import analysis_kind, trust_html
+
+    summary, page, _ = _session_page(selection_record())
+    h2 = re.findall(r"<h2[^>]*>(.*?)</h2>", page)
+    assert h2[-3:] == ["When to trust these numbers", "Glossary", "Provenance"]
+    section = page[page.index("id='trust'"):page.index("id='glossary'")]
+    p = TABLE["pooled"]
+    assert f"covered the truth in {p['ci_covers']} of {p['ci_rows']}" in section
+    assert "spike counts against spike counts" in section and section.count("&#9679; ") >= 1 + sum(
+        f["kind"] == "counts_vs_counts" for f in TABLE["families"])
+    for f in TABLE["families"]:
+        assert f["family"] in section
+    assert analysis_kind({"x": {"selector": "b.nc:spikes[region=A]"}, "y": {"selector": "b.nc:position"}}) == \
+        "counts_vs_variable"
+    assert analysis_kind({"x": {"selector": "b.nc:ophys"}, "y": {"selector": "b.nc:position"}}) == "continuous"
+    rows = [{**r, "flags": ["sample_limited"]} for r in summary["analyses"] if r["mode"] == "rigorous"]
+    assert FLAG["sample_limited"].action in trust_html(rows, {})
+    assert trust_html([r for r in summary["analyses"] if r["mode"] != "rigorous"], {}) == ""
+
+
+@pytest.mark.slow
+def test_generated_accuracy_tables_are_current():
+    """benchmarks/README.md's block and neuralmi_core/report/accuracy_table.py are what benchmarks/trust.py makes
+    from the committed suite runs (re-derived from their saved members with today's code)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, str(root / "benchmarks" / "trust.py"), "--check"], capture_output=True,
+                         text=True, cwd=root)
+    assert out.returncode == 0, out.stdout + out.stderr

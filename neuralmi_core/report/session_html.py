@@ -15,6 +15,7 @@ from ..flags import FLAG
 from . import html as H
 from .records import NO_SIGNAL, finite
 from .text import DROP_REASONS, GLOSSARY, HOW_TO_READ, TARGET
+from .trust import trust_html
 
 # Row fields shown as "the numbers" of each mode, with the glossary term that explains them.
 RIGOROUS_NUMBERS = [("mi", "corrected MI (mi)"), ("ci_low", "CI (ci_low, ci_high)"), ("ci_high", "CI (ci_low, ci_high)"),
@@ -317,7 +318,8 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
             + (f"subject {H.esc(summary.get('subject'))} · " if summary.get("subject") else "")
             + (f"NWB file {H.esc(str(src).rsplit('/', 1)[-1])} · " if src else "")
             + f"MI in {unit} · created {H.esc(prov.get('created'))} · "
-              "<a href='#provenance'>provenance</a> · <a href='#glossary'>glossary</a></p>")
+              "<a href='#trust'>when to trust</a> · <a href='#provenance'>provenance</a> · "
+              "<a href='#glossary'>glossary</a></p>")
     severe = [w for w in summary["warnings"] if NO_SIGNAL in w]
     rest = [w for w in summary["warnings"] if NO_SIGNAL not in w]
     parts = [head, H.warnings_box(rest, severe=severe), "<h2>Results at a glance</h2>",
@@ -343,6 +345,7 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
         parts.append(H.kv_table((k, v) for k, v in t.items() if k not in ("params", "notes")))
         if t.get("notes"):
             parts.append(f"<p class='muted'>{H.esc(t['notes'])}</p>")
+    parts.append(trust_html(summary["analyses"], selections))
     parts.append("<h2 id='glossary'>Glossary</h2><dl class='glossary'>" + "".join(
         f"<dt id='g-{_anchor(k)}'>{H.esc(k)}</dt><dd>{H.esc(v)}</dd>" for k, v in GLOSSARY) + "</dl>")
     parts.append(provenance_html(prov))

@@ -190,6 +190,12 @@ EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "cont
 def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
     out = []
     for r in rows:
+        if r.get("skipped"):
+            out.append({"analysis": f"<a href='#{_anchor(r['analysis'] + '-' + r['mode'])}'>{H.esc(r['analysis'])}</a>",
+                        "mode": r["mode"], "measured": r.get("x") or "X", "samples": "", "result": "skipped",
+                        "interval": "", "status": f"<span class='muted'>skipped: {H.esc(r['skipped'])}</span>",
+                        "_class": "skipped"})
+            continue
         value, ci, status = _result_text(r, unit)
         xy = r.get("x") or "X"
         measured = (f"I({xy}; {r['y']})" if r.get("y") else
@@ -279,6 +285,10 @@ def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any
                   data: Mapping[str, Any], unit: str) -> str:
     key = f"{r['analysis']}-{r['mode']}"
     parts = [f"<h2 id='{_anchor(key)}'>{H.esc(r['analysis'])} — {H.esc(r['mode'])}</h2>"]
+    if r.get("skipped"):  # required: false and the session lacks the signal: neither a failure nor a number
+        parts.append(H.note_box(f"skipped: {r['skipped']}", "This analysis has required: false in the config and "
+                                "this session lacks its signal, so no network was trained for it here."))
+        return "\n".join(parts)
     severe = [w for w in r["warnings"] if w.startswith(NO_SIGNAL)]
     rest = [w for w in r["warnings"] if not w.startswith(NO_SIGNAL)]
     if severe or rest:

@@ -13,7 +13,6 @@ import json
 from collections import Counter
 
 import pytest
-
 from test_mixed_archive import write_ephys
 from test_workflow_edits import SNAKEMAKE, _analysis, _config, _ok, _planned, _rows, _snakemake
 

@@ -335,3 +335,20 @@ def test_check_params_and_optional_analyses():
     assert "required" not in wfplan.check_params(cfg, "a", "rigorous", plans["a"]["rigorous"])
     assert "required" not in wfplan.check_params(cfg, "c", "rigorous", plans["c"]["rigorous"])
     assert wfplan.check_params(cfg, "b", "rigorous", plans["b"]["rigorous"])["required"] is False
+
+
+def test_session_page_lists_the_signals_absent_from_the_file():
+    absent = {"ophys": "s2.nwb: `ophys` asks for imaging data but the file has no processing/ophys module"}
+    data = {"n_bins": 10, "bin_width_s": 0.1, "attrs": {"absent_signals": json.dumps(absent)}}
+    _, html, _ = build_session_report("s2", [("CA1_vs_B", "rigorous", SKIPPED)], data=data)
+    assert "signals absent from the file" in html and "ophys: s2.nwb: `ophys` asks for imaging data" in html
+
+
+def test_a_skipped_row_is_never_marked_without_signal(tmp_path):
+    """A session-level NO SIGNAL warning (no spikes at all) marks the session's results, not its skips."""
+    from neuralmi_core.report.archive import archive_rows
+
+    summary, _, _, _ = _summary(tmp_path, "s2", [("CA1_vs_B", "rigorous", SKIPPED)])
+    summary["session_warnings"] = ["NO SIGNAL: none of the 4 units of this session has a spike"]
+    (row,) = archive_rows([summary])
+    assert row["status"] == "skipped" and row["no_signal"] is False

@@ -92,7 +92,8 @@ def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> 
             row.update({k: v for k, v in a.items() if k.startswith("saturation_dim") or k == "embedding_dims"})
             row.update(session=s["session"], subject=s.get("subject"), n_warnings=len(warnings),
                        warnings=" | ".join(warnings),
-                       no_signal=bool(a.get("no_signal")) or any("NO SIGNAL" in w for w in session_level),
+                       no_signal=not a.get("skipped") and (bool(a.get("no_signal"))
+                                                           or any("NO SIGNAL" in w for w in session_level)),
                        gammas_used=" ".join(map(str, a.get("gammas_used") or [])) or None,
                        top_groups=" ".join(a.get("top_groups") or []) or None,
                        config_hash=prov.get("config_hash"), config_version=prov.get("config_version"),

@@ -8,6 +8,7 @@ glossary, and the provenance last.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -318,6 +319,15 @@ def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any
     return "\n".join(parts)
 
 
+def _absent_signals(attr: Any) -> dict[str, str]:
+    """The binned file's ``absent_signals`` attr (JSON: kind or variable -> why), {} when none or unreadable."""
+    try:
+        out = json.loads(attr) if attr else {}
+    except (TypeError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in out.items()} if isinstance(out, dict) else {}
+
+
 def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> str:
     unit, s = summary["unit"], summary["session"]
     prov, data = summary["provenance"], summary.get("data") or {}
@@ -343,6 +353,9 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
                  ("bins", counts["n_bins"]), ("bin width (s)", data.get("bin_width_s")),
                  ("duration (s)", data.get("duration_s"))]
         items += [(k.replace("_", " "), v) for k, v in data.items() if k.startswith("units_by_")]
+        absent = _absent_signals((data.get("attrs") or {}).get("absent_signals"))
+        if absent:  # kinds the spec asks for with required: false that this file lacks
+            items.append(("signals absent from the file", "; ".join(f"{k}: {v}" for k, v in absent.items())))
         parts.append("<h2>Data</h2>" + H.kv_table(items))
         if data.get("variables"):
             parts.append(H.table([{"variable": k, "dims": v["dims"], "dtype": v["dtype"]}

@@ -321,7 +321,9 @@ def check_params(config: Mapping[str, Any], name: str, mode: str, plan: Any) -> 
     analysis ``name``: selectors (Y only when the mode trains on it; Z when it takes one), window, lag, the settings the mode's
     data check reads (``data_settings``, resolved by the library's plan) and the config key of each (for
     messages). Nothing else -- no other mode's settings -- so that editing other settings (epochs,
-    confidence, ...) or adding a mode never re-runs the check, nor the training jobs that wait for it."""
+    confidence, ...) or adding a mode never re-runs the check, nor the training jobs that wait for it.
+    ``required: False`` is added only for an analysis with ``required: false`` (it skips a session lacking its
+    signal), so that the checks of configs without the key keep their params."""
     from neuralmi_core.analysis.registry import REGISTRY
 
     an = analyses_by_name(config)[name]

@@ -16,7 +16,7 @@ from typing import Any
 
 from ._version import __version__
 from .threads import set_passive_wait_policy
-from .validation import NeuralMIError, NeuralMIWarning
+from .validation import NeuralMIError, NeuralMIWarning, SignalAbsent
 
 set_passive_wait_policy()  # before torch is imported: idle OpenMP threads sleep instead of spinning
 
@@ -42,7 +42,7 @@ _LAZY = {
     "ConditionalMIResult": "neuralmi_core.analysis.transfer",
 }
 
-__all__ = ["NeuralMIError", "NeuralMIWarning", "__version__", *sorted(_LAZY)]
+__all__ = ["NeuralMIError", "NeuralMIWarning", "SignalAbsent", "__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:

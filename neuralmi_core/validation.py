@@ -16,6 +16,18 @@ class NeuralMIError(ValueError):
     """Raised for invalid input: the message names the item, what was expected and what was received."""
 
 
+class SignalAbsent(NeuralMIError):
+    """Raised when a session lacks a signal that was asked for: a kind (units, imaging, LFP, an events series,
+    an intervals table) absent from the NWB file, a variable absent from a binned file, or a selector value
+    that matches no unit/ROI/channel (``spikes[region=CA1]`` in a session without CA1).
+
+    A subclass of :class:`NeuralMIError`, so that it is an error wherever it is not handled; the binning
+    (``required: false`` in the signal spec) and the workflow's check (``required: false`` on an analysis)
+    catch it to record the signal as absent, or the analysis as skipped, instead of failing. Other errors
+    (a bad setting, a session too short) stay plain :class:`NeuralMIError`.
+    """
+
+
 class NeuralMIWarning(UserWarning):
     """A result that holds but needs care (no signal, a capped bound, small chunks, an unreliable fit, ...).
 

@@ -33,7 +33,7 @@ from .base import Analysis
 from .registry import REGISTRY
 
 #: Keys of an analysis that say what is analysed (not settings of a mode).
-SELECTION_KEYS = ("name", "x", "y", "z", "window", "lag", "modes", "training")
+SELECTION_KEYS = ("name", "x", "y", "z", "window", "lag", "modes", "training", "required")
 #: Key of a mode's section for analyses whose Y is optional: use Y (true) or X alone (false, default).
 WITH_Y = "with_y"
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..io.select import select_xy
-from ..validation import NeuralMIError, constant_input_warning
+from ..validation import NeuralMIError, SignalAbsent, constant_input_warning
 from .registry import REGISTRY
 
 
@@ -139,12 +139,49 @@ def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window
     return rec
 
 
+def preflight_or_skip(binned: str | os.PathLike, x: str, y: str | None = None, *, required: bool = True,
+                      where: str = "", z: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    """:func:`preflight`, or with ``required=False`` a *skipped* record when the session lacks the analysis's
+    signal (:class:`~neuralmi_core.validation.SignalAbsent`: X's, Y's or Z's variable absent from the binned
+    file, or a selector value matching no unit/ROI/channel).
+
+    The skipped record is ``{"skipped": "<session and analysis>: <why>", "binned", "x", "y", "z",
+    "required": false}``: the reason names the selector and what the file holds. Any other error (a session
+    too short for a mode, bad settings) raises as with ``required=True``, which raises every error.
+
+    Examples
+    --------
+    >>> rec = preflight_or_skip("results/s2/binned.nc", "spikes[region=CA1]", "position", required=False,
+    ...                         where="session s2, analysis ca1")                  # doctest: +SKIP
+    >>> rec["skipped"]                                                              # doctest: +SKIP
+    "session s2, analysis ca1: X: results/s2/binned.nc:spikes[region=CA1]: value 'CA1' matched no unit; ..."
+    """
+    try:
+        return preflight(binned, x, y, where=where, z=z, **kwargs)
+    except SignalAbsent as exc:
+        if required:
+            raise
+        reason = " ".join(f"{where + ': ' if where else ''}{exc}".split())  # one line
+        return {"skipped": reason, "binned": str(binned), "x": x, "y": y, "z": z, "required": False}
+
+
+def is_skipped(record: Mapping[str, Any] | None) -> bool:
+    """True for a selection record or gathered result of an analysis skipped in its session."""
+    return bool(record) and bool(record.get("skipped"))
+
+
 def merge_selections(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One analysis's selection record from the records of its modes (the workflow checks each mode on its
     own, so that adding a mode re-runs nothing else): the fields of the first record of a mode that trains
-    on Y (else the first), with every mode's ``checks`` and ``settings``, and the union of the warnings."""
+    on Y (else the first), with every mode's ``checks`` and ``settings``, and the union of the warnings.
+    Skipped records (:func:`preflight_or_skip`) are left out; when every record is skipped, the first is
+    returned."""
     if not records:
         raise ValueError("merge_selections: no records")
+    kept = [r for r in records if not is_skipped(r)]
+    if not kept:
+        return dict(records[0])
+    records = kept
     base = next((r for r in records if r.get("y")), records[0])
     out: dict[str, Any] = {**base, "checks": {}, "settings": {}, "warnings": []}
     for r in records:
@@ -163,4 +200,4 @@ def read_selection(path: str | os.PathLike) -> dict[str, Any]:
         raise NeuralMIError(f"cannot read selection record {path}: {exc}") from exc
 
 
-__all__: Sequence[str] = ["merge_selections", "preflight", "read_selection"]
+__all__: Sequence[str] = ["is_skipped", "merge_selections", "preflight", "preflight_or_skip", "read_selection"]

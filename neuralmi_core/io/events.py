@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, SignalAbsent
 from .binning import BinGrid, interval_bins
 from .nwb import _children, _src, check_timestamps, get_intervals_table, get_object
 
@@ -163,7 +163,7 @@ def _read_events_table(nwb: Any, path: str, value: str, column: str | None) -> E
     parts = path.split("/")
     tables = dict(getattr(nwb, "events", None) or {})
     if len(parts) != 2 or parts[1] not in tables:
-        raise NeuralMIError(f"{where}: no such EventsTable; events tables present: {sorted(tables)}.")
+        raise SignalAbsent(f"{where}: no such EventsTable; events tables present: {sorted(tables)}.")
     table = tables[parts[1]]
     if len(table) == 0:
         raise NeuralMIError(f"{where} holds no events (an empty table); expected rows.")

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, SignalAbsent
 from .binning import BinGrid
 from .nwb import _children, _src, check_timestamps, get_object
 from .units import narrow
@@ -121,7 +121,7 @@ def read_lfp(nwb: Any, series: str = "auto") -> LfpData:
     if series == "auto":
         found = find_lfp_series(nwb)
         if not found:
-            raise NeuralMIError(
+            raise SignalAbsent(
                 f"{src}: `lfp` asks for LFP but the file has no ElectricalSeries in an LFP container under "
                 f"processing (modules present: {sorted(nwb.processing)}); expected e.g. "
                 "processing/ecephys/LFP/ElectricalSeries."

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, SignalAbsent
 
 
 # ----------------------------------------------------------------------------------------------- opening
@@ -137,12 +137,12 @@ def get_object(nwb: Any, path: str) -> Any:
             f"{src}: path {path!r} must start with one of {list(_TOP) + ['units', 'trials', 'epochs']}."
         )
     if obj is None or (isinstance(obj, Mapping) and not obj and len(parts) > 1):
-        raise NeuralMIError(f"{src}: path {path!r}: the file has no {head!r}.")
+        raise SignalAbsent(f"{src}: path {path!r}: the file has no {head!r}.")
     walked = head
     for seg in parts[1:]:
         kids = _children(obj)
         if seg not in kids:
-            raise NeuralMIError(f"{src}: path {path!r}: {walked!r} has no {seg!r}; it holds {sorted(kids)}.")
+            raise SignalAbsent(f"{src}: path {path!r}: {walked!r} has no {seg!r}; it holds {sorted(kids)}.")
         obj = kids[seg]
         walked += "/" + seg
     return obj
@@ -282,7 +282,7 @@ def get_intervals_table(nwb: Any, name: str) -> Any:
         table = nwb.intervals.get(key) if hasattr(nwb.intervals, "get") else None
     if table is None:
         have = sorted(set(nwb.intervals) | {k for k in ("trials", "epochs") if getattr(nwb, k) is not None})
-        raise NeuralMIError(f"{src}: has no intervals table {name!r}; interval tables present: {have}.")
+        raise SignalAbsent(f"{src}: has no intervals table {name!r}; interval tables present: {have}.")
     for col in ("start_time", "stop_time"):
         if col not in table.colnames:
             raise NeuralMIError(f"{src}: intervals table {name!r} has no {col!r} column.")

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, SignalAbsent
 from .binning import BinGrid
 from .nwb import _children, _src, check_timestamps, get_object
 from .units import narrow
@@ -165,7 +165,7 @@ def choose_series(nwb: Any, series: str = "auto", signal: str = "auto") -> tuple
         mods = sorted(nwb.processing)
         where = "has no processing/ophys module" if "ophys" not in nwb.processing else \
             f"processing/ophys holds {sorted(_children(nwb.processing['ophys']))}"
-        raise NeuralMIError(
+        raise SignalAbsent(
             f"{src}: `ophys` asks for imaging data but the file {where} and no {what} under processing "
             f"(modules present: {mods}); expected e.g. processing/ophys/DfOverF/RoiResponseSeries."
         )

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..validation import NeuralMIError, check_int
+from ..validation import NeuralMIError, SignalAbsent, check_int
 from .arrays import load_array, split_spec
 from .features import feature_coords, feature_info, feature_labels, signal_info
 
@@ -121,14 +121,29 @@ def _fmt_values(vals: np.ndarray, limit: int = 30) -> str:
     return repr(uniq[:limit]) + (f" (and {len(uniq) - limit} more)" if len(uniq) > limit else "")
 
 
+def _absent_reason(attr: Any, var: str) -> str | None:
+    """Why the binning left ``var`` out (the binned file's ``absent_signals`` attr), else None."""
+    import json
+
+    try:
+        absent = json.loads(attr) if attr else {}
+    except (TypeError, ValueError):
+        return None
+    return absent.get(var) if isinstance(absent, dict) else None
+
+
 def load_selected(spec: str, role: str = "X") -> Loaded:
     """Load one spec (see module docstring) as a 2-d array with its validity mask.
 
     Raises
     ------
+    SignalAbsent
+        (a :class:`NeuralMIError`) the binned file has no such variable (lists the variables, and why the
+        binning left it out when its attr ``absent_signals`` says), or a selector value matches no entry
+        (``spikes[region=CA1]`` in a session without CA1; lists the available values): the session lacks
+        the signal.
     NeuralMIError
-        missing file or variable (lists the variables), unknown coordinate (lists the coordinates), a
-        selector value that matches nothing (lists the available values), selector on a non-netCDF input.
+        missing file, unknown coordinate (lists the coordinates), selector on a non-netCDF input.
     """
     path, key = split_spec(spec)
     if path.suffix.lower() != ".nc":
@@ -154,8 +169,10 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
     ds = open_binned(path)
     try:
         if var not in ds.variables:
-            raise NeuralMIError(
-                f"{role}: {path} has no variable {var!r}; it holds {sorted(map(str, ds.data_vars))}."
+            why = _absent_reason(ds.attrs.get("absent_signals"), var)
+            raise SignalAbsent(
+                f"{role}: {path} has no variable {var!r}; it holds {sorted(map(str, ds.data_vars))}"
+                + (f" (binning left {var!r} out: {why})" if why else "") + "."
             )
         da = ds[var]
         index: dict[str, np.ndarray] = {}
@@ -180,7 +197,7 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
             text = np.asarray(c.values).astype(str)
             for w in wanted:
                 if not (text == w).any():
-                    raise NeuralMIError(
+                    raise SignalAbsent(
                         f"{role}: {path}:{var}[{coord}={'|'.join(wanted)}]: value {w!r} matched no "
                         f"{dim}; available {coord} values: {_fmt_values(text)}."
                     )
@@ -190,7 +207,7 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
         for dim, ok in index.items():
             if not ok.any():
                 desc = ",".join(f"{k}={'|'.join(v)}" for k, v in conds)
-                raise NeuralMIError(
+                raise SignalAbsent(
                     f"{role}: {path}:{var}[{desc}]: selector matched no {dim} (the conditions "
                     "exclude each other)."
                 )

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, SignalAbsent
 from .binning import BinGrid, align_samples, bin_spike_trains, interval_index, interval_mask, make_grid
 
 #: Names the binned layout uses itself; a units column or behaviour signal with one of them is renamed or refused.
@@ -57,29 +57,49 @@ class SessionInputs:
     lfp: Any = None  # lfp.LfpData when the spec asks for LFP band power (data re-opened when binning)
     events: dict[str, Any] = field(default_factory=dict)  # name -> events.EventData
     intervals: dict[str, Any] = field(default_factory=dict)  # name -> events.IntervalData
+    absent: dict[str, str] = field(default_factory=dict)  # kind or variable name -> why (``required: false``)
+
+
+def _optional(name: str, required: bool, absent: dict[str, str], read: Any) -> Any:
+    """``read()``; when the spec entry says ``required: false`` and the file lacks the signal
+    (:class:`~neuralmi_core.validation.SignalAbsent`), None with the reason recorded in ``absent[name]``."""
+    if required:
+        return read()
+    try:
+        return read()
+    except SignalAbsent as exc:
+        absent[name] = str(exc)
+        return None
 
 
 def read_session(path: Path, sp: Any) -> SessionInputs:
-    """Read the units, behaviour series and interval tables that the signal spec ``sp`` names."""
+    """Read the units, behaviour series and interval tables that the signal spec ``sp`` names.
+
+    A kind whose spec entry says ``required: false`` and that the file lacks is left out (None / not in the
+    dicts) and recorded in ``absent`` (name -> the reader's message); any other problem still raises.
+    """
     from . import nwb as nwbio
     from .units import read_units
 
+    absent: dict[str, str] = {}
     with nwbio.open_nwb(path) as nwb:
         info = nwbio.session_info(nwb)
         ophys = None
         if getattr(sp, "ophys", None) is not None:
             from .ophys import read_ophys
 
-            ophys = read_ophys(nwb, sp.ophys.series, sp.ophys.signal)
+            ophys = _optional("ophys", sp.ophys.required, absent,
+                              lambda: read_ophys(nwb, sp.ophys.series, sp.ophys.signal))
         lfp = None
         if getattr(sp, "lfp", None) is not None:
             from .lfp import read_lfp
 
-            lfp = read_lfp(nwb, sp.lfp.series)
-            lfp.data = None  # the file closes here; lfp_variables re-opens it and reads channel by channel
+            lfp = _optional("lfp", sp.lfp.required, absent, lambda: read_lfp(nwb, sp.lfp.series))
+            if lfp is not None:
+                lfp.data = None  # the file closes here; lfp_variables re-opens it and reads channel by channel
         # an imaging file without a units table: the default (unfiltered) spikes spec is skipped
         default_spikes = sp.spikes is not None and sp.spikes.table == "units" and not sp.spikes.filters \
-            and not sp.spikes.min_rate_hz
+            and not sp.spikes.min_rate_hz and sp.spikes.required
         skip_units = (ophys is not None or lfp is not None) and default_spikes and nwb.units is None
         if ophys is None and default_spikes and nwb.units is None:
             from .ophys import find_roi_series
@@ -99,15 +119,24 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
                     f"{path}: has no 'units' table but holds LFP ({found_lfp[0]}); bin its band power with "
                     "`lfp: auto` (and `spikes: false`) in the signal spec, see docs/lfp.md."
                 )
-        units = read_units(nwb, sp.spikes.table) if sp.spikes is not None and not skip_units else None
+        units = None
+        if sp.spikes is not None and not skip_units:
+            units = _optional("spikes", sp.spikes.required, absent, lambda: read_units(nwb, sp.spikes.table))
         events: dict[str, Any] = {}
         intervals: dict[str, Any] = {}
         if getattr(sp, "events", None) or getattr(sp, "intervals", None):
             from .events import read_events, read_interval_columns
 
-            events = {name: read_events(nwb, e.path, e.value, e.column) for name, e in sp.events.items()}
-            intervals = {name: read_interval_columns(nwb, i.table, i.columns, i.categorical)
-                         for name, i in sp.intervals.items()}
+            for name, e in sp.events.items():
+                ev = _optional(var_name(name), e.required, absent,
+                               lambda e=e: read_events(nwb, e.path, e.value, e.column))
+                if ev is not None:
+                    events[name] = ev
+            for name, i in sp.intervals.items():
+                iv = _optional(var_name(name), i.required, absent,
+                               lambda i=i: read_interval_columns(nwb, i.table, i.columns, i.categorical))
+                if iv is not None:
+                    intervals[name] = iv
         claimed = {e.path for e in events.values()}  # event series are not also discovered as behaviour
         beh_paths = sp.behavior if sp.behavior is not None else {
             p.rsplit("/", 1)[-1]: {"path": p, "max_gap_s": None} for p in nwbio.find_behavior_timeseries(nwb)
@@ -120,7 +149,7 @@ def read_session(path: Path, sp: Any) -> SessionInputs:
         elif sp.trials:
             trials = (sp.trials, *nwbio.read_intervals(nwb, sp.trials))
         restrict = (sp.restrict_to, *nwbio.read_intervals(nwb, sp.restrict_to)) if sp.restrict_to else None
-    return SessionInputs(str(path), info, units, series, trials, restrict, ophys, lfp, events, intervals)
+    return SessionInputs(str(path), info, units, series, trials, restrict, ophys, lfp, events, intervals, absent)
 
 
 def time_span(sp: Any, inputs: SessionInputs) -> tuple[float, float]:
@@ -153,7 +182,8 @@ def time_span(sp: Any, inputs: SessionInputs) -> tuple[float, float]:
         lo.append(float(ev.timestamps[0]))
         hi.append(float(ev.timestamps[-1]))
     if not lo:
-        raise NeuralMIError(f"{inputs.source}: nothing to bin (no spikes and no behaviour samples).")
+        why = "".join(f"; {k} absent: {v}" for k, v in inputs.absent.items())
+        raise NeuralMIError(f"{inputs.source}: nothing to bin (no spikes and no behaviour samples){why}.")
     return min(lo), max(hi)
 
 
@@ -518,6 +548,8 @@ def bin_session(nwb_path: str | os.PathLike, spec: Any = None, bin_width: float 
         "conventions": "neuralmi binned v1: see neuralmi_core.io.netcdf",
         **ophys_attrs,
     }
+    if inputs.absent:  # only when a `required: false` kind was missing: other files keep their attrs
+        attrs["absent_signals"] = json.dumps(inputs.absent)
     return xr.Dataset(data_vars=data_vars, coords=coords, attrs=attrs)
 
 

@@ -15,6 +15,7 @@ Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key
           region: [A, B]         #   list: column is one of the values
           depth: {min: 0, max: 800}   # mapping: numeric range, inclusive, either bound optional
         min_rate_hz: 0.5         # drop units firing below this mean rate (over their obs_intervals)
+        required: true           # false: a file without the units table is binned without `spikes`
       behavior:                  # name -> TimeSeries path, aligned to bin centres -> variable NAME
         position: processing/behavior/Position/position
         speed: {path: acquisition/speed, max_gap_s: 0.5}   # NaN across sample gaps longer than this
@@ -31,18 +32,21 @@ Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key
         signal: auto             # with series auto: `dff` (DfOverF only), `fluorescence`, or `auto`
         filters: {is_cell: 1}    # ROI filters like unit filters, on roi/plane/location/is_cell/columns
         on_nan: drop             # NaN frame values: `drop` (left out of the bin mean, counted) or `error`
+        required: true           # false: a file without imaging is binned without `ophys` (see below)
       lfp:                       # LFP band power -> variable `lfp` (time, channel, band); absent: none (see
                                  # neuralmi_core.io.lfp and docs/lfp.md)
         series: processing/ecephys/LFP/ElectricalSeries   # default `auto`: the first ElectricalSeries
                                  # of an LFP container under processing/ecephys
         bands: {theta: [6, 10], gamma: [30, 80]}   # Hz; default theta [6,10], beta [15,30], gamma [30,80]
         filters: {location: CA1} # channel filters on channel (id), location, group
+        required: true           # false: a file without that LFP is binned without `lfp`
       events:                    # name -> event times -> variable NAME (time, NAME_column); absent: none (see
                                  # neuralmi_core.io.events and docs/events.md)
         licks: processing/behavior/BehavioralEvents/licks   # a TimeSeries of event timestamps: count per bin
         reward: {path: acquisition/reward, value: sum}      # value: count (default), sum (of the data in the
                                  # bin) or last (the latest event's data, held until the next; NaN before the
-                                 # first); `events/NAME` (an EventsTable) takes `column:` for sum/last
+                                 # first); `events/NAME` (an EventsTable) takes `column:` for sum/last;
+                                 # `required: false`: a file without the series is binned without it
       intervals:                 # name -> an intervals table's columns -> variable NAME (time, NAME_feature)
         stim:                    # absent: none (see neuralmi_core.io.events and docs/events.md)
           table: intervals/grating_presentations   # trials, epochs or intervals/NAME; default: the name
@@ -50,11 +54,23 @@ Format (YAML; a file may hold the mapping itself or a top-level ``signals:`` key
           categorical: [orientation]               # numeric columns to one-hot (strings and bools always are)
           overlap: error         # rows holding one bin centre with different values: `error` or `last`
           outside: drop          # bins outside every row: invalid for NAME (`drop`) or kept (`keep`)
+          required: true         # false: a file without the table is binned without NAME
         trials: [choice, outcome]   # short form: those columns of the table NAME
         epoch: epochs            # short form: every column of that table
 
 Every key is optional; an empty spec bins all units and every behaviour TimeSeries found. Unknown keys
-are errors. Unit filters never drop units for having zero spikes (they are kept and flagged in the
+are errors.
+
+``required`` (on ``spikes``, ``ophys``, ``lfp`` and each ``events`` / ``intervals`` entry) is for archives
+that mix kinds of recording (ephys and imaging sessions; sessions with and without LFP, trials or a
+stimulus table) under one spec. ``true`` (the default): a file that lacks the kind is an error naming the
+file and what it holds. ``false``: the kind is left out of that file's binned output, and the binned
+file's attr ``absent_signals`` (JSON ``{kind or name: why}``, e.g. ``{"ophys": "...: `ophys` asks for
+imaging data but the file has no processing/ophys module ..."}``) records it; an analysis that needs it
+is then skipped in that session when the analysis has ``required: false`` in the workflow config. Only
+*absence* is tolerated (no such table, series or container): a kind that is present but malformed
+(mismatched timestamps, a filter leaving nothing) is still an error. A spec without the key hashes as
+before it existed. Unit filters never drop units for having zero spikes (they are kept and flagged in the
 ``zero_spikes`` coordinate) unless ``min_rate_hz`` asks for it.
 
 Examples
@@ -81,18 +97,34 @@ from ..validation import NeuralMIError
 
 _TOP_KEYS = ("behavior", "bin_width", "events", "intervals", "lfp", "ophys", "restrict_to", "spikes", "time_range",
              "trials")
-_SPIKE_KEYS = ("filters", "min_rate_hz", "table")
+_SPIKE_KEYS = ("filters", "min_rate_hz", "required", "table")
 _BEH_KEYS = ("max_gap_s", "path")
-_OPHYS_KEYS = ("filters", "on_nan", "series", "signal")
+_OPHYS_KEYS = ("filters", "on_nan", "required", "series", "signal")
 _OPHYS_SIGNALS = ("auto", "dff", "fluorescence")
 _ON_NAN = ("drop", "error")
-_LFP_KEYS = ("bands", "filters", "series")
+_LFP_KEYS = ("bands", "filters", "required", "series")
 _DEFAULT_BANDS = {"theta": (6.0, 10.0), "beta": (15.0, 30.0), "gamma": (30.0, 80.0)}
-_EVENT_KEYS = ("column", "path", "value")
+_EVENT_KEYS = ("column", "path", "required", "value")
 _EVENT_VALUES = ("count", "sum", "last")
-_INTERVAL_KEYS = ("categorical", "columns", "outside", "overlap", "table")
+_INTERVAL_KEYS = ("categorical", "columns", "outside", "overlap", "required", "table")
 _OVERLAP = ("error", "last")
 _OUTSIDE = ("drop", "keep")
+
+
+def _with_required(out: dict[str, Any], required: bool) -> dict[str, Any]:
+    """A kind's canonical form with ``required: false`` only when set: specs without the key (the default,
+    ``true``) hash exactly as before it existed."""
+    if not required:
+        out["required"] = False
+    return out
+
+
+def _required(where: str, raw: Mapping[str, Any], source: str) -> bool:
+    """The ``required`` key of a kind's entry: true (default) or false."""
+    value = raw.get("required", True)
+    if not isinstance(value, bool):
+        raise NeuralMIError(f"{source}: `{where}.required` must be true or false. Got {value!r}.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -102,6 +134,7 @@ class SpikesSpec:
     table: str = "units"
     filters: dict[str, Any] = field(default_factory=dict)
     min_rate_hz: float = 0.0
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,9 +146,11 @@ class OphysSpec:
     signal: str = "auto"
     filters: dict[str, Any] = field(default_factory=dict)
     on_nan: str = "drop"
+    required: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"series": self.series, "signal": self.signal, "filters": self.filters, "on_nan": self.on_nan}
+        return _with_required({"series": self.series, "signal": self.signal, "filters": self.filters,
+                               "on_nan": self.on_nan}, self.required)
 
 
 @dataclass(frozen=True)
@@ -126,10 +161,11 @@ class LfpSpec:
     series: str = "auto"
     bands: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(_DEFAULT_BANDS))
     filters: dict[str, Any] = field(default_factory=dict)
+    required: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"series": self.series, "bands": {k: list(v) for k, v in self.bands.items()},
-                "filters": self.filters}
+        return _with_required({"series": self.series, "bands": {k: list(v) for k, v in self.bands.items()},
+                               "filters": self.filters}, self.required)
 
 
 @dataclass(frozen=True)
@@ -141,9 +177,10 @@ class EventsSpec:
     path: str
     value: str = "count"
     column: str | None = None
+    required: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "value": self.value, "column": self.column}
+        return _with_required({"path": self.path, "value": self.value, "column": self.column}, self.required)
 
 
 @dataclass(frozen=True)
@@ -158,10 +195,12 @@ class IntervalsSpec:
     categorical: tuple[str, ...] = ()
     overlap: str = "error"
     outside: str = "drop"
+    required: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "columns": None if self.columns is None else list(self.columns),
-                "categorical": list(self.categorical), "overlap": self.overlap, "outside": self.outside}
+        return _with_required({"table": self.table, "columns": None if self.columns is None else list(self.columns),
+                               "categorical": list(self.categorical), "overlap": self.overlap,
+                               "outside": self.outside}, self.required)
 
 
 @dataclass(frozen=True)
@@ -187,11 +226,11 @@ class SignalSpec:
             "time_range": list(self.time_range) if self.time_range else None,
             "spikes": None
             if self.spikes is None
-            else {
+            else _with_required({
                 "table": self.spikes.table,
                 "filters": self.spikes.filters,
                 "min_rate_hz": self.spikes.min_rate_hz,
-            },
+            }, self.spikes.required),
             "behavior": self.behavior,
             "trials": self.trials,
             "restrict_to": self.restrict_to,
@@ -278,6 +317,7 @@ def parse_ophys(raw: Any, source: str = "signal spec") -> OphysSpec | None:
         signal=str(signal),
         filters=_filters("ophys.filters", raw.get("filters"), source),
         on_nan=str(on_nan),
+        required=_required("ophys", raw, source),
     )
 
 
@@ -305,7 +345,7 @@ def parse_lfp(raw: Any, source: str = "signal spec") -> LfpSpec | None:
                 )
             bands[str(name)] = (float(edges[0]), float(edges[1]))
     return LfpSpec(series=series if series == "auto" else series.strip("/"), bands=bands,
-                   filters=_filters("lfp.filters", raw.get("filters"), source))
+                   filters=_filters("lfp.filters", raw.get("filters"), source), required=_required("lfp", raw, source))
 
 
 def _names(where: str, raw: Any, source: str) -> list[str]:
@@ -348,7 +388,7 @@ def parse_events(raw: Any, source: str = "signal spec") -> dict[str, EventsSpec]
             raise NeuralMIError(f"{source}: `{where}.column` must be a column name of an EventsTable. Got {column!r}.")
         if column is not None and value == "count":
             raise NeuralMIError(f"{source}: `{where}.column` ({column}) needs `value: sum` or `value: last`.")
-        out[str(name)] = EventsSpec(item["path"].strip("/"), value, column)
+        out[str(name)] = EventsSpec(item["path"].strip("/"), value, column, _required(where, item, source))
     return out
 
 
@@ -394,6 +434,7 @@ def parse_intervals(raw: Any, source: str = "signal spec") -> dict[str, Interval
             table=table.strip("/"), columns=cols, categorical=cat,
             overlap=_choice(f"{where}.overlap", item.get("overlap", "error") or "error", _OVERLAP, source),
             outside=_choice(f"{where}.outside", item.get("outside", "drop") or "drop", _OUTSIDE, source),
+            required=_required(where, item, source),
         )
     return out
 
@@ -447,6 +488,7 @@ def parse_signal_spec(spec: Mapping[str, Any] | None, source: str = "signal spec
             table=str(spikes_raw.get("table", "units")),
             filters=dict(filters),
             min_rate_hz=_positive("spikes.min_rate_hz", rate, source, zero_ok=True),
+            required=_required("spikes", spikes_raw, source),
         )
     beh_raw = spec.get("behavior")
     behavior = None

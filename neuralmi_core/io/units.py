@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import NeuralMIError
+from ..validation import NeuralMIError, SignalAbsent
 from .nwb import _src, get_object
 
 #: units-table columns that are not per-unit scalar metadata
@@ -125,7 +125,7 @@ def read_units(nwb: Any, table: str = "units") -> UnitsData:
     src = _src(nwb)
     units = nwb.units if table == "units" else get_object(nwb, table)
     if units is None:
-        raise NeuralMIError(f"{src}: has no 'units' table; expected sorted spike trains in /units.")
+        raise SignalAbsent(f"{src}: has no 'units' table; expected sorted spike trains in /units.")
     if "spike_times" not in getattr(units, "colnames", ()):
         raise NeuralMIError(
             f"{src}: table {table!r} has no 'spike_times' column; it has {list(units.colnames)}."

@@ -12,8 +12,9 @@ whole population's MI); for transfer entropy mi/ci_low/ci_high are TE(X -> Y) at
 conditional MI they are I(X; Y | Z), then peak_range_low_s/peak_range_high_s (lag sweeps: the peak lag's confidence
 range) and p_floor (significance: 1/(n_surrogates + 1), the smallest p its surrogates can give), source_file (the NWB file's own name), status (``ok``; ``failed`` for a session of the
 config whose job failed, ``unfinished`` for one the run did not reach, e.g. after an interrupt: their other
-columns are empty) and error (why it failed: the step and the
-line of its log). Text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
+columns are empty; ``skipped`` for an analysis with ``required: false`` whose signal the session lacks), error
+(why it failed: the step and the line of its log) and skipped (why the analysis was skipped in that session:
+the session, the selector and what its binned file holds; empty otherwise). Text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
 leading ``'`` so that a spreadsheet shows them as text instead of running them as a formula (OWASP CSV
 injection guidance); numbers are written as numbers. ``saturation_dim_s<s>``
 is the saturation dim at strictness s (the library's ``saturation[s]``); s = 1 is the headline.
@@ -51,7 +52,7 @@ def columns(unit: str) -> list[str]:
             "n_members", "n_warnings", "warnings", "config_hash", "config_version", "neuralmi_core_version",
             "source_sha256", "subject", "no_signal", "peak_lag_s", f"peak_mi_{u}", "p_value", f"observed_mi_{u}",
             "top_groups", f"full_mi_{u}", "source_file", "status", "error", "peak_range_low_s", "peak_range_high_s",
-            "p_floor"]
+            "p_floor", "skipped"]
 
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP: CSV injection).
@@ -91,13 +92,14 @@ def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> 
             row.update({k: v for k, v in a.items() if k.startswith("saturation_dim") or k == "embedding_dims"})
             row.update(session=s["session"], subject=s.get("subject"), n_warnings=len(warnings),
                        warnings=" | ".join(warnings),
-                       no_signal=bool(a.get("no_signal")) or any("NO SIGNAL" in w for w in session_level),
+                       no_signal=not a.get("skipped") and (bool(a.get("no_signal"))
+                                                           or any("NO SIGNAL" in w for w in session_level)),
                        gammas_used=" ".join(map(str, a.get("gammas_used") or [])) or None,
                        top_groups=" ".join(a.get("top_groups") or []) or None,
                        config_hash=prov.get("config_hash"), config_version=prov.get("config_version"),
                        neuralmi_core_version=(prov.get("versions") or {}).get("neuralmi_core"),
                        source_sha256=prov.get("source_sha256"), source_file=_file_name(prov.get("source")),
-                       status="ok", error=None)
+                       status="skipped" if a.get("skipped") else "ok", error=None, skipped=a.get("skipped"))
             peak_range = a.get("peak_range_s") or [None, None]
             row.update(peak_range_low_s=peak_range[0], peak_range_high_s=peak_range[1], p_text=a.get("p_text"))
             rows.append(row)
@@ -240,9 +242,39 @@ def no_signal_reason(r: Mapping[str, Any]) -> str:
     return "no signal"
 
 
+def _skipped_html(skipped: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]]) -> str:
+    """Analyses skipped in sessions that lack their signal (``required: false``): a neutral box listing the
+    (session, analysis) pairs, and an alert for an analysis skipped in every session (likely a typo in its
+    selector, or a signal the spec never bins)."""
+    if not skipped:
+        return ""
+    out = []
+    sessions = sorted({r["session"] for r in rows})
+    done = {(r["analysis"], r["mode"]) for r in rows if not r.get("skipped")}
+    everywhere = sorted({(r["analysis"], r["mode"]) for r in skipped} - done)
+    if everywhere:
+        items = "".join(f"<li><strong>{H.esc(a)} ({H.esc(m)})</strong>: "
+                        f"{H.esc(next(r['skipped'] for r in skipped if (r['analysis'], r['mode']) == (a, m)))}</li>"
+                        for a, m in everywhere)
+        out.append(f"<div class='alert' role='alert'><strong class='head'>&#9888; {len(everywhere)} analysis mode(s) "
+                   f"skipped in every session ({len(sessions)}): no result at all. Check the selector for a typo, "
+                   f"and that the signal spec bins the signal it names.</strong><ul>{items}</ul></div>")
+    pairs = ordered(skipped)
+    listed = [f"{r['session']} · {r['analysis']} ({r['mode']}): {r['skipped']}" for r in pairs[:MAX_LISTED]]
+    listed += [f"… and {len(pairs) - MAX_LISTED} more (status 'skipped' in summary.csv)"] \
+        if len(pairs) > MAX_LISTED else []
+    out.append(H.note_box(f"{len(pairs)} analysis result(s) skipped: the session lacks the signal (required: false)",
+                          "Not failures and not results without signal: these sessions hold no such signal. "
+                          "summary.csv lists them with status 'skipped' and the reason in column 'skipped'.",
+                          listed))
+    return "".join(out)
+
+
 def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapping[str, str],
                 failed: Sequence[Mapping[str, Any]] = ()) -> str:
-    sessions = sorted({r["session"] for r in rows})
+    skipped = [r for r in rows if r.get("skipped")]
+    all_rows, rows = rows, [r for r in rows if not r.get("skipped")]
+    sessions = sorted({r["session"] for r in all_rows})
     subjects = sorted({str(r["subject"]) for r in rows if r.get("subject") is not None})
     flagged = [r for r in rows if r["n_warnings"]]
     silent = [r for r in ordered(rows) if r.get("no_signal")]
@@ -250,6 +282,7 @@ def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapp
              f"subject(s), {len(rows)} result(s); MI in {unit}. <a href='#tables'>Tables</a> · "
              "<a href='#figures'>Figures</a></p>"]
     parts.append(_failed_html(failed))
+    parts.append(_skipped_html(skipped, all_rows))
     if silent:
         listed = [f"{r['session']} · {r['analysis']} ({r['mode']}): {no_signal_reason(r)}" for r in silent[:MAX_LISTED]]
         listed += [f"… and {len(silent) - MAX_LISTED} more (red rows below)"] if len(silent) > MAX_LISTED else []

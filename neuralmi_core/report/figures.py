@@ -23,4 +23,20 @@ def result_png(result: Any, unit: str = "bits") -> bytes:
     return png_bytes(result.plot(unit=unit))
 
 
-__all__ = ["DPI", "png_bytes", "result_png"]
+def skipped_png(name: str, mode: str, reason: str) -> bytes:
+    """A small figure saying that the analysis was skipped in this session, and why (the workflow names a
+    figure per analysis and mode in every session, so a skipped one gets this instead of a plot)."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(6.4, 1.6))
+    text = "\n".join(textwrap.wrap(f"{name} ({mode}) skipped: {reason}", 90)[:6])
+    fig.text(0.02, 0.5, text, ha="left", va="center", fontsize=8, color="#3d444d")
+    try:
+        return png_bytes(fig)
+    finally:
+        plt.close(fig)
+
+
+__all__ = ["DPI", "png_bytes", "result_png", "skipped_png"]

@@ -26,6 +26,9 @@ border-radius:4px} .alert strong.head{color:#b42318;font-size:1.1em}
 .warn{background:#fff4e5;border:1px solid #f7c97e;border-left:8px solid #f79009;padding:.6em 1.1em;margin:.8em 0;
 border-radius:4px} .warn strong.head{color:#93370d}
 .alert ul,.warn ul{margin:.3em 0 .2em 1.2em;padding:0}
+.note{background:#f6f8fa;border:1px solid #d0d7de;border-left:8px solid #8c959f;padding:.6em 1.1em;margin:.8em 0;
+border-radius:4px} .note strong.head{color:#3d444d} .note ul{margin:.3em 0 .2em 1.2em;padding:0}
+tr.skipped td{color:#57606a}
 .ok{color:#1a7f37;font-weight:600} .bad{color:#b42318;font-weight:600} .caution{color:#93370d;font-weight:600}
 .muted{color:#57606a;font-size:.88em}
 tr.nosignal td{background:#fdecea} tr.flag td{background:#fff8e6}
@@ -163,6 +166,14 @@ def warnings_box(lines: Sequence[str], *, severe: Sequence[str] = (), title: str
     head = title or f"&#9888; {n} warning{'s' if n != 1 else ''}: read before using these numbers"
     items = "".join(f"<li><strong>{esc(w)}</strong></li>" for w in severe) + "".join(f"<li>{esc(w)}</li>" for w in lines)
     return f"<div class='{'alert' if severe else 'warn'}' role='alert'><strong class='head'>{head}</strong><ul>{items}</ul></div>"
+
+
+def note_box(head: str, text: str = "", items: Sequence[str] = ()) -> str:
+    """A neutral (grey) box: information that is neither a warning nor an error (e.g. analyses skipped in
+    sessions that lack their signal)."""
+    body = "".join(f"<li>{esc(i)}</li>" for i in items)
+    return (f"<div class='note'><strong class='head'>{esc(head)}</strong>" + (f"<p>{esc(text)}</p>" if text else "")
+            + (f"<ul>{body}</ul>" if body else "") + "</div>")
 
 
 def page(title: str, body: str, script: str = "") -> str:

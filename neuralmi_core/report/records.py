@@ -339,11 +339,23 @@ def conditional_mi_row(name: str, record: Any, unit: str = "bits", selection: Ma
 
 
 #: The report row of every registered analysis (a test checks that none is missing).
+def skipped_row(name: str, mode: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The row of an analysis skipped in its session (``required: false``, its signal absent): the reason,
+    no numbers, no warnings (a skip is neither a failure nor a result without signal).
+
+    Fields: analysis, mode, skipped (the one-line reason), status ``skipped``, no_signal false, x, y, z (the
+    selectors), warnings [].
+    """
+    sel = record.get("selection") or {}
+    return {"analysis": name, "mode": mode, "skipped": str(record["skipped"]), "status": "skipped",
+            "no_signal": False, "x": sel.get("x"), "y": sel.get("y"), "z": sel.get("z"), "warnings": []}
+
+
 ROWS = {"rigorous": rigorous_row, "dimensionality": dimensionality_row, "lag_sweep": lag_sweep_row,
         "significance": significance_row, "contributions": contributions_row,
         "transfer_entropy": transfer_entropy_row, "conditional_mi": conditional_mi_row}
 
 
 __all__ = ["MODES", "NO_SIGNAL", "ROWS", "UNITS", "check_unit", "conditional_mi_row", "contributions_row",
-           "dimensionality_row", "finite", "lag_sweep_row", "load_result", "rigorous_row", "significance_row", "to_unit",
-           "training_summary", "transfer_entropy_row"]
+           "dimensionality_row", "finite", "lag_sweep_row", "load_result", "rigorous_row", "significance_row",
+           "skipped_row", "to_unit", "training_summary", "transfer_entropy_row"]

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..analysis.preflight import merge_selections
+from ..analysis.preflight import is_skipped, merge_selections
 from ..io.atomic import atomic_write_bytes, atomic_write_text
 from ..io.session import file_sha256
 from ..validation import NeuralMIError
-from .figures import result_png
-from .records import NO_SIGNAL, ROWS, check_unit, finite, load_result
+from .figures import result_png, skipped_png
+from .records import NO_SIGNAL, ROWS, check_unit, finite, load_result, skipped_row
 from .session_html import render_session_html
 
 _SUBJECT = re.compile(r"(?:^|[_/])sub-([A-Za-z0-9]+)")
@@ -149,6 +149,10 @@ def build_session_report(
     rows: list[dict[str, Any]] = []
     figures: dict[str, bytes] = {}
     for name, mode, record in results:
+        if isinstance(record, Mapping) and is_skipped(record):  # required: false, the session lacks its signal
+            rows.append(skipped_row(name, mode, record))
+            figures[f"{name}_{mode}"] = skipped_png(name, mode, str(record["skipped"]))
+            continue
         res = load_result(name, mode, record)
         rows.append(ROWS[mode](name, res, unit, selections.get(name)))
         figures[f"{name}_{mode}"] = result_png(res, unit)
@@ -215,7 +219,8 @@ def write_session_report(
     by_name: dict[str, list[dict[str, Any]]] = {}
     for name, path in selections:  # one record per mode (the workflow checks each mode on its own)
         by_name.setdefault(name, []).append(_read_json(path, f"analysis {name!r} (selection)"))
-    sel = {name: merge_selections(recs) for name, recs in by_name.items()}
+    # an analysis skipped in this session has only skipped records: its row carries the reason instead
+    sel = {name: merge_selections(recs) for name, recs in by_name.items() if not all(map(is_skipped, recs))}
     data = data_summary(binned) if binned else {}
     truth_rec = _read_json(truth, "ground truth") if truth else None
     attrs = data.get("attrs", {})

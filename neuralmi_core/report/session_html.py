@@ -8,6 +8,7 @@ glossary, and the provenance last.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -191,6 +192,12 @@ EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "cont
 def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
     out = []
     for r in rows:
+        if r.get("skipped"):
+            out.append({"analysis": f"<a href='#{_anchor(r['analysis'] + '-' + r['mode'])}'>{H.esc(r['analysis'])}</a>",
+                        "mode": r["mode"], "measured": r.get("x") or "X", "samples": "", "result": "skipped",
+                        "interval": "", "status": f"<span class='muted'>skipped: {H.esc(r['skipped'])}</span>",
+                        "_class": "skipped"})
+            continue
         value, ci, status = _result_text(r, unit)
         xy = r.get("x") or "X"
         measured = (f"I({xy}; {r['y']})" if r.get("y") else
@@ -280,6 +287,10 @@ def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any
                   data: Mapping[str, Any], unit: str) -> str:
     key = f"{r['analysis']}-{r['mode']}"
     parts = [f"<h2 id='{_anchor(key)}'>{H.esc(r['analysis'])} — {H.esc(r['mode'])}</h2>"]
+    if r.get("skipped"):  # required: false and the session lacks the signal: neither a failure nor a number
+        parts.append(H.note_box(f"skipped: {r['skipped']}", "This analysis has required: false in the config and "
+                                "this session lacks its signal, so no network was trained for it here."))
+        return "\n".join(parts)
     severe = [w for w in r["warnings"] if w.startswith(NO_SIGNAL)]
     rest = [w for w in r["warnings"] if not w.startswith(NO_SIGNAL)]
     if severe or rest:
@@ -309,6 +320,15 @@ def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any
     return "\n".join(parts)
 
 
+def _absent_signals(attr: Any) -> dict[str, str]:
+    """The binned file's ``absent_signals`` attr (JSON: kind or variable -> why), {} when none or unreadable."""
+    try:
+        out = json.loads(attr) if attr else {}
+    except (TypeError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in out.items()} if isinstance(out, dict) else {}
+
+
 def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> str:
     unit, s = summary["unit"], summary["session"]
     prov, data = summary["provenance"], summary.get("data") or {}
@@ -335,6 +355,9 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
                  ("bins", counts["n_bins"]), ("bin width (s)", data.get("bin_width_s")),
                  ("duration (s)", data.get("duration_s"))]
         items += [(k.replace("_", " "), v) for k, v in data.items() if k.startswith("units_by_")]
+        absent = _absent_signals((data.get("attrs") or {}).get("absent_signals"))
+        if absent:  # kinds the spec asks for with required: false that this file lacks
+            items.append(("signals absent from the file", "; ".join(f"{k}: {v}" for k, v in absent.items())))
         parts.append("<h2>Data</h2>" + H.kv_table(items))
         if data.get("variables"):
             parts.append(H.table([{"variable": k, "dims": v["dims"], "dtype": v["dtype"]}

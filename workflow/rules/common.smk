@@ -2,6 +2,7 @@
 # Planning never opens a recording: sessions come from file names only.
 
 import os
+import re
 import shlex
 import sys
 from importlib.metadata import PackageNotFoundError, version as _dist_version
@@ -125,6 +126,17 @@ def train_args(wildcards):
 
 
 SELECTION = "results/{session}/{analysis}/{mode}/selection.json"
+# Analyses with `required: false` (skipped in a session lacking their signal) are checked by a checkpoint, the
+# others by a plain rule (workflow/rules/ingest.smk); "(?!)" matches nothing when a side is empty.
+OPTIONAL = set(wfplan.optional_analyses(config))
+
+
+def _alternatives(names):
+    return "|".join(re.escape(n) for n in sorted(names)) or "(?!)"
+
+
+OPTIONAL_ANALYSES = _alternatives(OPTIONAL)
+REQUIRED_ANALYSES = _alternatives(set(ANALYSES) - OPTIONAL)
 # What the check after binning of one (analysis, mode) reads: only that mode's selection and size
 # settings, so that a change elsewhere (epochs, confidence, another mode, a new mode) never re-runs it
 # or the training jobs that wait for it.
@@ -145,6 +157,23 @@ def cell_parts(wildcards):
         f"results/{wildcards.session}/{wildcards.analysis}/{wildcards.mode}/{cell}.json"
         for cell in plan.cell_ids
     ]
+
+
+def get_gather_inputs(wildcards):
+    """The gather's inputs: the training parts of the mode's cells; for an analysis with `required: false`, after
+    its check (a checkpoint) has run, only the selection record when the session skipped the analysis.
+    """
+    if wildcards.analysis in OPTIONAL:
+        record = checkpoints.check_selection_optional.get(**wildcards).output[0]
+        if wfplan.read_skipped(record):
+            return {"parts": [], "skipped": record}
+    return {"parts": cell_parts(wildcards)}
+
+
+def skipped_args(wildcards, input):
+    """`--skipped RECORD` for the gather of an analysis skipped in this session (an input-derived param: not
+    a rerun trigger, the input set itself changes with the skip)."""
+    return ["--skipped", input.skipped] if "skipped" in input.keys() else []
 
 
 def session_results(wildcards):

@@ -1,11 +1,12 @@
 # Gather: per session, analysis and mode, combine the training jobs' partial member tables and fit
 # (the 1/N extrapolation, the saturation curve, ...) with the mode's fit settings, which only this step
-# receives: changing one re-runs the gathers and reports, never the training.
+# receives: changing one re-runs the gathers and reports, never the training. An analysis skipped in a session
+# (`required: false`, signal absent) has no parts: its gather writes a result marked skipped from the record.
 
 
 rule gather:
     input:
-        parts=cell_parts,
+        unpack(get_gather_inputs),
     output:
         "results/{session}/{analysis}/{mode}.json",
     log:
@@ -19,7 +20,8 @@ rule gather:
         runtime=lambda wc, attempt: RES["gather"]["runtime"] * attempt,
     params:
         args=gather_args,
+        skipped=skipped_args,
         version=VERSION,
     shell:
-        "neuralmi gather {wildcards.mode:q} {input.parts:q} {params.args:q}"
+        "neuralmi gather {wildcards.mode:q} {input.parts:q} {params.args:q} {params.skipped:q}"
         " --json {output:q} > {log:q} 2>&1"

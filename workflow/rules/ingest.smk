@@ -56,6 +56,12 @@ rule bin_session:
         " --out {output:q} > {log:q} 2>&1"
 
 
+# The check of an analysis with `required: true` (the default) is a plain rule. With `required: false` a session
+# may skip the analysis (it lacks its signal: check_selection.py writes {"skipped": reason}), so its check is a
+# checkpoint: the gather's input function (get_gather_inputs) reads the record and asks for the training jobs only
+# when the analysis is not skipped. Only those checks are checkpoints because each finished checkpoint makes
+# Snakemake re-evaluate the jobs that depend on it (a pass over the DAG); configs without the key plan and run
+# exactly as before. The wildcard constraints split the analyses between the two.
 rule check_selection:
     input:
         binned=BINNED,
@@ -63,6 +69,30 @@ rule check_selection:
         SELECTION,
     log:
         "results/logs/check_selection/{session}/{analysis}/{mode}.log",
+    wildcard_constraints:
+        analysis=REQUIRED_ANALYSES,
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: RES["ingest"]["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: RES["gather"]["runtime"] * attempt,
+    params:
+        check=lambda wc: CHECK_PARAMS[(wc.analysis, wc.mode)],
+        version=VERSION,
+    script:
+        "../scripts/check_selection.py"
+
+
+checkpoint check_selection_optional:
+    input:
+        binned=BINNED,
+    output:
+        SELECTION,
+    log:
+        "results/logs/check_selection/{session}/{analysis}/{mode}.log",
+    wildcard_constraints:
+        analysis=OPTIONAL_ANALYSES,
     conda:
         ENV
     threads: 1

@@ -321,16 +321,39 @@ def check_params(config: Mapping[str, Any], name: str, mode: str, plan: Any) -> 
     analysis ``name``: selectors (Y only when the mode trains on it; Z when it takes one), window, lag, the settings the mode's
     data check reads (``data_settings``, resolved by the library's plan) and the config key of each (for
     messages). Nothing else -- no other mode's settings -- so that editing other settings (epochs,
-    confidence, ...) or adding a mode never re-runs the check, nor the training jobs that wait for it."""
+    confidence, ...) or adding a mode never re-runs the check, nor the training jobs that wait for it.
+    ``required: False`` is added only for an analysis with ``required: false`` (it skips a session lacking its
+    signal), so that the checks of configs without the key keep their params."""
     from neuralmi_core.analysis.registry import REGISTRY
 
     an = analyses_by_name(config)[name]
     names = REGISTRY[mode].data_settings
     values = {k: list(v) if isinstance(v, tuple) else v for k, v in plan.values.items() if k in names}
     use_y = bool(plan.use_y)
-    return {"x": an["x"], "y": an.get("y") if use_y else None, "window": getattr(plan, "window", an.get("window", 1)),
-            "lag": plan.lag if use_y else 0, "modes": {mode: values}, "use_y": {mode: use_y},
-            "keys": {mode: {k: plan.keys[k] for k in names}}, "z": getattr(plan, "z", None)}
+    out = {"x": an["x"], "y": an.get("y") if use_y else None, "window": getattr(plan, "window", an.get("window", 1)),
+           "lag": plan.lag if use_y else 0, "modes": {mode: values}, "use_y": {mode: use_y},
+           "keys": {mode: {k: plan.keys[k] for k in names}}, "z": getattr(plan, "z", None)}
+    if not is_required(an):  # only when false: the checks of configs without the key keep their params
+        out["required"] = False
+    return out
+
+
+def is_required(an: Mapping[str, Any]) -> bool:
+    """An analysis's ``required`` key (default true): false skips it in a session that lacks its signal."""
+    return an.get("required", True) is not False
+
+
+def optional_analyses(config: Mapping[str, Any]) -> list[str]:
+    """Names of the analyses with ``required: false``: their check is a Snakemake checkpoint (see
+    ``workflow/rules/ingest.smk``), so that a session that skips one runs no training job for it."""
+    return [an["name"] for an in config["analyses"] if not is_required(an)]
+
+
+def read_skipped(path: str) -> str | None:
+    """The reason of a selection record that skips its analysis (``{"skipped": reason}``), else None."""
+    with open(path) as fh:
+        record = json.load(fh)
+    return record.get("skipped") or None if isinstance(record, dict) else None
 
 
 def demo_archive_args(demo: Mapping[str, Any]) -> list[str]:

@@ -37,7 +37,8 @@ HELP_WIDTH = 100  # argparse wraps --help to $COLUMNS: fixed, so the page does n
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-sys.modules.setdefault("neuralmi_docs", sys.modules[__name__])
+if __name__ in sys.modules:  # MkDocs registers a hook under its path; the pages import it by this name
+    sys.modules.setdefault("neuralmi_docs", sys.modules[__name__])
 
 
 def on_startup(command: str, dirty: bool) -> None:  # noqa: ARG001 (MkDocs hook signature)

@@ -178,7 +178,7 @@ def test_readme_sections_live_in_the_site():
         "guide/workflow.md": ["A living archive", "Session ids come\nfrom file names"],
         "guide/reports.md": ["The interval to quote is the CI", "NO SIGNAL"],
         "guide/slurm.md": ["Plugin 2.8 prints", "cells_per_job"],
-        "benchmarks.md": ["`benchmarks/plan_scale.py`", '--8<-- "benchmarks/README.md"'],
+        "benchmarks.md": ["`benchmarks/plan_scale.py`", '--8<-- "benchmarks/README.md:2"'],
         "about.md": ["## Code layout", "one package per analysis"],
         "getting-started.md": ["NEURALMI_TORCH_SPEC", "python -m neuralmi_core.demo"],
         "changelog.md": ['--8<-- "CHANGELOG.md"'],

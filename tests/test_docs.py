@@ -212,7 +212,7 @@ def test_ci_builds_the_site_after_linting():
 def test_tutorials_execute_at_build():
     """Each tutorial's Python blocks run while the site is built (markdown-exec), with visible source; a block
     that cannot run there (it reads a workflow run's files) says so in its title."""
-    for page in ("mi-with-error-bars.md", "population-and-position.md", "reading-results.md"):
+    for page in ("mi-with-error-bars.md", "population-and-position.md", "dimensionality.md", "reading-results.md"):
         text = (DOCS / "tutorials" / page).read_text()
         blocks = re.findall(r"^```python(.*)$", text, re.M)
         assert len([b for b in blocks if 'exec="on"' in b and 'source="above"' in b]) >= 3, page

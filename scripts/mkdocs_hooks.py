@@ -48,13 +48,16 @@ def on_startup(command: str, dirty: bool) -> None:  # noqa: ARG001 (MkDocs hook 
 
 
 LOG = logging.getLogger("mkdocs.hooks.neuralmi_docs")
+SCREENSHOTS_MARK = "<!-- neuralmi:screenshots -->"
 _STARTED: dict[str, tuple[float, float]] = {}
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
-    """Start the page's clock: its markdown-exec blocks run while the page is rendered."""
+    """Start the page's clock (its markdown-exec blocks run while the page is rendered) and put the report
+    screenshots in place of ``<!-- neuralmi:screenshots -->`` (here, not in a markdown-exec block, so that
+    MkDocs checks and rewrites the image links like any other)."""
     _STARTED[page.file.src_uri] = (time.perf_counter(), time.process_time())
-    return markdown
+    return markdown.replace(SCREENSHOTS_MARK, screenshots_markdown())
 
 
 def on_page_content(html_text: str, page: Any, **kwargs: Any) -> str:

@@ -1,4 +1,4 @@
-"""Wall time of each line of the README's library example (issue 26 item 9), on this machine.
+"""Wall time of each line of the library example (issue 26 item 9; docs/guide/library.md, the README shows its first lines).
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/readme_example.py [--skip-significance]
 

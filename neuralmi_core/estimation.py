@@ -44,7 +44,8 @@ def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", *
         ``nwj``, ``dv``, ``mine``, ``js``, ``minee``, ``mienf``, or the baselines ``ksg`` (k-NN, ``k``
         neighbours) and ``gaussian`` (closed form).
     critic : str
-        ``separable`` (default), ``bilinear``, ``concat`` or ``hybrid`` (see :mod:`neuralmi_core.models`).
+        ``auto`` (default: ``poisson`` when exactly one side holds spike counts, else ``separable``),
+        ``separable``, ``bilinear``, ``concat``, ``hybrid`` or ``poisson`` (see :mod:`neuralmi_core.models`).
     {settings}
 
     Returns

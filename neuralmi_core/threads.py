@@ -5,7 +5,7 @@ operation is short and OpenMP's worker threads spend much of their time waiting 
 By default GNU OpenMP *spins* while it waits; on a machine where other processes compete for the cores
 (a laptop, a login node, several workflow jobs on one node) the spinning threads steal the cores the
 work needs. Measured with ``benchmarks/cpu_speed.py`` on the issue-15 quickstart task (a 2-core machine
-kept busy by other jobs; README, "Threads"): ``rigorous()`` took 158 s with two spinning threads, 18 s
+kept busy by other jobs; docs/guide/threads.md): ``rigorous()`` took 158 s with two spinning threads, 18 s
 with two passive ones and 14 s with one; with two more busy processes 506 s, 31 s and 44 s.
 
 - :func:`default_threads`: the CPUs this process may use — its CPU affinity, capped by

@@ -53,8 +53,9 @@ def trust_html(rows: Sequence[Mapping[str, Any]], selections: Mapping[str, Any],
         return ""
     kinds = {k for r in rigorous if (k := analysis_kind(selections.get(r["analysis"]))) is not None}
     p = table["pooled"]
+    sizes = " and ".join(str(n) for n in sorted({n for f in table["families"] for n in f["sizes"]}))
     intro = (f"<p>Rigorous mode was measured on {p['rows']} benchmark data sets with exactly known MI "
-             f"({len(table['families'])} families, N = 5000 and 20000, library defaults): median error "
+             f"({len(table['families'])} families, N = {sizes}, library defaults): median error "
              f"{_pct(p['median_abs_error_pct'])}; the 68 % interval covered the truth in {p['ci_covers']} of "
              f"{p['ci_rows']}; it contained 0 on {p['ci_contains_0']} of {p['zero_rows']} independent data sets. "
              f"A miss that no flag announced happened {len(p['unflagged_misses'])} time(s). A number is only as "
@@ -69,7 +70,7 @@ def trust_html(rows: Sequence[Mapping[str, Any]], selections: Mapping[str, Any],
         items.append({"family": mark + H.esc(f["family"]), "like": H.esc(KINDS.get(f["kind"], f["kind"])),
                       "data sets": f["rows"], "median error": _pct(f["median_abs_error_pct"]),
                       "worst": _pct(f["worst_abs_error_pct"]), "68 % CI covers": cov,
-                      "flagged": f"{f['flagged']} ({f['flagged_covered']} covered anyway)",
+                      "flagged": f"{f['flagged']}" + (f" ({f['flagged_covered']} covered anyway)" if f["flagged"] else ""),
                       "missed without a flag": len(f["unflagged_misses"])})
     table_html = H.table(items, raw={"family"})
     fired = sorted({name for r in rows for name in (r.get("flags") or ()) if name in FLAG})

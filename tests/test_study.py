@@ -67,11 +67,12 @@ def test_dl_matches_the_closed_form(y, s):
 
 
 def test_dl_hand_numbers_for_four_studies():
-    """The four studies Y, S worked on paper: w = 100, 25, 400/9, 100/9; weighted mean 0.5551...;
-    Q = 6.7094; tau² = (Q - 3) / (W1 - W2/W1) = 0.033696."""
+    """The four studies Y, S in exact fractions: w = 100, 25, 400/9, 100/9 (W1 = 1625/9); fixed-effect
+    mean 34/65; Q = 785/117; tau² = (Q - 3) / (W1 - W2/W1) = 31/920; then mu = 0.57305748419..."""
     p = pool(Y, S, ci="z")
-    assert p.q == pytest.approx(6.709401709, rel=1e-8)
-    assert p.tau2 == pytest.approx(0.0336956522, rel=1e-8)
+    assert p.q == pytest.approx(785 / 117, rel=1e-12)
+    assert p.tau2 == pytest.approx(31 / 920, rel=1e-12)
+    assert pool([0.5, 0.5], [0.1, 0.1], ci="z").estimate == 0.5
     assert p.estimate == pytest.approx(0.5730574842, rel=1e-8)
 
 

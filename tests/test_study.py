@@ -17,6 +17,7 @@ from neuralmi_core.cli import main as cli_main
 from neuralmi_core.report.archive import columns, csv_cell
 from neuralmi_core.results import NATS_PER_BIT
 from neuralmi_core.study import (
+    by_analysis,
     contrast,
     correct,
     pool,
@@ -194,6 +195,7 @@ def test_session_effects_read_the_se_from_the_ci_and_say_why_rows_are_left_out()
     assert "unreliable" in reasons[2] and "no finite" in reasons[3] and "zero-width" in reasons[4]
     assert reasons[5] == "session failed: bin: bad file"
     assert e[6].flags == "no signal, 1 warning"  # kept: an MI near 0 is a measurement
+    assert [x.session for x in by_analysis(e)["A", "rigorous"]] == ["s1", "s2", "s7"]
     n = session_effects(rows[:1], unit="nats")[0]
     assert (n.y, n.se, n.unit) == (pytest.approx(0.5 * NATS_PER_BIT), pytest.approx(0.1 * NATS_PER_BIT), "nats")
 

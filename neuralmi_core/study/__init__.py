@@ -12,9 +12,9 @@ See ``docs/study.md`` for the model, its assumptions and the ``neuralmi study`` 
 """
 
 from .dataset import contrast_table, parse_contrast, pooled_table, study_dataset, write_study
-from .effects import SessionEffect, read_summary_csv, session_effects
+from .effects import SessionEffect, by_analysis, read_summary_csv, session_effects
 from .pooling import Contrast, Correction, Pooled, contrast, correct, pool, pool_by_subject
 
-__all__ = ["Contrast", "Correction", "Pooled", "SessionEffect", "contrast", "contrast_table", "correct",
+__all__ = ["Contrast", "Correction", "Pooled", "SessionEffect", "by_analysis", "contrast", "contrast_table", "correct",
            "parse_contrast", "pool", "pool_by_subject", "pooled_table", "read_summary_csv", "session_effects",
            "study_dataset", "write_study"]

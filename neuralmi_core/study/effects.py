@@ -200,4 +200,13 @@ def session_effects(rows: Iterable[Mapping[str, Any]], unit: str | None = None,
     return effects
 
 
-__all__ = ["REQUIRED", "SessionEffect", "read_summary_csv", "row_unit", "session_effects"]
+def by_analysis(effects: Iterable[SessionEffect]) -> dict[tuple[str, str], list[SessionEffect]]:
+    """The used effects per (analysis, mode), in their order (rows left out are dropped here)."""
+    out: dict[tuple[str, str], list[SessionEffect]] = {}
+    for e in effects:
+        if e.used:
+            out.setdefault((e.analysis, e.mode), []).append(e)
+    return out
+
+
+__all__ = ["REQUIRED", "SessionEffect", "by_analysis", "read_summary_csv", "row_unit", "session_effects"]

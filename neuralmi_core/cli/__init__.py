@@ -18,7 +18,7 @@ from .._version import __version__
 from ..validation import NeuralMIError, NeuralMIWarning
 
 BEFORE = ("estimate",)  # the analyses of the registry come next
-AFTER = ("transfer", "conditional", "gather", "bin", "demo_archive", "report")
+AFTER = ("transfer", "conditional", "gather", "bin", "demo_archive", "report", "study")
 
 
 def _load(name: str):

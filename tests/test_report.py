@@ -79,6 +79,14 @@ def test_rigorous_row_units(unit, factor):
     assert not any(k.endswith(f"_{other}") for k in row), "a row holds one unit only"
 
 
+def test_rows_name_the_critic_trained_not_the_auto_setting():
+    """The settings say `auto`; each fit records the critic it resolved to in its cells' timing: rows show that."""
+    rec = {**rigorous_record(), "settings": {**SETTINGS, "critic": "auto"}}
+    assert rigorous_row("A_vs_B", rec, "nats")["critic"] == "auto"  # cells without the record: the setting
+    rec["cells"] = [{"gamma": 1, "seed": 0, "timing": {"critic": "poisson", "counts_side": "x"}}]
+    assert rigorous_row("A_vs_B", rec, "nats")["critic"] == "poisson"
+
+
 def test_dimensionality_row_finds_latent_dim():
     row = dimensionality_row("A_dims", dimensionality_record(latent=3), "bits")
     assert row["saturation_dim_s1"] == 3

@@ -35,6 +35,19 @@ def default_config() -> dict:
         return yaml.safe_load(fh)
 
 
+def ephys_config() -> dict:
+    """The shipped config reduced to its ephys analysis (A_vs_B), without the keys of the demo's mixed archive
+    (`required: false`, the imaging analysis, the ophys signal): the planning mechanics tested with it (one
+    analysis, plain selection checks) do not depend on what the demo shows."""
+    cfg = default_config()
+    cfg["analyses"] = [a for a in cfg["analyses"] if a["name"] == "A_vs_B"]
+    cfg["analyses"][0].pop("required", None)
+    cfg["signals"].pop("ophys", None)
+    cfg["signals"]["spikes"].pop("required", None)
+    cfg["demo_archive"].pop("imaging_sessions", None)
+    return cfg
+
+
 # ------------------------------------------------------------------------------------------- config
 
 
@@ -108,7 +121,7 @@ def test_analysis_level_setting_refused_for_one_mode():
 
 
 def test_duplicate_analysis_names():
-    cfg = default_config()
+    cfg = ephys_config()
     cfg["analyses"].append(copy.deepcopy(cfg["analyses"][0]))
     with pytest.raises(wfplan.ConfigError, match=r"analyses\[1\]\.name: duplicate analysis name"):
         wfplan.validate_config(cfg, schema())
@@ -238,7 +251,7 @@ def test_cells_and_args():
 
 
 def _write_config(tmp_path: Path, **overrides) -> Path:
-    cfg = default_config()
+    cfg = ephys_config()
     cfg.update(archive="archive", demo_archive={"generate": False})
     cfg.update(overrides)
     path = tmp_path / "config.yaml"
@@ -417,8 +430,8 @@ def test_cells_per_job_groups_cells_of_one_seed():
 
 
 def _directed_config() -> dict:
-    """The default config with a third analysis: TE A -> B conditioned on position, and I(A; B | position)."""
-    cfg = default_config()
+    """The ephys config with a second analysis: TE A -> B conditioned on position, and I(A; B | position)."""
+    cfg = ephys_config()
     cfg["analyses"].append({
         "name": "A_to_B", "x": "spikes[region=A]", "y": "spikes[region=B]", "z": "position", "window": 3, "lag": 2,
         "training": {"epochs": 5}, "modes": ["transfer_entropy", "conditional_mi"],
@@ -471,3 +484,18 @@ def test_dry_run_plans_transfer_entropy_and_conditional_mi_cells(tmp_path):
     assert all("--window 3 --lag 2" in b for b in cmi)
     gathers = [b for b in out.split("rule ")[1:] if b.startswith("gather:") and "A_to_B" in b]
     assert len(gathers) == 2 and any("figures/A_to_B_transfer_entropy.png" in out for _ in [0])
+
+
+@needs_snakemake
+def test_dry_run_of_the_shipped_mixed_demo_config(tmp_path):
+    """The shipped config (ephys and imaging sessions, analyses with required: false) plans in a dry run: the
+    optional analyses' checks are checkpoints whose gathers wait for them (a gather's parts are a params function,
+    so a dry run can format a gather whose checkpoint has not run)."""
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    _touch(tmp_path / "archive" / "sub-03" / "sub-03_ses-01_ophys.nwb")
+    cfg = default_config()
+    cfg.update(archive="archive", demo_archive={"generate": False})
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    out = snakemake(tmp_path, "--configfile", str(tmp_path / "config.yaml"), "-n").stdout
+    n_checks = 2 * sum(len(a["modes"]) for a in cfg["analyses"])  # every (session, analysis, mode)
+    assert re.search(rf"^check_selection_optional\s+{n_checks}$", out, re.M), out

@@ -145,7 +145,7 @@ def rigorous_row(name: str, record: Mapping[str, Any] | RigorousResult, unit: st
     u = unit
     row: dict[str, Any] = {
         "analysis": name, "mode": "rigorous",
-        "estimator": res.settings.get("estimator"), "critic": res.settings.get("critic"),
+        "estimator": res.settings.get("estimator"), "critic": trained_critic(res),
         f"mi_{u}": to_unit(res.mi_nats, u),
         f"ci_low_{u}": to_unit(res.ci_low_nats, u), f"ci_high_{u}": to_unit(res.ci_high_nats, u),
         f"pi_low_{u}": to_unit(res.pi_low_nats, u), f"pi_high_{u}": to_unit(res.pi_high_nats, u),
@@ -181,7 +181,7 @@ def dimensionality_row(name: str, record: Mapping[str, Any] | DimensionalityResu
     means = [to_unit(r["mean_nats"], u) for r in res.curve]
     row: dict[str, Any] = {
         "analysis": name, "mode": "dimensionality",
-        "estimator": res.settings.get("estimator"), "critic": res.settings.get("critic", "separable"),
+        "estimator": res.settings.get("estimator"), "critic": trained_critic(res, "separable"),
         "target": res.target,
         "of": "I(half 1 of X; half 2 of X)" if res.target == "internal" else "I(X; Y)",
         "curve": [{"embedding_dim": r["embedding_dim"], f"mean_{u}": to_unit(r["mean_nats"], u),
@@ -204,9 +204,16 @@ def dimensionality_row(name: str, record: Mapping[str, Any] | DimensionalityResu
     return row
 
 
+def trained_critic(res: Any, default: str | None = None) -> str | None:
+    """The critic the result's networks were trained with: ``auto`` resolved (each fit records its critic in its
+    cells' ``timing``); the setting when the cells do not say (older results) or disagree."""
+    found = {(c.get("timing") or {}).get("critic") for c in (getattr(res, "cells", None) or ())} - {None}
+    return found.pop() if len(found) == 1 else res.settings.get("critic", default)
+
+
 def _base_row(name: str, mode: str, res: Any, selection: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"analysis": name, "mode": mode, "estimator": res.settings.get("estimator"),
-            "critic": res.settings.get("critic"), "n_members": len(res.members),
+            "critic": trained_critic(res), "n_members": len(res.members),
             "n_samples": res.data.get("n_samples"), "no_signal": False, **_selection_fields(selection),
             "settings": dict(res.settings), "warnings": list(res.warnings)}
 

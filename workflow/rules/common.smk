@@ -170,6 +170,13 @@ def get_gather_inputs(wildcards):
     return {"parts": cell_parts(wildcards)}
 
 
+def gather_parts(wildcards, input):
+    """The training parts of a gather (none for a skipped analysis). A params function rather than
+    `{input.parts}` in the shell: while an optional analysis's check (a checkpoint) has not run, a dry run
+    formats the job with the checkpoint's output as its only, unnamed input."""
+    return list(input.parts) if "parts" in input.keys() else []
+
+
 def skipped_args(wildcards, input):
     """`--skipped RECORD` for the gather of an analysis skipped in this session (an input-derived param: not
     a rerun trigger, the input set itself changes with the skip)."""

@@ -19,9 +19,10 @@ rule gather:
         mem_mb=lambda wc, attempt: RES["gather"]["mem_mb"] * attempt,
         runtime=lambda wc, attempt: RES["gather"]["runtime"] * attempt,
     params:
+        parts=gather_parts,
         args=gather_args,
         skipped=skipped_args,
         version=VERSION,
     shell:
-        "neuralmi gather {wildcards.mode:q} {input.parts:q} {params.args:q} {params.skipped:q}"
+        "neuralmi gather {wildcards.mode:q} {params.parts:q} {params.args:q} {params.skipped:q}"
         " --json {output:q} > {log:q} 2>&1"

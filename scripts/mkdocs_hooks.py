@@ -190,9 +190,11 @@ def config_reference() -> str:
         return any(node.get("properties", {}).get(k) == v for k, v in model.items())
 
     out = [_cell(schema.get("description", "")), "", "## Top level {#top-level}", "", *_table(schema), ""]
-    nested = [
-        (k, v) for k, v in schema["properties"].items() if v.get("type") == "object" and "properties" in v
-    ]
+    def is_object(v: dict) -> bool:  # `type: object`, or `type: [object, "null"]` (an optional section)
+        t = v.get("type")
+        return (t == "object" or (isinstance(t, list) and "object" in t)) and "properties" in v
+
+    nested = [(k, v) for k, v in schema["properties"].items() if is_object(v)]
     for key, spec in nested:
         out += [
             f"## `{key}:` {{#config-{key}}}",

@@ -499,3 +499,22 @@ def test_dry_run_of_the_shipped_mixed_demo_config(tmp_path):
     out = snakemake(tmp_path, "--configfile", str(tmp_path / "config.yaml"), "-n").stdout
     n_checks = 2 * sum(len(a["modes"]) for a in cfg["analyses"])  # every (session, analysis, mode)
     assert re.search(rf"^check_selection_optional\s+{n_checks}$", out, re.M), out
+
+
+@needs_snakemake
+def test_study_section_adds_the_study_step(tmp_path):
+    """Issue 22 item 3: `study:` makes the summary step's study.nc (neuralmi study) with the section's options,
+    defaults filled in; without it no study step; a typo in it is refused while planning."""
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    assert "neuralmi study" not in snakemake(tmp_path, "--configfile", str(_write_config(tmp_path)), "-n", "-p").stdout
+    path = _write_config(tmp_path, study={"group_by": "subject", "contrasts": ["01-02"]})
+    out = snakemake(tmp_path, "--configfile", str(path), "-n", "-p").stdout
+    assert re.search(r"^study\s+1$", out, re.M), out
+    cmd = next(line for line in out.splitlines() if "neuralmi study " in line)
+    for part in ("results/summary.csv --out results/study.nc", "--correction fdr_bh", "--method dl", "--ci hksj",
+                 "--confidence 0.95", "--group-by subject", "--contrast 01-02", "--unit bits"):
+        assert part in cmd, (part, cmd)
+    cfg = ephys_config()
+    cfg["study"] = {"group_bye": "subject"}
+    with pytest.raises(wfplan.ConfigError, match=r"study\.group_bye"):
+        wfplan.validate_config(cfg, schema())

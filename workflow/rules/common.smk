@@ -241,10 +241,24 @@ def all_targets(wildcards):
     """
     ids = sessions()
     out = ["results/summary.csv", "results/summary.html"]
+    if config.get("study") is not None:
+        out.append("results/study.nc")
     for s in ids:
         out += [f"results/{s}/report.html", f"results/{s}/summary.json"]
         out += figure_outputs(s)
     return out
+
+
+def study_args(wildcards):
+    """Options of `neuralmi study` from the config's `study:` section (schema defaults filled in)."""
+    st = config["study"]
+    args = ["--unit", config["unit"], "--correction", st["correction"]]
+    args += ["--method", st["method"], "--ci", st["ci"], "--confidence", str(st["confidence"])]
+    if st.get("group_by"):
+        args += ["--group-by", st["group_by"]]
+    for c in st.get("contrasts") or []:
+        args += ["--contrast", c]
+    return args
 
 
 def summarize_failed_run():

@@ -81,5 +81,23 @@ rule summary:
         " --csv {output.csv:q} --html {output.html:q} > {log:q} 2>&1"
 
 
+rule study:
+    input:
+        "results/summary.csv",
+    output:
+        "results/study.nc",
+    log:
+        "results/logs/study.log",
+    localrule: True
+    conda:
+        ENV
+    threads: 1
+    params:
+        args=study_args,
+        version=VERSION,
+    shell:
+        "neuralmi study {input:q} --out {output:q} {params.args:q} > {log:q} 2>&1"
+
+
 onerror:
     summarize_failed_run()

@@ -276,8 +276,11 @@ def test_workflow_key_and_checkpoint_arguments():
     wfplan = _wfplan()
     schema = wfplan.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     base = yaml.safe_load((ROOT / "config.yaml").read_text())
-    cfg = wfplan.validate_config(copy.deepcopy(base), schema)
-    assert cfg["demo_archive"]["imaging_sessions"] == 0
+    assert base["demo_archive"]["imaging_sessions"] == 1  # the shipped demo shows an imaging session
+    cfg = copy.deepcopy(base)
+    del cfg["demo_archive"]["imaging_sessions"]
+    cfg = wfplan.validate_config(cfg, schema)
+    assert cfg["demo_archive"]["imaging_sessions"] == 0  # the default: none
     assert "--imaging-sessions" not in wfplan.demo_archive_args(cfg["demo_archive"])
     cfg = copy.deepcopy(base)
     cfg["demo_archive"]["imaging_sessions"] = 2

@@ -60,7 +60,7 @@ import numpy as np
 
 from ..validation import NeuralMIError, SignalAbsent
 from .binning import BinGrid, interval_bins
-from .nwb import _children, _src, check_timestamps, get_intervals_table, get_object
+from .nwb import _children, _src, get_intervals_table, get_object, sample_times
 
 #: Interval-table columns that describe the rows rather than hold values (never taken by default).
 BOOKKEEPING = ("start_time", "stop_time", "id", "tags", "timeseries")
@@ -132,20 +132,9 @@ def read_events(nwb: Any, path: str, value: str = "count", column: str | None = 
         where = f"{src}: {path!r}"
     data = obj.data
     n = int(data.shape[0]) if hasattr(data, "shape") else len(data)
-    ts = obj.timestamps
-    if ts is not None:
-        ts = ts.timestamps if isinstance(ts, TimeSeries) else ts
-        t = np.asarray(ts[:], dtype=np.float64)
-        if t.shape[0] != n:
-            raise NeuralMIError(f"{where} has {t.shape[0]} timestamps for {n} samples; expected equal.")
-    else:
-        rate = obj.rate
-        if rate is None or not rate > 0:
-            raise NeuralMIError(f"{where} has neither timestamps nor a positive rate (got {rate}).")
-        t = float(obj.starting_time or 0.0) + np.arange(n) / float(rate)
+    t = sample_times(obj, n, where)
     if t.size == 0:
         raise NeuralMIError(f"{where} holds no events; expected event timestamps.")
-    check_timestamps(t, where)
     values = None
     columns = ["count"]
     if value != "count":

@@ -48,7 +48,7 @@ import numpy as np
 
 from ..validation import NeuralMIError, SignalAbsent
 from .binning import BinGrid
-from .nwb import _children, _src, check_timestamps, get_object
+from .nwb import _children, _src, get_object, sample_times
 from .units import narrow
 
 #: Default bands (Hz) when the spec names none.
@@ -148,18 +148,7 @@ def read_lfp(nwb: Any, series: str = "auto") -> LfpData:
     n = shape[0]
     if n < 2:
         raise NeuralMIError(f"{where} has {n} samples; expected an LFP recording.")
-    ts = obj.timestamps
-    if ts is not None:
-        ts = ts.timestamps if hasattr(ts, "timestamps") else ts
-        t = np.asarray(ts[:], dtype=np.float64)
-        if t.shape[0] != n:
-            raise NeuralMIError(f"{where} has {t.shape[0]} timestamps for {n} samples; expected equal.")
-    else:
-        rate = obj.rate
-        if rate is None or not rate > 0:
-            raise NeuralMIError(f"{where} has neither timestamps nor a positive rate (got {rate}).")
-        t = float(obj.starting_time or 0.0) + np.arange(n) / float(rate)
-    check_timestamps(t, where)
+    t = sample_times(obj, n, where)
     ids = np.asarray(table.id.data[:], dtype=np.int64)[rows]
     cols: dict[str, np.ndarray] = {}
     if "location" in table.colnames:

@@ -188,20 +188,7 @@ def read_timeseries(nwb: Any, path: str) -> TimeSeriesData:
     if chconv is not None:
         values *= np.asarray(chconv, dtype=np.float64)[None, :]
     values += float(getattr(obj, "offset", 0.0) or 0.0)
-    ts = obj.timestamps
-    if ts is not None:
-        ts = ts.timestamps if isinstance(ts, TimeSeries) else ts
-        t = np.asarray(ts[:], dtype=np.float64)
-        if t.shape[0] != n:
-            raise NeuralMIError(
-                f"{src}: {path!r} has {t.shape[0]} timestamps for {n} samples; expected equal."
-            )
-    else:
-        rate = obj.rate
-        if rate is None or not rate > 0:
-            raise NeuralMIError(f"{src}: {path!r} has neither timestamps nor a positive rate (got {rate}).")
-        t = float(obj.starting_time or 0.0) + np.arange(n) / float(rate)
-    check_timestamps(t, f"{src}: {path!r}")
+    t = sample_times(obj, n, f"{src}: {path!r}")
     dims = data.shape[1:]
     comps = [str(i) for i in range(values.shape[1])]
     if values.shape[1] in (2, 3) and type(obj).__name__ == "SpatialSeries" and len(dims) == 1:
@@ -214,6 +201,33 @@ def read_timeseries(nwb: Any, path: str) -> TimeSeriesData:
         neurodata_type=type(obj).__name__,
         components=comps,
     )
+
+
+def series_timestamps(obj: Any) -> np.ndarray | None:
+    """A TimeSeries' own timestamps as float64 (those of the series its ``timestamps`` link to), or None when it
+    has a rate instead."""
+    ts = obj.timestamps
+    if ts is None:
+        return None
+    ts = ts.timestamps if hasattr(ts, "timestamps") else ts
+    return np.asarray(ts[:], dtype=np.float64)
+
+
+def sample_times(obj: Any, n: int, where: str, what: str = "samples", t: np.ndarray | None = None) -> np.ndarray:
+    """Times (s) of the ``n`` samples of TimeSeries ``obj``: its timestamps (``t`` when already read), else
+    ``starting_time + k / rate``; checked finite and non-decreasing. Errors name ``where`` and the ``what``
+    counted (samples, frames)."""
+    t = series_timestamps(obj) if t is None else t
+    if t is not None:
+        if t.shape[0] != n:
+            raise NeuralMIError(f"{where} has {t.shape[0]} timestamps for {n} {what}; expected equal.")
+    else:
+        rate = obj.rate
+        if rate is None or not rate > 0:
+            raise NeuralMIError(f"{where} has neither timestamps nor a positive rate (got {rate}).")
+        t = float(obj.starting_time or 0.0) + np.arange(n) / float(rate)
+    check_timestamps(t, where)
+    return t
 
 
 def check_timestamps(t: np.ndarray, where: str) -> None:

@@ -55,7 +55,7 @@ import numpy as np
 
 from ..validation import NeuralMIError, SignalAbsent
 from .binning import BinGrid
-from .nwb import _children, _src, check_timestamps, get_object
+from .nwb import _children, _src, get_object, sample_times, series_timestamps
 from .units import narrow
 
 #: Tolerated timestamp jitter when comparing the bin width with the frame period.
@@ -248,12 +248,7 @@ def read_ophys(nwb: Any, series: str = "auto", signal: str = "auto") -> OphysDat
     if data.ndim != 2:
         raise NeuralMIError(f"{where}: data has shape {data.shape}; expected (frames, rois).")
     n_rois = rows.size
-    ts = obj.timestamps
-    if ts is not None:
-        ts = ts.timestamps if hasattr(ts, "timestamps") else ts
-        t = np.asarray(ts[:], dtype=np.float64)
-    else:
-        t = None
+    t = series_timestamps(obj)
     transposed = False
     if data.shape[1] != n_rois:
         fits_t = t is None or t.shape[0] == data.shape[1]
@@ -265,17 +260,9 @@ def read_ophys(nwb: Any, series: str = "auto", signal: str = "auto") -> OphysDat
                 "(frames, rois)."
             )
     n = data.shape[0]
-    if t is not None:
-        if t.shape[0] != n:
-            raise NeuralMIError(f"{where} has {t.shape[0]} timestamps for {n} frames; expected equal.")
-    else:
-        rate = obj.rate
-        if rate is None or not rate > 0:
-            raise NeuralMIError(f"{where} has neither timestamps nor a positive rate (got {rate}).")
-        t = float(obj.starting_time or 0.0) + np.arange(n) / float(rate)
     if n == 0:
         raise NeuralMIError(f"{where} has no frames; expected imaging data.")
-    check_timestamps(t, where)
+    t = sample_times(obj, n, where, "frames", t)
     columns, missing = _roi_columns(table, rows)
     return OphysData(
         path=path, source=src, kind=kind, timestamps=t, values=data,

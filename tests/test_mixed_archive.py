@@ -352,3 +352,16 @@ def test_a_skipped_row_is_never_marked_without_signal(tmp_path):
     summary["session_warnings"] = ["NO SIGNAL: none of the 4 units of this session has a spike"]
     (row,) = archive_rows([summary])
     assert row["status"] == "skipped" and row["no_signal"] is False
+
+
+def test_pairs_skip_a_side_with_too_few_units(tmp_path):
+    """A pair of a `pairs:` network (required false, min_units) is skipped where a region has too few units, with
+    the count in the reason; enough units train; with required=True min_units does not apply."""
+    path = binned(tmp_path / "b.nc", regions=("A", "A", "A", "B"))
+    modes = {"rigorous": {"gammas": [1, 2, 3]}}
+    rec = preflight_or_skip(path, "spikes[region=A]", "spikes[region=B]", required=False, min_units=2,
+                            where="session s, analysis net__A__B", modes=modes)
+    assert is_skipped(rec) and "Y (spikes[region=B]) has 1 unit(s)" in rec["skipped"] and "min_units" in rec["skipped"]
+    assert not is_skipped(preflight_or_skip(path, "spikes[region=A]", "spikes[region=B]", required=False,
+                                            min_units=1, modes=modes))
+    assert not is_skipped(preflight_or_skip(path, "spikes[region=A]", "spikes[region=B]", min_units=2, modes=modes))

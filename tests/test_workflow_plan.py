@@ -411,10 +411,11 @@ def test_check_after_binning_gates_training(tmp_path):
 
 def test_cells_per_job_groups_cells_of_one_seed():
     """Issue 10: several cells (gammas of a seed, dims, surrogate blocks) share one training job."""
-    cfg = wfplan.validate_config(default_config(), schema())
+    cfg = wfplan.validate_config(ephys_config(), schema())
     an = cfg["analyses"][0]
     an["modes"] = ["rigorous", "dimensionality", "significance", "contributions"]
     an["rigorous"]["seeds"] = [0, 1]
+    an["rigorous"]["gammas"] = [1, 2, 3, 4, 5, 6, 7]
     an["significance"] = {"n_surrogates": 39, "surrogates_per_cell": 10}
     cfg["resources"]["train"]["cells_per_job"] = 3
     plans = wfplan.plan(cfg)["A_vs_B"]
@@ -518,3 +519,34 @@ def test_study_section_adds_the_study_step(tmp_path):
     cfg["study"] = {"group_bye": "subject"}
     with pytest.raises(wfplan.ConfigError, match=r"study\.group_bye"):
         wfplan.validate_config(cfg, schema())
+
+
+def test_pairs_declaration_expands_to_one_analysis_per_pair():
+    """Issue 22 item 1: `pairs: {by, values}` makes an ordinary analysis per unordered pair (selectors, required
+    false, every other key kept); the check gets min_units; errors name the declaration's own config key."""
+    cfg = ephys_config()
+    cfg["analyses"].append({"name": "net", "pairs": {"by": "region", "values": ["CA1", "CA3", "V1"], "min_units": 5},
+                            "modes": ["rigorous"], "training": {"epochs": 5}, "rigorous": {"gammas": [1, 2, 3, 4, 5]}})
+    cfg = wfplan.validate_config(cfg, schema())
+    made = {a["name"]: a for a in cfg["analyses"] if a.get("pair_of") == "net"}
+    assert sorted(made) == ["net__CA1__CA3", "net__CA1__V1", "net__CA3__V1"]
+    a = made["net__CA1__V1"]
+    assert (a["x"], a["y"], a["required"], a["training"]) == ("spikes[region=CA1]", "spikes[region=V1]", False,
+                                                              {"epochs": 5})
+    plans = wfplan.plan(cfg)
+    check = wfplan.check_params(cfg, "net__CA1__V1", "rigorous", plans["net__CA1__V1"]["rigorous"])
+    assert check["min_units"] == 5 and check["required"] is False
+    assert "net__CA1__V1" in wfplan.optional_analyses(cfg)
+    bad = ephys_config()
+    bad["analyses"].append({"name": "net", "x": "spikes", "pairs": {"by": "region", "values": ["A", "B"]},
+                            "modes": ["rigorous"]})
+    with pytest.raises(wfplan.ConfigError, match=r"analyses\[1\]\.x: `pairs` makes the selectors"):
+        wfplan.validate_config(bad, schema())
+    bad["analyses"][1].pop("x")
+    bad["analyses"][1]["rigorous"] = {"gammas": [1, 2]}
+    with pytest.raises(wfplan.ConfigError, match=r"config key analyses\[1\]\.rigorous\.gammas"):
+        wfplan.validate_config(bad, schema())
+    nox = ephys_config()
+    del nox["analyses"][0]["x"]
+    with pytest.raises(wfplan.ConfigError, match=r"missing config key analyses\[0\]\.x"):
+        wfplan.validate_config(nox, schema())

@@ -160,11 +160,14 @@ def plan_analyses(analyses: Sequence[Mapping[str, Any]], device: str = "auto", c
                   ) -> dict[str, dict[str, ModePlan]]:
     """Every mode of every configured analysis, planned; all problems reported at once.
 
-    Raises ``NeuralMIError`` with one line per problem, each naming its config key.
+    Raises ``NeuralMIError`` with one line per problem, each naming its config key (an analysis made from a
+    ``pairs:`` declaration carries ``config_index``, the declaration's position, so that its key is the one the
+    user wrote).
     """
     plans: dict[str, dict[str, ModePlan]] = {}
     problems: list[str] = []
-    for i, an in enumerate(analyses):
+    for j, an in enumerate(analyses):
+        i = an.get("config_index", j)
         for mode in an.get("modes") or ():
             if mode not in REGISTRY:
                 problems.append(f"config key analyses[{i}].modes: unknown mode {mode!r}; expected one of "

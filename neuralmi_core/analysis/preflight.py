@@ -140,7 +140,7 @@ def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window
 
 
 def preflight_or_skip(binned: str | os.PathLike, x: str, y: str | None = None, *, required: bool = True,
-                      where: str = "", z: str | None = None, **kwargs: Any) -> dict[str, Any]:
+                      where: str = "", z: str | None = None, min_units: int = 1, **kwargs: Any) -> dict[str, Any]:
     """:func:`preflight`, or with ``required=False`` a *skipped* record when the session lacks the analysis's
     signal (:class:`~neuralmi_core.validation.SignalAbsent`: X's, Y's or Z's variable absent from the binned
     file, or a selector value matching no unit/ROI/channel).
@@ -155,14 +155,27 @@ def preflight_or_skip(binned: str | os.PathLike, x: str, y: str | None = None, *
     ...                         where="session s2, analysis ca1")                  # doctest: +SKIP
     >>> rec["skipped"]                                                              # doctest: +SKIP
     "session s2, analysis ca1: X: results/s2/binned.nc:spikes[region=CA1]: value 'CA1' matched no unit; ..."
+
+    ``min_units`` (a pair of a ``pairs:`` network, with ``required=False``): a side with fewer feature columns
+    (units) than this skips the analysis too, with a reason that says how many it has.
     """
     try:
-        return preflight(binned, x, y, where=where, z=z, **kwargs)
+        rec = preflight(binned, x, y, where=where, z=z, **kwargs)
     except SignalAbsent as exc:
         if required:
             raise
         reason = " ".join(f"{where + ': ' if where else ''}{exc}".split())  # one line
         return {"skipped": reason, "binned": str(binned), "x": x, "y": y, "z": z, "required": False}
+    def units(side: Mapping[str, Any]) -> int:  # units (not window x units) of a side
+        return int((side.get("units") or {}).get("size", side["n_features"]))
+
+    few = [f"{side.upper()} ({rec[side]['selector']}) has {units(rec[side])}" for side in ("x", "y")
+           if rec.get(side) and units(rec[side]) < min_units]
+    if few and not required:
+        reason = f"{where + ': ' if where else ''}{' and '.join(few)} unit(s); the pairs declaration asks for at " \
+                 f"least {min_units} (min_units)"
+        return {"skipped": reason, "binned": str(binned), "x": x, "y": y, "z": z, "required": False}
+    return rec
 
 
 def is_skipped(record: Mapping[str, Any] | None) -> bool:

@@ -253,7 +253,14 @@ def study_args(wildcards):
     """Options of `neuralmi study` from the config's `study:` section (schema defaults filled in)."""
     st = config["study"]
     args = ["--unit", config["unit"], "--correction", st["correction"]]
-    args += ["--method", st["method"], "--ci", st["ci"], "--confidence", str(st["confidence"])]
+    args += [
+        "--method",
+        st["method"],
+        "--ci",
+        st["ci"],
+        "--confidence",
+        str(st["confidence"]),
+    ]
     if st.get("group_by"):
         args += ["--group-by", st["group_by"]]
     for c in st.get("contrasts") or []:

@@ -19,7 +19,7 @@ where = f"session {sm.wildcards.session}, analysis {sm.wildcards.analysis}"
 try:
     record = preflight_or_skip(sm.input.binned, p["x"], p["y"], window=p["window"], lag=p["lag"], modes=p["modes"],
                                use_y=p["use_y"], where=where, keys=p["keys"], z=p.get("z"),
-                               required=p.get("required", True))
+                               required=p.get("required", True), min_units=p.get("min_units", 1))
 except NeuralMIError as exc:
     message = f"neuralmi check: error: {exc}"
     with open(sm.log[0], "w") as log:

@@ -132,6 +132,7 @@ def validate_config(config: dict[str, Any], schema: Mapping[str, Any]) -> dict[s
         lines = [_describe(e) for e in errors]
         raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(dict.fromkeys(lines)))
     _fill_defaults(schema, schema, config)
+    config["analyses"] = expand_pairs(config["analyses"])
     problems = []
     seen = set()
     for i, an in enumerate(config["analyses"]):
@@ -145,6 +146,37 @@ def validate_config(config: dict[str, Any], schema: Mapping[str, Any]) -> dict[s
         config["resources"][rule] = {**sub.get("default", {}), **config["resources"].get(rule, {})}
     plan(config)
     return config
+
+
+def expand_pairs(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Analyses with ``pairs:`` become one ordinary analysis per pair of values (schema: ``pairs``), in place of
+    the declaration: ``<name>__<a>__<b>`` with ``x: <variable>[<by>=<a>]``, ``y: <variable>[<by>=<b>]``,
+    ``required: false`` and ``min_units`` kept for the selection check. Others pass unchanged; an analysis
+    without ``pairs`` needs ``x``, one with ``pairs`` must not give ``x`` or ``y``."""
+    from itertools import combinations
+
+    out, problems = [], []
+    for i, an in enumerate(analyses):
+        pairs = an.get("pairs")
+        if pairs is None:
+            if "x" not in an:
+                problems.append(f"missing config key analyses[{i}].x: the X signal (or `pairs:` for a network)")
+            out.append(an)
+            continue
+        given = [k for k in ("x", "y") if k in an]
+        if given:
+            problems.append(f"config key analyses[{i}].{given[0]}: `pairs` makes the selectors; remove "
+                            f"{' and '.join(given)}")
+            continue
+        for a, b in combinations(pairs["values"], 2):
+            pair = {k: copy.deepcopy(v) for k, v in an.items() if k != "pairs"}
+            var, by = pairs.get("variable", "spikes"), pairs["by"]
+            pair.update(name=f"{an['name']}__{a}__{b}", x=f"{var}[{by}={a}]", y=f"{var}[{by}={b}]", required=False,
+                        min_units=pairs.get("min_units", 1), pair_of=an["name"], config_index=i)
+            out.append(pair)
+    if problems:
+        raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(problems))
+    return out
 
 
 def plan(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -335,6 +367,8 @@ def check_params(config: Mapping[str, Any], name: str, mode: str, plan: Any) -> 
            "keys": {mode: {k: plan.keys[k] for k in names}}, "z": getattr(plan, "z", None)}
     if not is_required(an):  # only when false: the checks of configs without the key keep their params
         out["required"] = False
+    if an.get("min_units", 1) > 1:  # a pair of a `pairs:` network: both sides need this many units
+        out["min_units"] = an["min_units"]
     return out
 
 

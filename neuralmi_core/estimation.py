@@ -179,6 +179,22 @@ def missed_dependence_warning(estimator: str, mi: float, x: np.ndarray, y: np.nd
     return warning_text("fit_missed_dependence", estimator=estimator, mi=mi, ksg=ksg)
 
 
+def flows_untrained_warning(estimator: str, members: Any) -> str | None:
+    """The ``flows_untrained`` warning for a MIENF fit whose own record says its flows did not train (issue 23
+    item 1): a member's best epoch is the first (its smoothed held-out MI never rose after one epoch), or its
+    held-out MI is not finite or exactly 0. ``members``: the fit's member records (``MIResult.members``)."""
+    if estimator != "mienf":
+        return None
+    reasons = []
+    first = [m.member for m in members if m.best_epoch <= 1]
+    if first:
+        reasons.append(f"best epoch <= 1 in member(s) {first}")
+    bad = [m.member for m in members if not np.isfinite(m.mi_test_nats) or m.mi_test_nats == 0.0]
+    if bad:
+        reasons.append(f"held-out MI NaN or exactly 0 in member(s) {bad}")
+    return warning_text("flows_untrained", estimator=estimator, reason="; ".join(reasons)) if reasons else None
+
+
 def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | None, seconds: float,
                     extra_params: dict[str, Any] | None = None) -> MIResult:
     """Summarise an :class:`~neuralmi_core.training.EnsembleFit` of seed replicates as one MIResult."""
@@ -193,6 +209,9 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
         warnings.append(warning_text("infonce_k_bias_estimate", mi=mi, ceiling=fit.ceiling_nats))
     if not np.all(np.isfinite(mis)):
         warnings.append(warning_text("diverged"))
+    untrained = flows_untrained_warning(spec.estimator, fit.members)
+    if untrained:
+        warnings.append(untrained)
     collapsed = collapse_warning(fit.info, len(fit.members))
     if collapsed:
         warnings.append(collapsed)

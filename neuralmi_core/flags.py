@@ -235,7 +235,12 @@ WARNINGS: tuple[Warn, ...] = (
     Warn("fit_missed_dependence", "estimate",
          "{estimator} found {mi:.3f} nats, but a k-NN (KSG, k = 3) estimate of the same data finds {ksg:.3f}: the "
          "data are not independent and this fit missed their dependence (its model class cannot represent it, "
+         "e.g. MIENF's jointly Gaussian latent and a dependence through a shared scale as in heavy-tailed data, "
          "or it did not train). Do not read this as no information; use infonce or smile"),
+    Warn("flows_untrained", "estimate",
+         "{estimator}'s flows did not train ({reason}): the estimate is that of flows at (or near) their "
+         "initial identity maps, i.e. about the Gaussian-copula MI of the data. Train longer (epochs, patience), "
+         "or use infonce or smile"),
     # rigorous (and lag, which runs it per lag)
     Warn("no_gamma1", "rigorous", "gamma = 1 is not among the gammas: no naive full-data estimate"),
     Warn("small_chunks", "rigorous",

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import neuralmi_core as nmi
+from neuralmi_core.estimation import flows_untrained_warning
 from neuralmi_core.estimators.mienf import (
     MIENFObjective,
     build_objective,
@@ -16,9 +17,10 @@ from neuralmi_core.estimators.mienf import (
     parse_options,
 )
 from neuralmi_core.estimators.neural import ModelSpec, trained_estimators
+from neuralmi_core.results import MemberRecord
 from neuralmi_core.samplers import CorrelatedGaussian
 from neuralmi_core.training.trainer import merge_rows
-from neuralmi_core.validation import NeuralMIError
+from neuralmi_core.validation import NeuralMIError, NeuralMIWarning
 
 K, DX, DY, B = 3, 2, 3, 64
 
@@ -149,8 +151,9 @@ def test_bad_options(options, message):
 
 def test_estimate_api_runs_quickly():
     x, y = CorrelatedGaussian(2, 2, 1.0).sample(600, seed=1)
-    res = nmi.estimate(x, y, estimator="mienf", epochs=3, hidden=16, seed=0, progress=False,
-                       options={"variant": "tridiagonal"})
+    with pytest.warns(NeuralMIWarning, match="flows did not train"):  # 3 epochs: the best is the first
+        res = nmi.estimate(x, y, estimator="mienf", epochs=3, hidden=16, seed=0, progress=False,
+                           options={"variant": "tridiagonal"})
     assert res.estimator == "mienf" and res.critic is None and np.isfinite(res.mi_nats)
 
 
@@ -192,3 +195,33 @@ def test_high_dimensional_runs():
     res = nmi.estimate(x, y, estimator="mienf", epochs=3, lr=2e-3, seed=0, split="random", progress=False,
                        options={"transforms": 1})
     assert np.isfinite(res.mi_nats) and 0.5 < res.mi_nats < 4.0
+
+
+# The estimator's own "flows did not train" diagnostics (issue 23 item 1).
+def _member(member: int, best_epoch: int, mi: float) -> MemberRecord:
+    return MemberRecord(member=member, n_train=800, n_test=200, n_eval=200, mi_test_nats=mi, mi_train_nats=mi,
+                        mi_test_raw_nats=mi, best_epoch=best_epoch, epochs_run=30, stopped_early=True)
+
+
+@pytest.mark.parametrize("estimator, members, expected", [
+    ("mienf", [(0, 12, 0.3)], None),
+    ("mienf", [(0, 1, 0.3)], "best epoch <= 1 in member(s) [0]"),
+    ("mienf", [(0, 5, float("nan"))], "held-out MI NaN or exactly 0 in member(s) [0]"),
+    ("mienf", [(0, 9, 0.2), (1, 7, 0.0)], "held-out MI NaN or exactly 0 in member(s) [1]"),
+    ("mienf", [(0, 1, 0.0)], "best epoch <= 1 in member(s) [0]; held-out MI NaN or exactly 0 in member(s) [0]"),
+    ("smile", [(0, 1, 0.0)], None),  # only MIENF's record is read this way
+])
+def test_flows_untrained_warning_table(estimator, members, expected):
+    text = flows_untrained_warning(estimator, [_member(*m) for m in members])
+    if expected is None:
+        assert text is None
+    else:
+        assert text.startswith(f"{estimator}'s flows did not train ({expected})"), text
+
+
+def test_flows_untrained_warning_on_one_epoch():
+    """A constructed failure: one epoch of training cannot move the flows, and the result says so."""
+    x, y = CorrelatedGaussian(2, 2, 1.0).sample(600, seed=1)
+    with pytest.warns(NeuralMIWarning, match="flows did not train"):
+        res = nmi.estimate(x, y, estimator="mienf", epochs=1, hidden=16, seed=0, progress=False)
+    assert any("flows did not train (best epoch <= 1" in w for w in res.warnings), res.warnings

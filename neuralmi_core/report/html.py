@@ -6,10 +6,14 @@ Every page works offline from a single file (mailed, copied off the cluster, ope
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em auto;max-width:1100px;
@@ -176,8 +180,22 @@ def note_box(head: str, text: str = "", items: Sequence[str] = ()) -> str:
             + (f"<ul>{body}</ul>" if body else "") + "</div>")
 
 
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the report pages: templates from ``neuralmi_core/report/templates``
+    (package data), autoescaping on, so that every value is escaped unless it is :class:`~markupsafe.Markup`."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("neuralmi_core.report", "templates"),
+                             autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters.update(fmt=fmt, count=count)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one of the report templates (``base.html``, ``summary.html``, ``session.html``)."""
+    return environment().get_template(template).render(css=Markup(CSS), **context)
+
+
 def page(title: str, body: str, script: str = "") -> str:
-    js = f"<script>{script}</script>" if script else ""
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{esc(title)}</title>"
-            f"<style>{CSS}</style></head><body>\n{body}\n{js}</body></html>\n")
+    """A whole page (``base.html``): ``body`` and ``script`` are trusted HTML and JS, ``title`` is escaped."""
+    return render("base.html", title=title, body=Markup(body), script=Markup(script))

@@ -11,7 +11,7 @@ import pytest
 
 from neuralmi_core.report import html as H
 
-TEMPLATES = ["base.html"]
+TEMPLATES = ["base.html", "macros.html", "summary.html"]
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

@@ -180,6 +180,16 @@ def note_box(head: str, text: str = "", items: Sequence[str] = ()) -> str:
             + (f"<ul>{body}</ul>" if body else "") + "</div>")
 
 
+def _cell(value: Any) -> Any:
+    """A table cell: trusted HTML (:class:`~markupsafe.Markup`) as it is, anything else through :func:`fmt`
+    (and then autoescaped)."""
+    return value if isinstance(value, Markup) else fmt(value)
+
+
+def _all_keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(k for r in rows for k in r))
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of the report pages: templates from ``neuralmi_core/report/templates``
@@ -187,7 +197,10 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("neuralmi_core.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
-    env.filters.update(fmt=fmt, count=count)
+    env.filters.update(fmt=fmt, count=count, cell=_cell, sort_value=_sort_value, all_keys=_all_keys,
+                       b64=lambda png: base64.b64encode(png).decode("ascii"))
+    env.tests.update(markup=lambda v: isinstance(v, Markup),
+                     numeric=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
     return env
 
 

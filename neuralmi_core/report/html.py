@@ -180,6 +180,11 @@ def note_box(head: str, text: str = "", items: Sequence[str] = ()) -> str:
             + (f"<ul>{body}</ul>" if body else "") + "</div>")
 
 
+def anchor(text: str) -> str:
+    """An id made of the lower-case words of ``text`` joined by ``-`` (glossary and section anchors)."""
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
 def _cell(value: Any) -> Any:
     """A table cell: trusted HTML (:class:`~markupsafe.Markup`) as it is, anything else through :func:`fmt`
     (and then autoescaped)."""
@@ -197,7 +202,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("neuralmi_core.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
-    env.filters.update(fmt=fmt, count=count, cell=_cell, sort_value=_sort_value, all_keys=_all_keys,
+    env.filters.update(anchor=anchor, fmt=fmt, count=count, cell=_cell, sort_value=_sort_value, all_keys=_all_keys,
                        b64=lambda png: base64.b64encode(png).decode("ascii"))
     env.tests.update(markup=lambda v: isinstance(v, Markup),
                      numeric=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
@@ -207,6 +212,11 @@ def environment() -> jinja2.Environment:
 def render(template: str, **context: Any) -> str:
     """Render one of the report templates (``base.html``, ``summary.html``, ``session.html``)."""
     return environment().get_template(template).render(css=Markup(CSS), **context)
+
+
+def macro(name: str) -> Any:
+    """A macro of ``macros.html`` (e.g. ``table``), callable from Python; it returns Markup."""
+    return getattr(environment().get_template("macros.html").module, name)
 
 
 def page(title: str, body: str, script: str = "") -> str:

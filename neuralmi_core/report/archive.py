@@ -35,6 +35,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from ..io.atomic import atomic_write_text
 from ..validation import NeuralMIError
 from . import html as H
@@ -131,18 +133,18 @@ def _row_class(r: Mapping[str, Any]) -> str:
     return "nosignal" if r.get("no_signal") else ("flag" if r.get("n_warnings") else "")
 
 
-def _link(r: Mapping[str, Any], links: Mapping[str, str]) -> str:
+def _link(r: Mapping[str, Any], links: Mapping[str, str]) -> Markup:
     """The session id, linked to its report; the NWB file's own name below it when the id differs from the
-    file's stem (a name made safe for paths)."""
+    file's stem (a name made safe for paths). Markup: the values are escaped here, once."""
     href = links.get(r["session"])
-    out = f"<a href='{H.esc(href)}'>{H.esc(r['session'])}</a>" if href else H.esc(r["session"])
+    out = Markup("<a href='{}'>{}</a>").format(href, r["session"]) if href else Markup.escape(r["session"])
     name = r.get("source_file")
     if name and Path(name).stem != r["session"]:
-        out += f"<br><span class='muted'>{H.esc(name)}</span>"
+        out += Markup("<br><span class='muted'>{}</span>").format(name)
     return out
 
 
-def _flags(r: Mapping[str, Any]) -> str:
+def _flags(r: Mapping[str, Any]) -> Markup:
     """Short tags of a row (no signal, unreliable fit, not saturated, n warnings); the full warnings are in the
     cell too (hidden, but found by the filter and shown as a tooltip)."""
     tags = []
@@ -157,12 +159,13 @@ def _flags(r: Mapping[str, Any]) -> str:
     n = r.get("n_warnings") or 0
     if n:
         tags.append(f"<span class='caution'>{n} warning{'s' if n != 1 else ''}</span>")
-    full = H.esc(r.get("warnings") or "")
-    return (f"<span title='{full}'>{', '.join(tags) or '<span class=ok>ok</span>'}</span>"
-            f"<span hidden>{full}</span>")
+    return Markup("<span title='{0}'>{1}</span><span hidden>{0}</span>").format(
+        r.get("warnings") or "", Markup(", ".join(tags) or "<span class=ok>ok</span>"))
 
 
-def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, str]) -> str:
+def _tables(rows: Sequence[Mapping[str, Any]], unit: str,
+            links: Mapping[str, str]) -> list[tuple[str, list[dict[str, Any]], list[str]]]:
+    """The tables of summary.html, one per mode that has rows: (title, rows, columns)."""
     u = unit
     rig, dim = [], []
     extra: dict[str, list[dict[str, Any]]] = {"lag_sweep": [], "significance": [], "contributions": [],
@@ -198,8 +201,7 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
                     sat[col] = v if v is not None else f"> {top}"  # not saturated by the largest dim swept
                     sat["_sort_" + col] = v
             dim.append({**base, **sat, f"max MI ({u})": r.get(f"mi_max_{u}")})
-    out = []
-    for title, table_rows, cols in (
+    return [(title, table_rows, cols) for title, table_rows, cols in (
             ("Rigorous MI", rig, ["session", "subject", "analysis", f"MI ({u})", "CI low", "CI high", f"naive ({u})",
                                   "flags"]),
             ("Dimensionality", dim, ["session", "subject", "analysis", "sat. dim (s=1)",
@@ -212,25 +214,15 @@ def _tables(rows: Sequence[Mapping[str, Any]], unit: str, links: Mapping[str, st
             ("Transfer entropy (at the peak delay) and conditional MI", extra["directed"],
              ["session", "subject", "analysis", "mode", f"value ({u})", "CI low", "CI high", "flags"]),
             ("Contributions (not additive)", extra["contributions"],
-             ["session", "subject", "analysis", "top groups", f"full MI ({u})", "flags"])):
-        if table_rows:
-            out.append(f"<h3>{title}</h3>" + H.table(table_rows, cols, cls="sortable filterable",
-                                                     row_class=_row_class, raw=("session", "flags")))
-    return "".join(out)
+             ["session", "subject", "analysis", "top groups", f"full MI ({u})", "flags"])) if table_rows]
 
 
-def _failed_html(failed: Sequence[Mapping[str, Any]]) -> str:
-    if not failed:
-        return ""
-    n = len(failed)
-    table = H.table([{"session": f["session"], "NWB file": f.get("source_file"), "status": f.get("status"),
-                      "step": f.get("step") or "",
-                      "analysis": " ".join(x for x in (f.get("analysis"), f.get("mode")) if x),
-                      "why (last error line of its log)": f.get("reason") or f.get("error"), "log": f.get("log") or ""}
-                     for f in failed], cls="sortable")
-    return (f"<div class='alert' role='alert'><strong class='head'>&#9888; {n} session{'s' if n != 1 else ''} of "
-            f"this config did not finish: not in the results below</strong>{table}<p>Fix the file or the "
-            "setting and run the same command again: only what is missing runs.</p></div>")
+def _failed_rows(failed: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The table of the sessions that did not finish (listed first on summary.html)."""
+    return [{"session": f["session"], "NWB file": f.get("source_file"), "status": f.get("status"),
+             "step": f.get("step") or "", "analysis": " ".join(x for x in (f.get("analysis"), f.get("mode")) if x),
+             "why (last error line of its log)": f.get("reason") or f.get("error"), "log": f.get("log") or ""}
+            for f in failed]
 
 
 def no_signal_reason(r: Mapping[str, Any]) -> str:
@@ -242,89 +234,58 @@ def no_signal_reason(r: Mapping[str, Any]) -> str:
     return "no signal"
 
 
-def _skipped_html(skipped: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]]) -> str:
-    """Analyses skipped in sessions that lack their signal (``required: false``): a neutral box listing the
-    (session, analysis) pairs, and an alert for an analysis skipped in every session (likely a typo in its
-    selector, or a signal the spec never bins)."""
-    if not skipped:
-        return ""
-    out = []
-    sessions = sorted({r["session"] for r in rows})
+def _skipped(skipped: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Analyses skipped in sessions that lack their signal (``required: false``): the (session, analysis)
+    pairs for a neutral box, and the analyses skipped in every session (likely a typo in the selector, or a
+    signal the spec never bins) with the reason of the first, for an alert."""
     done = {(r["analysis"], r["mode"]) for r in rows if not r.get("skipped")}
     everywhere = sorted({(r["analysis"], r["mode"]) for r in skipped} - done)
-    if everywhere:
-        items = "".join(f"<li><strong>{H.esc(a)} ({H.esc(m)})</strong>: "
-                        f"{H.esc(next(r['skipped'] for r in skipped if (r['analysis'], r['mode']) == (a, m)))}</li>"
-                        for a, m in everywhere)
-        out.append(f"<div class='alert' role='alert'><strong class='head'>&#9888; {len(everywhere)} analysis mode(s) "
-                   f"skipped in every session ({len(sessions)}): no result at all. Check the selector for a typo, "
-                   f"and that the signal spec bins the signal it names.</strong><ul>{items}</ul></div>")
     pairs = ordered(skipped)
     listed = [f"{r['session']} · {r['analysis']} ({r['mode']}): {r['skipped']}" for r in pairs[:MAX_LISTED]]
     listed += [f"… and {len(pairs) - MAX_LISTED} more (status 'skipped' in summary.csv)"] \
         if len(pairs) > MAX_LISTED else []
-    out.append(H.note_box(f"{len(pairs)} analysis result(s) skipped: the session lacks the signal (required: false)",
-                          "Not failures and not results without signal: these sessions hold no such signal. "
-                          "summary.csv lists them with status 'skipped' and the reason in column 'skipped'.",
-                          listed))
-    return "".join(out)
+    return {"everywhere": [(a, m, next(r["skipped"] for r in skipped if (r["analysis"], r["mode"]) == (a, m)))
+                           for a, m in everywhere], "skipped_listed": listed}
 
 
 def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapping[str, str],
                 failed: Sequence[Mapping[str, Any]] = ()) -> str:
+    """summary.html (the ``summary.html`` template) of the archive rows, linking each session's report."""
     skipped = [r for r in rows if r.get("skipped")]
     all_rows, rows = rows, [r for r in rows if not r.get("skipped")]
-    sessions = sorted({r["session"] for r in all_rows})
     subjects = sorted({str(r["subject"]) for r in rows if r.get("subject") is not None})
     flagged = [r for r in rows if r["n_warnings"]]
     silent = [r for r in ordered(rows) if r.get("no_signal")]
-    parts = [f"<h1>neuralmi archive summary</h1><p>{len(sessions)} session(s) from {len(subjects) or 'unknown'} "
-             f"subject(s), {len(rows)} result(s); MI in {unit}. <a href='#tables'>Tables</a> · "
-             "<a href='#figures'>Figures</a></p>"]
-    parts.append(_failed_html(failed))
-    parts.append(_skipped_html(skipped, all_rows))
-    if silent:
-        listed = [f"{r['session']} · {r['analysis']} ({r['mode']}): {no_signal_reason(r)}" for r in silent[:MAX_LISTED]]
-        listed += [f"… and {len(silent) - MAX_LISTED} more (red rows below)"] if len(silent) > MAX_LISTED else []
-        parts.append(H.warnings_box([], severe=listed,
-                                    title=f"&#9888; {len(silent)} result(s) without signal"))
-    if flagged:
-        items = [f"{r['session']} · {r['analysis']} ({r['mode']}): {r['warnings']}" for r in ordered(flagged)
-                 if not r.get("no_signal")]
-        if items:
-            shown = items[:MAX_LISTED] + ([f"… and {len(items) - MAX_LISTED} more: tick 'only rows with warnings' "
-                                           "below"] if len(items) > MAX_LISTED else [])
-            parts.append(H.warnings_box(shown, title=f"&#9888; {len(items)} result(s) with warnings (orange rows "
-                                                     "below)"))
-    else:
-        parts.append("<p class='ok'>No result has a warning.</p>")
-    parts.append("<h2 id='figures'>Figures</h2>")
+    silent_listed = [f"{r['session']} · {r['analysis']} ({r['mode']}): {no_signal_reason(r)}"
+                     for r in silent[:MAX_LISTED]]
+    silent_listed += [f"… and {len(silent) - MAX_LISTED} more (red rows below)"] if len(silent) > MAX_LISTED else []
+    items = [f"{r['session']} · {r['analysis']} ({r['mode']}): {r['warnings']}" for r in ordered(flagged)
+             if not r.get("no_signal")]
+    flagged_listed = items[:MAX_LISTED] + ([f"… and {len(items) - MAX_LISTED} more: tick 'only rows with warnings' "
+                                            "below"] if len(items) > MAX_LISTED else [])
+    figures = []
     for analysis in sorted({r["analysis"] for r in rows}):
         rig = [r for r in rows if r["analysis"] == analysis and r["mode"] == "rigorous"]
         dim = [r for r in rows if r["analysis"] == analysis and r["mode"] == "dimensionality"]
         if rig:
-            parts.append(H.figure(forest_png(rig, unit, analysis), f"{analysis} forest plot",
-                                  "one row per session, grouped by subject; the square is the bias-corrected MI "
-                                  "and the bar its confidence interval (the interval to quote), the hollow "
-                                  "diamond the naive estimate of one network on all the data. Sessions whose "
-                                  "bars overlap are not distinguishable at this level."))
+            figures.append({"png": forest_png(rig, unit, analysis), "alt": f"{analysis} forest plot",
+                            "how_to_read": "one row per session, grouped by subject; the square is the bias-corrected "
+                            "MI and the bar its confidence interval (the interval to quote), the hollow diamond the "
+                            "naive estimate of one network on all the data. Sessions whose bars overlap are not "
+                            "distinguishable at this level."})
         if dim:
-            parts.append(H.figure(saturation_png(dim, analysis), f"{analysis} dimensionality",
-                                  "one row per session; the dot is the saturation dim at strictness 1 (the "
-                                  "headline estimate of the number of shared latent dimensions), the line spans "
-                                  "the dims called at strictness 15 (strict, early) to 0.1 (lenient, late); a "
-                                  "dashed line runs to the largest dim swept when a strictness never saw the MI "
-                                  "level off, and a triangle means that the MI still rose there at s = 1."))
-    parts.append("<h2 id='tables'>Tables</h2><div class='controls'><label>Filter: <input type='search' "
-                 "id='filter' placeholder='session, subject, analysis, warning…'></label><label><input "
-                 "type='checkbox' id='only-flagged'> only rows with warnings</label><span id='filter-count' "
-                 "class='muted'></span></div><p class='muted'>Click a column header to sort. Orange rows have "
-                 "warnings, red rows no signal; the session names link to the session reports. A saturation dim "
-                 "\u201c&gt; d\u201d: the MI still rose at the largest dim d swept at that strictness.</p>")
-    parts.append(_tables(rows, unit, report_links))
-    parts.append("<p class='muted'>Every number of every session, with provenance, is in summary.csv next to this "
-                 "file.</p>")
-    return H.page("neuralmi archive summary", "\n".join(parts), script=H.TABLE_JS)
+            figures.append({"png": saturation_png(dim, analysis), "alt": f"{analysis} dimensionality",
+                            "how_to_read": "one row per session; the dot is the saturation dim at strictness 1 (the "
+                            "headline estimate of the number of shared latent dimensions), the line spans the dims "
+                            "called at strictness 15 (strict, early) to 0.1 (lenient, late); a dashed line runs to the "
+                            "largest dim swept when a strictness never saw the MI level off, and a triangle means "
+                            "that the MI still rose there at s = 1."})
+    return H.render("summary.html", title="neuralmi archive summary", script=Markup(H.TABLE_JS), unit=unit,
+                    n_sessions=len({r["session"] for r in all_rows}), n_subjects=len(subjects), n_results=len(rows),
+                    failed=_failed_rows(failed), skipped=skipped, **_skipped(skipped, all_rows),
+                    silent=silent, silent_listed=silent_listed, flagged=flagged, flagged_items=items,
+                    flagged_listed=flagged_listed, figures=figures, tables=_tables(rows, unit, report_links),
+                    row_class=_row_class)
 
 
 def write_archive_summary(summary_paths: Sequence[str | os.PathLike], *, csv_out: str | os.PathLike,

@@ -1,15 +1,22 @@
 """HTML helpers for self-contained report pages: inline CSS and JS, figures as base64 PNG, no network.
 
-Every page works offline from a single file (mailed, copied off the cluster, opened from a laptop).
+Every page works offline from a single file (mailed, copied off the cluster, opened from a laptop). The pages
+are Jinja2 templates in ``templates/`` (package data): ``base.html`` (head, style, script), ``summary.html``
+and ``session.html`` extend it, ``macros.html`` holds the pieces (table, kv_table, figure, warnings_box,
+note_box and the session sections). Autoescaping is on: a value is escaped once, by the template, unless it is
+:class:`~markupsafe.Markup` (trusted HTML, e.g. a link whose parts were escaped by ``Markup.format``).
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em auto;max-width:1100px;
@@ -86,10 +93,6 @@ TABLE_JS = """
 """
 
 
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def fmt(value: Any, digits: int = 3) -> str:
     """Numbers with ``digits`` decimals (NaN/None as an en dash), lists joined, the rest as text."""
     if value is None:
@@ -120,64 +123,45 @@ def _sort_value(v: Any) -> str:
     return str(v)
 
 
-def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None,
-          headers: Mapping[str, str] | None = None, *, cls: str = "", row_class: Any = None,
-          raw: Sequence[str] = ()) -> str:
-    """A table of ``rows``; ``raw`` columns hold trusted HTML, ``row_class(row)`` gives a row's class."""
-    if not rows:
-        return "<p class='muted'>(none)</p>"
-    cols = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
-    headers = headers or {}
-    head = "".join(f"<th>{esc(headers.get(c, c))}</th>" for c in cols)
-    body = []
-    for r in rows:
-        cells = []
-        for c in cols:
-            v = r.get(c)
-            num = isinstance(v, (int, float)) and not isinstance(v, bool)
-            attrs = (" class='num'" if num else "") + f" data-v='{esc(_sort_value(r.get('_sort_' + c, v)))}'"
-            cells.append(f"<td{attrs}>{v if c in raw else esc(fmt(v))}</td>")
-        klass = row_class(r) if row_class else ""
-        body.append((f"<tr class='{esc(klass)}'>" if klass else "<tr>") + "".join(cells) + "</tr>")
-    return (f"<div class='scroll'><table class='{esc(cls)}'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>")
+def anchor(text: str) -> str:
+    """An id made of the lower-case words of ``text`` joined by ``-`` (glossary and section anchors)."""
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
 
 
-def kv_table(items: Iterable[tuple[str, Any]], raw: bool = False) -> str:
-    """A two-column table; with ``raw`` both cells are trusted HTML (the caller escaped them)."""
-    rows = "".join(f"<tr><th>{k if raw else esc(k)}</th><td>{v if raw else esc(fmt(v))}</td></tr>" for k, v in items)
-    return f"<table class='kv'>{rows}</table>"
+def _cell(value: Any) -> Any:
+    """A table cell: trusted HTML (:class:`~markupsafe.Markup`) as it is, anything else through :func:`fmt`
+    (and then autoescaped)."""
+    return value if isinstance(value, Markup) else fmt(value)
 
 
-def img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f"<img alt='{esc(alt)}' src='data:image/png;base64,{data}'>"
+def _all_keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(k for r in rows for k in r))
 
 
-def figure(png: bytes, alt: str, how_to_read: str) -> str:
-    return f"<figure>{img(png, alt)}<figcaption><strong>How to read this:</strong> {esc(how_to_read)}</figcaption></figure>"
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the report pages: templates from ``neuralmi_core/report/templates``
+    (package data), autoescaping on, so that every value is escaped unless it is :class:`~markupsafe.Markup`."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("neuralmi_core.report", "templates"),
+                             autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters.update(anchor=anchor, fmt=fmt, count=count, cell=_cell, sort_value=_sort_value, all_keys=_all_keys,
+                       b64=lambda png: base64.b64encode(png).decode("ascii"))
+    env.tests.update(markup=lambda v: isinstance(v, Markup),
+                     numeric=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    return env
 
 
-def warnings_box(lines: Sequence[str], *, severe: Sequence[str] = (), title: str = "") -> str:
-    """The warnings of a page or section; ``severe`` ones (no signal) first, in red."""
-    if not lines and not severe:
-        return "<p class='ok'>No warnings.</p>"
-    n = len(lines) + len(severe)
-    head = title or f"&#9888; {n} warning{'s' if n != 1 else ''}: read before using these numbers"
-    items = "".join(f"<li><strong>{esc(w)}</strong></li>" for w in severe) + "".join(f"<li>{esc(w)}</li>" for w in lines)
-    return f"<div class='{'alert' if severe else 'warn'}' role='alert'><strong class='head'>{head}</strong><ul>{items}</ul></div>"
+def render(template: str, **context: Any) -> str:
+    """Render one of the report templates (``base.html``, ``summary.html``, ``session.html``)."""
+    return environment().get_template(template).render(css=Markup(CSS), **context)
 
 
-def note_box(head: str, text: str = "", items: Sequence[str] = ()) -> str:
-    """A neutral (grey) box: information that is neither a warning nor an error (e.g. analyses skipped in
-    sessions that lack their signal)."""
-    body = "".join(f"<li>{esc(i)}</li>" for i in items)
-    return (f"<div class='note'><strong class='head'>{esc(head)}</strong>" + (f"<p>{esc(text)}</p>" if text else "")
-            + (f"<ul>{body}</ul>" if body else "") + "</div>")
+def macro(name: str) -> Any:
+    """A macro of ``macros.html`` (e.g. ``table``), callable from Python; it returns Markup."""
+    return getattr(environment().get_template("macros.html").module, name)
 
 
 def page(title: str, body: str, script: str = "") -> str:
-    js = f"<script>{script}</script>" if script else ""
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{esc(title)}</title>"
-            f"<style>{CSS}</style></head><body>\n{body}\n{js}</body></html>\n")
+    """A whole page (``base.html``): ``body`` and ``script`` are trusted HTML and JS, ``title`` is escaped."""
+    return render("base.html", title=title, body=Markup(body), script=Markup(script))

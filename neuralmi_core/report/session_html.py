@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from markupsafe import Markup
+
 from ..flags import FLAG
 from . import html as H
 from .records import NO_SIGNAL, finite
@@ -27,12 +29,12 @@ RIGOROUS_NUMBERS = [("mi", "corrected MI (mi)"), ("ci_low", "CI (ci_low, ci_high
 _TERMS = dict(GLOSSARY)
 
 
-def _anchor(text: str) -> str:
-    return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+_anchor = H.anchor
 
 
-def _term(label: str, term: str) -> str:
-    return f"<a href='#g-{_anchor(term)}' title='{H.esc(_TERMS.get(term, ''))}'>{H.esc(label)}</a>"
+def _term(label: str, term: str) -> Markup:
+    """``label`` linked to the glossary entry of ``term`` (its text as the tooltip)."""
+    return Markup("<a href='#g-{}' title='{}'>{}</a>").format(_anchor(term), _TERMS.get(term, ""), label)
 
 
 def _units_text(side: Mapping[str, Any]) -> str:
@@ -59,21 +61,16 @@ def _seconds(bins: Any, bw: Any) -> str:
     return f"{bins} bin{'s' if bins != 1 else ''}" + (f" ({bins * bw:g} s)" if finite(bw) else "")
 
 
-def measured_html(row: Mapping[str, Any], sel: Mapping[str, Any] | None, data: Mapping[str, Any]) -> str:
-    """The "what was measured" block of one analysis: selections, window, lag, bins used and dropped."""
+def measured(row: Mapping[str, Any], sel: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data of the "what was measured" block of one analysis: selections, window, lag, bins used and
+    dropped (the ``measured`` macro of macros.html shows it)."""
     if not sel:
-        n = row.get("n_samples")
-        return (f"<div class='measured'><p>{H.esc(n)} paired samples (no selection record: the inputs were "
-                f"not a binned session of the workflow).</p></div>")
+        return {"no_selection": True, "n_samples": row.get("n_samples")}
     bw = sel.get("bin_width_s")
     x, y = sel.get("x") or {}, sel.get("y") or {}
-    lines = [f"<p><strong>X</strong> = <code>{H.esc(x.get('selector'))}</code>: {H.esc(_units_text(x))}</p>"]
+    shown = [{"label": "X", "selector": x.get("selector"), "text": _units_text(x)}]
     if row.get("y") and y:
-        lines.append(f"<p><strong>Y</strong> = <code>{H.esc(y.get('selector'))}</code>: {H.esc(_units_text(y))}</p>")
-    if row["mode"] == "dimensionality":
-        lines.append(f"<p>Measured: {H.esc(TARGET.get(row.get('target'), ''))}.</p>")
-    lines.append(f"<p>Bin width {H.esc(f'{bw:g}' if finite(bw) else '–')} s; window {_seconds(sel.get('window_bins'), bw)}; lag "
-                 f"{_seconds(sel.get('lag_bins'), bw)} (X at bin t with Y at bin t + lag).</p>")
+        shown.append({"label": "Y", "selector": y.get("selector"), "text": _units_text(y)})
     n_bins, dropped = sel.get("n_bins"), row.get("dropped_bins")
     used = None if n_bins is None or dropped is None else n_bins - dropped
     sides = (("X", x),) + ((("Y", y),) if row.get("y") else ())
@@ -89,9 +86,16 @@ def measured_html(row: Mapping[str, Any], sel: Mapping[str, Any] | None, data: M
     why = "; ".join(reasons) or "none"
     if len(sides) == 2 and reasons:
         why += " (a bin dropped for X is dropped for Y too, so that the pairs stay aligned)"
-    lines.append(f"<p>Samples: <strong>{H.count(used)} of {H.count(n_bins)} bins used</strong>; "
-                 f"{H.count(dropped)} dropped: {H.esc(why)}.</p>")
-    return "<div class='measured'>" + "".join(lines) + "</div>"
+    return {"no_selection": False, "sides": shown,
+            "target": TARGET.get(row.get("target"), "") if row["mode"] == "dimensionality" else None,
+            "bin_width": f"{bw:g}" if finite(bw) else "–", "window": _seconds(sel.get("window_bins"), bw),
+            "lag": _seconds(sel.get("lag_bins"), bw), "used": H.count(used), "n_bins": H.count(n_bins),
+            "dropped": H.count(dropped), "why": why}
+
+
+def measured_html(row: Mapping[str, Any], sel: Mapping[str, Any] | None, data: Mapping[str, Any]) -> Markup:
+    """The "what was measured" block of one analysis (HTML)."""
+    return H.macro("measured")(measured(row, sel, data))
 
 
 def _seconds_or_bins(r: Mapping[str, Any], key: str) -> str:
@@ -189,13 +193,15 @@ EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "cont
                "transfer_entropy": _te_text, "conditional_mi": _cmi_text}
 
 
-def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
+def glance(rows: Sequence[Mapping[str, Any]], unit: str) -> list[dict[str, Any]]:
+    """The rows of the at-a-glance table (analysis links and status are Markup)."""
     out = []
     for r in rows:
+        link = Markup("<a href='#{}'>{}</a>").format(_anchor(r["analysis"] + "-" + r["mode"]), r["analysis"])
         if r.get("skipped"):
-            out.append({"analysis": f"<a href='#{_anchor(r['analysis'] + '-' + r['mode'])}'>{H.esc(r['analysis'])}</a>",
-                        "mode": r["mode"], "measured": r.get("x") or "X", "samples": "", "result": "skipped",
-                        "interval": "", "status": f"<span class='muted'>skipped: {H.esc(r['skipped'])}</span>",
+            out.append({"analysis": link, "mode": r["mode"], "measured": r.get("x") or "X", "samples": "",
+                        "result": "skipped", "interval": "",
+                        "status": Markup("<span class='muted'>skipped: {}</span>").format(r["skipped"]),
                         "_class": "skipped"})
             continue
         value, ci, status = _result_text(r, unit)
@@ -205,75 +211,84 @@ def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> str:
         n_bins, dropped = r.get("n_bins"), r.get("dropped_bins")
         used = (f"{H.count(n_bins - dropped)} of {H.count(n_bins)} bins" if n_bins is not None and dropped is not None
                 else H.fmt(r.get("n_samples")))
-        out.append({"analysis": f"<a href='#{_anchor(r['analysis'] + '-' + r['mode'])}'>{H.esc(r['analysis'])}</a>",
-                    "mode": r["mode"], "measured": measured, "samples": used, "result": value, "interval": ci,
-                    "status": status, "_class": "nosignal" if r.get("no_signal") else ("flag" if r["warnings"] else "")})
-    return H.table(out, ["analysis", "mode", "measured", "samples", "result", "interval", "status"],
-                   raw=("analysis", "status"), row_class=lambda r: r["_class"])
+        out.append({"analysis": link, "mode": r["mode"], "measured": measured, "samples": used, "result": value,
+                    "interval": ci, "status": Markup(status),  # built from fixed words in _result_text
+                    "_class": "nosignal" if r.get("no_signal") else ("flag" if r["warnings"] else "")})
+    return out
 
 
-def _numbers_html(r: Mapping[str, Any], unit: str) -> str:
+def _glance_class(r: Mapping[str, Any]) -> str:
+    return r["_class"]
+
+
+def glance_html(rows: Sequence[Mapping[str, Any]], unit: str) -> Markup:
+    """The at-a-glance table (HTML)."""
+    return H.macro("table")(glance(rows, unit), ["analysis", "mode", "measured", "samples", "result", "interval",
+                                                 "status"], raw=("analysis", "status"), row_class=_glance_class)
+
+
+def _numbers(r: Mapping[str, Any], unit: str) -> tuple[list[tuple[Any, Any]], dict[str, Any] | None]:
+    """"The numbers" of one analysis: (label, value) pairs (labels linked to the glossary are Markup) and the
+    table below them (title, rows, columns), if any."""
     u = unit
     if r["mode"] == "lag_sweep":
-        items = [(_term("peak lag", "peak lag"), H.esc(_seconds_or_bins(r, "peak_lag"))),
-                 (_term("peak confidence range", "peak lag"), H.esc(_seconds_or_bins(r, "peak_range"))),
-                 (H.esc(f"MI at the peak ({u})"), H.esc(f"{H.fmt(r.get(f'peak_mi_{u}'))} [{H.fmt(r.get(f'peak_ci_low_{u}'))}, "
-                                                        f"{H.fmt(r.get(f'peak_ci_high_{u}'))}]")),
-                 (H.esc("pairs per lag"), H.esc(H.count(r.get("n_pairs")))), (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
-        curve = H.table(r["curve"], ["lag_bins", "lag_s", f"mi_{u}", f"ci_low_{u}", f"ci_high_{u}", "reliable"])
-        return H.kv_table(items, raw=True) + "<h3>Corrected MI per lag</h3>" + curve
+        items = [(_term("peak lag", "peak lag"), _seconds_or_bins(r, "peak_lag")),
+                 (_term("peak confidence range", "peak lag"), _seconds_or_bins(r, "peak_range")),
+                 (f"MI at the peak ({u})", f"{H.fmt(r.get(f'peak_mi_{u}'))} [{H.fmt(r.get(f'peak_ci_low_{u}'))}, "
+                                           f"{H.fmt(r.get(f'peak_ci_high_{u}'))}]"),
+                 ("pairs per lag", H.count(r.get("n_pairs"))), ("networks", H.fmt(r.get("n_members")))]
+        return items, {"title": "Corrected MI per lag", "rows": r["curve"],
+                       "columns": ["lag_bins", "lag_s", f"mi_{u}", f"ci_low_{u}", f"ci_high_{u}", "reliable"]}
     if r["mode"] == "significance":
-        items = [(_term("p-value", "p-value"), H.esc(r.get("p_text") or H.fmt(r.get("p_value")))),
-                 (H.esc("significant at alpha"), H.esc(f"{r.get('significant')} (alpha {H.fmt(r.get('alpha'))})")),
-                 (H.esc(f"observed held-out MI ({u})"), H.esc(H.fmt(r.get(f"observed_mi_{u}")))),
-                 (H.esc(f"null mean ({u})"), H.esc(H.fmt(r.get(f"null_mean_{u}")))),
-                 *[(H.esc(f"null quantile {q} ({u})"), H.esc(H.fmt(r.get(f"null_q{q}_{u}")))) for q in ("0.5", "0.95", "0.99")],
-                 (_term("surrogates", "surrogates"), H.esc(f"{r.get('n_surrogates')} {r.get('surrogate')}")),
-                 (H.esc("min circular shift / block (bins)"), H.esc(f"{r.get('min_shift_bins')} / {r.get('block_length_bins')}")),
-                 (H.esc("decorrelation time X / Y (bins)"),
-                  H.esc(" / ".join(str(v) for v in (r.get("decorrelation_bins") or {}).values())))]
-        return H.kv_table(items, raw=True)
+        items = [(_term("p-value", "p-value"), r.get("p_text") or H.fmt(r.get("p_value"))),
+                 ("significant at alpha", f"{r.get('significant')} (alpha {H.fmt(r.get('alpha'))})"),
+                 (f"observed held-out MI ({u})", H.fmt(r.get(f"observed_mi_{u}"))),
+                 (f"null mean ({u})", H.fmt(r.get(f"null_mean_{u}"))),
+                 *[(f"null quantile {q} ({u})", H.fmt(r.get(f"null_q{q}_{u}"))) for q in ("0.5", "0.95", "0.99")],
+                 (_term("surrogates", "surrogates"), f"{r.get('n_surrogates')} {r.get('surrogate')}"),
+                 ("min circular shift / block (bins)", f"{r.get('min_shift_bins')} / {r.get('block_length_bins')}"),
+                 ("decorrelation time X / Y (bins)",
+                  " / ".join(str(v) for v in (r.get("decorrelation_bins") or {}).values()))]
+        return items, None
     if r["mode"] == "contributions":
-        head = [(H.esc(f"full population MI ({u})"), H.esc(f"{H.fmt(r.get(f'full_mi_{u}'))} ± {H.fmt(r.get(f'full_sd_{u}'))}")),
-                (H.esc("groups by"), H.esc(r.get("group_by"))), (_term("not additive", "drop-one contribution"), H.esc(r.get("note")))]
-        groups = H.table(r["groups"], ["rank", "group", "n_columns", f"drop_{u}", f"drop_sd_{u}", f"alone_{u}"])
-        return H.kv_table(head, raw=True) + "<h3>Groups, largest contribution first</h3>" + groups
+        head = [(f"full population MI ({u})", f"{H.fmt(r.get(f'full_mi_{u}'))} ± {H.fmt(r.get(f'full_sd_{u}'))}"),
+                ("groups by", str(r.get("group_by"))), (_term("not additive", "drop-one contribution"), str(r.get("note")))]
+        return head, {"title": "Groups, largest contribution first", "rows": r["groups"],
+                      "columns": ["rank", "group", "n_columns", f"drop_{u}", f"drop_sd_{u}", f"alone_{u}"]}
     if r["mode"] in ("transfer_entropy", "conditional_mi"):
         value, ci, _ = _result_text(r, unit)
-        items = [(H.esc("result"), H.esc(value)), (H.esc("interval"), H.esc(ci)),
-                 (H.esc("fit flags"), H.esc(", ".join(r.get("flags") or []) or "none")),
-                 (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
+        items = [("result", value), ("interval", ci), ("fit flags", ", ".join(r.get("flags") or []) or "none"),
+                 ("networks", H.fmt(r.get("n_members")))]
         if r["mode"] == "conditional_mi":
-            return H.kv_table(items, raw=True)
+            return items, None
         cols = ["delay_bins", "delay_s", f"te_{u}", f"ci_low_{u}", f"ci_high_{u}"]
         if r.get("bidirectional"):
             cols += [f"reverse_te_{u}", f"reverse_ci_low_{u}", f"reverse_ci_high_{u}"]
-        return H.kv_table(items, raw=True) + "<h3>Transfer entropy per delay</h3>" + H.table(r["curve"], cols)
+        return items, {"title": "Transfer entropy per delay", "rows": r["curve"], "columns": cols}
     if r["mode"] == "rigorous":
-        items = [(_term(f"{k} ({unit})", term), H.esc(H.fmt(r.get(f"{k}_{unit}")))) for k, term in RIGOROUS_NUMBERS]
-        items += [(_term("slope (per gamma)", "slope"), H.esc(H.fmt(r.get(f"slope_{unit}_per_gamma")))),
-                  (H.esc("confidence level"), H.esc(H.fmt(r.get("confidence")))),
-                  (_term("gammas used", "gammas used"), H.esc(H.fmt(r.get("gammas_used"))) + " of "
-                   + H.esc(H.fmt(r.get("gammas")))),
-                  (_term("reliable / flags", "reliable / flags"), H.esc(H.fmt(r.get("reliable")))
-                   + (" — " + ", ".join(_term(f, f) if f in FLAG else H.esc(f) for f in r["flags"])
-                      if r.get("flags") else "")),
-                  (H.esc("member MI extrapolated"), H.esc(H.fmt(r.get("extrapolate")))),
-                  (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
-        return H.kv_table(items, raw=True)
+        items = [(_term(f"{k} ({unit})", term), H.fmt(r.get(f"{k}_{unit}"))) for k, term in RIGOROUS_NUMBERS]
+        flags = (Markup(" — ") + Markup(", ").join(_term(f, f) if f in FLAG else f for f in r["flags"])
+                 if r.get("flags") else "")
+        items += [(_term("slope (per gamma)", "slope"), H.fmt(r.get(f"slope_{unit}_per_gamma"))),
+                  ("confidence level", H.fmt(r.get("confidence"))),
+                  (_term("gammas used", "gammas used"), f"{H.fmt(r.get('gammas_used'))} of {H.fmt(r.get('gammas'))}"),
+                  (_term("reliable / flags", "reliable / flags"), Markup.escape(H.fmt(r.get("reliable"))) + flags),
+                  ("member MI extrapolated", H.fmt(r.get("extrapolate"))),
+                  ("networks", H.fmt(r.get("n_members")))]
+        return items, None
     sat = [(_term("saturation dim (headline, s = 1)", "saturation dim"),
-            H.esc(H.fmt(r.get("saturation_dim")) if r.get("saturation_dim") is not None else
-                  "none: still rising at the largest dim"))]
+            H.fmt(r.get("saturation_dim")) if r.get("saturation_dim") is not None else
+            "none: still rising at the largest dim")]
     for k, v in r.items():
         if k.startswith("saturation_dim_s"):
             s = k[len("saturation_dim_s"):]
             sat.append((_term(f"saturation dim at s = {s}", "strictness s"),
-                        H.esc(H.fmt(v) if v is not None else "none: still rising at the largest dim")))
-    sat += [(H.esc(f"largest mean MI ({unit})"), H.esc(H.fmt(r.get(f"mi_max_{unit}")))),
-            (H.esc("halvings / replicates per dim"), H.esc(H.fmt(r.get("n_splits")))),
-            (H.esc("networks"), H.esc(H.fmt(r.get("n_members"))))]
-    curve = H.table(r["curve"], ["embedding_dim", f"mean_{unit}", f"std_{unit}", "n_members"])
-    return H.kv_table(sat, raw=True) + "<h3>MI per embedding dim</h3>" + curve
+                        H.fmt(v) if v is not None else "none: still rising at the largest dim"))
+    sat += [(f"largest mean MI ({unit})", H.fmt(r.get(f"mi_max_{unit}"))),
+            ("halvings / replicates per dim", H.fmt(r.get("n_splits"))),
+            ("networks", H.fmt(r.get("n_members")))]
+    return sat, {"title": "MI per embedding dim", "rows": r["curve"],
+                 "columns": ["embedding_dim", f"mean_{unit}", f"std_{unit}", "n_members"]}
 
 
 SETTINGS_SHOWN = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", "activation", "variational", "beta",
@@ -283,22 +298,14 @@ SETTINGS_SHOWN = ("estimator", "critic", "embedding_dim", "hidden", "n_layers", 
                   "delays", "k_source", "k_target", "horizon", "bidirectional", "conditioned")
 
 
-def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any] | None,
-                  data: Mapping[str, Any], unit: str) -> str:
-    key = f"{r['analysis']}-{r['mode']}"
-    parts = [f"<h2 id='{_anchor(key)}'>{H.esc(r['analysis'])} — {H.esc(r['mode'])}</h2>"]
+def analysis(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any] | None,
+             data: Mapping[str, Any], unit: str) -> dict[str, Any]:
+    """The data of one analysis section (the ``analysis`` macro of macros.html shows it)."""
+    out: dict[str, Any] = {"anchor": _anchor(f"{r['analysis']}-{r['mode']}"), "analysis": r["analysis"],
+                           "mode": r["mode"], "skipped": r.get("skipped") or None}
     if r.get("skipped"):  # required: false and the session lacks the signal: neither a failure nor a number
-        parts.append(H.note_box(f"skipped: {r['skipped']}", "This analysis has required: false in the config and "
-                                "this session lacks its signal, so no network was trained for it here."))
-        return "\n".join(parts)
-    severe = [w for w in r["warnings"] if w.startswith(NO_SIGNAL)]
-    rest = [w for w in r["warnings"] if not w.startswith(NO_SIGNAL)]
-    if severe or rest:
-        parts.append(H.warnings_box(rest, severe=severe))
-    parts.append("<h3>What was measured</h3>" + measured_html(r, sel, data))
-    if fig is not None:
-        parts.append(H.figure(fig, f"{r['analysis']} {r['mode']}", HOW_TO_READ[r["mode"]]))
-    parts.append("<h3>The numbers</h3>" + _numbers_html(r, unit))
+        return out
+    numbers, curve = _numbers(r, unit)
     settings = r.get("settings") or {}
     # the settings recorded in the result (what the networks trained with), then what the cells ran with
     shown = [(k, settings[k]) for k in SETTINGS_SHOWN if k in settings and settings[k] not in (None, {})
@@ -313,11 +320,19 @@ def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any
     # settings as given, not rounded to the 3 decimals of the numbers (lr 0.0005 showed as 0.001)
     shown = [(k, f"{v:g}" if isinstance(v, float) else v) for k, v in shown]
     t = r.get("training") or {}
-    parts.append("<h3>Training settings</h3>" + H.kv_table(shown)
-                 + f"<p class='muted'>{H.esc(t.get('n_members'))} networks; median best epoch "
-                   f"{H.esc(H.fmt(t.get('median_best_epoch'), 0))}, median epochs run "
-                   f"{H.esc(H.fmt(t.get('median_epochs_run'), 0))} of {H.esc(H.fmt(t.get('max_epochs')))}.</p>")
-    return "\n".join(parts)
+    out.update(severe=[w for w in r["warnings"] if w.startswith(NO_SIGNAL)],
+               rest=[w for w in r["warnings"] if not w.startswith(NO_SIGNAL)], measured=measured(r, sel, data),
+               figure=fig, how_to_read=HOW_TO_READ[r["mode"]] if fig is not None else None, numbers=numbers,
+               curve=curve, settings=shown,
+               training={"n_members": t.get("n_members"), "best": H.fmt(t.get("median_best_epoch"), 0),
+                         "run": H.fmt(t.get("median_epochs_run"), 0), "max": H.fmt(t.get("max_epochs"))})
+    return out
+
+
+def analysis_html(r: Mapping[str, Any], fig: bytes | None, sel: Mapping[str, Any] | None,
+                  data: Mapping[str, Any], unit: str) -> Markup:
+    """One analysis section (HTML)."""
+    return H.macro("analysis")(analysis(r, fig, sel, data, unit))
 
 
 def _absent_signals(attr: Any) -> dict[str, str]:
@@ -330,23 +345,13 @@ def _absent_signals(attr: Any) -> dict[str, str]:
 
 
 def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> str:
+    """The session page (the ``session.html`` template) of a summary dict and its figures (PNG bytes by
+    ``<analysis>_<mode>``)."""
     unit, s = summary["unit"], summary["session"]
     prov, data = summary["provenance"], summary.get("data") or {}
     selections = summary.get("selections") or {}
     src = prov.get("source")
-    head = (f"<h1>neuralmi session report: <code>{H.esc(s)}</code></h1><p class='muted'>"
-            + (f"subject {H.esc(summary.get('subject'))} · " if summary.get("subject") else "")
-            + (f"NWB file {H.esc(str(src).rsplit('/', 1)[-1])} · " if src else "")
-            + f"MI in {unit} · created {H.esc(prov.get('created'))} · "
-              "<a href='#trust'>when to trust</a> · <a href='#provenance'>provenance</a> · "
-              "<a href='#glossary'>glossary</a></p>")
-    severe = [w for w in summary["warnings"] if NO_SIGNAL in w]
-    rest = [w for w in summary["warnings"] if NO_SIGNAL not in w]
-    parts = [head, H.warnings_box(rest, severe=severe), "<h2>Results at a glance</h2>",
-             glance_html(summary["analyses"], unit)]
-    for r in summary["analyses"]:
-        key = f"{r['analysis']}_{r['mode']}"
-        parts.append(analysis_html(r, figures.get(key), selections.get(r["analysis"]), data, unit))
+    items: list[tuple[str, Any]] = []
     if data:
         counts = {k: None if data.get(k) is None else H.count(data[k])
                   for k in ("n_units", "n_units_without_spikes", "n_spikes", "n_bins")}
@@ -358,40 +363,46 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
         absent = _absent_signals((data.get("attrs") or {}).get("absent_signals"))
         if absent:  # kinds the spec asks for with required: false that this file lacks
             items.append(("signals absent from the file", "; ".join(f"{k}: {v}" for k, v in absent.items())))
-        parts.append("<h2>Data</h2>" + H.kv_table(items))
-        if data.get("variables"):
-            parts.append(H.table([{"variable": k, "dims": v["dims"], "dtype": v["dtype"]}
-                                  for k, v in data["variables"].items()]))
-    if summary.get("truth"):
-        t = summary["truth"]
-        parts.append("<h2>Ground truth (synthetic session)</h2>")
-        parts.append(H.kv_table((k, v) for k, v in t.items() if k not in ("params", "notes")))
-        if t.get("notes"):
-            parts.append(f"<p class='muted'>{H.esc(t['notes'])}</p>")
-    parts.append(trust_html(summary["analyses"], selections))
-    parts.append("<h2 id='glossary'>Glossary</h2><dl class='glossary'>" + "".join(
-        f"<dt id='g-{_anchor(k)}'>{H.esc(k)}</dt><dd>{H.esc(v)}</dd>" for k, v in GLOSSARY) + "</dl>")
-    parts.append(provenance_html(prov))
-    return H.page(f"neuralmi report: {s}", "\n".join(parts))
+    t = summary.get("truth") or {}
+    return H.render(
+        "session.html", script="", session=s, subject=summary.get("subject"),
+        source_name=str(src).rsplit("/", 1)[-1] if src else None, unit=unit, created=prov.get("created"),
+        warnings=[w for w in summary["warnings"] if NO_SIGNAL not in w],
+        severe=[w for w in summary["warnings"] if NO_SIGNAL in w],
+        glance=glance(summary["analyses"], unit), glance_class=_glance_class,
+        analyses=[analysis(r, figures.get(f"{r['analysis']}_{r['mode']}"), selections.get(r["analysis"]), data, unit)
+                  for r in summary["analyses"]],
+        data=items, variables=[{"variable": k, "dims": v["dims"], "dtype": v["dtype"]}
+                               for k, v in (data.get("variables") or {}).items()],
+        truth=[(k, v) for k, v in t.items() if k not in ("params", "notes")], has_truth=bool(t), truth_notes=t.get("notes"),
+        trust=Markup(trust_html(summary["analyses"], selections)), glossary=GLOSSARY,
+        provenance=provenance(prov))
 
 
-def provenance_html(prov: Mapping[str, Any]) -> str:
-    hashes = {"source_sha256", "config_hash", "binning_config_hash", "command"}
-    labels = {
-        "source": "NWB file", "source_sha256": "NWB file sha256", "nwb_identifier": "NWB identifier",
-        "nwb_version": "NWB version",
-        "config_hash": "workflow config hash (whole config: changes with any config edit)",
-        "binning_config_hash": "binning config hash (signals and bin_width only, stored in binned.nc, so "
-                               "that editing the analyses does not re-bin the sessions)",
-        "config_version": "config_version", "binned": "binned file", "results": "result files",
-        "command": "command that wrote this report", "created": "created (UTC)", "session": "session",
-    }
-    items = []
+_HASHES = {"source_sha256", "config_hash", "binning_config_hash", "command"}
+_PROVENANCE_LABELS = {
+    "source": "NWB file", "source_sha256": "NWB file sha256", "nwb_identifier": "NWB identifier",
+    "nwb_version": "NWB version",
+    "config_hash": "workflow config hash (whole config: changes with any config edit)",
+    "binning_config_hash": "binning config hash (signals and bin_width only, stored in binned.nc, so "
+                           "that editing the analyses does not re-bin the sessions)",
+    "config_version": "config_version", "binned": "binned file", "results": "result files",
+    "command": "command that wrote this report", "created": "created (UTC)", "session": "session",
+}
+
+
+def provenance(prov: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The provenance table: (label, value) pairs, hashes as Markup in a ``hash`` span."""
+    items: list[tuple[str, Any]] = []
     for k, v in prov.items():
         if k == "versions":
             continue
-        cell = H.esc(H.fmt(v)) if k not in hashes else f"<span class='hash'>{H.esc(H.fmt(v))}</span>"
-        items.append((H.esc(labels.get(k, k)), cell))
-    versions = ", ".join(f"{k} {v}" for k, v in (prov.get("versions") or {}).items() if v)
-    items.append((H.esc("package versions"), H.esc(versions)))
-    return "<h2 id='provenance'>Provenance</h2>" + H.kv_table(items, raw=True)
+        items.append((_PROVENANCE_LABELS.get(k, k),
+                      Markup("<span class='hash'>{}</span>").format(H.fmt(v)) if k in _HASHES else H.fmt(v)))
+    items.append(("package versions", ", ".join(f"{k} {v}" for k, v in (prov.get("versions") or {}).items() if v)))
+    return items
+
+
+def provenance_html(prov: Mapping[str, Any]) -> Markup:
+    """The provenance section (HTML)."""
+    return Markup("<h2 id='provenance'>Provenance</h2>") + H.macro("kv_table")(provenance(prov))

@@ -252,19 +252,7 @@ def generate_session(
     nwb = build_nwbfile(data, subject_id=subject_id, session_id=session_id)
     out = write_nwb(nwb, path)
     if sidecar:
-        write_json(
-            sidecar_path(out),
-            {
-                "nwb_file": out.name,
-                "subject_id": subject_id,
-                "session_id": session_id,
-                "seed": seed,
-                "generator": f"neuralmi_core.synth {__version__}",
-                "kind": "ecephys",
-                "params": _params_json(params),
-                **data.truth,
-            },
-        )
+        _write_sidecar(out, subject_id, session_id, seed, "ecephys", {"params": _params_json(params)}, data.truth)
     return out
 
 
@@ -305,21 +293,17 @@ def generate_imaging_session(
     nwb = build_imaging_nwbfile(data, subject_id=subject_id, session_id=session_id)
     out = write_nwb(nwb, path)
     if sidecar:
-        write_json(
-            sidecar_path(out),
-            {
-                "nwb_file": out.name,
-                "subject_id": subject_id,
-                "session_id": session_id,
-                "seed": seed,
-                "generator": f"neuralmi_core.synth {__version__}",
-                "kind": "ophys",
-                "params": _params_json(data.params),
-                "imaging_params": asdict(im),
-                **data.truth,
-            },
-        )
+        _write_sidecar(out, subject_id, session_id, seed, "ophys",
+                       {"params": _params_json(data.params), "imaging_params": asdict(im)}, data.truth)
     return out
+
+
+def _write_sidecar(out: Path, subject_id: str, session_id: str, seed: int, kind: str, params: dict[str, Any],
+                   truth: dict[str, Any]) -> None:
+    """The ``.truth.json`` next to a written session: who and how it was generated, its parameters, its truth."""
+    write_json(sidecar_path(out), {"nwb_file": out.name, "subject_id": subject_id, "session_id": session_id,
+                                   "seed": seed, "generator": f"neuralmi_core.synth {__version__}", "kind": kind,
+                                   **params, **truth})
 
 
 def sidecar_path(nwb_path: str | os.PathLike) -> Path:

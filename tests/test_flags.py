@@ -3,6 +3,7 @@ report glossary and the docs table; every flag the code can set is in the table.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -64,7 +65,7 @@ def test_session_page_links_each_flag_to_its_glossary_entry():
     record = json.loads(json.dumps(res.to_dict()))
     _, page, _ = build_session_report("s", [("A_vs_B", "rigorous", record)], unit="bits")
     assert re.search(r"<a href='#g-train-test-disagree' title='[^']*'>train_test_disagree</a>", page)
-    assert "id='g-train-test-disagree'" in page and FLAG["train_test_disagree"].action in page.replace("&#x27;", "'")
+    assert "id='g-train-test-disagree'" in page and FLAG["train_test_disagree"].action in html.unescape(page)
 
 
 def _warning_calls():

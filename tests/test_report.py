@@ -374,9 +374,10 @@ def test_session_page_says_when_to_trust_from_the_generated_table():
         f["kind"] == "counts_vs_counts" for f in TABLE["families"])
     for f in TABLE["families"]:
         assert f["family"] in section
-    assert analysis_kind({"x": {"selector": "b.nc:spikes[region=A]"}, "y": {"selector": "b.nc:position"}}) == \
-        "counts_vs_variable"
-    assert analysis_kind({"x": {"selector": "b.nc:ophys"}, "y": {"selector": "b.nc:position"}}) == "continuous"
+    assert analysis_kind({"x": {"selector": "spikes[region=A]", "feature_dim": "unit"},
+                          "y": {"selector": "position", "feature_dim": "position_component"}}) == "counts_vs_variable"
+    assert analysis_kind({"x": {"selector": "ophys", "feature_dim": "roi"},
+                          "y": {"selector": "position", "feature_dim": "position_component"}}) == "continuous"
     rows = [{**r, "flags": ["sample_limited"]} for r in summary["analyses"] if r["mode"] == "rigorous"]
     assert FLAG["sample_limited"].action in trust_html(rows, {})
     assert trust_html([r for r in summary["analyses"] if r["mode"] != "rigorous"], {}) == ""

@@ -26,18 +26,12 @@ KINDS = {
 }
 
 
-def _var(selector: Any) -> str:
-    return str(selector or "").split("[", 1)[0].rsplit(":", 1)[-1]
-
-
 def analysis_kind(sel: Mapping[str, Any] | None) -> str | None:
-    """Which kind of benchmark family an analysis resembles, from its selection record (None: unknown)."""
-    if not sel:
+    """Which kind of benchmark family an analysis resembles, from its selection record (None: unknown): a side
+    whose feature columns are units (``feature_dim`` ``unit``, as the session page reads it) holds spike counts."""
+    if not sel or not sel.get("x") or not sel.get("y"):
         return None
-    x, y = _var((sel.get("x") or {}).get("selector")), _var((sel.get("y") or {}).get("selector"))
-    if not y:
-        return None
-    counts = [v == "spikes" for v in (x, y)]
+    counts = [sel[side].get("feature_dim") == "unit" for side in ("x", "y")]
     if all(counts):
         return "counts_vs_counts"
     return "counts_vs_variable" if any(counts) else "continuous"

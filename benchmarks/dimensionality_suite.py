@@ -122,17 +122,16 @@ def run(row: dict, seed: int) -> dict:
 
 def show(results: list[dict]) -> None:
     print(f"{'row':34} {'set':>3} {'truth':>5} {'mean count':>10} {'spread':>6} {'paired':>6}  mean MI per dim (nats)")
-    for r in results:
-        s = rules(r["members"])
+    scored = [(r, rules(r["members"])) for r in results]
+    for r, s in scored:
         spread, paired = (("none" if s["zero"] else "-" if s[k] is None else str(s[k])) for k in ("spread", "paired"))
         print(f"{r['name']:34} {r['data_seed']:>3} {r['truth']:>5} {r['mean_count']:>10.3f} {spread:>6} "
               f"{paired:>6}  {' '.join(f'{v:.3f}' for v in s['mean'])}", flush=True)
     for rule in ("spread", "paired"):
-        hits = [r for r in results if r["truth"] > 0]
-        exact = sum(rules(r["members"])[rule] == r["truth"] for r in hits)
-        near = sum(rules(r["members"])[rule] is not None and abs(rules(r["members"])[rule] - r["truth"]) <= 1
-                   for r in hits)
-        false = sum(rules(r["members"])[rule] is not None for r in results if r["truth"] == 0)
+        hits = [(r["truth"], s[rule]) for r, s in scored if r["truth"] > 0]
+        exact = sum(dim == truth for truth, dim in hits)
+        near = sum(dim is not None and abs(dim - truth) <= 1 for truth, dim in hits)
+        false = sum(s[rule] is not None for r, s in scored if r["truth"] == 0)
         print(f"{rule}: exact {exact}/{len(hits)}, within 1 dim {near}/{len(hits)}; a dim on noise rows "
               f"{false}/{len(results) - len(hits)}")
 

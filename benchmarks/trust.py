@@ -49,14 +49,7 @@ RUNS = (
 )
 #: Runs made before the default critic became ``auto`` (poisson for counts against a variable): their rows
 #: of these tasks measured another critic, so they are not evidence for today's defaults.
-STALE = {"i1_rig5000_a.json": ("poisson-16x2", "poisson-independent-16x2"),
-         "i1_rig5000_b.json": ("poisson-16x2", "poisson-independent-16x2"),
-         "i2_rig20000_a.json": ("poisson-16x2", "poisson-independent-16x2"),
-         "i2_rig20000_b.json": ("poisson-16x2", "poisson-independent-16x2"),
-         "i5_20000_s12_a.json": ("poisson-16x2", "poisson-independent-16x2"),
-         "i5_20000_s12_b.json": ("poisson-16x2", "poisson-independent-16x2"),
-         "i6_20000_a.json": ("poisson-16x2", "poisson-independent-16x2"),
-         "i6_20000_b.json": ("poisson-16x2", "poisson-independent-16x2")}
+STALE = dict.fromkeys(RUNS[:8], ("poisson-16x2", "poisson-independent-16x2"))
 #: What kind of data a family stands for, for the report (which rows resemble the analysis at hand).
 KIND = {"place cells": "counts_vs_variable", "head direction": "counts_vs_variable", "grid cells": "counts_vs_variable",
         "mixed selectivity": "counts_vs_variable", "poisson": "counts_vs_variable",

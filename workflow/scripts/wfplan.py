@@ -168,9 +168,9 @@ def expand_pairs(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
             problems.append(f"config key analyses[{i}].{given[0]}: `pairs` makes the selectors; remove "
                             f"{' and '.join(given)}")
             continue
+        var, by = pairs.get("variable", "spikes"), pairs["by"]
         for a, b in combinations(pairs["values"], 2):
             pair = {k: copy.deepcopy(v) for k, v in an.items() if k != "pairs"}
-            var, by = pairs.get("variable", "spikes"), pairs["by"]
             pair.update(name=f"{an['name']}__{a}__{b}", x=f"{var}[{by}={a}]", y=f"{var}[{by}={b}]", required=False,
                         min_units=pairs.get("min_units", 1), pair_of=an["name"], config_index=i)
             out.append(pair)

@@ -113,8 +113,8 @@ FLAGS: tuple[Flag, ...] = (
          "report the MI as a lower bound; more samples would raise it",
          misses=True),
     Flag("infonce_k_bias", "interval",
-         "MI within log 10 of log(n_eval) of the smallest members: the bound's own bias, curved in 1/N",
-         "the MI is within log(10) of log(n_eval) of the smallest members: InfoNCE is biased low there by "
+         "MI within log 5 of log(n_eval) of the smallest members: the bound's own bias, curved in 1/N",
+         "the MI is within log(5) of log(n_eval) of the smallest members: InfoNCE is biased low there by "
          "the bound itself, curved in 1/N; the corrected MI is likely low and the CI likely misses",
          "use more samples, fewer gammas, or estimator smile (no log n ceiling)", misses=True),
     Flag("near_ceiling", "estimate", "estimate within 10 % of its log(n_eval) ceiling",
@@ -258,7 +258,7 @@ WARNINGS: tuple[Warn, ...] = (
          "find more of the dependence the more data they see, so the full data set likely holds more than the "
          "corrected MI (a lower bound; the CI likely misses low; more data would raise it)"),
     Warn("infonce_k_bias", "rigorous",
-         "the corrected MI {mi:.3f} nats is within log(10) of log(n_eval) = {log_n_eval:.2f} of the smallest members: "
+         "the corrected MI {mi:.3f} nats is within log(5) of log(n_eval) = {log_n_eval:.2f} of the smallest members: "
          "InfoNCE's own bias there is curved in 1/N and the fit cannot remove it; the true MI is likely above the CI "
          "(more samples, fewer gammas or smile)"),
     Warn("no_fit", "rigorous", "no extrapolation: {reason}"),

@@ -22,7 +22,10 @@ HOW_TO_READ = {
         "Each faint dot is one network whose critic squeezes each side through an embedding of the size on "
         "the x axis; the line is the mean ± sd over channel halvings and seeds. The MI rises while the "
         "embedding is smaller than the number of latent dimensions the two sides share and levels off once "
-        "it is large enough: the vertical line, the saturation dim, estimates that number. Strictness s "
+        "it is large enough: the vertical line, the saturation dim, estimates that number. It is a lower "
+        "bound: a dimension counts only when its gain beats the spread over halvings, so weakly expressed "
+        "dimensions are found only with more data (on the demo model, 5 latent dims: 3-4 found in 6000 "
+        "bins, all 5 in 60000; benchmarks/DIAGNOSIS.md section 14). Strictness s "
         "sets how small a gain counts as levelled off (gain below s × sd): s = 0.1 is lenient and calls "
         "saturation late, s = 15 is strict and calls it early; s = 1 is the headline. \"none\" means the "
         "MI was still rising at the largest dim swept: add larger dims."
@@ -110,7 +113,7 @@ GLOSSARY = [
     ("embedding dim", "the size of the vectors the separable critic maps each side to; it caps how many "
      "shared dimensions the critic can see."),
     ("saturation dim", "the smallest embedding dim after which the MI stops rising: the estimated number of "
-     "shared latent dimensions."),
+     "shared latent dimensions, a lower bound (weakly expressed dimensions are found only with more data)."),
     ("strictness s", "a gain of the MI from one embedding dim to the next counts as none when it is below s "
      "times its spread: s = 0.1 lenient, 1 headline, 15 strict."),
     ("window, lag", "X stacks the current and previous window - 1 bins; X at bin t is paired with Y at bin "

@@ -1,0 +1,108 @@
+"""Candidate thresholds of rigorous mode's two "likely misses" flags, measured on every row of the trust table.
+
+    python benchmarks/flag_rules.py [--ratios 0.1,0.2,0.3] [--drops 0.2,0.3,0.5]
+
+Reads the rows of :data:`trust.RUNS` (``benchmarks/trust.py``: today's defaults, last run of each task, N and
+data set wins) and, from each row's saved members, the two statistics the flags threshold:
+
+* ``infonce_k_bias``: fires when ``e^MI >= ratio * K`` (K the smallest members' ``n_eval``), i.e. the margin
+  ``log K - MI <= -log(ratio)``;
+* ``sample_limited``: fires when the training-subset MI falls with gamma (t < -3) by more than ``drop`` times
+  ``max(|MI|, 0.1)`` over the gammas of the fit.
+
+``train_test_disagree`` is kept as it fired. For each (ratio, drop) it prints the flags on rows whose CI
+covered the truth (the false-alarm rate; goal <= 15 %), the misses left without a flag, and the rows more
+than 10 % off left without one (goal: none). Then the same statistics of the rows measured with the
+``separable`` critic on the populations (``p1``/``p4`` runs, not today's default there but what a user who
+sets ``critic: separable`` gets), which a rule must still flag. Not a test; re-derives, never trains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from reflag import rederive  # noqa: E402
+from trust import RUNS, collect  # noqa: E402
+
+from neuralmi_core.analysis.extrapolation import training_mi_trend  # noqa: E402
+from neuralmi_core.analysis.rigorous.result import TREND_T, RigorousMember  # noqa: E402
+
+SEPARABLE = ("p1_pop_rig5000_s1.json", "p4_pop_rig5000_s1_separable.json")
+
+
+def statistics(row: dict, members: list[dict]) -> dict:
+    """The k-bias margin and the training-subset fall (fraction of the MI, and its t) of one row."""
+    ms = [RigorousMember.from_dict(m) for m in members]
+    used = row.get("gammas_used") or sorted({m.gamma for m in ms})
+    lo, hi = used[0], used[-1]
+    fit = [m for m in ms if lo <= m.gamma <= hi]
+    slope, t = training_mi_trend([m.gamma for m in fit], [m.mi_train_nats for m in fit])
+    return {"margin": math.log(min(m.n_eval for m in ms)) - row["mi"],
+            "drop": -slope * (hi - lo) / max(abs(row["mi"]), 0.1), "t": t}
+
+
+def flagged(row: dict, ratio: float, drop: float) -> bool:
+    return (row["margin"] <= -math.log(ratio) or (row["t"] < -TREND_T and row["drop"] > drop)
+            or "train_test_disagree" in row["flags"])
+
+
+def members_of(names: tuple[str, ...]) -> dict[tuple, list]:
+    out = {}
+    for name in names:
+        path = HERE / "diagnosis" / name
+        if path.exists():
+            for r in json.loads(path.read_text())["rows"]:
+                if r["mode"] == "rigorous" and r.get("members"):
+                    out[(r["task"], r["n"], r["data_seed"])] = r["members"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ratios", default="0.1,0.2,0.3")
+    ap.add_argument("--drops", default="0.2,0.3,0.5")
+    args = ap.parse_args(argv)
+    rows, used = collect()
+    members = members_of(tuple(used))
+    pos = [{**r, **statistics(r, members[(r["task"], r["n"], r["data_seed"])])} for r in rows if r["truth"] > 0]
+    covered = sum(r["covered"] for r in pos)
+    print(f"{len(pos)} rows with MI > 0 from {len(used)} runs; {covered} covered by their 68 % CI")
+    print(f"{'ratio':>5s} {'drop':>5s}  flags on covered rows   misses unflagged   >10 % off unflagged")
+    for ratio in map(float, args.ratios.split(",")):
+        for drop in map(float, args.drops.split(",")):
+            fc = sum(flagged(r, ratio, drop) and r["covered"] for r in pos)
+            mu = sum(not flagged(r, ratio, drop) and not r["covered"] for r in pos)
+            big = [f"{r['task']} N={r['n']} set {r['data_seed']} ({r['rel_error']:+.1%})" for r in pos
+                   if abs(r["rel_error"]) > 0.10 and not flagged(r, ratio, drop)]
+            print(f"{ratio:5.2f} {drop:5.2f}  {fc:3d}/{covered} = {fc / covered:5.1%}       {mu:3d}"
+                  f"                {len(big)}  {'; '.join(big)}")
+    sep = members_of(SEPARABLE)
+    print("\nseparable critic on the populations (must stay flagged where > 10 % off):")
+    for key, ms in sorted(sep.items()):
+        raw = next(r for name in SEPARABLE if (HERE / "diagnosis" / name).exists()
+                   for r in json.loads((HERE / "diagnosis" / name).read_text())["rows"]
+                   if (r["task"], r["n"], r["data_seed"]) == key and r["mode"] == "rigorous")
+        if raw["truth"] <= 0:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = rederive(raw)
+        s = statistics(r, ms)
+        print(f"  {key[0]:22s} {r['rel_error']:+6.1%} covered {'yes' if r['covered'] else 'no ':3s} "
+              f"margin {s['margin']:.2f} drop {s['drop']:.2f} t {s['t']:6.1f}")
+    missing = [r for r in RUNS if r not in used]
+    if missing:
+        print("\nruns listed in trust.RUNS but not made yet:", ", ".join(missing))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -434,3 +434,15 @@ def test_dry_run_plans_each_condition_and_the_contrast(tmp_path):
         assert f"results/sub-01_ses-01/A_vs_B__{c}/rigorous/selection.json" in out
         assert f"results/sub-01_ses-01/binned.nc:spikes[region=A]@{c}" in out
     assert "--contrast A_vs_B running rest" in out
+
+
+def test_a_condition_too_short_for_the_split_is_named_with_its_count(binned):
+    from neuralmi_core.analysis.preflight import preflight
+
+    with pytest.raises(
+        NeuralMIError,
+        match=r"session s1, analysis AB__running: the session has 8 usable samples "
+        r"for rigorous .*condition 'running' holds 8 of the 20 bins.*or a longer "
+        r"condition\.",
+    ):
+        preflight(binned, "speed@running", modes={"rigorous": {}}, where="session s1, analysis AB__running")

@@ -540,3 +540,25 @@ def test_planted_stronger_dependence_in_one_condition_gives_a_positive_contrast(
     truth = (-0.5 * np.log(1 - 0.9) + 0.5 * np.log(1 - 0.2)) / np.log(2)  # 1.50 bits (measured: 1.53, 68 % CI
     assert abs(c["difference"] - truth) < 0.3  # [1.43, 1.63] on the reference machine)
     assert "Condition contrasts" in (tmp_path / "r.html").read_text()
+
+
+def test_decorrelation_time_sees_the_gaps_between_runs_of_a_condition():
+    """An AR(1) latent (autocorrelation exp(-k / 8.5): 10 bins by the lag-1-relative 1/e rule) kept in runs of
+    25 bins every 100 (a condition): read as adjacent rows its decorrelation time shrinks (pairs across a gap are
+    far apart in time, so they dilute the autocorrelation); placed on their bins it is the contiguous value."""
+    from scipy.signal import lfilter
+
+    from neuralmi_core.autocorr import decorrelation_bins
+
+    rng = np.random.default_rng(3)
+    n, phi = 100_000, np.exp(-1 / 8.5)
+    x = lfilter([np.sqrt(1 - phi**2)], [1, -phi], rng.standard_normal(n))
+    a = np.c_[x, x + 0.1 * rng.standard_normal(n)]
+    keep = np.arange(n) % 100 < 25
+    whole = decorrelation_bins(a)
+    assert whole == 10
+    assert decorrelation_bins(a[keep]) <= whole - 2
+    assert abs(decorrelation_bins(a[keep], time_index=np.flatnonzero(keep)) - whole) <= 1
+    assert decorrelation_bins(a[keep], time_index=np.arange(keep.sum())) == decorrelation_bins(a[keep])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        decorrelation_bins(a[:10], time_index=np.zeros(10))

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io.select import select_xy
+from ..io.select import select_xy, split_condition
 from ..validation import NeuralMIError, SignalAbsent, constant_input_warning
 from .registry import REGISTRY
 
@@ -131,8 +131,12 @@ def preflight(binned: str | os.PathLike, x: str, y: str | None = None, *, window
             length = (f"the session has {n_mode} usable samples for {mode} ({s['n_bins']} bins"
                       + (f" of {width:g} s" if width else "") + f"; {int(s['n_bins']) - n_mode} dropped by masks, "
                       f"window and lag)")
+            cond = split_condition(x)[1]
+            if cond is not None:  # a workflow condition: name it and how many bins it holds
+                held = int(s["n_bins"]) - int(s.get("invalid_x_by_reason", {}).get("outside_condition", 0))
+                length += f"; condition {cond!r} holds {held} of the {s['n_bins']} bins"
             raise NeuralMIError(f"{pre}{length}; {exc} Change {', '.join(change)}, or analyse a longer "
-                                f"session.") from None
+                                f"session" + (" or a longer condition" if cond is not None else "") + ".") from None
         rec["checks"][mode] = {**check, "dropped_bins": int(s["n_bins"]) - n_mode}
         rec["settings"][mode] = {name: values[name] for name in analysis.data_settings}
     rec["warnings"] = warnings

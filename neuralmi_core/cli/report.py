@@ -35,6 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--selection", nargs=2, action="append", metavar=("NAME", "PATH"), default=[],
                    help="selection record of an analysis (JSON written by the workflow's check_selection rule); "
                    "repeatable")
+    s.add_argument("--contrast", nargs=3, action="append", metavar=("NAME", "A", "B"), default=[],
+                   help="show the contrast of conditions A and B of analysis NAME (the results of NAME__A and "
+                   "NAME__B, rigorous mode): difference of MI with its CI and a two-sided test; repeatable")
     s.add_argument("--binned", help="the session's binned netCDF file (data summary)")
     s.add_argument("--source", help="the session's NWB file (provenance)")
     s.add_argument("--truth", help="ground-truth JSON sidecar of a synthetic session")
@@ -59,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
             args.session, [tuple(r) for r in args.result], html_out=args.html, json_out=args.json_out,
             figures_out=args.figures, unit=args.unit, binned=args.binned, source=args.source, truth=args.truth,
             config_hash=args.config_hash, config_version=args.config_version,
-            selections=[tuple(s) for s in args.selection], command=getattr(args, "_argv", None))
+            selections=[tuple(s) for s in args.selection], command=getattr(args, "_argv", None),
+            contrasts=[tuple(c) for c in args.contrast])
         print(f"{args.session}: {len(summary['analyses'])} result(s), {len(summary['warnings'])} warning(s) -> "
               f"{args.html}", file=sys.stderr)
     else:

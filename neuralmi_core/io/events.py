@@ -46,6 +46,9 @@ Rules:
 * **Missing values**: NaN in a numeric column is kept (the row's bins are NaN for that feature, so
   analyses using it drop them; counted in the ``nan_rows`` attr) -- e.g. a reaction time on a miss trial.
   A column listed in ``categorical`` must not hold NaN; an empty string is the label ``(empty)``.
+* A table with start and stop times only (no other column, e.g. ``intervals/running``) is binned as its rows:
+  ``NAME`` has no features and ``NAME_in_interval`` marks the bins a row holds (what a workflow condition
+  reads).
 * Refused with one-line errors: a missing table, a column not in the table, a table without rows, a
   ragged or multi-dimensional column named in ``columns`` (skipped, and listed in the attrs, when taken by
   default), NaN start/stop times.
@@ -290,7 +293,10 @@ def read_interval_columns(nwb: Any, table_name: str, columns: tuple[str, ...] | 
     ------
     NeuralMIError
         missing table (lists those present), no rows, NaN start/stop times or stop < start, a named column
-        missing (lists the columns) or not one scalar per row, NaN in a categorical column, no column left.
+        missing (lists the columns) or not one scalar per row, NaN in a categorical column, no column left
+        when the table had columns. A table with no column but start and stop times (an epochs-like table such
+        as ``intervals/running``) is read with no columns: binned, it is its rows only (``NAME_in_interval``,
+        the mask a workflow condition reads) and ``NAME`` has no features.
     """
     src = _src(nwb)
     table = get_intervals_table(nwb, table_name)
@@ -328,7 +334,7 @@ def read_interval_columns(nwb: Any, table_name: str, columns: tuple[str, ...] | 
             skipped[col] = why
             continue
         cols[col], kinds[col] = vals, kind
-    if not cols:
+    if not cols and (named or skipped):
         raise NeuralMIError(
             f"{where} has no column to bin (columns: {have}"
             + (f"; skipped: {skipped}" if skipped else "") + "); expected a number or label per row."
@@ -453,6 +459,8 @@ def intervals_text(data: IntervalData, binned: BinnedIntervals, outside: str) ->
         else:
             n = binned.column.count(col)
             parts.append(f"{col} (one-hot, {n} label{'s' if n != 1 else ''})")
+    if not parts:
+        parts.append("rows only (no value columns)")
     rule = "bins outside every row invalid" if outside == "drop" else \
         "bins outside every row kept (one-hot 0, numeric NaN)"
     return f"{data.table}: {', '.join(parts)} held over each row; {rule}"

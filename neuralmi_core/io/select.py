@@ -20,6 +20,13 @@ features. A bin is *invalid* for a variable when the dataset's ``observed`` vari
 variable's mask (attr ``mask_variable``, e.g. ``spikes_observed``, or ``stim_in_interval`` for an intervals
 variable) is 0 for any selected entry, or when any selected value is NaN. Invalid bins of X and of Y are dropped jointly so rows stay paired.
 
+A selector may end in ``@CONDITION``, keeping only the bins of a condition (the workflow's ``conditions:``):
+``binned.nc:spikes[region=A]@running`` keeps bins where ``running_in_interval`` is 1 (a row of the intervals
+variable ``running`` holds the bin centre: the rule of :mod:`neuralmi_core.io.events`);
+``binned.nc:spikes[region=A]@trials[column=trial_type,label=go|nogo]`` keeps bins whose row has one of those
+labels (bins where a selected one-hot feature of ``trials`` is 1). Bins outside are invalid with reason
+``outside_condition``, so that windows and lags never reach across the condition's gaps.
+
 ``window`` stacks X over the current and previous ``window - 1`` bins: row ``t`` of X holds bins
 ``t - window + 1 .. t`` (feature ``k * n_features + f``, ``k = 0`` the oldest bin); ``lag`` pairs X at bin
 ``t`` with Y at bin ``t + lag`` (negative allowed). A row is kept only when every bin it uses is valid.
@@ -132,6 +139,65 @@ def _absent_reason(attr: Any, var: str) -> str | None:
     return absent.get(var) if isinstance(absent, dict) else None
 
 
+def split_condition(key: str) -> tuple[str, str | None]:
+    """``"spikes[region=A]@running"`` -> ``("spikes[region=A]", "running")``; no ``@``: ``(key, None)``.
+
+    >>> split_condition("spikes[region=A]@trials[column=trial_type,label=go]")
+    ('spikes[region=A]', 'trials[column=trial_type,label=go]')
+    >>> split_condition("position")
+    ('position', None)
+    """
+    head, at, cond = key.partition("@")
+    return (head.strip(), cond.strip()) if at else (key, None)
+
+
+def condition_bins(ds: Any, cond: str, where: str) -> np.ndarray:
+    """Boolean (n_bins,) mask of the bins of condition ``cond`` in binned dataset ``ds``.
+
+    ``NAME`` -- the bins a row of intervals variable ``NAME`` holds (``NAME_in_interval``);
+    ``NAME[column=C,label=V|W]`` -- the bins where any selected one-hot feature of ``NAME`` is 1.
+
+    Raises
+    ------
+    SignalAbsent
+        the file has no intervals variable ``NAME`` (lists those it has), or no label ``V`` (lists the labels).
+    NeuralMIError
+        a selected feature that is numeric rather than one-hot (list the column under ``categorical``).
+    """
+    name, conds = parse_selector(cond, where)
+    have = sorted(str(v)[: -len("_in_interval")] for v in ds.data_vars if str(v).endswith("_in_interval"))
+    if name not in ds.data_vars or f"{name}_in_interval" not in ds.data_vars:
+        why = _absent_reason(ds.attrs.get("absent_signals"), name)
+        raise SignalAbsent(
+            f"{where}: condition {cond!r}: the file has no intervals variable {name!r} (intervals variables: "
+            f"{have or 'none'}; declare the table under signals.intervals)" + (f"; binning left it out: {why}" if why
+                                                                             else "") + ".")
+    if not conds:
+        return np.asarray(ds[f"{name}_in_interval"].values).reshape(-1) != 0
+    da = ds[name]
+    dim = f"{name}_feature"
+    ok = np.ones(da.sizes[dim], bool)
+    for coord, wanted in conds:
+        c = f"{dim}_{coord}" if f"{dim}_{coord}" in da.coords else coord
+        if c not in da.coords:
+            raise NeuralMIError(f"{where}: condition {cond!r}: {name!r} has no coordinate {coord!r}; expected "
+                                "column or label.")
+        text = np.asarray(da[c].values).astype(str)
+        for w in wanted:
+            if not (text == w).any():
+                raise SignalAbsent(f"{where}: condition {cond!r}: {coord} value {w!r} not found in {name!r}; "
+                                   f"available {coord} values: {_fmt_values(text)}.")
+        ok &= np.isin(text, wanted)
+    kinds = np.asarray(da[f"{dim}_kind"].values).astype(str) if f"{dim}_kind" in da.coords else None
+    if not ok.any():
+        raise SignalAbsent(f"{where}: condition {cond!r} selects no feature of {name!r}.")
+    if kinds is not None and (kinds[ok] != "one-hot").any():
+        raise NeuralMIError(f"{where}: condition {cond!r} selects a numeric column of {name!r}; a condition needs "
+                            "labels: list the column under signals.intervals.<name>.categorical.")
+    vals = np.asarray(da.isel({dim: np.flatnonzero(ok)}).transpose("time", ...).values)
+    return (np.nan_to_num(vals) != 0).any(axis=1)
+
+
 def load_selected(spec: str, role: str = "X") -> Loaded:
     """Load one spec (see module docstring) as a 2-d array with its validity mask.
 
@@ -165,6 +231,7 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
             f"{role}: name the variable of the netCDF file as {path}:VARIABLE "
             "(e.g. binned.nc:spikes[region=A])."
         )
+    key, cond = split_condition(key)
     var, conds = parse_selector(key, f"{role}: {path}")
     ds = open_binned(path)
     try:
@@ -242,6 +309,10 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
             unobs = ~mv.all(axis=1)
             counts[str(da.attrs.get("mask_reason", "unobserved_units"))] = int((unobs & valid).sum())
             valid &= ~unobs
+        if cond is not None:
+            inside = condition_bins(ds, cond, f"{role}: {path}")
+            counts["outside_condition"] = int((~inside & valid).sum())
+            valid &= inside
         if vals.dtype.kind == "f":
             nan = ~np.isfinite(vals).all(axis=1)
             counts["nan"] = int((nan & valid).sum())
@@ -450,5 +521,7 @@ __all__ = [
     "pair_rows",
     "parse_selector",
     "select_xy",
+    "split_condition",
+    "condition_bins",
     "window_rows",
 ]

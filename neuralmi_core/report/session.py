@@ -126,6 +126,8 @@ def build_session_report(
     truth: Mapping[str, Any] | None = None,
     provenance: Mapping[str, Any] | None = None,
     selections: Mapping[str, Mapping[str, Any]] | None = None,
+    contrasts: Sequence[tuple[str, str, str]] = (),
+    shared_bins: Mapping[tuple[str, str, str], int] | None = None,
 ) -> tuple[dict[str, Any], str, dict[str, bytes]]:
     """Build a session's summary dict, HTML page and figures from gathered results.
 
@@ -139,6 +141,10 @@ def build_session_report(
     truth : ground truth of a synthetic session (the generator's sidecar), shown and kept in the summary.
     provenance : config hashes, config version, source file and checksum, command (versions are added).
     selections : analysis name -> selection record (what was measured, dropped bins, no-signal check).
+    contrasts : (declaration, condition a, condition b) triples of the config's ``conditions:``; each gives an
+        entry of the summary's ``contrasts`` (:func:`neuralmi_core.study.contrast.session_contrasts`) and a
+        row of the page's contrasts table. Without them the summary has no ``contrasts`` key.
+    shared_bins : the bins each pair of conditions shares (keys as ``contrasts``), see :func:`condition_overlaps`.
 
     Returns
     -------
@@ -164,6 +170,10 @@ def build_session_report(
     summary = {"session": session, "subject": subject_of(session, data), "unit": unit, "data": data,
                "analyses": rows, "selections": selections, "truth": dict(truth) if truth else None,
                "warnings": top, "session_warnings": own, "provenance": prov}
+    if contrasts:
+        from ..study.contrast import session_contrasts
+
+        summary["contrasts"] = session_contrasts(rows, list(contrasts), unit, shared_bins)
     return summary, render_session_html(summary, figures), figures
 
 
@@ -192,6 +202,30 @@ def _read_json(path: str | os.PathLike, what: str) -> Any:
         raise NeuralMIError(f"{what}: cannot read {path}: {exc}") from exc
 
 
+def condition_overlaps(binned: str | os.PathLike, rows: Sequence[Mapping[str, Any]],
+                       contrasts: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
+    """For each contrast, the number of bins that both conditions hold (from the ``@`` part of each condition's
+    X selector and the binned file); contrasts whose selectors are unknown (a skipped condition) are left out."""
+    import xarray as xr
+
+    from ..io.select import condition_bins, split_condition
+
+    conds: dict[str, str] = {}
+    for r in rows:
+        x = r.get("x") or ""
+        cond = split_condition(x.rsplit(".nc:", 1)[-1])[1]
+        if cond:
+            conds[r["analysis"]] = cond
+    out: dict[tuple[str, str, str], int] = {}
+    with xr.open_dataset(binned) as ds:
+        for of, a, b in contrasts:
+            ca, cb = conds.get(f"{of}__{a}"), conds.get(f"{of}__{b}")
+            if ca and cb:
+                where = f"{binned}: contrast {of} {a} - {b}"
+                out[(of, a, b)] = int((condition_bins(ds, ca, where) & condition_bins(ds, cb, where)).sum())
+    return out
+
+
 def write_session_report(
     session: str,
     results: Sequence[tuple[str, str, str | os.PathLike]],
@@ -207,12 +241,14 @@ def write_session_report(
     config_version: Any = None,
     selections: Sequence[tuple[str, str | os.PathLike]] = (),
     command: Sequence[str] | None = None,
+    contrasts: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, Any]:
     """Read the gathered records, build the report and write html, json and figures (atomically).
 
     ``figures_out`` paths must end in ``{analysis}_{mode}.png``; each gets that figure. ``selections``
     are (analysis, selection record path) pairs, several per analysis when each mode has its own (merged
-    by :func:`~neuralmi_core.analysis.preflight.merge_selections`); ``command`` the ``neuralmi`` arguments recorded in the
+    by :func:`~neuralmi_core.analysis.preflight.merge_selections`); ``contrasts`` the (declaration, condition a,
+    condition b) triples whose contrasts the summary and page show (shared bins counted in ``binned``); ``command`` the ``neuralmi`` arguments recorded in the
     provenance (the CLI passes its own).
     """
     records = [(name, mode, _read_json(path, f"analysis {name!r} ({mode})")) for name, mode, path in results]
@@ -236,8 +272,15 @@ def write_session_report(
     prov["binned"] = str(binned) if binned else None
     prov["results"] = [str(p) for _, _, p in results]
     prov["command"] = None if command is None else shlex.join(["neuralmi", *command])
+    shared = None
+    if contrasts and binned:
+        from .records import _selection_fields
+
+        shared = condition_overlaps(binned, [{"analysis": n, **_selection_fields(r)} for n, r in sel.items()],
+                                    contrasts)
     summary, page, figures = build_session_report(session, records, unit=unit, data=data, truth=truth_rec,
-                                                  provenance=prov, selections=sel)
+                                                  provenance=prov, selections=sel, contrasts=contrasts,
+                                                  shared_bins=shared)
     wanted = {Path(p).stem: p for p in figures_out}
     missing = sorted(set(wanted) - set(figures))
     if missing:

@@ -370,6 +370,7 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
         warnings=[w for w in summary["warnings"] if NO_SIGNAL not in w],
         severe=[w for w in summary["warnings"] if NO_SIGNAL in w],
         glance=glance(summary["analyses"], unit), glance_class=_glance_class,
+        contrasts=summary.get("contrasts") or [],
         analyses=[analysis(r, figures.get(f"{r['analysis']}_{r['mode']}"), selections.get(r["analysis"]), data, unit)
                   for r in summary["analyses"]],
         data=items, variables=[{"variable": k, "dims": v["dims"], "dtype": v["dtype"]}

@@ -203,8 +203,13 @@ def session_selections(wildcards):
     }
 
 
+# Pairs of conditions of one `conditions:` declaration, whose contrast each session report shows.
+CONTRASTS = wfplan.contrast_pairs(config)
+
+
 def report_result_args(wildcards):
-    """`--result NAME MODE PATH` triples and `--selection NAME PATH` pairs for `neuralmi report session`."""
+    """`--result NAME MODE PATH` triples, `--selection NAME PATH` pairs and `--contrast NAME A B` triples (the
+    conditions of one declaration) for `neuralmi report session`."""
     paths = session_results(wildcards)
     selections = session_selections(wildcards)
     args = []
@@ -213,6 +218,8 @@ def report_result_args(wildcards):
             args += ["--result", name, mode, paths[f"{name}__{mode}"]]
         for mode in plans:
             args += ["--selection", name, selections[f"{name}__{mode}__selection"]]
+    for of, a, b, _, _ in CONTRASTS:
+        args += ["--contrast", of, a, b]
     return args
 
 

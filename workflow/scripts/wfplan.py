@@ -132,12 +132,14 @@ def validate_config(config: dict[str, Any], schema: Mapping[str, Any]) -> dict[s
         lines = [_describe(e) for e in errors]
         raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(dict.fromkeys(lines)))
     _fill_defaults(schema, schema, config)
-    config["analyses"] = expand_pairs(config["analyses"])
+    config["analyses"] = expand_conditions(expand_pairs(config["analyses"]), config.get("signals"))
     problems = []
     seen = set()
     for i, an in enumerate(config["analyses"]):
         if an["name"] in seen:
-            problems.append(f"config key analyses[{i}].name: duplicate analysis name {an['name']!r}")
+            made = f" (made by condition {an['condition']!r} of analysis {an['condition_of']!r})" \
+                if an.get("condition") else ""
+            problems.append(f"config key analyses[{i}].name: duplicate analysis name {an['name']!r}{made}")
         seen.add(an["name"])
     if problems:
         raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(problems))
@@ -177,6 +179,105 @@ def expand_pairs(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if problems:
         raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(problems))
     return out
+
+
+def condition_selector(cond: Mapping[str, Any]) -> str:
+    """The ``@`` suffix of a condition's selectors (see :mod:`neuralmi_core.io.select`).
+
+    >>> condition_selector({"intervals": "running"})
+    'running'
+    >>> condition_selector({"intervals": "trials", "column": "trial_type", "equals": ["go", "nogo"]})
+    'trials[column=trial_type,label=go|nogo]'
+    >>> condition_selector({"intervals": "trials", "column": "rewarded", "equals": True})
+    'trials[column=rewarded,label=True]'
+    """
+    if "column" not in cond:
+        return cond["intervals"]
+    values = cond["equals"] if isinstance(cond["equals"], list) else [cond["equals"]]
+    labels = "|".join(str(v) for v in values)
+    return f"{cond['intervals']}[column={cond['column']},label={labels}]"
+
+
+_SELECTOR_UNSAFE = re.compile(r"[\[\],|=@]")
+
+
+def _declared_intervals(signals: Mapping[str, Any] | None) -> dict[str, list[str] | None]:
+    """Entries of ``signals.intervals`` -> the columns they bin (None: every column of the table)."""
+    out: dict[str, list[str] | None] = {}
+    for name, entry in ((signals or {}).get("intervals") or {}).items():
+        if isinstance(entry, list):
+            out[name] = [str(c) for c in entry]
+        elif isinstance(entry, dict) and entry.get("columns") is not None:
+            out[name] = [str(c) for c in entry["columns"]]
+        else:
+            out[name] = None
+    return out
+
+
+def expand_conditions(analyses: list[dict[str, Any]], signals: Mapping[str, Any] | None = None
+                      ) -> list[dict[str, Any]]:
+    """Analyses with ``conditions:`` become one ordinary analysis per condition, in declaration order, in place
+    of the declaration: ``<name>__<cond>`` whose ``x`` and ``y`` selectors end in ``@<condition selector>``
+    (:func:`condition_selector`), with ``condition_of`` (the declaration's name, after ``pairs:`` the pair's),
+    ``condition`` and ``config_index`` (the declaration's position, for the library's messages). ``z`` is left
+    as it is: Z is read on the rows X and Y keep.
+
+    Refused (ConfigError naming the key): a condition naming an intervals variable that ``signals.intervals``
+    does not declare (or a column it does not bin), two conditions whose names differ only in case (their
+    result folders would collide on a case-insensitive file system), labels holding selector syntax.
+    """
+    declared = _declared_intervals(signals)
+    out, problems = [], []
+    for j, an in enumerate(analyses):
+        conds = an.get("conditions")
+        if not conds:
+            out.append({k: v for k, v in an.items() if k != "conditions"} if conds is not None else an)
+            continue
+        i = an.get("config_index", j)
+        key = f"analyses[{i}].conditions"
+        lower: dict[str, str] = {}
+        for cname, cond in conds.items():
+            if cname.lower() in lower:
+                problems.append(f"config key {key}: conditions {lower[cname.lower()]!r} and {cname!r} differ "
+                                "only in case; their result folders would collide; rename one")
+            lower[cname.lower()] = cname
+            table = cond["intervals"]
+            if table not in declared:
+                problems.append(f"config key {key}.{cname}.intervals: {table!r} is not an entry of "
+                                f"signals.intervals (declared: {sorted(declared) or 'none'}); declare its table there, "
+                                f"e.g. signals.intervals.{table}: intervals/{table}")
+            elif "column" in cond and declared[table] is not None and cond["column"] not in declared[table]:
+                problems.append(f"config key {key}.{cname}.column: {cond['column']!r} is not among the columns "
+                                f"signals.intervals.{table} bins ({declared[table]})")
+            values = cond.get("equals", [])
+            for v in values if isinstance(values, list) else [values]:
+                if _SELECTOR_UNSAFE.search(str(v)) or _SELECTOR_UNSAFE.search(str(cond.get("column", ""))):
+                    problems.append(f"config key {key}.{cname}: {cond.get('column')!r}/{v!r} holds one of "
+                                    "[ ] , | = @, which selectors reserve")
+            sel = condition_selector(cond)
+            one = {k: copy.deepcopy(v) for k, v in an.items() if k != "conditions"}
+            one.update(name=f"{an['name']}__{cname}", condition_of=an["name"], condition=cname, config_index=i)
+            for side in ("x", "y"):
+                if one.get(side):
+                    one[side] = f"{one[side]}@{sel}"
+            out.append(one)
+    if problems:
+        raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(problems))
+    return out
+
+
+def contrast_pairs(config: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """``(declaration, condition a, condition b, analysis a, analysis b)`` for every pair of conditions of one
+    declaration (in declaration order: a before b), from the expanded analyses; the session report shows their
+    contrasts."""
+    from itertools import combinations
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for an in config["analyses"]:
+        if an.get("condition_of"):
+            groups.setdefault(an["condition_of"], []).append(an)
+    return [(of, a["condition"], b["condition"], a["name"], b["name"])
+            for of, members in groups.items() for a, b in combinations(members, 2)]
 
 
 def plan(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

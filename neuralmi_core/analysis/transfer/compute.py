@@ -461,7 +461,7 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
     n = xa.shape[0]
     if min_shift is None:
         finite = np.isfinite(xa).all(1)
-        min_shift = max(decorrelation_bins(xa[finite]), max(delays) + k_source)
+        min_shift = max(decorrelation_bins(xa[finite], time_index=np.flatnonzero(finite)), max(delays) + k_source)
     min_shift = check_int("min_shift", min_shift, 1, n // 2, context=f"n_bins={n}")
     spec, cfg, _ = setup_training(values)
     n_surrogates = check_int("n_surrogates", n_surrogates, 1)

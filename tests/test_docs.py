@@ -212,11 +212,22 @@ def test_ci_builds_the_site_after_linting():
 def test_tutorials_execute_at_build():
     """Each tutorial's Python blocks run while the site is built (markdown-exec), with visible source; a block
     that cannot run there (it reads a workflow run's files) says so in its title."""
-    for page in ("mi-with-error-bars.md", "population-and-position.md", "dimensionality.md", "reading-results.md"):
+    for page in (
+        "mi-with-error-bars.md",
+        "population-and-position.md",
+        "dimensionality.md",
+        "lag-significance-contributions.md",
+        "reading-results.md",
+    ):
         text = (DOCS / "tutorials" / page).read_text()
         blocks = re.findall(r"^```python(.*)$", text, re.M)
         assert len([b for b in blocks if 'exec="on"' in b and 'source="above"' in b]) >= 3, page
         assert all('exec="on"' in b or "title=" in b for b in blocks), page
+    # the archive tutorial's commands are shell blocks that run (dry runs of the workflow, no training)
+    text = (DOCS / "tutorials" / "archive.md").read_text()
+    shell = re.findall(r"^```bash(.*)$", text, re.M)
+    assert len([b for b in shell if 'exec="on"' in b and 'source="above"' in b]) >= 6
+    assert "snakemake --profile profiles/slurm" in text and "neuralmi demo-archive" in text
 
 
 def test_cli_reference_is_every_help():

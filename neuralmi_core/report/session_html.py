@@ -9,6 +9,7 @@ glossary, and the provenance last.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -193,6 +194,19 @@ EXTRA_MODES = {"lag_sweep": _lag_text, "significance": _significance_text, "cont
                "transfer_entropy": _te_text, "conditional_mi": _cmi_text}
 
 
+def short_reason(reason: str, limit: int = 110) -> str:
+    """The gist of a skip reason for a table cell: without the "session S, analysis A: " prefix the report's
+    own heading already says, up to the first "; " or " (" (the rest is detail the section below shows).
+
+    >>> short_reason("session s1, analysis a: X: f.nc has no variable 'ophys'; it holds ['spikes'] (binning ...)")
+    "X: f.nc has no variable 'ophys'"
+    """
+    text = re.sub(r"^session [^,]+, analysis [^:]+: ", "", str(reason))
+    cut = min((i for i in (text.find("; "), text.find(" (")) if i > 0), default=len(text))
+    text = text[:cut]
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def glance(rows: Sequence[Mapping[str, Any]], unit: str) -> list[dict[str, Any]]:
     """The rows of the at-a-glance table (analysis links and status are Markup)."""
     out = []
@@ -201,7 +215,8 @@ def glance(rows: Sequence[Mapping[str, Any]], unit: str) -> list[dict[str, Any]]
         if r.get("skipped"):
             out.append({"analysis": link, "mode": r["mode"], "measured": r.get("x") or "X", "samples": "",
                         "result": "skipped", "interval": "",
-                        "status": Markup("<span class='muted'>skipped: {}</span>").format(r["skipped"]),
+                        "status": Markup("<span class='muted' title='{}'>skipped: {} (the reason in full: below)</span>")
+                        .format(r["skipped"], short_reason(r["skipped"])),
                         "_class": "skipped"})
             continue
         value, ci, status = _result_text(r, unit)

@@ -229,9 +229,11 @@ WARNINGS: tuple[Warn, ...] = (
          "sample are in the training set, so the held-out MI is biased HIGH (+55 % measured on an AR(1) with "
          "lag-1 autocorrelation 0.95). Use split='blocked' with gap >= {gap}"),
     Warn("estimate_train_test_gap", "estimate",
-         "the network's training-subset MI ({train:.3f} nats) is more than twice its held-out MI ({test:.3f}): it "
-         "fits what its training samples happen to hold (over-fitting, or far fewer independent samples than "
-         "rows). The held-out MI is likely below the truth; rigorous mode measures how it changes with N"),
+         "the network's training-subset MI ({train:.3f} nats) is more than 20 % above its held-out MI ({test:.3f}): "
+         "it has found more dependence than it can generalise from this many samples (too few for this dependence, "
+         "over-fitting, or fewer independent samples than rows). The held-out MI is likely below the truth (rows "
+         "of the accuracy suite warned this way were 10-39 % low); rigorous mode corrects for N and flags when "
+         "it cannot"),
     Warn("fit_missed_dependence", "estimate",
          "{estimator} found {mi:.3f} nats, but a k-NN (KSG, k = 3) estimate of the same data finds {ksg:.3f}: the "
          "data are not independent and this fit missed their dependence (its model class cannot represent it, "

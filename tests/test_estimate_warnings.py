@@ -56,7 +56,8 @@ def test_effective_sample_text_names_tau_and_size():
 
 
 @pytest.mark.parametrize("train, test, fires", [(1.09, 0.37, True), (0.57, 0.48, False), (0.005, -0.001, False),
-                                                (0.21, 0.125, False), (float("nan"), 0.1, False)])
+                                                (0.21, 0.125, False), (float("nan"), 0.1, False),
+                                                (2.99, 2.12, True), (1.03, 0.93, False), (0.78, 0.62, True)])
 def test_train_test_gap_rule(train, test, fires):
     assert (train_test_gap_warning(train, test) is not None) is fires
 

@@ -173,6 +173,15 @@ def _show_progress(flag: bool | None) -> bool:
         return False
 
 
+def estimate_sets(objective: nn.Module, sets: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """``objective.estimate`` of each ``(x, y)`` in ``sets``, stacked (S, K); through the objective's own
+    ``estimate_sets`` where it has one (MI-NEE scores its fixed reference sample once for all sets)."""
+    batched = getattr(objective, "estimate_sets", None)
+    if batched is not None:
+        return batched(sets)
+    return torch.stack([objective.estimate(x, y) for x, y in sets])
+
+
 def earliest_stop(epoch: int, since_best: torch.Tensor, cfg: TrainConfig) -> int:
     """Epochs the fit runs at least, seen after epoch ``epoch`` (0-based): the progress bar's total.
 
@@ -292,7 +301,7 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
         clock.lap("train_s")
         objective.eval()
         with torch.no_grad():
-            both = torch.stack([objective.estimate(xev, yev), objective.estimate(xtev, ytev)])  # (2, K_alive)
+            both = estimate_sets(objective, [(xev, yev), (xtev, ytev)])  # (2, K_alive)
             both = both.float().cpu()  # the one read-back per evaluation
         mi_test = torch.full((k,), math.nan).index_copy_(0, alive, both[0])  # (K,)
         mi_train = torch.full((k,), math.nan).index_copy_(0, alive, both[1])

@@ -5,7 +5,9 @@ estimator=E, split="random", seed=0)`` at default settings otherwise and prints 
 against the truth, the epochs run (the slowest member), the optimiser steps, the trainer's seconds in
 training steps and in evaluation, the seconds per epoch, and two ratios to InfoNCE on the same task: of the
 wall time and of the seconds per epoch (the part of the cost that does not depend on when early stopping
-fires). The estimators run in turn, in reversed order on every second repetition (``--reps``), so that a
+fires), and the process's CPU seconds with their ratio (with ``--omp 1`` the least load-dependent of the
+three: on a machine shared with other jobs the wall time counts the time spent waiting for a core). The
+estimators run in turn, in reversed order on every second repetition (``--reps``), so that a
 change of load during the run falls on all of them; the ratios are the evidence, the seconds depend on the
 machine's load (printed before and after).
 
@@ -40,12 +42,12 @@ def run_one(task_name: str, estimator: str, args: argparse.Namespace, extra: dic
     task = select_tasks([task_name])[0]
     x, y = task.sampler.sample(args.n, seed=args.data_seed)
     kw = {"split": "random", "seed": 0, "progress": False, "device": "cpu", **extra}
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     res = nmi.estimate(x, y, estimator=estimator, **kw)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     timing = res.history.get("timing", {})
     epochs = max(res.history["epochs_run"])
-    return {"task": task_name, "estimator": estimator, "wall_s": wall, "truth_nats": task.mi, "mi_nats": res.mi_nats,
+    return {"task": task_name, "estimator": estimator, "wall_s": wall, "cpu_s": cpu, "truth_nats": task.mi, "mi_nats": res.mi_nats,
             "epochs": epochs, "steps": timing.get("steps"), "train_s": timing.get("train_s"),
             "eval_s": timing.get("eval_s"), "s_per_epoch": wall / max(epochs, 1),
             "settings": {k: v for k, v in kw.items() if k not in ("progress", "device")},
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  rep {rep} {task} {est}: {row['wall_s']:.1f} s, MI {row['mi_nats']:.4f}, {row['epochs']} epochs "
                       f"(load {row['load']:.2f})", flush=True)
     print(f"\n{'task':<23}{'estimator':<10}{'truth':>7}{'MI':>8}{'wall s':>9}{'epochs':>7}{'steps':>7}{'train s':>9}"
-          f"{'eval s':>8}{'s/epoch':>9}{'x ' + ref:>11}{'/epoch':>8}")
+          f"{'eval s':>8}{'s/epoch':>9}{'x ' + ref:>11}{'/epoch':>8}{'cpu s':>8}{'x cpu':>7}")
     for task in args.tasks.split(","):
         base = [r for r in rows if r["task"] == task and r["estimator"] == ref]
         for est in estimators:
@@ -108,9 +110,10 @@ def main(argv: list[str] | None = None) -> int:
                 b = next(x for x in base if x["rep"] == r["rep"])
                 r["ratio_wall"] = r["wall_s"] / b["wall_s"]
                 r["ratio_epoch"] = r["s_per_epoch"] / b["s_per_epoch"]
+                r["ratio_cpu"] = r["cpu_s"] / b["cpu_s"]
                 print(f"{task:<23}{est:<10}{r['truth_nats']:>7.3f}{r['mi_nats']:>8.4f}{r['wall_s']:>9.1f}{r['epochs']:>7}"
                       f"{r['steps'] or 0:>7}{r['train_s'] or 0:>9.1f}{r['eval_s'] or 0:>8.1f}{r['s_per_epoch']:>9.3f}"
-                      f"{r['ratio_wall']:>11.2f}{r['ratio_epoch']:>8.2f}")
+                      f"{r['ratio_wall']:>11.2f}{r['ratio_epoch']:>8.2f}{r['cpu_s']:>8.1f}{r['ratio_cpu']:>7.2f}")
     load = os.getloadavg()
     print(f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if args.json:

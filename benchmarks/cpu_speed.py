@@ -32,8 +32,9 @@ torch and scipy, loading and writing: CLI wall minus the result's own ``seconds`
 with torch's ``FlopCounterMode`` (the critic as built by the library at the run's batch size and evaluation
 size: every batched Linear's forward 2*B*in*out and its backward, the score matrix of InfoNCE), multiplies
 them by the member-steps and member-evaluations the trainer recorded, divides by the seconds it spent in
-training steps and in evaluation, and prints those achieved GFLOP/s next to sgemm measured in the same run
-with the same thread count: ``torch.bmm`` at the critic's own shapes (K members x B x hidden x hidden, the
+training steps and in evaluation (and all of them by the call's CPU seconds), and prints those achieved GFLOP/s next to sgemm measured in the same run
+with the same thread count, per CPU second (with one thread: what the core gave, whatever the load):
+``torch.bmm`` at the critic's own shapes (K members x B x hidden x hidden, the
 first layer) and ``torch.mm`` of a 2048 x 2048 square.
 
 Goals (issue 15, idle 2-core CPU): quickstart ``rigorous()`` <= 30 s and ``estimate()`` <= 5 s, with two
@@ -119,7 +120,8 @@ def achieved_flops(row: dict, dx: int, dy: int) -> dict:
         evals += per_eval * c["timing"].get("member_evals", 0)
     return {"train_gflop": train / 1e9, "eval_gflop": evals / 1e9,
             "train_gflops": train / 1e9 / max(row.get("train_s", 0), 1e-9),
-            "eval_gflops": evals / 1e9 / max(row.get("eval_s", 0), 1e-9), "shapes": sorted(cache)}
+            "eval_gflops": evals / 1e9 / max(row.get("eval_s", 0), 1e-9), "shapes": sorted(cache),
+            "gflops_per_cpu_s": (train + evals) / 1e9 / max(row.get("cpu_s", 0), 1e-9)}
 
 
 def sgemm_gflops(threads: int | None, members: int, batch: int, hidden: int, dx: int) -> dict:
@@ -128,13 +130,13 @@ def sgemm_gflops(threads: int | None, members: int, batch: int, hidden: int, dx:
 
     from neuralmi_core.threads import torch_threads
 
-    def rate(fn, flops: float) -> float:
+    def rate(fn, flops: float) -> float:  # per CPU second of the process: with one thread, what the core gave
         fn()
-        n, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < 1.0 or n < 3:
+        n, t0 = 0, time.process_time()
+        while time.process_time() - t0 < 1.0 or n < 3:
             fn()
             n += 1
-        return flops * n / (time.perf_counter() - t0) / 1e9
+        return flops * n / (time.process_time() - t0) / 1e9
 
     g = torch.Generator().manual_seed(0)
     out = {}
@@ -325,15 +327,16 @@ def main(argv: list[str] | None = None) -> int:
 
         hidden = next((r["settings"].get("hidden") for r in rows if "hidden" in r["settings"]), None) or ModelSpec().hidden
         ref = sgemm_gflops(args.threads, 10, 256, hidden, rows[0]["dx"])
-        print(f"\nachieved matmul GFLOP/s (FlopCounterMode counts x member-steps / trainer seconds) against sgemm "
-              f"measured now with {ref.pop('threads')} thread(s): " + ", ".join(f"{k} {v:.1f}" for k, v in ref.items()))
+        print(f"\nachieved matmul GFLOP/s (FlopCounterMode counts x member-steps / trainer seconds; and all of them per "
+              f"CPU second of the call) against sgemm measured now per CPU second with {ref.pop('threads')} thread(s): "
+              + ", ".join(f"{k} {v:.1f}" for k, v in ref.items()))
         print(f"{'task':<11}{'mode':<10}{'train GFLOP':>12}{'train s':>9}{'GFLOP/s':>9}{'eval GFLOP':>12}{'eval s':>8}"
-              f"{'GFLOP/s':>9}  (batch, n_eval) shapes")
+              f"{'GFLOP/s':>9}{'cpu s':>8}{'GFLOP/cpu s':>12}  (batch, n_eval) shapes")
         for row in rows:
             f = row["flops"]
             print(f"{row['task']:<11}{row['mode']:<10}{f['train_gflop']:>12.1f}{row['train_s']:>9.1f}"
                   f"{f['train_gflops']:>9.1f}{f['eval_gflop']:>12.1f}{row['eval_s']:>8.1f}{f['eval_gflops']:>9.1f}"
-                  f"  {f['shapes']}")
+                  f"{row['cpu_s']:>8.1f}{f['gflops_per_cpu_s']:>12.1f}  {f['shapes']}")
             row["sgemm_gflops"] = ref
     load = os.getloadavg()
     print(f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

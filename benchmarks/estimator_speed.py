@@ -17,6 +17,7 @@ Tasks (suite names, ``neuralmi_core.suite``; N = 5000 unless ``--n``): ``gauss-d
     .venv/bin/python benchmarks/estimator_speed.py                              # both tasks, 4 estimators
     .venv/bin/python benchmarks/estimator_speed.py --omp 1 --estimators infonce,minee --reps 2
     .venv/bin/python benchmarks/estimator_speed.py --set minee:options='{"ref_ratio": 5}' --json out.json
+    .venv/bin/python benchmarks/estimator_speed.py --flops --set epochs=2       # the FLOP ratios alone, quickly
 
 Goal (issue 23 item 3): MI-NEE and MIENF estimates <= 3x the time of an InfoNCE estimate at default
 settings on 2 CPU cores.
@@ -47,11 +48,20 @@ def run_one(task_name: str, estimator: str, args: argparse.Namespace, extra: dic
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     timing = res.history.get("timing", {})
     epochs = max(res.history["epochs_run"])
+    shape = {"batch": res.history["batch_size"], "steps_per_epoch": res.history["steps_per_epoch"],
+             "n_eval": res.members[0].n_eval, "dx": x.shape[1], "dy": y.shape[1]}
+    if args.flops:  # matmul work of one member's epoch, counted (benchmarks/cpu_speed.py, member_flops)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from cpu_speed import member_flops
+
+        per_step, per_eval = member_flops(shape["dx"], shape["dy"], shape["batch"], shape["n_eval"],
+                                          {"estimator": estimator, **extra})
+        shape["gflop_per_epoch"] = (per_step * shape["steps_per_epoch"] + per_eval) / 1e9
     return {"task": task_name, "estimator": estimator, "wall_s": wall, "cpu_s": cpu, "truth_nats": task.mi, "mi_nats": res.mi_nats,
             "epochs": epochs, "steps": timing.get("steps"), "train_s": timing.get("train_s"),
             "eval_s": timing.get("eval_s"), "s_per_epoch": wall / max(epochs, 1),
             "settings": {k: v for k, v in kw.items() if k not in ("progress", "device")},
-            "load": os.getloadavg()[0]}
+            "load": os.getloadavg()[0], **shape}
 
 
 def _extra(args: argparse.Namespace, estimator: str) -> dict:
@@ -77,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--omp", default="2", help="OMP_NUM_THREADS set before torch is imported ('' leaves it)")
     p.add_argument("--set", action="append", metavar="[EST:]KEY=JSON", help="extra estimate() keyword, for every "
                    "estimator or only EST's, e.g. minee:options='{\"ref_ratio\": 5}'")
+    p.add_argument("--flops", action="store_true", help="also count the matmul GFLOP of one member's epoch (a "
+                   "training epoch and the two evaluations) with torch's FlopCounterMode: the load-free ratio")
     p.add_argument("--json", default=None, help="also write the rows as JSON here")
     args = p.parse_args(argv)
     if args.omp and "torch" not in sys.modules:
@@ -102,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  rep {rep} {task} {est}: {row['wall_s']:.1f} s, MI {row['mi_nats']:.4f}, {row['epochs']} epochs "
                       f"(load {row['load']:.2f})", flush=True)
     print(f"\n{'task':<23}{'estimator':<10}{'truth':>7}{'MI':>8}{'wall s':>9}{'epochs':>7}{'steps':>7}{'train s':>9}"
-          f"{'eval s':>8}{'s/epoch':>9}{'x ' + ref:>11}{'/epoch':>8}{'cpu s':>8}{'x cpu':>7}")
+          f"{'eval s':>8}{'s/epoch':>9}{'x ' + ref:>11}{'/epoch':>8}{'cpu s':>8}{'x cpu':>7}"
+          + (f"{'GFLOP/ep':>9}{'x':>7}" if args.flops else ""))
     for task in args.tasks.split(","):
         base = [r for r in rows if r["task"] == task and r["estimator"] == ref]
         for est in estimators:
@@ -111,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
                 r["ratio_wall"] = r["wall_s"] / b["wall_s"]
                 r["ratio_epoch"] = r["s_per_epoch"] / b["s_per_epoch"]
                 r["ratio_cpu"] = r["cpu_s"] / b["cpu_s"]
+                flops = f"{r['gflop_per_epoch']:>9.2f}{r['gflop_per_epoch'] / b['gflop_per_epoch']:>7.1f}" if args.flops else ""
                 print(f"{task:<23}{est:<10}{r['truth_nats']:>7.3f}{r['mi_nats']:>8.4f}{r['wall_s']:>9.1f}{r['epochs']:>7}"
                       f"{r['steps'] or 0:>7}{r['train_s'] or 0:>9.1f}{r['eval_s'] or 0:>8.1f}{r['s_per_epoch']:>9.3f}"
-                      f"{r['ratio_wall']:>11.2f}{r['ratio_epoch']:>8.2f}{r['cpu_s']:>8.1f}{r['ratio_cpu']:>7.2f}")
+                      f"{r['ratio_wall']:>11.2f}{r['ratio_epoch']:>8.2f}{r['cpu_s']:>8.1f}{r['ratio_cpu']:>7.2f}{flops}")
     load = os.getloadavg()
     print(f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if args.json:

@@ -20,3 +20,17 @@ def test_registry_and_cli_parser_stay_light():
         loaded = _modules_after(code)
         heavy = sorted(m for m in ("torch", "scipy.stats", "statsmodels", "matplotlib") if m in loaded)
         assert not heavy, f"{code!r} imports {heavy}"
+
+
+def test_training_and_the_rigorous_fit_import_only_what_they_use():
+    """A trained estimator's import path leaves scipy.spatial to KSG, and the 1/N fit imports statsmodels'
+    regression module only, not statsmodels.api (its datasets, distributions and the rest: 2 s of every
+    rigorous run's start on a busy 2-core machine)."""
+    loaded = _modules_after("import neuralmi_core.estimators")
+    assert "scipy.spatial" not in loaded
+    loaded = _modules_after("import numpy as np\nfrom neuralmi_core.analysis.extrapolation import training_mi_trend\n"
+                            "g = np.repeat(np.arange(1.0, 7.0), 2)\nprint(training_mi_trend(g, 1.0 - 0.05 * g + "
+                            "0.01 * np.cos(np.arange(g.size))))")
+    assert "statsmodels.regression.linear_model" in loaded
+    heavy = sorted(m for m in ("statsmodels.api", "statsmodels.datasets", "statsmodels.distributions") if m in loaded)
+    assert not heavy, heavy

@@ -154,10 +154,13 @@ class ExtrapolationFit:
 
 
 def _wls(gamma: np.ndarray, mi: np.ndarray, degree: int):
-    import statsmodels.api as sm  # imported on first fit: declarations stay light for workflow planning
+    # imported on first fit (declarations stay light for workflow planning), and only the regression module:
+    # statsmodels.api (the same WLS class) also loads its datasets, graphics and distributions, 2 s more of
+    # every rigorous run's start on a busy 2-core machine (issue 23 item 4)
+    from statsmodels.regression.linear_model import WLS
 
     exog = np.column_stack([gamma**p for p in range(degree + 1)])  # (n, degree + 1): 1, gamma, gamma^2
-    return sm.WLS(mi, exog, weights=1.0 / gamma).fit()
+    return WLS(mi, exog, weights=1.0 / gamma).fit()
 
 
 def _no_fit(reason: str, flags: tuple[str, ...], confidence: float, gammas: tuple[int, ...], n: int,

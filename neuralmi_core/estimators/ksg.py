@@ -9,13 +9,16 @@ Nearly unbiased near independence; biased low as MI and dimension grow (Gao et a
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
-from scipy.special import digamma
 
 
 def ksg_mi(x: np.ndarray, y: np.ndarray, k: int = 3, noise: float = 1e-10, seed: int = 0) -> float:
     """KSG estimate in nats for x (n, dx), y (n, dy). Features are scaled to unit std, and a tiny
     seeded jitter (``noise`` x scale) breaks ties as in scikit-learn."""
+    # imported here, not with the module: every trained estimator's first call imports this package, and
+    # scipy.spatial is 0.5-1.3 s of a CLI start that only KSG needs (issue 23 item 4)
+    from scipy.spatial import cKDTree
+    from scipy.special import digamma
+
     n = x.shape[0]
     if not 1 <= k < n:
         raise ValueError(f"`k` must be an int in [1, n_samples - 1]. Got {k} (n_samples={n}).")

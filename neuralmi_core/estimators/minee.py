@@ -27,7 +27,11 @@ References (option ``reference``):
   20 + 20 dims / 4 nats: 74.8, where the Gaussian reference gave 4.02 - ``benchmarks/accuracy.py``).
 
 The reference expectations use fresh reference samples every step, ``ref_ratio`` times the batch size
-(the partition term's bias and variance shrink with the reference sample; the paper uses 10x to 300x).
+(the partition term's bias and variance shrink with the reference sample; the paper uses 10x to 300x). The
+default 2 (10 before issue 23) costs a third of the training of 10, with the same MI within seed spread on the
+two tasks measured (``benchmarks/README.md``, MI-NEE cost): with the Gaussian reference the divergences are
+small, so ``exp f`` varies little over the reference and a small sample estimates its mean well. The uniform
+reference has large divergences: raise ``ref_ratio`` and ``eval_ref`` with it.
 Held-out MI is evaluated on the held-out sample against a fixed, seeded reference sample of
 ``max(ref_ratio * n_eval, eval_ref)`` points (so that successive evaluations differ only through the
 networks, and the checkpoint rule does not chase Monte-Carlo noise).
@@ -103,7 +107,7 @@ class MINEEObjective(nn.Module):
     """
 
     def __init__(self, n_members: int, dim_x: int, dim_y: int, hidden: int = 64, n_layers: int = 2,
-                 activation: str = "relu", ref_ratio: int = 10, pad: float = 0.0, eval_ref: int = 65536,
+                 activation: str = "relu", ref_ratio: int = 2, pad: float = 0.0, eval_ref: int = 16384,
                  eval_chunk: int = 8192, seed: int = 0, reference: str = "gaussian"):
         super().__init__()
         self.n_members, self.dim_x, self.dim_y = n_members, dim_x, dim_y
@@ -212,28 +216,50 @@ class MINEEObjective(nn.Module):
 
     @torch.no_grad()
     def divergences(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """DV estimates (K, 3) of D(P_XY||U_XY), D(P_X||U_X), D(P_Y||U_Y) in nats on (x, y).
+        """DV estimates (K, 3) of D(P_XY||Q_XY), D(P_X||Q_X), D(P_Y||Q_Y) in nats on (x, y).
 
-        The reference is a fixed, seeded uniform sample of ``max(ref_ratio * n, eval_ref)`` points,
-        processed in chunks of ``eval_chunk``.
+        The reference is a fixed, seeded sample from the reference of ``max(ref_ratio * n, eval_ref)``
+        points, processed in chunks of ``eval_chunk``.
         """
-        k, n, _ = x.shape
-        pos = self._critics(torch.cat([x, y], -1))  # (3, K, n)
+        return self._divergence_sets([(x, y)])[0]
+
+    @torch.no_grad()
+    def _divergence_sets(self, sets: list[tuple[torch.Tensor, torch.Tensor]]) -> list[torch.Tensor]:
+        """:meth:`divergences` of several samples (each (K, n_i, d)), the reference term computed once per
+        reference size: it depends only on the networks and the fixed reference sample, not on the data, so
+        sharing it gives the same numbers as separate calls (issue 23 item 3: the trainer scores the held-out
+        and the training subset every epoch)."""
+        lme_by_size: dict[int, torch.Tensor] = {}
+        out = []
+        for x, y in sets:
+            k, n, _ = x.shape
+            m_total = max(self.ref_ratio * n, self.eval_ref)
+            if m_total not in lme_by_size:
+                lme_by_size[m_total] = self._reference_lme(k, m_total, x.device, x.dtype)
+            pos = self._critics(torch.cat([x, y], -1))  # (3, K, n)
+            out.append((pos.mean(-1) - lme_by_size[m_total]).T)  # (K, 3)
+        return out
+
+    def _reference_lme(self, k: int, m_total: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        """log mean exp of the three critics (3, K) over the fixed evaluation reference sample of size ``m_total``."""
         gen = torch.Generator().manual_seed(self.seed + 1)  # CPU: the same sample on every device
-        m_total = max(self.ref_ratio * n, self.eval_ref)
         parts = []
         for start in range(0, m_total, self.eval_chunk):
             m = min(self.eval_chunk, m_total - start)
-            ref = self._draw(k, m, gen, x.device, x.dtype)
+            ref = self._draw(k, m, gen, device, dtype)
             parts.append(torch.logsumexp(self._critics(ref), dim=-1))  # (3, K)
-        lme = torch.logsumexp(torch.stack(parts, 0), dim=0) - math.log(m_total)  # (3, K)
-        return (pos.mean(-1) - lme).T  # (K, 3)
+        return torch.logsumexp(torch.stack(parts, 0), dim=0) - math.log(m_total)  # (3, K)
 
     @torch.no_grad()
     def estimate(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Held-out MI (K,) in nats: DV_xy - DV_x - DV_y on (x, y) against the fixed reference sample."""
         d = self.divergences(x, y)
         return d[:, 0] - d[:, 1] - d[:, 2]
+
+    @torch.no_grad()
+    def estimate_sets(self, sets: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """:meth:`estimate` of several samples (S, K), the reference term shared (see :meth:`_divergence_sets`)."""
+        return torch.stack([d[:, 0] - d[:, 1] - d[:, 2] for d in self._divergence_sets(sets)])
 
     @torch.no_grad()
     def member_info(self, x: torch.Tensor, y: torch.Tensor) -> list[dict[str, Any]]:

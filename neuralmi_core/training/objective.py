@@ -10,6 +10,9 @@ Contract (every estimator that trains a network implements it; MI-NEE and MIENF 
   ``eval()`` mode), e.g. the held-out set;
 - ``ceiling(n_eval) -> float | None``: the largest value the estimate can take on ``n_eval`` samples
   (InfoNCE: ``log n_eval``), or None;
+- optionally ``estimate_sets(sets) -> mi`` (S, K): ``estimate`` of each ``(x, y)`` in ``sets`` in one
+  call, for objectives whose evaluation has a part that does not depend on the data (MI-NEE's reference
+  term); it must return what separate ``estimate`` calls would;
 - optionally ``compactable`` (bool): the trainer may drop stopped members' rows from every parameter
   and buffer (:mod:`.ensemble_state`). Set it only when each member's computation reads its own rows
   alone, random draws included.

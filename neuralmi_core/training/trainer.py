@@ -144,7 +144,7 @@ class EnsembleFit:
     bookkeeping, best-state copies), ``other_s`` (the rest: setup, restoring, records); and the work done:
     ``epochs``, ``steps`` (optimiser steps), ``member_steps`` (steps summed over the members computed),
     ``idle_member_steps`` (of those, steps of members that had already stopped; zero with compaction),
-    ``evals``, ``compactions``, ``threads`` and ``compacted``. :func:`~neuralmi_core.estimators.fit_ensemble`
+    ``evals``, ``member_evals`` (evaluations summed over the members computed), ``compactions``, ``threads`` and ``compacted``. :func:`~neuralmi_core.estimators.fit_ensemble`
     adds ``preprocess_s``.
     """
 
@@ -171,6 +171,15 @@ def _show_progress(flag: bool | None) -> bool:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def estimate_sets(objective: nn.Module, sets: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """``objective.estimate`` of each ``(x, y)`` in ``sets``, stacked (S, K); through the objective's own
+    ``estimate_sets`` where it has one (MI-NEE scores its fixed reference sample once for all sets)."""
+    batched = getattr(objective, "estimate_sets", None)
+    if batched is not None:
+        return batched(sets)
+    return torch.stack([objective.estimate(x, y) for x, y in sets])
 
 
 def earliest_stop(epoch: int, since_best: torch.Tensor, cfg: TrainConfig) -> int:
@@ -264,7 +273,7 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     stop_epoch = torch.full((k,), cfg.epochs, dtype=torch.long)
     test_curve: list[torch.Tensor] = []
     train_curve: list[torch.Tensor] = []
-    work = {"steps": 0, "member_steps": 0, "idle_member_steps": 0, "evals": 0, "compactions": 0}
+    work = {"steps": 0, "member_steps": 0, "idle_member_steps": 0, "evals": 0, "member_evals": 0, "compactions": 0}
     h = cfg.smooth_window // 2
     show = _show_progress(cfg.progress)
     bar = tqdm(total=cfg.epochs, desc=desc, disable=not show, leave=False, unit="epoch")
@@ -292,11 +301,12 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
         clock.lap("train_s")
         objective.eval()
         with torch.no_grad():
-            both = torch.stack([objective.estimate(xev, yev), objective.estimate(xtev, ytev)])  # (2, K_alive)
+            both = estimate_sets(objective, [(xev, yev), (xtev, ytev)])  # (2, K_alive)
             both = both.float().cpu()  # the one read-back per evaluation
         mi_test = torch.full((k,), math.nan).index_copy_(0, alive, both[0])  # (K,)
         mi_train = torch.full((k,), math.nan).index_copy_(0, alive, both[1])
         work["evals"] += 1
+        work["member_evals"] += len(alive)
         test_curve.append(mi_test)
         train_curve.append(mi_train)
         # centred moving average: the value at centre c = epoch - h averages epochs c-h .. c+h (= now)

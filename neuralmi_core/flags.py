@@ -232,7 +232,7 @@ WARNINGS: tuple[Warn, ...] = (
          "the network's training-subset MI ({train:.3f} nats) is more than 20 % above its held-out MI ({test:.3f}): "
          "it has found more dependence than it can generalise from this many samples (too few for this dependence, "
          "over-fitting, or fewer independent samples than rows). The held-out MI is likely below the truth (rows "
-         "of the accuracy suite warned this way were 10-39 % low); rigorous mode corrects for N and flags when "
+         "of the accuracy suite warned this way were 13-39 % low); rigorous mode corrects for N and flags when "
          "it cannot"),
     Warn("fit_missed_dependence", "estimate",
          "{estimator} found {mi:.3f} nats, but a k-NN (KSG, k = 3) estimate of the same data finds {ksg:.3f}: the "

@@ -138,7 +138,7 @@ def time_series_warnings(x: np.ndarray, y: np.ndarray, split: str, n_train: int,
 #: estimate() warns when its held-out MI is below this fraction of the training-subset MI (the training-subset
 #: MI more than 20 % above it) and the two differ by more than TRAIN_TEST_GAP_NATS. Chosen on the accuracy suite
 #: with today's defaults (benchmarks/DIAGNOSIS.md section 15: N = 5000, data sets 0 and 1, every task with MI > 0):
-#: it warns on 9 of 56 rows, each 13-39 % low, and on none within 10 %; 6 of the 8 rows more than 20 % off (the
+#: it warns on 9 of 56 rows, each 13-39 % low, and on none within 10 %; 5 of the 7 rows more than 20 % off (the
 #: two strong spirals learn nothing, on either subset, and cannot be told). The ratio was 0.5: no row warned.
 TRAIN_TEST_RATIO = 1 / 1.2
 TRAIN_TEST_GAP_NATS = 0.1

@@ -550,3 +550,31 @@ def test_pairs_declaration_expands_to_one_analysis_per_pair():
     del nox["analyses"][0]["x"]
     with pytest.raises(wfplan.ConfigError, match=r"missing config key analyses\[0\]\.x"):
         wfplan.validate_config(nox, schema())
+
+
+def test_pairs_within_adds_the_halves_of_each_value_as_the_diagonal():
+    """Issue 22 item 1: `within: true` adds `<name>__<a>__<a>` (halves of a's units: `half=1` / `half=2`) before the
+    pairs; every pair records its declaration and values for the report's matrix (`pair_of`, `pair`); the report
+    command names them with `--pair`; `within` is schema-checked."""
+    cfg = ephys_config()
+    cfg["analyses"].append({"name": "net", "pairs": {"by": "region", "values": ["CA1", "V1"], "within": True,
+                                                     "min_units": 3}, "modes": ["rigorous"],
+                            "rigorous": {"gammas": [1, 2, 3, 4, 5]}})
+    cfg = wfplan.validate_config(cfg, schema())
+    made = [a for a in cfg["analyses"] if a.get("pair_of") == "net"]
+    assert [a["name"] for a in made] == ["net__CA1__CA1", "net__V1__V1", "net__CA1__V1"]
+    assert (made[0]["x"], made[0]["y"]) == ("spikes[region=CA1,half=1]", "spikes[region=CA1,half=2]")
+    assert [a["pair"] for a in made] == [["CA1", "CA1"], ["V1", "V1"], ["CA1", "V1"]]
+    plans = wfplan.plan(cfg)
+    check = wfplan.check_params(cfg, "net__V1__V1", "rigorous", plans["net__V1__V1"]["rigorous"])
+    assert (check["x"], check["min_units"], check["required"]) == ("spikes[region=V1,half=1]", 3, False)
+    off = ephys_config()
+    off["analyses"].append({"name": "net", "pairs": {"by": "region", "values": ["CA1", "V1"]}, "modes": ["rigorous"],
+                            "rigorous": {"gammas": [1, 2, 3, 4, 5]}})
+    assert [a["name"] for a in wfplan.validate_config(off, schema())["analyses"] if a.get("pair_of")] == [
+        "net__CA1__V1"]
+    bad = ephys_config()
+    bad["analyses"].append({"name": "net", "pairs": {"by": "region", "values": ["A", "B"], "within": "yes"},
+                            "modes": ["rigorous"]})
+    with pytest.raises(wfplan.ConfigError, match=r"pairs\.within"):
+        wfplan.validate_config(bad, schema())

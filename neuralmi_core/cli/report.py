@@ -1,14 +1,15 @@
 """Write workflow reports from gathered results (MI in bits by default; every field names its unit).
 
   neuralmi report session --session ID --result NAME MODE PATH [--result ...] [--selection NAME PATH ...]
-      [--binned binned.nc] [--source SESSION.nwb] [--truth TRUTH.json] [--unit bits|nats] [--config-hash H]
+      [--pair NAME NETWORK X Y ...] [--binned binned.nc] [--source SESSION.nwb] [--truth TRUTH.json] [--unit bits|nats] [--config-hash H]
       [--config-version V] --html report.html --json summary.json [--figures DIR/NAME_MODE.png ...]
   neuralmi report archive SUMMARY.json... [--unit bits|nats] --csv summary.csv --html summary.html
 
 `session` builds a self-contained report.html (figures embedded as PNG), a machine-readable
 summary.json and, optionally, the figures as PNG files (each path must end in ANALYSIS_MODE.png). A
 --selection record (written by the workflow's check after binning) adds what each analysis measured:
-selectors and their units, window, lag, bins used and dropped, and flags inputs without signal.
+selectors and their units, window, lag, bins used and dropped, and flags inputs without signal. A --pair
+names an analysis as one pair of a `pairs:` network: the page shows the network as one matrix.
 `archive` turns the sessions' summary.json files into one summary.csv and summary.html (forest plot of
 the corrected MI per session, saturation dims, sortable and filterable tables; works offline).
 
@@ -35,6 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--selection", nargs=2, action="append", metavar=("NAME", "PATH"), default=[],
                    help="selection record of an analysis (JSON written by the workflow's check_selection rule); "
                    "repeatable")
+    s.add_argument("--pair", nargs=4, action="append", metavar=("NAME", "NETWORK", "X", "Y"), default=[],
+                   help="analysis NAME is the pair (X, Y) of the `pairs:` declaration NETWORK (the report shows "
+                   "the declaration's pairs as one matrix); repeatable")
     s.add_argument("--binned", help="the session's binned netCDF file (data summary)")
     s.add_argument("--source", help="the session's NWB file (provenance)")
     s.add_argument("--truth", help="ground-truth JSON sidecar of a synthetic session")
@@ -59,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
             args.session, [tuple(r) for r in args.result], html_out=args.html, json_out=args.json_out,
             figures_out=args.figures, unit=args.unit, binned=args.binned, source=args.source, truth=args.truth,
             config_hash=args.config_hash, config_version=args.config_version,
-            selections=[tuple(s) for s in args.selection], command=getattr(args, "_argv", None))
+            selections=[tuple(s) for s in args.selection], command=getattr(args, "_argv", None),
+            pairs=[tuple(p) for p in args.pair])
         print(f"{args.session}: {len(summary['analyses'])} result(s), {len(summary['warnings'])} warning(s) -> "
               f"{args.html}", file=sys.stderr)
     else:

@@ -204,7 +204,8 @@ def session_selections(wildcards):
 
 
 def report_result_args(wildcards):
-    """`--result NAME MODE PATH` triples and `--selection NAME PATH` pairs for `neuralmi report session`."""
+    """`--result NAME MODE PATH` triples, `--selection NAME PATH` pairs and `--pair NAME NETWORK X Y` for
+    `neuralmi report session`."""
     paths = session_results(wildcards)
     selections = session_selections(wildcards)
     args = []
@@ -213,6 +214,9 @@ def report_result_args(wildcards):
             args += ["--result", name, mode, paths[f"{name}__{mode}"]]
         for mode in plans:
             args += ["--selection", name, selections[f"{name}__{mode}__selection"]]
+    for an in config["analyses"]:  # the pairs of a `pairs:` network: the report shows them as one matrix
+        if an.get("pair_of"):
+            args += ["--pair", an["name"], an["pair_of"], *an["pair"]]
     return args
 
 

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import xarray as xr
+from pagecheck import assert_page_ok, chromium
 from test_report import rigorous_record, selection_record
 
 from neuralmi_core.io.netcdf import write_netcdf
@@ -78,6 +79,20 @@ def test_session_page_shows_one_matrix_not_one_row_per_pair(tmp_path):
     assert all(f"id='net-{a}-rigorous'" in details for a in ("a-b", "a-c", "b-c", "a-a"))
     assert "href='#net-a-b-rigorous'" in page  # a cell links to its pair's section
     json.dumps(summary, default=str)  # the matrices are kept in the summary
+
+
+def test_network_page_loads_cleanly_in_chromium(tmp_path):
+    """The page with a network (heatmap, table, collapsed pair sections) in headless Chromium: no console error,
+    every image decodes (the heatmap and the pair figures), nothing fetched from outside."""
+    chromium()
+    results = []
+    for i, name in enumerate(["net__A__B", "net__A__C", "net__B__C"]):
+        (tmp_path / f"{name}.json").write_text(json.dumps(rigorous_record(intercept=0.5 + 0.3 * i, seed=i)))
+        results.append((name, "rigorous", tmp_path / f"{name}.json"))
+    write_session_report("s1", results, html_out=tmp_path / "report.html", json_out=tmp_path / "summary.json",
+                         pairs=[(n, *NETWORK[n].values()) for n, _, _ in results])
+    found = assert_page_ok(tmp_path / "report.html", min_images=4)
+    assert found["images"][0]["alt"] == "net rigorous matrix"
 
 
 def test_cli_pair_arguments_reach_the_summary(tmp_path):

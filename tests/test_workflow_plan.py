@@ -578,3 +578,18 @@ def test_pairs_within_adds_the_halves_of_each_value_as_the_diagonal():
                             "modes": ["rigorous"]})
     with pytest.raises(wfplan.ConfigError, match=r"pairs\.within"):
         wfplan.validate_config(bad, schema())
+
+
+@needs_snakemake
+def test_dry_run_passes_the_pairs_of_a_network_to_the_report(tmp_path):
+    """Issue 22 item 1: the session report command names each pair of a `pairs:` declaration (`--pair NAME NETWORK
+    X Y`) so that the page shows the declaration as one matrix; the within pair's check selects the halves."""
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    net = {"name": "net", "pairs": {"by": "region", "values": ["CA1", "V1"], "within": True}, "modes": ["rigorous"],
+           "rigorous": {"gammas": [1, 2, 3, 4, 5]}}
+    path = _write_config(tmp_path, analyses=[*ephys_config()["analyses"], net])
+    out = snakemake(tmp_path, "--configfile", str(path), "-n", "-p").stdout
+    cmd = next(line for line in out.splitlines() if "neuralmi report session " in line)
+    for part in ("--pair net__CA1__CA1 net CA1 CA1", "--pair net__V1__V1 net V1 V1", "--pair net__CA1__V1 net CA1 V1"):
+        assert part in cmd, (part, cmd)
+    assert cmd.count("--pair ") == 3

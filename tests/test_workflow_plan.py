@@ -593,3 +593,24 @@ def test_dry_run_passes_the_pairs_of_a_network_to_the_report(tmp_path):
     for part in ("--pair net__CA1__CA1 net CA1 CA1", "--pair net__V1__V1 net V1 V1", "--pair net__CA1__V1 net CA1 V1"):
         assert part in cmd, (part, cmd)
     assert cmd.count("--pair ") == 3
+
+
+@needs_snakemake
+def test_summary_page_waits_for_the_study(tmp_path):
+    """Issue 22 item 4: with `study:`, summary.csv comes first (summary_csv), study.nc from it, then summary.html with
+    `--study results/study.nc` as an input; without a study the one summary job writes both, as before."""
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    plain = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path)), "-n", "-p").stdout
+    assert re.search(r"^summary\s+1$", plain, re.M) and "summary_csv" not in plain and "--study" not in plain
+    cmd = next(line for line in plain.splitlines() if "neuralmi report archive " in line)
+    assert "--csv results/summary.csv --html results/summary.html" in cmd
+    out = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path, study={"group_by": "subject"})), "-n",
+                    "-p").stdout
+    for rule in ("summary_csv", "study", "summary"):
+        assert re.search(rf"^{rule}\s+1$", out, re.M), (rule, out[-2000:])
+    cmds = [line for line in out.splitlines() if "neuralmi report archive " in line]
+    assert len(cmds) == 2 and any("--csv results/summary.csv" in c and "--html" not in c for c in cmds)
+    assert any("--study results/study.nc --html results/summary.html" in c for c in cmds)
+    blocks = out.split("rule ")
+    page = next(b for b in blocks if b.startswith("summary:"))
+    assert "input: " in page and "results/study.nc" in page.split("output:")[0], page

@@ -3,7 +3,8 @@
   neuralmi report session --session ID --result NAME MODE PATH [--result ...] [--selection NAME PATH ...]
       [--pair NAME NETWORK X Y ...] [--binned binned.nc] [--source SESSION.nwb] [--truth TRUTH.json] [--unit bits|nats] [--config-hash H]
       [--config-version V] --html report.html --json summary.json [--figures DIR/NAME_MODE.png ...]
-  neuralmi report archive SUMMARY.json... [--unit bits|nats] --csv summary.csv --html summary.html
+  neuralmi report archive SUMMARY.json... [--unit bits|nats] [--csv summary.csv] [--html summary.html]
+      [--study study.nc]
 
 `session` builds a self-contained report.html (figures embedded as PNG), a machine-readable
 summary.json and, optionally, the figures as PNG files (each path must end in ANALYSIS_MODE.png). A
@@ -51,12 +52,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     a = sub.add_parser("archive", help="summary.csv + summary.html over sessions")
     a.add_argument("summaries", nargs="+", metavar="SUMMARY.json", help="session summary.json files")
     a.add_argument("--unit", choices=("bits", "nats"), default="bits", help="MI unit (default: bits)")
-    a.add_argument("--csv", required=True, help="output summary.csv")
-    a.add_argument("--html", required=True, help="output summary.html")
+    a.add_argument("--csv", help="output summary.csv (at least one of --csv and --html)")
+    a.add_argument("--html", help="output summary.html")
+    a.add_argument("--study", help="study.nc of `neuralmi study`: adds the pooled forest plots, the pooled network "
+                   "matrices and the contrasts to summary.html")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..report import write_archive_summary, write_session_report
+    from ..validation import NeuralMIError
 
     if args.report_kind == "session":
         summary = write_session_report(
@@ -68,6 +72,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.session}: {len(summary['analyses'])} result(s), {len(summary['warnings'])} warning(s) -> "
               f"{args.html}", file=sys.stderr)
     else:
-        rows = write_archive_summary(args.summaries, csv_out=args.csv, html_out=args.html, unit=args.unit)
-        print(f"{len(args.summaries)} session(s), {len(rows)} row(s) -> {args.csv}, {args.html}", file=sys.stderr)
+        if args.csv is None and args.html is None:
+            raise NeuralMIError("neuralmi report archive: give --csv, --html or both")
+        if args.study is not None and args.html is None:
+            raise NeuralMIError(f"neuralmi report archive: --study {args.study} is shown in summary.html; give --html")
+        rows = write_archive_summary(args.summaries, csv_out=args.csv, html_out=args.html, unit=args.unit,
+                                     study=args.study)
+        print(f"{len(args.summaries)} session(s), {len(rows)} row(s) -> "
+              f"{', '.join(p for p in (args.csv, args.html) if p)}", file=sys.stderr)
     return 0

@@ -222,7 +222,7 @@ def network_sections(matrices: Sequence[Mapping[str, Any]], rows: Sequence[Mappi
         out.append({
             "anchor": anchor(key), "network": m["network"], "mode": m["mode"], "directed": m["directed"],
             "figure": figures.get(key), "unit": unit, "rows": _table(m), "nodes": m["nodes"],
-            "has_significance": m["has_significance"], "missing_reverse": m["missing_reverse"],
+            "has_significance": m["has_significance"], "missing_reverse": m["missing_reverse"], "pooled": False,
             "pairs": [sections[id(r)] for r in mine],
             "glance": {"analysis": link, "mode": m["mode"], "measured": f"network of {len(m['nodes'])}: {what}",
                        "samples": "", "result": result, "interval": "per pair: see the matrix", "status": status,

@@ -214,7 +214,8 @@ def report_result_args(wildcards):
             args += ["--result", name, mode, paths[f"{name}__{mode}"]]
         for mode in plans:
             args += ["--selection", name, selections[f"{name}__{mode}__selection"]]
-    for an in config["analyses"]:  # the pairs of a `pairs:` network: the report shows them as one matrix
+    # the pairs of a `pairs:` network: the report shows them as one matrix
+    for an in config["analyses"]:
         if an.get("pair_of"):
             args += ["--pair", an["name"], an["pair_of"], *an["pair"]]
     return args

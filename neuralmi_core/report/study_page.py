@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .figures import png_bytes
+from .html import anchor
 from .network import network_png, network_sections
 
 GROUP_COLORS = ("#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#a16207", "#0e7490")
@@ -98,8 +99,6 @@ def pooled_matrices(ds: Any, networks: Mapping[str, Mapping[str, Any]]) -> list[
                     m["nodes"].append(v)
             m["analyses"].append(lab)
             q, p = _f(r["q_value"]), _f(r["p"])
-            from .html import anchor
-
             cell = {"analysis": lab, "anchor": anchor(f"study-{lab}"), "skipped": None, "mi": _f(r["pooled_mi"]),
                     "ci_low": _f(r["pooled_ci_low"]), "ci_high": _f(r["pooled_ci_high"]), "flags": [],
                     "significant": math.isfinite(q) and q <= alpha,

@@ -550,3 +550,67 @@ def test_pairs_declaration_expands_to_one_analysis_per_pair():
     del nox["analyses"][0]["x"]
     with pytest.raises(wfplan.ConfigError, match=r"missing config key analyses\[0\]\.x"):
         wfplan.validate_config(nox, schema())
+
+
+def test_pairs_within_adds_the_halves_of_each_value_as_the_diagonal():
+    """Issue 22 item 1: `within: true` adds `<name>__<a>__<a>` (halves of a's units: `half=1` / `half=2`) before the
+    pairs; every pair records its declaration and values for the report's matrix (`pair_of`, `pair`); the report
+    command names them with `--pair`; `within` is schema-checked."""
+    cfg = ephys_config()
+    cfg["analyses"].append({"name": "net", "pairs": {"by": "region", "values": ["CA1", "V1"], "within": True,
+                                                     "min_units": 3}, "modes": ["rigorous"],
+                            "rigorous": {"gammas": [1, 2, 3, 4, 5]}})
+    cfg = wfplan.validate_config(cfg, schema())
+    made = [a for a in cfg["analyses"] if a.get("pair_of") == "net"]
+    assert [a["name"] for a in made] == ["net__CA1__CA1", "net__V1__V1", "net__CA1__V1"]
+    assert (made[0]["x"], made[0]["y"]) == ("spikes[region=CA1,half=1]", "spikes[region=CA1,half=2]")
+    assert [a["pair"] for a in made] == [["CA1", "CA1"], ["V1", "V1"], ["CA1", "V1"]]
+    plans = wfplan.plan(cfg)
+    check = wfplan.check_params(cfg, "net__V1__V1", "rigorous", plans["net__V1__V1"]["rigorous"])
+    assert (check["x"], check["min_units"], check["required"]) == ("spikes[region=V1,half=1]", 3, False)
+    off = ephys_config()
+    off["analyses"].append({"name": "net", "pairs": {"by": "region", "values": ["CA1", "V1"]}, "modes": ["rigorous"],
+                            "rigorous": {"gammas": [1, 2, 3, 4, 5]}})
+    assert [a["name"] for a in wfplan.validate_config(off, schema())["analyses"] if a.get("pair_of")] == [
+        "net__CA1__V1"]
+    bad = ephys_config()
+    bad["analyses"].append({"name": "net", "pairs": {"by": "region", "values": ["A", "B"], "within": "yes"},
+                            "modes": ["rigorous"]})
+    with pytest.raises(wfplan.ConfigError, match=r"pairs\.within"):
+        wfplan.validate_config(bad, schema())
+
+
+@needs_snakemake
+def test_dry_run_passes_the_pairs_of_a_network_to_the_report(tmp_path):
+    """Issue 22 item 1: the session report command names each pair of a `pairs:` declaration (`--pair NAME NETWORK
+    X Y`) so that the page shows the declaration as one matrix; the within pair's check selects the halves."""
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    net = {"name": "net", "pairs": {"by": "region", "values": ["CA1", "V1"], "within": True}, "modes": ["rigorous"],
+           "rigorous": {"gammas": [1, 2, 3, 4, 5]}}
+    path = _write_config(tmp_path, analyses=[*ephys_config()["analyses"], net])
+    out = snakemake(tmp_path, "--configfile", str(path), "-n", "-p").stdout
+    cmd = next(line for line in out.splitlines() if "neuralmi report session " in line)
+    for part in ("--pair net__CA1__CA1 net CA1 CA1", "--pair net__V1__V1 net V1 V1", "--pair net__CA1__V1 net CA1 V1"):
+        assert part in cmd, (part, cmd)
+    assert cmd.count("--pair ") == 3
+
+
+@needs_snakemake
+def test_summary_page_waits_for_the_study(tmp_path):
+    """Issue 22 item 4: with `study:`, summary.csv comes first (summary_csv), study.nc from it, then summary.html with
+    `--study results/study.nc` as an input; without a study the one summary job writes both, as before."""
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    plain = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path)), "-n", "-p").stdout
+    assert re.search(r"^summary\s+1$", plain, re.M) and "summary_csv" not in plain and "--study" not in plain
+    cmd = next(line for line in plain.splitlines() if "neuralmi report archive " in line)
+    assert "--csv results/summary.csv --html results/summary.html" in cmd
+    out = snakemake(tmp_path, "--configfile", str(_write_config(tmp_path, study={"group_by": "subject"})), "-n",
+                    "-p").stdout
+    for rule in ("summary_csv", "study", "summary"):
+        assert re.search(rf"^{rule}\s+1$", out, re.M), (rule, out[-2000:])
+    cmds = [line for line in out.splitlines() if "neuralmi report archive " in line]
+    assert len(cmds) == 2 and any("--csv results/summary.csv" in c and "--html" not in c for c in cmds)
+    assert any("--study results/study.nc --html results/summary.html" in c for c in cmds)
+    blocks = out.split("rule ")
+    page = next(b for b in blocks if b.startswith("summary:"))
+    assert "input: " in page and "results/study.nc" in page.split("output:")[0], page

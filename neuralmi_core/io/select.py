@@ -10,7 +10,9 @@ A *spec* names the samples of one variable:
   conditions (AND). Values are compared as text. Examples: ``binned.nc:spikes[region=A]``,
   ``binned.nc:spikes[region=A,quality=good]``, ``binned.nc:spikes[unit=3|7|9]``,
   ``binned.nc:position[position_component=x]``, ``binned.nc:ophys[location=VISp,is_cell=1]``,
-  ``binned.nc:stim[column=orientation]``, ``binned.nc:choice[label=left]``. A
+  ``binned.nc:stim[column=orientation]``, ``binned.nc:choice[label=left]``. The reserved condition
+  ``half=1`` / ``half=2`` keeps every other entry of the selection (1st, 3rd, ... / 2nd, 4th, ... in the
+  file's order): two disjoint halves of a region's units, e.g. ``binned.nc:spikes[region=A,half=1]``. A
   coordinate stored as ``<dim>_<name>`` because its plain name was taken (``roi_location`` next to a
   units column ``location``; ``stim_feature_column`` of an intervals variable) is found by the plain
   name too. Shell-quote the brackets.
@@ -102,6 +104,31 @@ def parse_selector(key: str, where: str = "") -> tuple[str, list[tuple[str, list
                 )
             conds.append((coord, values))
     return m.group("var").strip(), conds
+
+
+def _pop_half(conds: list[tuple[str, list[str]]], da: Any, where: str
+              ) -> tuple[list[tuple[str, list[str]]], int | None]:
+    """The conditions without ``half``, and the half asked for (1 or 2; None without ``half``).
+
+    ``half=1`` keeps the 1st, 3rd, 5th, ... entries of the selection along the variable's one non-time dim (in
+    the file's order, i.e. by unit id for spikes), ``half=2`` the 2nd, 4th, ...: a deterministic split (no seed)
+    whose halves differ by at most one entry and span the same range of ids (the diagonal of a ``pairs:``
+    network with ``within: true``). Refused for a variable with a coordinate of that name, or more than one
+    non-time dim.
+    """
+    halves = [v for c, v in conds if c == "half"]
+    if not halves:
+        return conds, None
+    if "half" in da.coords:
+        raise NeuralMIError(f"{where}: `half` selects a half of the entries, but the variable has a coordinate "
+                            "named 'half'; rename that column.")
+    if len(halves) > 1 or len(halves[0]) != 1 or halves[0][0] not in ("1", "2"):
+        raise NeuralMIError(f"{where}: expected one condition half=1 or half=2; got "
+                            f"{', '.join('half=' + '|'.join(v) for v in halves)}.")
+    other = [d for d in da.dims if d != "time"]
+    if len(other) != 1:
+        raise NeuralMIError(f"{where}: half=1|2 needs a variable with one non-time dimension; it has {other}.")
+    return [(c, v) for c, v in conds if c != "half"], int(halves[0][0])
 
 
 @dataclass
@@ -242,6 +269,7 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
                 + (f" (binning left {var!r} out: {why})" if why else "") + "."
             )
         da = ds[var]
+        conds, half = _pop_half(conds, da, f"{role}: {path}:{var}")
         index: dict[str, np.ndarray] = {}
         for coord, wanted in conds:
             if coord not in da.coords and coord not in da.dims:
@@ -279,6 +307,15 @@ def load_selected(spec: str, role: str = "X") -> Loaded:
                     "exclude each other)."
                 )
             isel[dim] = np.flatnonzero(ok)
+        if half is not None:
+            dim = next(d for d in da.dims if d != "time")
+            chosen = isel.get(dim, np.arange(da.sizes[dim]))[half - 1::2]
+            if chosen.size == 0:
+                raise SignalAbsent(
+                    f"{role}: {path}:{var}[{key.split('[', 1)[1]}: half {half} is empty: the selection holds "
+                    f"{isel.get(dim, np.arange(da.sizes[dim])).size} {dim}(s); halves need at least 2."
+                )
+            isel[dim] = chosen
         sub = da.isel(isel) if isel else da
         if "time" not in sub.dims:
             arr = np.asarray(sub.values)

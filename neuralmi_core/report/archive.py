@@ -42,6 +42,7 @@ from ..validation import NeuralMIError
 from . import html as H
 from .archive_figures import forest_png, ordered, saturation_png
 from .records import check_unit
+from .study_page import load_study, study_section
 
 MAX_LISTED = 20  # warnings listed at the top of summary.html; the table filter shows all
 
@@ -249,8 +250,11 @@ def _skipped(skipped: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, A
 
 
 def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapping[str, str],
-                failed: Sequence[Mapping[str, Any]] = ()) -> str:
-    """summary.html (the ``summary.html`` template) of the archive rows, linking each session's report."""
+                failed: Sequence[Mapping[str, Any]] = (), study: Any = None,
+                networks: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """summary.html (the ``summary.html`` template) of the archive rows, linking each session's report; with
+    ``study`` (the study.nc Dataset) a study section (:func:`~.study_page.study_section`; ``networks``: analysis
+    name -> its ``pairs:`` declaration and values, from the session summaries)."""
     skipped = [r for r in rows if r.get("skipped")]
     all_rows, rows = rows, [r for r in rows if not r.get("skipped")]
     subjects = sorted({str(r["subject"]) for r in rows if r.get("subject") is not None})
@@ -285,19 +289,27 @@ def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapp
                     failed=_failed_rows(failed), skipped=skipped, **_skipped(skipped, all_rows),
                     silent=silent, silent_listed=silent_listed, flagged=flagged, flagged_items=items,
                     flagged_listed=flagged_listed, figures=figures, tables=_tables(rows, unit, report_links),
-                    row_class=_row_class)
+                    row_class=_row_class,
+                    study=None if study is None else study_section(study, networks or {}))
 
 
-def write_archive_summary(summary_paths: Sequence[str | os.PathLike], *, csv_out: str | os.PathLike,
-                          html_out: str | os.PathLike, unit: str = "bits",
-                          failures: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
-    """Read session ``summary.json`` files and write ``summary.csv`` and ``summary.html`` (atomically).
+def write_archive_summary(summary_paths: Sequence[str | os.PathLike], *, csv_out: str | os.PathLike | None,
+                          html_out: str | os.PathLike | None, unit: str = "bits",
+                          failures: Sequence[Mapping[str, Any]] = (),
+                          study: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """Read session ``summary.json`` files and write ``summary.csv`` and ``summary.html`` (atomically; either may
+    be None, not both: the workflow writes the page after ``study.nc``, which is made from the CSV).
+
+    ``study`` (a ``study.nc`` of ``neuralmi study``) adds the study section to the page: pooled forest plots,
+    the pooled network matrices (pairs named by the summaries' ``network`` field) and the contrasts.
 
     The HTML links each session's ``report.html`` (next to its summary.json) relative to ``html_out``.
     ``failures`` lists the sessions of the run that did not finish (dicts with session, source, step,
     analysis, mode, log, reason; the workflow's ``onerror`` handler passes them): each gets a
     ``status`` row (``failed`` or ``unfinished``) in the CSV with its reason in ``error``, and the HTML lists them first.
     """
+    if csv_out is None and html_out is None:
+        raise NeuralMIError("write_archive_summary: give csv_out, html_out or both; got neither")
     summaries = []
     links = {}
     for p in summary_paths:
@@ -308,9 +320,13 @@ def write_archive_summary(summary_paths: Sequence[str | os.PathLike], *, csv_out
             raise NeuralMIError(f"cannot read session summary {p}: {exc}") from exc
         summaries.append(s)
         report = Path(p).with_name("report.html")
-        links[s["session"]] = os.path.relpath(os.path.abspath(report), os.path.abspath(Path(html_out).parent))
+        links[s["session"]] = os.path.relpath(os.path.abspath(report), os.path.abspath(Path(html_out or csv_out).parent))
     rows = archive_rows(summaries, unit)
     failed = failure_rows(failures)
-    atomic_write_text(csv_out, render_csv(rows + failed, unit))
-    atomic_write_text(html_out, render_html(rows, unit, links, failed))
+    networks = {a["analysis"]: a["network"] for s in summaries for a in s.get("analyses", []) if a.get("network")}
+    ds = load_study(study) if study is not None else None
+    if csv_out is not None:
+        atomic_write_text(csv_out, render_csv(rows + failed, unit))
+    if html_out is not None:
+        atomic_write_text(html_out, render_html(rows, unit, links, failed, study=ds, networks=networks))
     return rows

@@ -39,6 +39,8 @@ tr.skipped td{color:#57606a}
 .ok{color:#1a7f37;font-weight:600} .bad{color:#b42318;font-weight:600} .caution{color:#93370d;font-weight:600}
 .muted{color:#57606a;font-size:.88em}
 tr.nosignal td{background:#fdecea} tr.flag td{background:#fff8e6}
+table.network td.flag{background:#fff8e6} table.network td.skipped{color:#57606a}
+table.network caption{text-align:left;font-size:.9em;color:#57606a} details.pairs{margin:.8em 0}
 figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid #eaeef2}
 figcaption{font-size:.9em;color:#3d444d;max-width:880px;margin-top:.3em}
 .measured{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:.6em 1em;margin:.6em 0}

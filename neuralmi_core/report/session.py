@@ -32,6 +32,7 @@ from ..io.atomic import atomic_write_bytes, atomic_write_text
 from ..io.session import file_sha256
 from ..validation import NeuralMIError
 from .figures import result_png, skipped_png
+from .network import network_matrices, network_png
 from .records import NO_SIGNAL, ROWS, check_unit, finite, load_result, skipped_row
 from .session_html import render_session_html
 
@@ -128,6 +129,7 @@ def build_session_report(
     selections: Mapping[str, Mapping[str, Any]] | None = None,
     contrasts: Sequence[tuple[str, str, str]] = (),
     shared_bins: Mapping[tuple[str, str, str], int] | None = None,
+    networks: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], str, dict[str, bytes]]:
     """Build a session's summary dict, HTML page and figures from gathered results.
 
@@ -145,10 +147,15 @@ def build_session_report(
         entry of the summary's ``contrasts`` (:func:`neuralmi_core.study.contrast.session_contrasts`) and a
         row of the page's contrasts table. Without them the summary has no ``contrasts`` key.
     shared_bins : the bins each pair of conditions shares (keys as ``contrasts``), see :func:`condition_overlaps`.
+    networks : analysis name -> ``{"network": declaration, "x": value, "y": value}`` for the pairs of a
+        ``pairs:`` declaration: they are shown as one matrix per declaration and mode
+        (:func:`~.network.network_matrices`, kept in the summary as ``networks``) and their rows carry
+        ``network``.
 
     Returns
     -------
-    (summary, html, figures) with figures keyed ``"{analysis}_{mode}"`` (PNG bytes).
+    (summary, html, figures) with figures keyed ``"{analysis}_{mode}"`` (PNG bytes), and
+    ``"network_{declaration}_{mode}"`` for each network matrix.
     """
     check_unit(unit)
     selections = dict(selections or {})
@@ -162,13 +169,20 @@ def build_session_report(
         res = load_result(name, mode, record)
         rows.append(ROWS[mode](name, res, unit, selections.get(name)))
         figures[f"{name}_{mode}"] = result_png(res, unit)
+    networks = {str(k): dict(v) for k, v in (networks or {}).items()}
+    for r in rows:
+        if r["analysis"] in networks:
+            r["network"] = networks[r["analysis"]]
+    matrices = network_matrices(rows, networks, unit)
+    for m in matrices:
+        figures[f"network_{m['network']}_{m['mode']}"] = network_png(m, unit)
     data = dict(data or {})
     own = session_warnings(data)
     top = own + [f"{r['analysis']} ({r['mode']}): {w}" for r in rows for w in r["warnings"]]
     prov = {**(provenance or {}), "versions": _versions(),
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
     summary = {"session": session, "subject": subject_of(session, data), "unit": unit, "data": data,
-               "analyses": rows, "selections": selections, "truth": dict(truth) if truth else None,
+               "analyses": rows, "networks": matrices, "selections": selections, "truth": dict(truth) if truth else None,
                "warnings": top, "session_warnings": own, "provenance": prov}
     if contrasts:
         from ..study.contrast import session_contrasts
@@ -242,14 +256,17 @@ def write_session_report(
     selections: Sequence[tuple[str, str | os.PathLike]] = (),
     command: Sequence[str] | None = None,
     contrasts: Sequence[tuple[str, str, str]] = (),
+    pairs: Sequence[tuple[str, str, str, str]] = (),
 ) -> dict[str, Any]:
     """Read the gathered records, build the report and write html, json and figures (atomically).
 
     ``figures_out`` paths must end in ``{analysis}_{mode}.png``; each gets that figure. ``selections``
     are (analysis, selection record path) pairs, several per analysis when each mode has its own (merged
     by :func:`~neuralmi_core.analysis.preflight.merge_selections`); ``contrasts`` the (declaration, condition a,
-    condition b) triples whose contrasts the summary and page show (shared bins counted in ``binned``); ``command`` the ``neuralmi`` arguments recorded in the
-    provenance (the CLI passes its own).
+    condition b) triples whose contrasts the summary and page show (shared bins counted in ``binned``);
+    ``command`` the ``neuralmi`` arguments recorded in the provenance (the CLI passes its own); ``pairs``
+    (analysis, declaration, x value, y value) quadruples name the analyses that are pairs of a ``pairs:``
+    network (shown as its matrix).
     """
     records = [(name, mode, _read_json(path, f"analysis {name!r} ({mode})")) for name, mode, path in results]
     by_name: dict[str, list[dict[str, Any]]] = {}
@@ -280,7 +297,8 @@ def write_session_report(
                                     contrasts)
     summary, page, figures = build_session_report(session, records, unit=unit, data=data, truth=truth_rec,
                                                   provenance=prov, selections=sel, contrasts=contrasts,
-                                                  shared_bins=shared)
+                                                  shared_bins=shared,
+                                                  networks={n: {"network": net, "x": a, "y": b} for n, net, a, b in pairs})
     wanted = {Path(p).stem: p for p in figures_out}
     missing = sorted(set(wanted) - set(figures))
     if missing:

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ..flags import FLAG
 from . import html as H
+from .network import network_sections
 from .records import NO_SIGNAL, finite
 from .text import DROP_REASONS, GLOSSARY, HOW_TO_READ, TARGET
 from .trust import trust_html
@@ -379,15 +380,19 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
         if absent:  # kinds the spec asks for with required: false that this file lacks
             items.append(("signals absent from the file", "; ".join(f"{k}: {v}" for k, v in absent.items())))
     t = summary.get("truth") or {}
+    in_net = {a for m in summary.get("networks") or [] for a in m["analyses"]}
+    sections = {id(r): analysis(r, figures.get(f"{r['analysis']}_{r['mode']}"), selections.get(r["analysis"]),
+                                data, unit) for r in summary["analyses"]}
+    nets = network_sections(summary.get("networks") or [], summary["analyses"], sections, figures, unit)
     return H.render(
         "session.html", script="", session=s, subject=summary.get("subject"),
         source_name=str(src).rsplit("/", 1)[-1] if src else None, unit=unit, created=prov.get("created"),
         warnings=[w for w in summary["warnings"] if NO_SIGNAL not in w],
         severe=[w for w in summary["warnings"] if NO_SIGNAL in w],
-        glance=glance(summary["analyses"], unit), glance_class=_glance_class,
         contrasts=summary.get("contrasts") or [],
-        analyses=[analysis(r, figures.get(f"{r['analysis']}_{r['mode']}"), selections.get(r["analysis"]), data, unit)
-                  for r in summary["analyses"]],
+        glance=glance([r for r in summary["analyses"] if r["analysis"] not in in_net], unit)
+        + [n["glance"] for n in nets], glance_class=_glance_class,
+        analyses=[sections[id(r)] for r in summary["analyses"] if r["analysis"] not in in_net], networks=nets,
         data=items, variables=[{"variable": k, "dims": v["dims"], "dtype": v["dtype"]}
                                for k, v in (data.get("variables") or {}).items()],
         truth=[(k, v) for k, v in t.items() if k not in ("params", "notes")], has_truth=bool(t), truth_notes=t.get("notes"),

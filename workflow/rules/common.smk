@@ -208,8 +208,9 @@ CONTRASTS = wfplan.contrast_pairs(config)
 
 
 def report_result_args(wildcards):
-    """`--result NAME MODE PATH` triples, `--selection NAME PATH` pairs and `--contrast NAME A B` triples (the
-    conditions of one declaration) for `neuralmi report session`."""
+    """`--result NAME MODE PATH` triples, `--selection NAME PATH` pairs, `--contrast NAME A B` triples (the
+    conditions of one declaration) and `--pair NAME NETWORK X Y` (the pairs of a `pairs:` network) for
+    `neuralmi report session`."""
     paths = session_results(wildcards)
     selections = session_selections(wildcards)
     args = []
@@ -220,6 +221,10 @@ def report_result_args(wildcards):
             args += ["--selection", name, selections[f"{name}__{mode}__selection"]]
     for of, a, b, _, _ in CONTRASTS:
         args += ["--contrast", of, a, b]
+    # the pairs of a `pairs:` network: the report shows them as one matrix
+    for an in config["analyses"]:
+        if an.get("pair_of"):
+            args += ["--pair", an["name"], an["pair_of"], *an["pair"]]
     return args
 
 

@@ -50,35 +50,89 @@ rule report_session:
         " --figures {output.figures:q} > {log:q} 2>&1"
 
 
-rule summary:
-    input:
-        all_summaries,
-    output:
-        csv=report(
-            "results/summary.csv",
-            caption="../report/summary.rst",
-            category="Archive summary",
-            labels={"file": "summary.csv"},
-        ),
-        html=report(
-            "results/summary.html",
-            caption="../report/summary.rst",
-            category="Archive summary",
-            labels={"file": "summary.html"},
-        ),
-    log:
-        "results/logs/summary.log",
-    localrule: True
-    conda:
-        ENV
-    threads: 1
-    params:
-        unit=config["unit"],
-        config_hash=CONFIG_HASH,
-        version=VERSION,
-    shell:
-        "neuralmi report archive {input:q} --unit {params.unit:q}"
-        " --csv {output.csv:q} --html {output.html:q} > {log:q} 2>&1"
+if config.get("study") is None:
+
+    rule summary:
+        input:
+            all_summaries,
+        output:
+            csv=report(
+                "results/summary.csv",
+                caption="../report/summary.rst",
+                category="Archive summary",
+                labels={"file": "summary.csv"},
+            ),
+            html=report(
+                "results/summary.html",
+                caption="../report/summary.rst",
+                category="Archive summary",
+                labels={"file": "summary.html"},
+            ),
+        log:
+            "results/logs/summary.log",
+        localrule: True
+        conda:
+            ENV
+        threads: 1
+        params:
+            unit=config["unit"],
+            config_hash=CONFIG_HASH,
+            version=VERSION,
+        shell:
+            "neuralmi report archive {input:q} --unit {params.unit:q}"
+            " --csv {output.csv:q} --html {output.html:q} > {log:q} 2>&1"
+
+else:
+    # with a study, summary.html shows study.nc, which is made from summary.csv: the CSV comes first
+
+    rule summary_csv:
+        input:
+            all_summaries,
+        output:
+            csv=report(
+                "results/summary.csv",
+                caption="../report/summary.rst",
+                category="Archive summary",
+                labels={"file": "summary.csv"},
+            ),
+        log:
+            "results/logs/summary_csv.log",
+        localrule: True
+        conda:
+            ENV
+        threads: 1
+        params:
+            unit=config["unit"],
+            config_hash=CONFIG_HASH,
+            version=VERSION,
+        shell:
+            "neuralmi report archive {input:q} --unit {params.unit:q}"
+            " --csv {output.csv:q} > {log:q} 2>&1"
+
+    rule summary:
+        input:
+            summaries=all_summaries,
+            study="results/study.nc",
+        output:
+            html=report(
+                "results/summary.html",
+                caption="../report/summary.rst",
+                category="Archive summary",
+                labels={"file": "summary.html"},
+            ),
+        log:
+            "results/logs/summary.log",
+        localrule: True
+        conda:
+            ENV
+        threads: 1
+        params:
+            unit=config["unit"],
+            config_hash=CONFIG_HASH,
+            version=VERSION,
+        shell:
+            "neuralmi report archive {input.summaries:q} --unit {params.unit:q}"
+            " --study {input.study:q} --html {output.html:q} > {log:q} 2>&1"
 
 
 rule study:

@@ -153,8 +153,11 @@ def validate_config(config: dict[str, Any], schema: Mapping[str, Any]) -> dict[s
 def expand_pairs(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Analyses with ``pairs:`` become one ordinary analysis per pair of values (schema: ``pairs``), in place of
     the declaration: ``<name>__<a>__<b>`` with ``x: <variable>[<by>=<a>]``, ``y: <variable>[<by>=<b>]``,
-    ``required: false`` and ``min_units`` kept for the selection check. Others pass unchanged; an analysis
-    without ``pairs`` needs ``x``, one with ``pairs`` must not give ``x`` or ``y``."""
+    ``required: false`` and ``min_units`` kept for the selection check, ``pair_of`` (the declaration) and
+    ``pair`` ([a, b], for the report's matrix). ``within: true`` adds ``<name>__<a>__<a>`` first for each value:
+    ``x: <variable>[<by>=<a>,half=1]``, ``y: ...half=2]``, the two halves of a's units (the matrix diagonal;
+    ``min_units`` then applies to each half). Others pass unchanged; an analysis without ``pairs`` needs ``x``,
+    one with ``pairs`` must not give ``x`` or ``y``."""
     from itertools import combinations
 
     out, problems = [], []
@@ -171,10 +174,14 @@ def expand_pairs(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
                             f"{' and '.join(given)}")
             continue
         var, by = pairs.get("variable", "spikes"), pairs["by"]
-        for a, b in combinations(pairs["values"], 2):
+        within = [(v, v) for v in pairs["values"]] if pairs.get("within") else []
+        for a, b in [*within, *combinations(pairs["values"], 2)]:
             pair = {k: copy.deepcopy(v) for k, v in an.items() if k != "pairs"}
-            pair.update(name=f"{an['name']}__{a}__{b}", x=f"{var}[{by}={a}]", y=f"{var}[{by}={b}]", required=False,
-                        min_units=pairs.get("min_units", 1), pair_of=an["name"], config_index=i)
+            # within: the two halves of one value's units (the selector's `half`, neuralmi_core.io.select)
+            x, y = (f"{var}[{by}={a},half=1]", f"{var}[{by}={a},half=2]") if a == b else \
+                (f"{var}[{by}={a}]", f"{var}[{by}={b}]")
+            pair.update(name=f"{an['name']}__{a}__{b}", x=x, y=y, required=False,
+                        min_units=pairs.get("min_units", 1), pair_of=an["name"], pair=[a, b], config_index=i)
             out.append(pair)
     if problems:
         raise ConfigError("invalid workflow config:\n  - " + "\n  - ".join(problems))

@@ -380,3 +380,13 @@ def test_student_latent_gaussian_task_unchanged():
     print(f"mienf student latent, 2+2 Gaussian 1 nat: {res.mi_nats:.3f} (gaussian latent {mean:.3f} +- {sd:.3f})")
     assert abs(res.mi_nats - mean) < 3 * sd, res
     assert res.members[0].info["nu"] is None
+
+
+@pytest.mark.parametrize("variant, latent, expected", [
+    ("general", "auto", "student"), ("tridiagonal", "auto", "gaussian"), ("general", "gaussian", "gaussian"),
+    ("general", "student", "student"), ("tridiagonal", "gaussian", "gaussian"),
+])
+def test_latent_choice_table(variant, latent, expected):
+    obj = _objective(variant=variant, latent=latent)
+    assert obj.latent == expected
+    assert hasattr(obj, "t_ll") == (expected == "student")

@@ -163,7 +163,8 @@ class MIENFObjective(nn.Module):
     ema : float
         Rate of the running moments of the training latents (the first ``1 / ema`` steps are averaged).
     latent : str
-        ``gaussian`` (the latent model above) or ``student``: a multivariate Student-t latent with
+        ``auto`` (``student`` for the general variant, ``gaussian`` for the tridiagonal), ``gaussian`` (the
+        latent model above) or ``student``: a multivariate Student-t latent with
         dispersion Sigma and degrees of freedom nu, which holds a dependence through a shared scale that no
         jointly Gaussian latent can (benchmarks/DIAGNOSIS.md section 13). For every nu of :data:`NU_GRID`
         (which ends in infinity, the Gaussian) the objective keeps the running EM moments of the training
@@ -180,6 +181,8 @@ class MIENFObjective(nn.Module):
         self.n_members, self.dim_x, self.dim_y = n_members, dim_x, dim_y
         self.variant, self.jitter = check_choice("variant", variant, VARIANTS), jitter
         self.latent = check_choice("latent", latent, LATENTS)
+        if self.latent == "auto":
+            self.latent = "student" if self.variant == "general" else "gaussian"
         if self.latent == "student" and self.variant != "general":
             raise NeuralMIError("options.latent='student' needs options.variant='general' (the tridiagonal "
                                 f"variant's per-pair MIs are Gaussian); got variant {self.variant!r}.")

@@ -17,7 +17,7 @@ from .core import Setting, Settings, resolve, unknown_error
 MINEE_REFERENCES = ("gaussian", "uniform")
 MIENF_VARIANTS = ("general", "tridiagonal")
 MIENF_FLOWS = ("nsf", "maf", "realnvp")
-MIENF_LATENTS = ("gaussian", "student")
+MIENF_LATENTS = ("auto", "gaussian", "student")
 
 ESTIMATOR_OPTIONS: dict[str, Settings] = {
     "minee": Settings([
@@ -41,8 +41,9 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
         Setting("ema", 0.05, Float(0.0, 1.0, low_open=True),
                 "rate of the running moments of the training latents"),
         Setting("latent", "gaussian", Choice(MIENF_LATENTS),
-                "latent model: gaussian, or student (multivariate t, nu chosen by likelihood on a grid that "
-                "ends in the Gaussian; holds dependence through a shared scale; general variant only)"),
+                "latent model: gaussian, student (multivariate t, nu chosen by likelihood on a grid that ends "
+                "in the Gaussian; holds dependence through a shared scale; general variant only), or auto "
+                "(student for the general variant, gaussian for the tridiagonal)"),
     ]),
 }
 

@@ -103,7 +103,7 @@ def test_component_mi_needs_tridiagonal():
 def test_general_estimate_is_gaussian_mi_of_latent_moments():
     """With the latent Gaussian at the latents' own sample moments, the mean pointwise MI equals the
     closed form 1/2 (log|S_xi| + log|S_eta| - log|S|) exactly (the quadratic terms average to D/2)."""
-    obj = _objective(jitter=0.0)
+    obj = _objective(jitter=0.0, latent="gaussian")
     x, y = _batch(n=500)
     obj.eval()
     with torch.no_grad():

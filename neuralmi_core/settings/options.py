@@ -40,7 +40,7 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
         Setting("jitter", 1e-5, Float(0.0), "added to the latent covariance's diagonal"),
         Setting("ema", 0.05, Float(0.0, 1.0, low_open=True),
                 "rate of the running moments of the training latents"),
-        Setting("latent", "gaussian", Choice(MIENF_LATENTS),
+        Setting("latent", "auto", Choice(MIENF_LATENTS),
                 "latent model: gaussian, student (multivariate t, nu chosen by likelihood on a grid that ends "
                 "in the Gaussian; holds dependence through a shared scale; general variant only), or auto "
                 "(student for the general variant, gaussian for the tridiagonal)"),

@@ -4,7 +4,8 @@ For each task and data set (N = 5000, split="random", seed 0) it prints, in one 
 and training-subset MI, its best epoch and epochs run, the Gaussian MI of the copula normal scores (what flows
 left at their initial identity maps report), the Gaussian MI after the non-Gaussianising map exp(2 u) of every
 copula score (a latent that does carry the dependence linearly), KSG (k = 3), seconds, and the warnings.
-Optional ``--variant KEY=VALUE`` settings (e.g. ``lr=2e-3``, ``weight_decay=0``) are passed to the estimate.
+Optional ``--set KEY=VALUE`` settings (e.g. ``lr=2e-3``, ``weight_decay=0``, ``"options={'latent':'student'}"``
+for the Student-t latent, section 13's cure) are passed to the estimate; the latent and its nu are printed.
 
     OMP_NUM_THREADS=1 python benchmarks/diagnosis/m1_mienf.py [--data 0 1] [--tasks ...] [--set lr=2e-3]
 """
@@ -40,7 +41,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=5000)
     args = ap.parse_args()
     extra = {k: ast.literal_eval(v) for k, v in (s.split("=", 1) for s in args.set)}
-    print("task | data | truth | mienf | mienf train | best/run | gauss copula | exp(2u) latent | ksg | s | warnings")
+    print("task | data | truth | mienf | mienf train | best/run | latent nu | gauss copula | exp(2u) latent | ksg | s | "
+          "warnings")
     for task in select_tasks(args.tasks):
         for d in args.data:
             x, y = task.sampler.sample(args.n, seed=d)
@@ -53,7 +55,8 @@ def main() -> None:
             m = r.members[0]
             names = [w.split(":")[0][:40] for w in r.warnings]
             print(f"{task.name} | {d} | {task.mi:.3f} | {r.mi_nats:.4f} | {r.mi_train_nats:.4f} | "
-                  f"{m.best_epoch}/{m.epochs_run} | {gaussian_mi(u, v):.4f} | "
+                  f"{m.best_epoch}/{m.epochs_run} | {m.info.get('latent', 'gaussian')} {m.info.get('nu')} | "
+                  f"{gaussian_mi(u, v):.4f} | "
                   f"{gaussian_mi(np.exp(2 * u), np.exp(2 * v)):.4f} | {ksg_mi(x, y, k=3, seed=0):.4f} | "
                   f"{sec:.0f} | {names}", flush=True)
             print("   held-out curve", np.round(m.curve_test_nats[:12], 4).tolist(), flush=True)

@@ -55,13 +55,17 @@ from torch import nn
 from zuko.lazy import LazyComposedTransform, LazyTransform, UnconditionalTransform
 from zuko.transforms import LULinearTransform, SoftclipTransform
 
-from ..settings.options import ESTIMATOR_OPTIONS, MIENF_FLOWS, MIENF_VARIANTS
+from ..settings.options import ESTIMATOR_OPTIONS, MIENF_FLOWS, MIENF_LATENTS, MIENF_VARIANTS
 from ..settings.options import parse_options as _parse_options
 from ..training.trainer import merge_rows
 from ..validation import NeuralMIError, check_choice, check_int
 
 VARIANTS = MIENF_VARIANTS
 FLOWS = MIENF_FLOWS
+LATENTS = MIENF_LATENTS
+
+#: Degrees of freedom of the Student-t latent's grid; the last, infinity, is the Gaussian.
+NU_GRID: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0, 20.0, 50.0, math.inf)
 
 #: Estimator-specific settings (``ModelSpec.options``), declared in :mod:`neuralmi_core.settings.options`.
 DEFAULT_OPTIONS: dict[str, Any] = ESTIMATOR_OPTIONS["mienf"].defaults()
@@ -105,6 +109,41 @@ def gaussian_mi_from_cov(cov: torch.Tensor, dim_x: int) -> torch.Tensor:
     return 0.5 * (ld(cov[..., :dim_x, :dim_x])[1] + ld(cov[..., dim_x:, dim_x:])[1] - ld(cov)[1])
 
 
+def student_t_mi_term(nu: torch.Tensor, dim_x: int, dim_y: int) -> torch.Tensor:
+    """The degrees-of-freedom part of the MI of a (dim_x + dim_y)-variate Student-t, h_p + h_q - h_D with
+
+        h_k = log G(nu/2) - log G((nu+k)/2) + k/2 log(nu pi) + (nu+k)/2 (psi((nu+k)/2) - psi(nu/2))
+
+    (Arellano-Valle, Contreras-Reyes & Genton 2013), so that
+    I = 1/2 (log|S_xx| + log|S_yy| - log|S|) + this term for dispersion S. ``nu`` (...) may hold ``inf``
+    (the Gaussian limit, where the term is 0)."""
+    finite = torch.isfinite(nu)
+    v = torch.where(finite, nu, torch.ones_like(nu))
+
+    def h(k: int) -> torch.Tensor:
+        a, b = 0.5 * v, 0.5 * (v + k)
+        return (torch.lgamma(a) - torch.lgamma(b) + 0.5 * k * torch.log(v * math.pi)
+                + b * (torch.digamma(b) - torch.digamma(a)))
+
+    return torch.where(finite, h(dim_x) + h(dim_y) - h(dim_x + dim_y), torch.zeros_like(nu))
+
+
+def student_t_logpdf(v: torch.Tensor, sigma: torch.Tensor, nu: torch.Tensor) -> torch.Tensor:
+    """Log-density of centred points ``v`` (K, n, d) under d-variate Student-t with dispersion ``sigma``
+    (K, d, d) and degrees of freedom ``nu`` (K,), which may be ``inf`` (the Gaussian); returns (K, n)."""
+    d = v.shape[-1]
+    chol = torch.linalg.cholesky(sigma)
+    w = torch.linalg.solve_triangular(chol, v.transpose(1, 2), upper=False)  # (K, d, n)
+    q = (w**2).sum(1)  # (K, n) Mahalanobis
+    half_logdet = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)[:, None]  # (K, 1)
+    finite = torch.isfinite(nu)[:, None]
+    nv = torch.where(torch.isfinite(nu), nu, torch.ones_like(nu))[:, None]
+    t = (torch.lgamma(0.5 * (nv + d)) - torch.lgamma(0.5 * nv) - 0.5 * d * torch.log(nv * math.pi)
+         - 0.5 * (nv + d) * torch.log1p(q / nv))
+    g = -0.5 * d * math.log(2.0 * math.pi) - 0.5 * q
+    return torch.where(finite, t, g) - half_logdet
+
+
 class MIENFObjective(nn.Module):
     """K-member MIENF objective: per-member flows f_X, f_Y and a latent Gaussian, trained by likelihood.
 
@@ -123,14 +162,30 @@ class MIENFObjective(nn.Module):
         Added to the diagonal of the latent covariance.
     ema : float
         Rate of the running moments of the training latents (the first ``1 / ema`` steps are averaged).
+    latent : str
+        ``auto`` (``student`` for the general variant, ``gaussian`` for the tridiagonal), ``gaussian`` (the
+        latent model above) or ``student``: a multivariate Student-t latent with
+        dispersion Sigma and degrees of freedom nu, which holds a dependence through a shared scale that no
+        jointly Gaussian latent can (benchmarks/DIAGNOSIS.md section 13). For every nu of :data:`NU_GRID`
+        (which ends in infinity, the Gaussian) the objective keeps the running EM moments of the training
+        latents (weights (nu + D) / (nu + Q), Q the Mahalanobis distance) and the running mean
+        log-density; each member uses the nu of the highest running log-density. Its MI is the closed form
+        ``gaussian_mi_from_cov(Sigma) + student_t_mi_term(nu)``. ``general`` variant only.
     """
 
     def __init__(self, n_members: int, dim_x: int, dim_y: int, variant: str = "general", flow: str = "nsf",
                  transforms: int = 2, hidden: tuple[int, ...] = (64, 64), bins: int = 8,
-                 softclip: float = 4.0, linear: bool = True, jitter: float = 1e-5, ema: float = 0.05):
+                 softclip: float = 4.0, linear: bool = True, jitter: float = 1e-5, ema: float = 0.05,
+                 latent: str = "gaussian"):
         super().__init__()
         self.n_members, self.dim_x, self.dim_y = n_members, dim_x, dim_y
         self.variant, self.jitter = check_choice("variant", variant, VARIANTS), jitter
+        self.latent = check_choice("latent", latent, LATENTS)
+        if self.latent == "auto":
+            self.latent = "student" if self.variant == "general" else "gaussian"
+        if self.latent == "student" and self.variant != "general":
+            raise NeuralMIError("options.latent='student' needs options.variant='general' (the tridiagonal "
+                                f"variant's per-pair MIs are Gaussian); got variant {self.variant!r}.")
         fkw = dict(flow=flow, transforms=transforms, hidden=hidden, bins=bins, softclip=softclip,
                    linear=linear)
         self.flows_x = nn.ModuleList([make_flow_transform(dim_x, **fkw) for _ in range(n_members)])
@@ -142,6 +197,12 @@ class MIENFObjective(nn.Module):
         self.register_buffer("n_seen", torch.zeros(n_members))  # (K,) training steps seen
         self.register_buffer("mean", torch.zeros(n_members, d))  # (K, D)
         self.register_buffer("cov", torch.eye(d).repeat(n_members, 1, 1))  # (K, D, D)
+        if self.latent == "student":  # running EM moments and mean log-density per nu of NU_GRID
+            g = len(NU_GRID)
+            self.register_buffer("t_w", torch.ones(n_members, g))  # (K, G) mean weight
+            self.register_buffer("t_wz", torch.zeros(n_members, g, d))  # (K, G, D) mean weighted latent
+            self.register_buffer("t_wzz", torch.eye(d).repeat(n_members, g, 1, 1))  # (K, G, D, D)
+            self.register_buffer("t_ll", torch.zeros(n_members, g))  # (K, G) running mean log-density
 
     # -- flows ---------------------------------------------------------------------------------------
     def latents(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -168,6 +229,52 @@ class MIENFObjective(nn.Module):
         self.mean.mul_(1 - rate).add_(rate * mean_b)
         self.cov.mul_(1 - rate[..., None]).add_(rate[..., None] * cov_b)
         self.n_seen.add_(1.0)
+
+    def _nu_grid(self) -> torch.Tensor:
+        return torch.tensor(NU_GRID, dtype=self.t_w.dtype, device=self.t_w.device)
+
+    def _t_grid_params(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Student latent: location (K, G, D) and dispersion (K, G, D, D) for every nu of the grid, from the
+        running EM moments (Sigma = E[w z z^T] - E[w z] E[w z]^T / E[w], plus ``jitter``)."""
+        mu = self.t_wz / self.t_w[..., None]
+        sigma = self.t_wzz - self.t_wz[..., :, None] * self.t_wz[..., None, :] / self.t_w[..., None, None]
+        eye = torch.eye(sigma.shape[-1], dtype=sigma.dtype, device=sigma.device)
+        return mu, 0.5 * (sigma + sigma.transpose(-1, -2)) + self.jitter * eye
+
+    def selected_nu(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Student latent: each member's grid index (K,) of the highest running log-density and its nu (K,)."""
+        idx = self.t_ll.argmax(-1)
+        return idx, self._nu_grid()[idx]
+
+    def _t_params(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Student latent: each member's selected location (K, D), dispersion (K, D, D) and nu (K,)."""
+        idx, nu = self.selected_nu()
+        mu, sigma = self._t_grid_params()
+        k = torch.arange(self.n_members, device=idx.device)
+        return mu[k, idx], sigma[k, idx], nu
+
+    @torch.no_grad()
+    def _update_student(self, z: torch.Tensor) -> None:
+        """One EM step of every grid member's t on the batch z (K, B, D), folded into the running moments
+        (same rate schedule as :meth:`_update_moments`), after scoring the batch's mean log-density under
+        the current parameters (the running log-density that chooses nu)."""
+        kk, b, d = z.shape
+        g = len(NU_GRID)
+        mu, sigma = self._t_grid_params()
+        v = (z[:, None] - mu[:, :, None, :]).reshape(kk * g, b, d)
+        s = sigma.reshape(kk * g, d, d)
+        nu = self._nu_grid().repeat(kk)
+        ll = student_t_logpdf(v, s, nu).reshape(kk, g, b)
+        chol = torch.linalg.cholesky(s)
+        q = (torch.linalg.solve_triangular(chol, v.transpose(1, 2), upper=False) ** 2).sum(1)  # (K G, B)
+        nv = nu[:, None]
+        w = torch.where(torch.isfinite(nv), (nv + d) / (nv + q), torch.ones_like(q)).reshape(kk, g, b)
+        rate = torch.clamp(1.0 / (self.n_seen + 1.0), min=self.ema)[:, None]  # (K, 1)
+        self.t_ll.mul_(1 - rate).add_(rate * ll.mean(-1))
+        self.t_w.mul_(1 - rate).add_(rate * w.mean(-1))
+        self.t_wz.mul_(1 - rate[..., None]).add_(rate[..., None] * torch.einsum("kgb,kbd->kgd", w, z) / b)
+        wzz = torch.einsum("kgb,kbd,kbe->kgde", w, z, z) / b
+        self.t_wzz.mul_(1 - rate[..., None, None]).add_(rate[..., None, None] * wzz)
 
     def _rho(self) -> torch.Tensor:
         """Tridiagonal: the pairs' correlations (K, p) from the running moments."""
@@ -198,6 +305,9 @@ class MIENFObjective(nn.Module):
         d = self.dim_x + self.dim_y
         const = 0.5 * d * math.log(2.0 * math.pi)
         z = torch.cat([xi, eta], -1)  # (K, B, D)
+        if self.latent == "student":
+            mu, sigma, nu = self._t_params()
+            return -student_t_logpdf(z - mu[:, None, :], sigma, nu).mean(-1)
         if self.variant == "general":
             chol = torch.linalg.cholesky(self._sigma())  # (K, D, D)
             w = torch.linalg.solve_triangular(chol, (z - self.mean[:, None, :]).transpose(1, 2), upper=False)
@@ -210,6 +320,11 @@ class MIENFObjective(nn.Module):
         """MI (K,) of the fitted latent Gaussian (the running moments of the training latents)."""
         if self.variant == "tridiagonal":
             return -0.5 * torch.log1p(-self._rho() ** 2).sum(-1)
+        if self.latent == "student":
+            _, sigma, nu = self._t_params()
+            mi = gaussian_mi_from_cov(sigma.double(), self.dim_x) + student_t_mi_term(nu.double(), self.dim_x,
+                                                                                        self.dim_y)
+            return mi.to(self.cov.dtype)
         return gaussian_mi_from_cov(self._sigma().double(), self.dim_x).to(self.cov.dtype)
 
     # -- the Objective contract ----------------------------------------------------------------------
@@ -217,7 +332,10 @@ class MIENFObjective(nn.Module):
         """Negative log-likelihood per sample (K,) of (x, y) under the flow model; MI (K,) of the model."""
         xi, eta, ladj = self.latents(x, y)
         if self.training:
-            self._update_moments(torch.cat([xi, eta], -1).detach())
+            z = torch.cat([xi, eta], -1).detach()
+            if self.latent == "student":
+                self._update_student(z)
+            self._update_moments(z)
         loss = self._latent_nll(xi, eta) - ladj.mean(-1)
         return loss, self.model_mi().detach()
 
@@ -228,6 +346,14 @@ class MIENFObjective(nn.Module):
         xi, eta, _ = self.latents(x, y)
         if self.variant == "tridiagonal":
             return self._pair_terms(xi, eta)[1]
+        if self.latent == "student":
+            mu, sigma, nu = (t.double() for t in self._t_params())
+            z = torch.cat([xi, eta], -1).double() - mu[:, None, :]
+            dx = self.dim_x
+            joint = student_t_logpdf(z, sigma, nu)
+            marg = (student_t_logpdf(z[..., :dx], sigma[:, :dx, :dx], nu)
+                    + student_t_logpdf(z[..., dx:], sigma[:, dx:, dx:], nu))
+            return (joint - marg).to(x.dtype)
         z = (torch.cat([xi, eta], -1) - self.mean[:, None, :]).double()  # (K, n, D)
         sigma = self._sigma().double()
         dx = self.dim_x
@@ -264,9 +390,13 @@ class MIENFObjective(nn.Module):
         (tridiagonal) the per-component MIs in nats."""
         model = self.model_mi().cpu()
         comps = self.component_mi(x, y).cpu() if self.variant == "tridiagonal" else None
+        nus = self.selected_nu()[1].cpu() if self.latent == "student" else None
         out = []
         for k in range(self.n_members):
-            info: dict[str, Any] = {"variant": self.variant, "model_mi_nats": float(model[k])}
+            info: dict[str, Any] = {"variant": self.variant, "model_mi_nats": float(model[k]),
+                                    "latent": self.latent}
+            if self.latent == "student":  # nu None: the grid's Gaussian end (nu -> infinity) was chosen
+                info["nu"] = float(nus[k]) if math.isfinite(float(nus[k])) else None
             if comps is not None:
                 info["component_mi_nats"] = [float(v) for v in comps[k]]
             out.append(info)
@@ -296,7 +426,7 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MIENFO
 
     The flows' hyper-networks have ``spec.n_layers`` hidden layers of ``spec.hidden`` units;
     ``spec.options`` holds :data:`DEFAULT_OPTIONS` (``variant``, ``flow``, ``transforms``, ``bins``,
-    ``softclip``, ``linear``, ``jitter``, ``ema``).
+    ``softclip``, ``linear``, ``jitter``, ``ema``, ``latent``).
     """
     opts = parse_options(spec.options)
     check_int("n_members", n_members, 1)

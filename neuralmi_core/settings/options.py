@@ -17,6 +17,7 @@ from .core import Setting, Settings, resolve, unknown_error
 MINEE_REFERENCES = ("gaussian", "uniform")
 MIENF_VARIANTS = ("general", "tridiagonal")
 MIENF_FLOWS = ("nsf", "maf", "realnvp")
+MIENF_LATENTS = ("auto", "gaussian", "student")
 
 ESTIMATOR_OPTIONS: dict[str, Settings] = {
     "minee": Settings([
@@ -41,6 +42,10 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
         Setting("jitter", 1e-5, Float(0.0), "added to the latent covariance's diagonal"),
         Setting("ema", 0.05, Float(0.0, 1.0, low_open=True),
                 "rate of the running moments of the training latents"),
+        Setting("latent", "auto", Choice(MIENF_LATENTS),
+                "latent model: gaussian, student (multivariate t, nu chosen by likelihood on a grid that ends "
+                "in the Gaussian; holds dependence through a shared scale; general variant only), or auto "
+                "(student for the general variant, gaussian for the tridiagonal)"),
     ]),
 }
 

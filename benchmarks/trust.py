@@ -46,6 +46,7 @@ RUNS = (
     "p6_pop_rig20000_s1_auto.json",  # place2d and hd-40 at N = 20000
     "p7_pop_rig5000_s1_auto.json",  # the other population families and the poisson tasks, data set 1
     "p8_poisson_rig5000_s02_auto.json",  # the poisson tasks, data sets 0 and 2
+    "p9_pop_rig20000_s02_auto.json",  # place2d and hd-40 at N = 20000, data sets 0 and 2
 )
 #: Runs made before the default critic became ``auto`` (poisson for counts against a variable): their rows
 #: of these tasks measured another critic, so they are not evidence for today's defaults.

@@ -1,0 +1,107 @@
+"""Poisson GLM spiking networks (issue 21 item 4): rates, planted links and delays, the cross-correlogram."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+from neuralmi_core.synth import glm
+from neuralmi_core.synth.glm import cross_correlogram, simulate_glm
+from neuralmi_core.validation import NeuralMIError
+
+N = 20_000
+
+
+@pytest.mark.parametrize("drive_gain", [0.0, 1.5])
+def test_rates_stay_physiological_and_counts_match_them(drive_gain):
+    net = simulate_glm(N, n_source=12, n_target=7, delay=2, gain=2.0, drive_gain=drive_gain, seed=3)
+    assert net.counts.shape == (N, 19) and net.counts.dtype.kind == "i" and (net.counts >= 0).all()
+    assert net.rates_hz.min() >= 1.0 - 1e-9 and net.rates_hz.max() <= 30.0 + 1e-9
+    # the empirical mean rate of every neuron is its mean clipped rate, within Poisson noise
+    emp = net.counts.mean(0) / net.bin_s
+    np.testing.assert_allclose(emp, net.rates_hz.mean(0), rtol=0.1)
+    assert ((emp >= 1.0) & (emp <= 30.0)).all()
+    assert (net.drive is None) == (drive_gain == 0)
+    if net.drive is not None:
+        assert net.drive.shape == (N, 1) and abs(net.drive.std() - 1) < 0.15
+
+
+def test_planted_link_raises_the_cross_correlogram_at_the_planted_delay_only():
+    for delay in (1, 3, 5):
+        net = simulate_glm(N, n_source=8, n_target=8, delay=delay, gain=1.0, seed=delay)
+        lags, ccg = cross_correlogram(net.x.sum(1), net.y.sum(1), max_lag=8)
+        noise = 1 / np.sqrt(N)
+        assert lags[np.argmax(ccg)] == delay
+        assert ccg[lags == delay][0] > 10 * noise
+        # Y never acts on X: the correlogram at negative lags (Y leading) is flat
+        assert np.abs(ccg[lags < 0]).max() < 5 * noise
+
+
+def test_no_link_gives_a_flat_cross_correlogram():
+    net = simulate_glm(N, n_source=8, n_target=8, delay=2, gain=0.0, seed=1)
+    assert net.links == () and not net.weights.any()
+    _, ccg = cross_correlogram(net.x.sum(1), net.y.sum(1), max_lag=8)
+    assert np.abs(ccg).max() < 5 / np.sqrt(N)
+
+
+def test_a_shared_drive_correlates_unlinked_populations():
+    net = simulate_glm(N, n_source=8, n_target=8, gain=0.0, drive_gain=1.0, seed=2)
+    lags, ccg = cross_correlogram(net.x.sum(1), net.y.sum(1), max_lag=8)
+    assert lags[np.argmax(ccg)] == 0 and ccg.min() > 10 / np.sqrt(N)  # broad, symmetric: not a directed link
+
+
+def test_links_weights_and_seed():
+    net = simulate_glm(2000, n_source=6, n_target=5, delay=4, gain=0.8, p_link=0.2, seed=7)
+    assert list(net.source) == list(range(6)) and list(net.target) == list(range(6, 11))
+    assert all(j in net.source and i in net.target for j, i in net.links)
+    w = net.weights
+    assert w.shape == (5, 6) and set(np.unique(w)) <= {0.0, 0.8}
+    assert (w > 0).any(1).all()  # every target neuron receives at least one link
+    assert int((w > 0).sum()) == len(net.links) and net.delay == 4
+    again = simulate_glm(2000, n_source=6, n_target=5, delay=4, gain=0.8, p_link=0.2, seed=7)
+    np.testing.assert_array_equal(again.counts, net.counts)
+    assert again.links == net.links
+    assert not np.array_equal(simulate_glm(2000, n_source=6, n_target=5, seed=8).counts, net.counts)
+
+
+def test_module_example_runs():
+    assert doctest.testmod(glm, raise_on_error=False).failed == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs,words",
+    [
+        ({"n_bins": 0}, r"`n_bins` must be an int >= 1. Got 0"),
+        ({"n_source": 0}, r"`n_source` must be an int >= 1. Got 0"),
+        ({"delay": 0}, r"`delay` must be an int >= 1. Got 0"),
+        ({"delay": 1.5}, r"`delay` must be an int >= 1. Got 1.5"),
+        ({"p_link": 1.5}, r"`p_link` must be in \[0.0, 1.0\]. Got 1.5"),
+        ({"gain": float("nan")}, r"`gain` must be in"),
+        (
+            {"rate_hz": (5.0, 2.0)},
+            r"`rate_hz` must be \(low, high\) with 0 < low < high <= 1 / bin_s \(50 Hz\)",
+        ),
+        ({"rate_hz": (1.0, 80.0)}, r"`rate_hz` must be"),
+        ({"baseline_hz": (0.5, 10.0)}, r"`baseline_hz` must be \(low, high\) inside `rate_hz`"),
+        ({"drive_tau_bins": 0.0}, r"`drive_tau_bins` must be in"),
+    ],
+)
+def test_bad_parameters_are_refused(kwargs, words):
+    kw = {"n_bins": 100, **kwargs}
+    with pytest.raises(NeuralMIError, match=words):
+        simulate_glm(kw.pop("n_bins"), **kw)
+
+
+@pytest.mark.parametrize(
+    "a,b,words",
+    [
+        (np.zeros(10), np.zeros(10), r"length > 2 max_lag \+ 2 \(12\)"),
+        (np.zeros(50), np.zeros(49), r"Got shapes \(50,\) and \(49,\)"),
+        (np.zeros((50, 2)), np.zeros((50, 2)), "expected two 1-D series"),
+    ],
+)
+def test_cross_correlogram_refuses_bad_series(a, b, words):
+    with pytest.raises(NeuralMIError, match=words):
+        cross_correlogram(a, b, max_lag=5)

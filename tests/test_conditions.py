@@ -21,7 +21,7 @@ from scipy import stats
 from neuralmi_core.io.netcdf import write_netcdf
 from neuralmi_core.io.select import select_xy, split_condition
 from neuralmi_core.io.session import bin_session
-from neuralmi_core.study.contrast import condition_contrast, contrast, se_from_ci, session_contrasts
+from neuralmi_core.study.conditions import condition_contrast, contrast, se_from_ci, session_contrasts
 from neuralmi_core.validation import NeuralMIError, SignalAbsent
 
 ROOT = Path(__file__).resolve().parents[1]

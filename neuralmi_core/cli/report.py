@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     a.add_argument("--unit", choices=("bits", "nats"), default="bits", help="MI unit (default: bits)")
     a.add_argument("--csv", help="output summary.csv (at least one of --csv and --html)")
     a.add_argument("--html", help="output summary.html")
-    a.add_argument("--study", help="study.nc of `neuralmi study`: adds the pooled forest plots, the pooled network "
+    a.add_argument("--study", help="a study.nc (written by the study command): adds the pooled forest plots, the pooled network "
                    "matrices and the contrasts to summary.html")
 
 

@@ -144,7 +144,7 @@ def build_session_report(
     provenance : config hashes, config version, source file and checksum, command (versions are added).
     selections : analysis name -> selection record (what was measured, dropped bins, no-signal check).
     contrasts : (declaration, condition a, condition b) triples of the config's ``conditions:``; each gives an
-        entry of the summary's ``contrasts`` (:func:`neuralmi_core.study.contrast.session_contrasts`) and a
+        entry of the summary's ``contrasts`` (:func:`neuralmi_core.study.conditions.session_contrasts`) and a
         row of the page's contrasts table. Without them the summary has no ``contrasts`` key.
     shared_bins : the bins each pair of conditions shares (keys as ``contrasts``), see :func:`condition_overlaps`.
     networks : analysis name -> ``{"network": declaration, "x": value, "y": value}`` for the pairs of a
@@ -185,7 +185,7 @@ def build_session_report(
                "analyses": rows, "networks": matrices, "selections": selections, "truth": dict(truth) if truth else None,
                "warnings": top, "session_warnings": own, "provenance": prov}
     if contrasts:
-        from ..study.contrast import session_contrasts
+        from ..study.conditions import session_contrasts
 
         summary["contrasts"] = session_contrasts(rows, list(contrasts), unit, shared_bins)
     return summary, render_session_html(summary, figures), figures

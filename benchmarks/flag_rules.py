@@ -54,14 +54,15 @@ def flagged(row: dict, ratio: float, drop: float) -> bool:
             or "train_test_disagree" in row["flags"])
 
 
-def members_of(names: tuple[str, ...]) -> dict[tuple, list]:
+def rows_of(names: tuple[str, ...]) -> dict[tuple, dict]:
+    """The rigorous rows with saved members of these runs, by (task, N, data set); a later run wins."""
     out = {}
     for name in names:
         path = HERE / "diagnosis" / name
         if path.exists():
             for r in json.loads(path.read_text())["rows"]:
                 if r["mode"] == "rigorous" and r.get("members"):
-                    out[(r["task"], r["n"], r["data_seed"])] = r["members"]
+                    out[(r["task"], r["n"], r["data_seed"])] = r
     return out
 
 
@@ -71,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drops", default="0.2,0.3,0.5")
     args = ap.parse_args(argv)
     rows, used = collect()
-    members = members_of(tuple(used))
-    pos = [{**r, **statistics(r, members[(r["task"], r["n"], r["data_seed"])])} for r in rows if r["truth"] > 0]
+    saved = rows_of(tuple(used))
+    pos = [{**r, **statistics(r, saved[(r["task"], r["n"], r["data_seed"])]["members"])}
+           for r in rows if r["truth"] > 0]
     covered = sum(r["covered"] for r in pos)
     print(f"{len(pos)} rows with MI > 0 from {len(used)} runs; {covered} covered by their 68 % CI")
     print(f"{'ratio':>5s} {'drop':>5s}  flags on covered rows   misses unflagged   >10 % off unflagged")
@@ -84,18 +86,14 @@ def main(argv: list[str] | None = None) -> int:
                    if abs(r["rel_error"]) > 0.10 and not flagged(r, ratio, drop)]
             print(f"{ratio:5.2f} {drop:5.2f}  {fc:3d}/{covered} = {fc / covered:5.1%}       {mu:3d}"
                   f"                {len(big)}  {'; '.join(big)}")
-    sep = members_of(SEPARABLE)
     print("\nseparable critic on the populations (must stay flagged where > 10 % off):")
-    for key, ms in sorted(sep.items()):
-        raw = next(r for name in SEPARABLE if (HERE / "diagnosis" / name).exists()
-                   for r in json.loads((HERE / "diagnosis" / name).read_text())["rows"]
-                   if (r["task"], r["n"], r["data_seed"]) == key and r["mode"] == "rigorous")
+    for key, raw in sorted(rows_of(SEPARABLE).items()):
         if raw["truth"] <= 0:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r = rederive(raw)
-        s = statistics(r, ms)
+        s = statistics(r, raw["members"])
         print(f"  {key[0]:22s} {r['rel_error']:+6.1%} covered {'yes' if r['covered'] else 'no ':3s} "
               f"margin {s['margin']:.2f} drop {s['drop']:.2f} t {s['t']:6.1f}")
     missing = [r for r in RUNS if r not in used]

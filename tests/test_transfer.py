@@ -172,6 +172,24 @@ def test_te_surrogates_shift_the_source_only_and_rank_a_strong_link_first():
     assert r["p_value"] == pytest.approx(1 / 5)
 
 
+def test_te_iid_nulls_are_for_comparison_and_a_wrong_null_name_fails_before_training():
+    from neuralmi_core.analysis.transfer import transfer_entropy_test
+    from neuralmi_core.validation import NeuralMIError
+
+    coef, s = coupled_pair(0.8, delay=1)
+    v = simulate_var(coef, s, 600, seed=3)
+    with pytest.raises(NeuralMIError, match="surrogate.*circular, iid_source, iid_target.*'shuffle'"):
+        transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=2, delays=[1], surrogate="shuffle", progress=False)
+    kw = {"n_surrogates": 2, "delays": [1], "epochs": 2, "hidden": 8, "embedding_dim": 4, "progress": False}
+    circ = transfer_entropy_test(v[:, :1], v[:, 1:], **kw)
+    assert circ["surrogate"] == "circular" and len(circ["shifts"]) == 2 and "note" not in circ
+    for null in ("iid_source", "iid_target"):
+        r = transfer_entropy_test(v[:, :1], v[:, 1:], surrogate=null, **kw)
+        assert r["surrogate"] == null and r["shifts"] == [] and "comparison only" in r["note"]
+        assert r["observed_nats"] == circ["observed_nats"]  # same observed statistic, only the null differs
+        assert len(r["null_nats"]) == 2 and r["null_nats"] != circ["null_nats"]
+
+
 def test_te_plot_draws_both_directions(tmp_path):
     r = TransferEntropyResult(0.1, 0.05, 0.15, 0.68, 2, [2], [1, 2, 3], [0.0, 0.1, 0.02], [-0.1, 0.05, 0.0],
                               [0.1, 0.15, 0.04], reverse={"te_nats": [0, 0, 0], "ci_low": [-0.01] * 3,

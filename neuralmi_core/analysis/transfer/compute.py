@@ -433,10 +433,14 @@ def var_ground_truth(coef: list[np.ndarray], noise_cov: np.ndarray, source: list
     return 0.5 * (cond_logdet(tpast) - cond_logdet(tpast + spast))
 
 
+#: nulls of :func:`transfer_entropy_test`; the first is the default and the only calibrated one
+TE_SURROGATES = ("circular", "iid_source", "iid_target")
+
+
 def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 19, delays: Any = "1-5",
                           k_source: int = 1, k_target: int = 1, horizon: int = 1, min_shift: int | None = None,
                           estimator: str = "infonce", critic: str = "auto", seed: int = 0,
-                          **settings: Any) -> dict[str, Any]:
+                          surrogate: str = "circular", **settings: Any) -> dict[str, Any]:
     """Surrogate test of TE(X -> Y): the source alone is circularly shifted, the target's history untouched.
 
     Statistic: the maximum over ``delays`` of the full-data (gamma = 1) paired difference
@@ -445,7 +449,16 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
     ``min_shift`` defaults to the larger of the source's decorrelation time
     (:func:`~neuralmi_core.analysis.significance.compute.decorrelation_bins`) and max(delays) + k_source.
     ``p = (1 + #{null >= observed}) / (1 + n_surrogates)``, as in ``significance``.
-    Returns a dict: ``observed_nats``, ``null_nats``, ``p_value``, ``min_shift``, ``shifts``.
+
+    ``surrogate`` chooses the null: ``"circular"`` (the default, above, and the only calibrated one on
+    autocorrelated data); ``"iid_source"`` permutes the source's rows i.i.d. (destroys the source's own
+    autocorrelation, so the null no longer describes an autocorrelated source); ``"iid_target"`` permutes
+    the target's rows i.i.d. before its windows are built, as NeuralMI's permutation test does (destroys the
+    target's own history, so the null's paired difference sits near 0 whatever the observed bias is). The
+    two i.i.d. nulls exist to measure how wrong they are (``benchmarks/transfer_null.py``), and a result
+    built with one carries a ``note`` saying so.
+    Returns a dict: ``observed_nats``, ``null_nats``, ``p_value``, ``min_shift``, ``shifts`` (the circular
+    shifts; empty for the i.i.d. nulls), ``surrogate``.
     """
     from ...estimators.neural import setup_training
     from ..significance.compute import decorrelation_bins
@@ -465,18 +478,30 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
     min_shift = check_int("min_shift", min_shift, 1, n // 2, context=f"n_bins={n}")
     spec, cfg, _ = setup_training(values)
     n_surrogates = check_int("n_surrogates", n_surrogates, 1)
+    if surrogate not in TE_SURROGATES:
+        raise NeuralMIError(f"`surrogate` must be one of {', '.join(TE_SURROGATES)}; got {surrogate!r}.")
     rng = np.random.default_rng(derive_seed(seed, 21))
 
-    def stat(xs: np.ndarray) -> float:
-        rows = _te_direction(xs, ya, za, delays, values, spec, cfg, k_source, k_target, horizon)
+    def stat(xs: np.ndarray, ys: np.ndarray = ya) -> float:
+        rows = _te_direction(xs, ys, za, delays, values, spec, cfg, k_source, k_target, horizon)
         return max(r["diff_nats"] for r in rows)
 
     observed = stat(xa)
-    shifts = [int(rng.integers(min_shift, n - min_shift + 1)) for _ in range(n_surrogates)]
-    null = [stat(np.roll(xa, s, axis=0)) for s in shifts]
+    shifts: list[int] = []
+    if surrogate == "circular":
+        shifts = [int(rng.integers(min_shift, n - min_shift + 1)) for _ in range(n_surrogates)]
+        null = [stat(np.roll(xa, s, axis=0)) for s in shifts]
+    elif surrogate == "iid_source":
+        null = [stat(xa[rng.permutation(n)]) for _ in range(n_surrogates)]
+    else:
+        null = [stat(xa, ya[rng.permutation(n)]) for _ in range(n_surrogates)]
     p = (1 + sum(v >= observed for v in null)) / (1 + len(null))
-    return {"observed_nats": observed, "null_nats": null, "p_value": p, "min_shift": min_shift, "shifts": shifts,
-            "delays": delays}
+    out = {"observed_nats": observed, "null_nats": null, "p_value": p, "min_shift": min_shift, "shifts": shifts,
+           "delays": delays, "surrogate": surrogate}
+    if surrogate != "circular":
+        out["note"] = ("i.i.d. surrogates ignore the autocorrelation of the series: this p-value is for comparison "
+                       "only (benchmarks/transfer_null.py), not to report")
+    return out
 
 
 def local_permutation(z: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:

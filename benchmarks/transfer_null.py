@@ -1,0 +1,96 @@
+"""Calibration of the transfer-entropy surrogate test under the null (issue 21 item 4; not a test: prints a table).
+
+Null: X and Y independent AR(1) processes (coefficients --phi-x, --phi-y; no coupling), so TE(X -> Y) is 0
+and a calibrated test gives uniform p-values. Each data set is tested with every null of
+``transfer_entropy_test`` on the same observed statistic (the maximum over --delays of the full-data paired
+difference I(X_past Y_past; Y_future) - I(Y_past; Y_future)):
+
+- ``circular``: the source alone circularly shifted beyond its decorrelation time (the library's test);
+- ``iid_source``: the source's rows permuted i.i.d. (destroys the source's autocorrelation);
+- ``iid_target``: the target's rows permuted i.i.d. before windows are built (NeuralMI's permutation test:
+  destroys the target's own history).
+
+Per null: the KS test of the p-values against the uniform (on the mid-points of the grid k / (1 +
+n_surrogates), so the grid itself is not read as miscalibration), the share of data sets with p <= 0.05
+and <= 0.1, the mean null and observed statistic. Each data set's line is appended to --jsonl as it
+finishes, so a run stopped early still gives a table (`--table-only` prints it from that file).
+
+Run:  OMP_NUM_THREADS=1 python benchmarks/transfer_null.py [--datasets 100] [--n 1000] [--jsonl out.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from neuralmi_core.analysis.transfer.compute import TE_SURROGATES, transfer_entropy_test
+from neuralmi_core.synth.var import simulate_var
+
+
+def table(rows: list[dict], n_surrogates: int) -> str:
+    out = ["| null | data sets | KS p (uniform) | p <= 0.05 | p <= 0.1 | mean null TE (nats) | mean observed (nats) |",
+           "|---|---|---|---|---|---|---|"]
+    for null in TE_SURROGATES:
+        r = [x for x in rows if x["surrogate"] == null]
+        if not r:
+            continue
+        p = np.array([x["p_value"] for x in r])
+        mid = p - 0.5 / (1 + n_surrogates)  # the p-value grid's mid-points: uniform under a calibrated null
+        ks = stats.kstest(mid, "uniform").pvalue
+        out.append(f"| {null} | {len(r)} | {ks:.3f} | {np.mean(p <= 0.05):.0%} | {np.mean(p <= 0.1):.0%} | "
+                   f"{np.mean([np.mean(x['null_nats']) for x in r]):+.4f} | "
+                   f"{np.mean([x['observed_nats'] for x in r]):+.4f} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--datasets", type=int, default=100)
+    ap.add_argument("--n", type=int, default=1000, help="bins per data set")
+    ap.add_argument("--phi-x", type=float, default=0.7)
+    ap.add_argument("--phi-y", type=float, default=0.5)
+    ap.add_argument("--surrogates", type=int, default=19)
+    ap.add_argument("--delays", default="1")
+    ap.add_argument("--nulls", default=",".join(TE_SURROGATES))
+    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--jsonl", default=None, help="append one line per (data set, null); resumes from it")
+    ap.add_argument("--table-only", action="store_true", help="print the table of --jsonl and stop")
+    a = ap.parse_args()
+    nulls = [s.strip() for s in a.nulls.split(",") if s.strip()]
+    done: list[dict] = []
+    if a.jsonl and Path(a.jsonl).exists():
+        done = [json.loads(line) for line in Path(a.jsonl).read_text().splitlines() if line.strip()]
+    if not a.table_only:
+        print(f"# OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load {os.getloadavg()[0]:.1f}; "
+              f"AR(1) phi {a.phi_x}/{a.phi_y}, n {a.n}, {a.surrogates} surrogates, delays {a.delays}", flush=True)
+        have = {(x["dataset"], x["surrogate"]) for x in done}
+        coef, s = [np.array([[a.phi_x, 0.0], [0.0, a.phi_y]])], np.eye(2)
+        for k in range(a.datasets):
+            v = simulate_var(coef, s, a.n, seed=100 + k)
+            for null in nulls:
+                if (k, null) in have:
+                    continue
+                t0 = time.perf_counter()
+                r = transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=a.surrogates, delays=a.delays, seed=k,
+                                          surrogate=null, epochs=a.epochs, hidden=16, embedding_dim=8,
+                                          eval_size=256, progress=False, device="cpu")
+                row = {"dataset": k, "surrogate": null, "p_value": r["p_value"],
+                       "observed_nats": r["observed_nats"], "null_nats": list(r["null_nats"]),
+                       "seconds": time.perf_counter() - t0}
+                done.append(row)
+                if a.jsonl:
+                    with open(a.jsonl, "a") as f:
+                        f.write(json.dumps(row) + "\n")
+                print(f"data set {k:3d} {null:10s} p {row['p_value']:.3f} observed {row['observed_nats']:+.4f} "
+                      f"({row['seconds']:.0f} s)", flush=True)
+    print(table(done, a.surrogates))
+
+
+if __name__ == "__main__":
+    main()

@@ -225,3 +225,20 @@ def test_default_demo_sessions_unchanged(tmp_path, capsys):
     assert np.array_equal(new.spike_times, old.spike_times) and np.array_equal(new.ends, old.ends)
     assert not math.isnan(json.loads(sidecar_path(ref).read_text())["mi_latent_instantaneous_nats"])
     assert generate_archive  # the library entry point of the two-region archive is unchanged
+
+
+def test_genotype_reaches_summary_csv(study, tmp_path):
+    """NWB Subject.genotype -> binned attr -> session summary -> archive row (summary.csv column `genotype`)."""
+    from neuralmi_core.io.netcdf import write_netcdf
+    from neuralmi_core.report.archive import archive_rows, columns
+    from neuralmi_core.report.session import build_session_report, data_summary
+
+    _, binned = study
+    write_netcdf(binned[1], tmp_path / "binned.nc")
+    data = data_summary(tmp_path / "binned.nc")
+    summary = build_session_report("sub-02_ses-01", [], data=data)[0]
+    assert summary["genotype"] == "ko" and summary["subject"] == "02"
+    summary["analyses"] = [{"analysis": "AB", "mode": "rigorous"}]
+    (row,) = archive_rows([summary])
+    assert row["genotype"] == "ko" and columns("bits")[-1] == "genotype"
+    assert build_session_report("s", [], data={"attrs": {"nwb_subject_genotype": ""}})[0]["genotype"] is None

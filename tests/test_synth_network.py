@@ -26,7 +26,8 @@ from neuralmi_core.synth.network import (
 )
 from neuralmi_core.validation import NeuralMIError
 
-SPEC = {"spikes": {}, "intervals": {"running": "intervals/running", "rest": "intervals/rest"}}
+SPEC = {"spikes": {}, "behavior": {"position": "processing/behavior/Position/position"},
+        "intervals": {"running": "intervals/running", "rest": "intervals/rest"}}
 OPTS = dict(duration_s=200.0, n_units=25, block_s=(10.0, 20.0))
 
 
@@ -73,6 +74,7 @@ def test_files_read_back(study):
         run, rest = ds.running_in_interval.values, ds.rest_in_interval.values
         assert np.all(run + rest == 1)  # the two tables tile the session
         assert 0.3 < run.mean() < 0.7
+        assert ds.position.shape == (ds.sizes["time"], 2)  # the position of the two-region sessions, too
         truth = json.loads(sidecar_path(path).read_text())
         assert truth["kind"] == "network" and truth["genotype"] == ds.attrs["nwb_subject_genotype"]
 
@@ -242,3 +244,10 @@ def test_genotype_reaches_summary_csv(study, tmp_path):
     (row,) = archive_rows([summary])
     assert row["genotype"] == "ko" and columns("bits")[-1] == "genotype"
     assert build_session_report("s", [], data={"attrs": {"nwb_subject_genotype": ""}})[0]["genotype"] is None
+
+
+def test_no_coupled_pair_means_private_latents_only():
+    d = simulate_network_session(make_network_params(dict(duration_s=40.0, n_units=3, block_s=(5.0, 10.0),
+                                                          coupled=(), condition_pair=None, group_pair=None)), 1)
+    assert d.truth["coupled_pairs"] == [] and len(d.truth["uncoupled_pairs"]) == 3
+    assert d.behavior_xy.shape[1] == 2

@@ -40,7 +40,6 @@ the session's jitter factors, the noise levels and the intervals.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import os
 from dataclasses import asdict, dataclass, field
@@ -51,7 +50,16 @@ import numpy as np
 
 from .._version import __version__
 from ..validation import NeuralMIError, check_float, check_int
-from .model import TRUTH_BIN_WIDTHS, SynthParams, latent_mi_nats, poisson_spike_ticks, smooth_noise
+from .model import (
+    TRUTH_BIN_WIDTHS,
+    SynthParams,
+    behavior_truth,
+    draw_behavior,
+    draw_trials,
+    latent_mi_nats,
+    poisson_spike_ticks,
+    smooth_noise,
+)
 
 #: genotypes of the study archive: subjects alternate wt, ko, wt, ...
 GENOTYPES = ("wt", "ko")
@@ -242,6 +250,9 @@ class NetworkSession:
     condition: np.ndarray  # (n, 2) start/stop of the condition's blocks
     baseline: np.ndarray  # (n, 2) the complement
     truth: dict[str, Any]
+    behavior_t: np.ndarray
+    behavior_xy: np.ndarray
+    trials: np.ndarray
 
 
 def _targets(p: NetworkParams, genotype: str, jitter: dict[str, float]) -> dict[str, dict[str, float]]:
@@ -370,8 +381,18 @@ def simulate_network_session(params: NetworkParams, seed: int, genotype: str = "
         for ticks in poisson_spike_ticks(rng, log_rate, p.n_units, n_steps, tps):
             spikes.append(ticks * p.resolution)
             region.append(r)
+    # position and trials as in the two-region sessions (drawn last: the spikes do not depend on them)
+    sp = SynthParams(duration_s=p.duration_s, n_shared=p.dims_per_pair if p.coupled else 0, dt_gen=p.dt_gen,
+                     resolution=p.resolution)
+    first = shared[_pair_key(p.coupled[0])] if p.coupled else np.zeros((n_steps, 0))
+    bt, xy, readout = draw_behavior(rng, sp, first)
+    trials = draw_trials(rng, sp)
     truth = network_truth(p, genotype, jitter, noise)
-    return NetworkSession(p, seed, genotype, spikes, np.array(region), cond, base, truth)
+    truth["behavior"] = {**behavior_truth(sp, readout),
+                         "note": f"position = 0.5 + readout @ s(t) + noise, s: the shared latents of the first "
+                                 f"coupled pair ({_pair_key(p.coupled[0]) if p.coupled else 'none'}); NaN samples "
+                                 "and missing stretches: tracking loss"}
+    return NetworkSession(p, seed, genotype, spikes, np.array(region), cond, base, truth, bt, xy, trials)
 
 
 def _params_json(p: NetworkParams) -> dict[str, Any]:
@@ -388,14 +409,14 @@ def build_network_nwbfile(data: NetworkSession, subject_id: str, session_id: str
     """A DANDI-conformant ``NWBFile`` of one study session (nothing is written).
 
     Units table with ``region`` (one electrode group per region, location = the region name), intervals tables
-    ``intervals/<condition>`` and ``intervals/<baseline_condition>``, ``Subject.genotype``, and the
-    generator's JSON in ``scratch/neuralmi_synth_params``.
+    ``intervals/<condition>`` and ``intervals/<baseline_condition>``, ``Subject.genotype``, a position and a
+    trials table as in the two-region sessions, and the generator's JSON in ``scratch/neuralmi_synth_params``.
     """
     from hdmf.common import DynamicTableRegion, VectorData, VectorIndex
     from pynwb.epoch import TimeIntervals
     from pynwb.misc import Units
 
-    from .nwb import _new_nwbfile
+    from .nwb import _add_behavior_trials_scratch, _new_nwbfile
 
     p = data.params
     nwb = _new_nwbfile(data.seed, subject_id, session_id,
@@ -427,8 +448,7 @@ def build_network_nwbfile(data: NetworkSession, subject_id: str, session_id: str
         nwb.add_time_intervals(table)
     meta = {"generator": "neuralmi_core.synth.network", "version": __version__, "seed": data.seed,
             "kind": "network", "params": _params_json(p), "truth": data.truth}
-    nwb.add_scratch(json.dumps(meta), name="neuralmi_synth_params",
-                    description="JSON: generating parameters and ground truth of this synthetic session")
+    _add_behavior_trials_scratch(nwb, data, meta)
     return nwb
 
 

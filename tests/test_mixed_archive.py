@@ -305,7 +305,7 @@ def test_archive_summary_lists_skips_in_a_neutral_box_when_other_sessions_ran(tm
     (tmp_path / "s1" / "summary.json").write_text(json.dumps(s1))
     rows = write_archive_summary([tmp_path / "s1" / "summary.json", s2], csv_out=tmp_path / "summary.csv",
                                  html_out=tmp_path / "summary.html")
-    assert columns("bits")[-1] == "skipped" and [r["status"] for r in rows] == ["ok", "skipped"]
+    assert columns("bits")[-2:] == ["skipped", "genotype"] and [r["status"] for r in rows] == ["ok", "skipped"]
     page = render_html(rows, "bits", {})
     assert "skipped in every session" not in page and "class='note'" in page
     assert "s2 · CA1_vs_B (rigorous): session s2, analysis CA1_vs_B" in page

@@ -53,7 +53,7 @@ Layout of a binned session (written by ``neuralmi bin`` / :func:`neuralmi_core.i
              ("" for numeric), NAME_feature_kind (one-hot/numeric) along NAME_feature; dataset attr
              intervals_signals (JSON) -- see neuralmi_core.io.events
     attrs    source_path, source_sha256, nwb_identifier, session_start_time, nwb_session_id,
-             nwb_subject_id, nwb_version, bin_width_s, t0_s, t_stop_s, n_bins, binning_method
+             nwb_subject_id, nwb_subject_genotype, nwb_version, bin_width_s, t0_s, t_stop_s, n_bins, binning_method
              ("integer_ticks" or "shared_edges"), resolution_s, start_tick, ticks_per_bin (exact edges:
              edge_k = (start_tick + k * ticks_per_bin) * resolution_s, else t0_s + k * bin_width_s),
              signals_spec (JSON), config_hash, neuralmi_version, units_removed_by_filter (JSON),

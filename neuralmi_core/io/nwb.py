@@ -92,13 +92,15 @@ def _src(nwb: Any) -> str:
 
 
 def session_info(nwb: Any) -> dict[str, str]:
-    """Identifier, session start (ISO 8601), session/subject ids and NWB version of an open file."""
+    """Identifier, session start (ISO 8601), session/subject ids, the subject's genotype and NWB version of an
+    open file ("" where the file does not say)."""
     subject = getattr(nwb, "subject", None)
     return {
         "nwb_identifier": str(nwb.identifier),
         "session_start_time": nwb.session_start_time.isoformat() if nwb.session_start_time else "",
         "nwb_session_id": str(nwb.session_id or ""),
         "nwb_subject_id": str(getattr(subject, "subject_id", "") or ""),
+        "nwb_subject_genotype": str(getattr(subject, "genotype", "") or ""),
         "nwb_version": str(getattr(nwb, "nwb_file_version", "")),
         "session_description": str(nwb.session_description or ""),
     }

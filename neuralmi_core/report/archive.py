@@ -14,7 +14,8 @@ range) and p_floor (significance: 1/(n_surrogates + 1), the smallest p its surro
 config whose job failed, ``unfinished`` for one the run did not reach, e.g. after an interrupt: their other
 columns are empty; ``skipped`` for an analysis with ``required: false`` whose signal the session lacks), error
 (why it failed: the step and the line of its log) and skipped (why the analysis was skipped in that session:
-the session, the selector and what its binned file holds; empty otherwise). Text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
+the session, the selector and what its binned file holds; empty otherwise), genotype (the NWB subject's
+genotype, empty when the file does not say: ``study: {group_by: genotype}`` groups by it). Text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
 leading ``'`` so that a spreadsheet shows them as text instead of running them as a formula (OWASP CSV
 injection guidance); numbers are written as numbers. ``saturation_dim_s<s>``
 is the saturation dim at strictness s (the library's ``saturation[s]``); s = 1 is the headline.
@@ -55,7 +56,7 @@ def columns(unit: str) -> list[str]:
             "n_members", "n_warnings", "warnings", "config_hash", "config_version", "neuralmi_core_version",
             "source_sha256", "subject", "no_signal", "peak_lag_s", f"peak_mi_{u}", "p_value", f"observed_mi_{u}",
             "top_groups", f"full_mi_{u}", "source_file", "status", "error", "peak_range_low_s", "peak_range_high_s",
-            "p_floor", "skipped"]
+            "p_floor", "skipped", "genotype"]
 
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP: CSV injection).
@@ -93,7 +94,7 @@ def archive_rows(summaries: Sequence[Mapping[str, Any]], unit: str = "bits") -> 
             warnings = session_level + list(a.get("warnings", []))
             row = {c: a.get(c) for c in columns(unit)}
             row.update({k: v for k, v in a.items() if k.startswith("saturation_dim") or k == "embedding_dims"})
-            row.update(session=s["session"], subject=s.get("subject"), n_warnings=len(warnings),
+            row.update(session=s["session"], subject=s.get("subject"), genotype=s.get("genotype"), n_warnings=len(warnings),
                        warnings=" | ".join(warnings),
                        no_signal=not a.get("skipped") and (bool(a.get("no_signal"))
                                                            or any("NO SIGNAL" in w for w in session_level)),

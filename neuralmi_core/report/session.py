@@ -2,7 +2,7 @@
 
 The summary is the machine-readable twin of the page::
 
-    {"session": ..., "subject": ..., "unit": "bits", "data": {...}, "analyses": [row, ...],
+    {"session": ..., "subject": ..., "genotype": ..., "unit": "bits", "data": {...}, "analyses": [row, ...],
      "selections": {analysis: record}, "truth": {...} | null, "warnings": [...],
      "session_warnings": [...], "provenance": {...}}
 
@@ -64,6 +64,12 @@ def subject_of(session: str, data: Mapping[str, Any] | None = None) -> str | Non
         return str(sid)
     m = _SUBJECT.search(session)
     return m.group(1) if m else None
+
+
+def genotype_of(data: Mapping[str, Any] | None = None) -> str | None:
+    """The subject's genotype from the NWB file (``Subject.genotype``, binned attr ``nwb_subject_genotype``)."""
+    g = ((data or {}).get("attrs") or {}).get("nwb_subject_genotype")
+    return str(g) if g else None
 
 
 def data_summary(binned: str | os.PathLike | None) -> dict[str, Any]:
@@ -181,7 +187,7 @@ def build_session_report(
     top = own + [f"{r['analysis']} ({r['mode']}): {w}" for r in rows for w in r["warnings"]]
     prov = {**(provenance or {}), "versions": _versions(),
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
-    summary = {"session": session, "subject": subject_of(session, data), "unit": unit, "data": data,
+    summary = {"session": session, "subject": subject_of(session, data), "genotype": genotype_of(data), "unit": unit, "data": data,
                "analyses": rows, "networks": matrices, "selections": selections, "truth": dict(truth) if truth else None,
                "warnings": top, "session_warnings": own, "provenance": prov}
     if contrasts:

@@ -31,10 +31,12 @@ def test_result_fields_and_units():
 
 
 def test_near_ceiling_flag():
+    # all 150 epochs (patience 150): with early stopping, CUDA's run of seed 0 stopped at a plateau (best epoch
+    # 22, 3.86 of log(80) = 4.38 nats; H200, 2026-12-04); trained through, CPU and CUDA reach 4.04-4.11
     x = np.random.default_rng(0).normal(size=(400, 2))
     res = nmi.estimate(x, x + 1e-4 * np.random.default_rng(1).normal(size=x.shape), estimator="infonce",
-                       **{**FAST, "epochs": 150, "lr": 1e-2, "hidden": 64, "embedding_dim": 16, "n_layers": 1,
-                          "weight_decay": 0.0})
+                       **{**FAST, "epochs": 150, "patience": 150, "lr": 1e-2, "hidden": 64, "embedding_dim": 16,
+                          "n_layers": 1, "weight_decay": 0.0})
     assert res.mi_nats <= res.ceiling_nats + 1e-6
     assert res.near_ceiling and any("ceiling" in w for w in res.warnings)
 

@@ -124,39 +124,29 @@ def run(args: argparse.Namespace) -> int:
                             ("private_dims", "n_private"), ("shared_noise", "shared_noise")):
             if flag in given:
                 options[field] = given[flag]
-        paths = generate_study_archive(
-            args.out,
-            n_sessions=args.sessions,
-            seed=args.seed,
-            sessions_per_subject=args.sessions_per_subject or 1,
-            imaging_sessions=args.imaging_sessions,
-            imaging=imaging,
-            duration_s=args.duration,
-            mean_rate_hz=args.mean_rate,
-            timescale_s=args.timescale,
-            **options,
-        )
+        generate, per_subject = generate_study_archive, 1
     else:
         bad = sorted(f"--{k.replace('_', '-')}" for k in given if k in STUDY_ONLY)
         if bad:
             raise NeuralMIError(f"demo-archive: {', '.join(bad)} need(s) --kind study")
-        sizes = {}
+        options = {}
         for flag, fields in (("units_per_region", ("n_units_a", "n_units_b")), ("shared_dims", ("n_shared",)),
                              ("private_dims", ("n_private_a", "n_private_b")), ("shared_noise", ("shared_noise",))):
             if flag in given:
-                sizes.update(dict.fromkeys(fields, given[flag]))
-        paths = generate_archive(
-            args.out,
-            n_sessions=args.sessions,
-            seed=args.seed,
-            sessions_per_subject=args.sessions_per_subject or 2,
-            imaging_sessions=args.imaging_sessions,
-            imaging=imaging,
-            duration_s=args.duration,
-            mean_rate_hz=args.mean_rate,
-            timescale_s=args.timescale,
-            **sizes,
-        )
+                options.update(dict.fromkeys(fields, given[flag]))
+        generate, per_subject = generate_archive, 2
+    paths = generate(
+        args.out,
+        n_sessions=args.sessions,
+        seed=args.seed,
+        sessions_per_subject=args.sessions_per_subject or per_subject,
+        imaging_sessions=args.imaging_sessions,
+        imaging=imaging,
+        duration_s=args.duration,
+        mean_rate_hz=args.mean_rate,
+        timescale_s=args.timescale,
+        **options,
+    )
     for p in paths:
         print(p)
     print(f"wrote {len(paths)} sessions under {args.out}", file=sys.stderr)

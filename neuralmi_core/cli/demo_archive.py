@@ -68,7 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--shared-dims",
         type=int,
         default=None,
-        help="latent dims shared by A and B (default: 3); study: by each coupled pair (default: 2)",
+        help="latent dims shared by A and B (default: 3; study: by each coupled pair, 2)",
     )
     p.add_argument("--private-dims", type=int, default=None, help="private latent dims per region (default: 2)")
     p.add_argument("--mean-rate", type=float, default=10.0, help="mean firing rate in Hz (default: 10)")

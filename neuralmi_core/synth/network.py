@@ -535,7 +535,7 @@ def generate_study_archive(out_dir: str | os.PathLike, n_sessions: int = 4, seed
     -------
     list of the written NWB paths.
     """
-    from .nwb import _make_imaging, generate_imaging_session
+    from .nwb import _check_imaging, _write_imaging_sessions
 
     n_sessions = check_int("n_sessions", n_sessions, 1)
     sessions_per_subject = check_int("sessions_per_subject", sessions_per_subject, 1)
@@ -548,10 +548,7 @@ def generate_study_archive(out_dir: str | os.PathLike, n_sessions: int = 4, seed
     params = make_network_params(options)
     sizes = {"duration_s": params.duration_s, "timescale_s": params.timescale_s,
              "mean_rate_hz": params.mean_rate_hz}
-    if imaging_sessions:
-        _make_imaging(imaging, params.duration_s)
-    elif imaging:
-        raise NeuralMIError(f"imaging parameters {sorted(imaging)} given but `imaging_sessions` is 0.")
+    _check_imaging(imaging_sessions, imaging, params.duration_s)
     seeds = np.random.SeedSequence(seed, spawn_key=(2,)).generate_state(n_sessions, dtype=np.uint32)
     out = []
     for k in range(n_sessions):
@@ -560,14 +557,8 @@ def generate_study_archive(out_dir: str | os.PathLike, n_sessions: int = 4, seed
         path = Path(out_dir) / f"sub-{sub}" / f"sub-{sub}_ses-{ses}_ecephys.nwb"
         out.append(generate_network_session(path, seed=int(seeds[k]), subject_id=sub, session_id=ses,
                                             genotype=GENOTYPES[s % 2], **options))
-    im_seeds = np.random.SeedSequence(seed, spawn_key=(1,)).generate_state(imaging_sessions, dtype=np.uint32)
-    for j in range(imaging_sessions):
-        sub = f"{n_subjects + j // sessions_per_subject + 1:02d}"
-        ses = f"{j % sessions_per_subject + 1:02d}"
-        path = Path(out_dir) / f"sub-{sub}" / f"sub-{sub}_ses-{ses}_ophys.nwb"
-        out.append(generate_imaging_session(path, seed=int(im_seeds[j]), subject_id=sub, session_id=ses,
-                                            imaging=imaging, **sizes))
-    return out
+    return out + _write_imaging_sessions(out_dir, seed, n_subjects, imaging_sessions, sessions_per_subject,
+                                         imaging, **sizes)
 
 
 __all__ = [

@@ -375,10 +375,7 @@ def generate_archive(
     imaging_sessions = check_int("imaging_sessions", imaging_sessions, 0)
     check_int("seed", seed, 0)
     params = _make_params(sizes)
-    if imaging_sessions:
-        _make_imaging(imaging, params.duration_s)
-    elif imaging:
-        raise NeuralMIError(f"imaging parameters {sorted(imaging)} given but `imaging_sessions` is 0.")
+    _check_imaging(imaging_sessions, imaging, params.duration_s)
     seeds = np.random.SeedSequence(seed).generate_state(n_sessions, dtype=np.uint32)
     out = []
     for k in range(n_sessions):
@@ -387,8 +384,26 @@ def generate_archive(
         path = Path(out_dir) / f"sub-{sub}" / f"sub-{sub}_ses-{ses}_ecephys.nwb"
         out.append(generate_session(path, seed=int(seeds[k]), subject_id=sub, session_id=ses, **sizes))
     first_sub = -(-n_sessions // sessions_per_subject)  # subjects used by the ephys sessions
-    im_seeds = np.random.SeedSequence(seed, spawn_key=(1,)).generate_state(imaging_sessions, dtype=np.uint32)
-    for j in range(imaging_sessions):
+    return out + _write_imaging_sessions(out_dir, seed, first_sub, imaging_sessions, sessions_per_subject,
+                                         imaging, **sizes)
+
+
+def _check_imaging(imaging_sessions: int, imaging: dict[str, Any] | None, duration_s: float) -> None:
+    """Refuse imaging parameters without imaging sessions, and bad ones with them (before any file is written)."""
+    if imaging_sessions:
+        _make_imaging(imaging, duration_s)
+    elif imaging:
+        raise NeuralMIError(f"imaging parameters {sorted(imaging)} given but `imaging_sessions` is 0.")
+
+
+def _write_imaging_sessions(out_dir: str | os.PathLike, seed: int, first_sub: int, n: int,
+                            sessions_per_subject: int, imaging: dict[str, Any] | None, **sizes: Any) -> list[Path]:
+    """The ``n`` imaging sessions of an archive, after its ``first_sub`` ephys subjects:
+    ``sub-XX/sub-XX_ses-YY_ophys.nwb``, session ``j`` with seed ``j`` of ``SeedSequence(seed, spawn_key=(1,))``
+    (shared by :func:`generate_archive` and :func:`.network.generate_study_archive`)."""
+    im_seeds = np.random.SeedSequence(seed, spawn_key=(1,)).generate_state(n, dtype=np.uint32)
+    out = []
+    for j in range(n):
         sub = f"{first_sub + j // sessions_per_subject + 1:02d}"
         ses = f"{j % sessions_per_subject + 1:02d}"
         path = Path(out_dir) / f"sub-{sub}" / f"sub-{sub}_ses-{ses}_ophys.nwb"

@@ -103,37 +103,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-#: --kind study options -> NetworkParams fields
-STUDY_ONLY = {"regions": "regions", "coupled": "coupled", "condition_pair": "condition_pair",
-              "condition_factor": "condition_mi_factor", "group_pair": "group_pair",
-              "group_factor": "group_mi_factor", "jitter": "jitter_sd"}
+#: per --kind: option -> the generator's fields it sets (SynthParams for ecephys, NetworkParams for study); an
+#: option missing from a kind's table is refused for that kind (the study table holds every option)
+FIELDS = {
+    "ecephys": {"units_per_region": ("n_units_a", "n_units_b"), "shared_dims": ("n_shared",),
+                "private_dims": ("n_private_a", "n_private_b"), "shared_noise": ("shared_noise",)},
+    "study": {"units_per_region": ("n_units",), "shared_dims": ("dims_per_pair",), "private_dims": ("n_private",),
+              "shared_noise": ("shared_noise",), "regions": ("regions",), "coupled": ("coupled",),
+              "condition_pair": ("condition_pair",), "condition_factor": ("condition_mi_factor",),
+              "group_pair": ("group_pair",), "group_factor": ("group_mi_factor",), "jitter": ("jitter_sd",)},
+}
 
 
 def run(args: argparse.Namespace) -> int:
     from ..synth import generate_archive
     from ..validation import NeuralMIError
 
-    common = {"units_per_region": None, "shared_dims": None, "private_dims": None, "shared_noise": None}
-    given = {k: getattr(args, k) for k in (*STUDY_ONLY, *common) if getattr(args, k) is not None}
+    fields = FIELDS[args.kind]
+    given = {k: getattr(args, k) for k in FIELDS["study"] if getattr(args, k) is not None}
+    bad = sorted(f"--{k.replace('_', '-')}" for k in given if k not in fields)
+    if bad:
+        raise NeuralMIError(f"demo-archive: {', '.join(bad)} need(s) --kind study")
+    options = {f: v for k, v in given.items() for f in fields[k]}
     imaging = {"n_rois": args.rois} if args.rois is not None else None
     if args.kind == "study":
         from ..synth.network import generate_study_archive
 
-        options = {STUDY_ONLY[k]: v for k, v in given.items() if k in STUDY_ONLY}
-        for flag, field in (("units_per_region", "n_units"), ("shared_dims", "dims_per_pair"),
-                            ("private_dims", "n_private"), ("shared_noise", "shared_noise")):
-            if flag in given:
-                options[field] = given[flag]
         generate, per_subject = generate_study_archive, 1
     else:
-        bad = sorted(f"--{k.replace('_', '-')}" for k in given if k in STUDY_ONLY)
-        if bad:
-            raise NeuralMIError(f"demo-archive: {', '.join(bad)} need(s) --kind study")
-        options = {}
-        for flag, fields in (("units_per_region", ("n_units_a", "n_units_b")), ("shared_dims", ("n_shared",)),
-                             ("private_dims", ("n_private_a", "n_private_b")), ("shared_noise", ("shared_noise",))):
-            if flag in given:
-                options.update(dict.fromkeys(fields, given[flag]))
         generate, per_subject = generate_archive, 2
     paths = generate(
         args.out,

@@ -84,9 +84,10 @@ FLAGS: tuple[Flag, ...] = (
          "the MI-vs-gamma curve is still curved after pruning to min_gammas: extrapolation unsafe",
          "give the smallest chunks more samples (more data or a smaller largest gamma) and look at the plot "
          "for a straight stretch at small gamma", unreliable=True),
-    Flag("unstable_without_gamma1", "fit", "intercept moves > 20 % of the MI without gamma = 1",
+    Flag("unstable_without_gamma1", "fit", "intercept moves > 20 % of the MI, and beyond its noise, without gamma = 1",
          "the intercept moves by more than shift_tolerance (20 % of the MI, or 0.01 nats when the MI is "
-         "under 0.05 nats) when gamma = 1 is left out",
+         "under 0.05 nats) when gamma = 1 is left out, and the move is significant (two-sided 5 % t test of the "
+         "move over its standard error)",
          "add seeds (more members at every gamma) and check the gamma = 1 members in the plot", unreliable=True),
     Flag("residual_outliers", "fit", "a Pearson residual beyond the Bonferroni 5 % threshold",
          "a member's Pearson residual exceeds the Bonferroni-corrected 5 % normal threshold",

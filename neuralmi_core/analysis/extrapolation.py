@@ -81,6 +81,9 @@ class ExtrapolationFit:
         ``|a2 / a1|`` of the quadratic fit on the gammas used (NaN when it could not be fitted).
     intercept_without_gamma1_nats : float
         The intercept refitted without gamma = 1 (the stability check).
+    shift_se_nats : float
+        Standard error of the move ``intercept_without_gamma1_nats - intercept_nats`` under the linear model
+        (Hausman: Var(a_without) - Var(a), with the residual variance of the fit without gamma = 1).
     flags : tuple of str
         Reliability flags (see :data:`FLAG_HELP`); ``reliable`` is False when any of :data:`UNRELIABLE`
         is raised.
@@ -110,6 +113,7 @@ class ExtrapolationFit:
     reason: str = ""
     delta: float = 0.1
     min_gammas: int = 5
+    shift_se_nats: float = float("nan")
 
     @property
     def fitted(self) -> bool:
@@ -161,6 +165,13 @@ def _wls(gamma: np.ndarray, mi: np.ndarray, degree: int):
 
     exog = np.column_stack([gamma**p for p in range(degree + 1)])  # (n, degree + 1): 1, gamma, gamma^2
     return WLS(mi, exog, weights=1.0 / gamma).fit()
+
+
+def _intercept_var(gamma: np.ndarray) -> float:
+    """[(X' W X)^-1]_00 for the line's design (1, gamma) with weights 1/gamma: the WLS intercept's variance per
+    unit residual variance."""
+    x = np.column_stack([np.ones_like(gamma), gamma])
+    return float(np.linalg.inv(x.T @ (x / gamma[:, None]))[0, 0])
 
 
 def _no_fit(reason: str, flags: tuple[str, ...], confidence: float, gammas: tuple[int, ...], n: int,
@@ -229,6 +240,7 @@ def fit_extrapolation(
     min_gammas: int = 5,
     shift_tolerance: float = 0.2,
     shift_floor_nats: float = 0.05,
+    shift_alpha: float = 0.05,
 ) -> ExtrapolationFit:
     """Fit MI = a + b * gamma by WLS (weights 1/gamma) on the linear region; the intercept is the corrected MI.
 
@@ -246,10 +258,15 @@ def fit_extrapolation(
         ``min_gammas`` gammas remain, the largest gamma is dropped.
     min_gammas : int
         Fewest distinct gammas to keep (>= 3); with fewer in the input there is no fit (reason given).
-    shift_tolerance, shift_floor_nats : float
+    shift_tolerance, shift_floor_nats, shift_alpha : float
         Flag ``unstable_without_gamma1`` when refitting without gamma = 1 moves the intercept by more than
         ``shift_tolerance * max(|intercept|, shift_floor_nats)`` (the floor keeps near-zero MI from
-        tripping a relative test).
+        tripping a relative test) *and* the move is significant at level ``shift_alpha`` (two-sided t test
+        of the move over its standard error, df of the fit without gamma = 1): a move the members' own
+        scatter explains is not instability. Under the line both intercepts are unbiased and the
+        full fit is the efficient one, so Var(move) = Var(a_without) - Var(a) (Hausman), computed with the
+        residual variance of the fit without gamma = 1 (the members under test do not inflate the noise they
+        are tested against). Measured on the trust table (``benchmarks/gamma1_rule.py``, DIAGNOSIS section 17).
 
     Returns
     -------
@@ -274,6 +291,7 @@ def fit_extrapolation(
     delta = check_float("delta", delta, 0.0, low_open=True)
     min_gammas = check_int("min_gammas", min_gammas, 3)
     check_float("shift_tolerance", shift_tolerance, 0.0, low_open=True)
+    check_float("shift_alpha", shift_alpha, 0.0, 1.0, low_open=True, high_open=True)
     g_all = np.asarray(gamma, dtype=float).ravel()
     y_all = np.asarray(mi_nats, dtype=float).ravel()
     if g_all.shape != y_all.shape:
@@ -315,11 +333,17 @@ def fit_extrapolation(
     cov = np.asarray(res.cov_params(), dtype=float)
 
     # Stability: the intercept without gamma = 1.
-    a_wo = float("nan")
+    a_wo = shift_se = float("nan")
     rest = gk != 1
     if 1 in used and np.unique(gk[rest]).size >= 2 and rest.sum() >= 3:
-        a_wo = float(_wls(gk[rest], yk[rest], 1).params[0])
-        if abs(a_wo - a) > shift_tolerance * max(abs(a), shift_floor_nats):
+        res_wo = _wls(gk[rest], yk[rest], 1)
+        a_wo = float(res_wo.params[0])
+        shift_se = math.sqrt(max(float(res_wo.scale) * (_intercept_var(gk[rest]) - _intercept_var(gk)), 0.0))
+        shift = abs(a_wo - a)
+        from scipy import stats  # on use: scipy.stats costs a second of every CLI start
+
+        t_crit = float(stats.t.isf(shift_alpha / 2, res_wo.df_resid))
+        if shift > shift_tolerance * max(abs(a), shift_floor_nats) and not shift <= t_crit * shift_se:
             flags.append(FLAG_GAMMA1)
     # Outliers: Pearson residuals beyond a Bonferroni-corrected two-sided 5 % normal threshold.
     with warnings.catch_warnings():  # noiseless data: statsmodels warns that all residuals are 0
@@ -352,6 +376,7 @@ def fit_extrapolation(
         reliable=not any(f in UNRELIABLE for f in flags),
         delta=delta,
         min_gammas=min_gammas,
+        shift_se_nats=shift_se,
     )
 
 

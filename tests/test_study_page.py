@@ -54,6 +54,14 @@ def test_pooled_matrices_and_contrasts_from_study_nc(study_nc):
     assert png[:4] == b"\x89PNG" and len(png) > 5000
 
 
+def test_pooled_matrix_nodes_follow_the_declaration_order(study_nc):
+    """The nodes come in the order the pairs were declared (the `networks` mapping), not in the order the study
+    lists its analyses (the demo's matrix once read A, C, B)."""
+    declared = {k: NETWORK[k] for k in ("net__B__C", "net__A__B", "net__A__C")}  # values: [B, C, A]
+    for m in pooled_matrices(load_study(study_nc), declared):
+        assert m["nodes"] == ["B", "C", "A"]
+
+
 def _summaries(root):
     paths = []
     for i, session in enumerate(["wt0_s0", "ko0_s0"]):

@@ -108,6 +108,9 @@ def pooled_matrices(ds: Any, networks: Mapping[str, Mapping[str, Any]]) -> list[
                 m["cells"].setdefault(b, {})[a] = cell
             elif a != b:
                 m["missing_reverse"] = True
+    order = list(dict.fromkeys(str(v) for info in networks.values() for v in (info["x"], info["y"])))
+    for m in out.values():  # the declaration's order (A, B, C), not the order the study lists the pairs in
+        m["nodes"].sort(key=order.index)
     return list(out.values())
 
 

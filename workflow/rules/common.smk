@@ -221,10 +221,14 @@ def report_result_args(wildcards):
             args += ["--selection", name, selections[f"{name}__{mode}__selection"]]
     for of, a, b, _, _ in CONTRASTS:
         args += ["--contrast", of, a, b]
-    # the pairs of a `pairs:` network: the report shows them as one matrix
+    # the pairs of a `pairs:` network: the report shows them as one matrix (per condition under
+    # `conditions:`: net__A__B__running and net__A__B__rest go to the matrices "net · running" and "net · rest")
     for an in config["analyses"]:
         if an.get("pair_of"):
-            args += ["--pair", an["name"], an["pair_of"], *an["pair"]]
+            network = an["pair_of"] + (
+                f" · {an['condition']}" if an.get("condition_of") else ""
+            )
+            args += ["--pair", an["name"], network, *an["pair"]]
     return args
 
 

@@ -309,6 +309,9 @@ def test_archive_summary_lists_skips_in_a_neutral_box_when_other_sessions_ran(tm
     page = render_html(rows, "bits", {})
     assert "skipped in every session" not in page and "class='note'" in page
     assert "s2 · CA1_vs_B (rigorous): session s2, analysis CA1_vs_B" in page
+    # a note, not a warning: the list is behind a closed <details> line, so it does not push the results down
+    box = page[page.index("analysis result(s) skipped"):]
+    assert box.index("<details><summary>show the list</summary>") < box.index("s2 · CA1_vs_B (rigorous)")
 
 
 def test_merge_selections_leaves_skipped_records_out():
@@ -365,3 +368,19 @@ def test_pairs_skip_a_side_with_too_few_units(tmp_path):
     assert not is_skipped(preflight_or_skip(path, "spikes[region=A]", "spikes[region=B]", required=False,
                                             min_units=1, modes=modes))
     assert not is_skipped(preflight_or_skip(path, "spikes[region=A]", "spikes[region=B]", min_units=2, modes=modes))
+
+
+def test_warnings_box_has_one_line_per_kind_of_warning():
+    """summary.html's warnings box: a warning that fires on many results is one line (how many, the first text,
+    which results), not one line per result; kinds are told apart with their numbers taken out."""
+    from neuralmi_core.report.archive import MAX_NAMED, warning_groups
+
+    rows = [{"session": f"s{i}", "analysis": "a", "mode": "rigorous",
+             "warnings": f"{i + 1} of 15 networks collapsed (weight_decay 0.001 avoids it)."
+             + (" | extrapolation unreliable: unstable_without_gamma1" if i == 0 else "")} for i in range(MAX_NAMED + 2)]
+    lines = warning_groups(rows)
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{MAX_NAMED + 2} results: 1 of 15 networks collapsed (weight_decay 0.001 avoids it) "
+                               "(numbers differ per result). In: s0 · a (rigorous), s1 · a (rigorous)")
+    assert lines[0].endswith(" and 2 more") and f"s{MAX_NAMED - 1} · a" in lines[0] and f"s{MAX_NAMED} · a" not in lines[0]
+    assert lines[1] == "1 result: extrapolation unreliable: unstable_without_gamma1. In: s0 · a (rigorous)"

@@ -32,6 +32,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -227,6 +228,34 @@ def _failed_rows(failed: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             for f in failed]
 
 
+#: Results named per kind of warning in the warnings box of summary.html (the table filter shows all).
+MAX_NAMED = 8
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
+
+
+def warning_groups(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The lines of summary.html's warnings box: one per kind of warning (its text with the numbers taken out),
+    in the order first met, each with how many results carry it, the text of the first (noting when the numbers
+    differ between results) and the results themselves (the first :data:`MAX_NAMED`). One warning that fires on
+    most rows of an archive is one line, not a screen of repeats; each result's own text stays in its session
+    report and in summary.csv."""
+    groups: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        for w in str(r.get("warnings") or "").split(" | "):
+            w = w.strip().rstrip(".")
+            if w:
+                g = groups.setdefault(_NUMBER.sub("#", w), {"text": w, "texts": set(), "where": []})
+                g["texts"].add(w)
+                g["where"].append(f"{r['session']} · {r['analysis']} ({r['mode']})")
+    lines = []
+    for g in groups.values():
+        n, where = len(g["where"]), g["where"]
+        named = ", ".join(where[:MAX_NAMED]) + (f" and {n - MAX_NAMED} more" if n > MAX_NAMED else "")
+        vary = " (numbers differ per result)" if len(g["texts"]) > 1 else ""
+        lines.append(f"{n} result{'s' if n != 1 else ''}: {g['text']}{vary}. In: {named}")
+    return lines
+
+
 def no_signal_reason(r: Mapping[str, Any]) -> str:
     """Why a row is marked without signal, as measured: its constant-input or no-shared-information warning
     (the analysis's own words), never a guess about the whole session."""
@@ -264,10 +293,10 @@ def render_html(rows: Sequence[Mapping[str, Any]], unit: str, report_links: Mapp
     silent_listed = [f"{r['session']} · {r['analysis']} ({r['mode']}): {no_signal_reason(r)}"
                      for r in silent[:MAX_LISTED]]
     silent_listed += [f"… and {len(silent) - MAX_LISTED} more (red rows below)"] if len(silent) > MAX_LISTED else []
-    items = [f"{r['session']} · {r['analysis']} ({r['mode']}): {r['warnings']}" for r in ordered(flagged)
-             if not r.get("no_signal")]
-    flagged_listed = items[:MAX_LISTED] + ([f"… and {len(items) - MAX_LISTED} more: tick 'only rows with warnings' "
-                                            "below"] if len(items) > MAX_LISTED else [])
+    items = [r for r in ordered(flagged) if not r.get("no_signal")]
+    groups = warning_groups(items)
+    flagged_listed = groups[:MAX_LISTED] + ([f"… and {len(groups) - MAX_LISTED} more kinds: tick 'only rows with "
+                                             "warnings' below"] if len(groups) > MAX_LISTED else [])
     figures = []
     for analysis in sorted({r["analysis"] for r in rows}):
         rig = [r for r in rows if r["analysis"] == analysis and r["mode"] == "rigorous"]

@@ -186,12 +186,13 @@ def test_cli_study_kind(tmp_path, capsys):
     assert main(["demo-archive", "--out", str(out), "--kind", "study", "--sessions", "4", "--sessions-per-subject",
                  "2", "--duration", "40", "--units-per-region", "3", "--regions", "A,B,C,D", "--coupled",
                  "A-B,C-D", "--condition-pair", "C-D", "--group-pair", "A-B", "--group-factor", "2",
-                 "--jitter", "0", "--imaging-sessions", "1", "--rois", "20"]) == 0
+                 "--jitter", "0", "--imaging-sessions", "1", "--rois", "20", "--gain", "2"]) == 0
     names = [p.split("/")[-1] for p in capsys.readouterr().out.split()]
     assert names == ["sub-01_ses-01_ecephys.nwb", "sub-01_ses-02_ecephys.nwb", "sub-02_ses-01_ecephys.nwb",
                      "sub-02_ses-02_ecephys.nwb", "sub-03_ses-01_ophys.nwb"]
     t = json.loads((out / "sub-02" / "sub-02_ses-01_ecephys.truth.json").read_text())
     assert t["genotype"] == "ko" and t["coupled_pairs"] == ["A-B", "C-D"] and t["conditions"]["pair"] == "C-D"
+    assert t["params"]["gain"] == 2.0
     assert t["jitter"]["factors"] == {"A-B": 1.0, "C-D": 1.0}
     assert set(t["uncoupled_pairs"]) == {"A-C", "A-D", "B-C", "B-D"}
     ab = t["pairs"]["A-B"]["mi_counts_upper_bound_nats_by_bin_width"]["rest"]["0.05"]

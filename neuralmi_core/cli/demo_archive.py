@@ -73,6 +73,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--private-dims", type=int, default=None, help="private latent dims per region (default: 2)")
     p.add_argument("--mean-rate", type=float, default=10.0, help="mean firing rate in Hz (default: 10)")
     p.add_argument("--timescale", type=float, default=0.3, help="latent timescale in s (default: 0.3)")
+    p.add_argument("--gain", type=float, default=1.2, help="tuning gain: each unit's log rate is gain times its "
+                   "latent drive, so a larger gain puts more of the latents into the spike counts (default: 1.2)")
     p.add_argument(
         "--shared-noise",
         type=float,
@@ -142,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         duration_s=args.duration,
         mean_rate_hz=args.mean_rate,
         timescale_s=args.timescale,
+        gain=args.gain,
         **options,
     )
     for p in paths:

@@ -414,9 +414,9 @@ def test_workflow_config_accepts_events_and_intervals():
     base = yaml.safe_load((root / "config.yaml").read_text())
     cfg = copy.deepcopy(base)
     cfg["signals"] = {**(cfg.get("signals") or {}), "events": {"licks": "processing/behavior/BehavioralEvents/licks"},
-                      "intervals": {"trials": ["choice"]}}
-    assert wfplan.validate_config(cfg, schema)["signals"]["intervals"] == {"trials": ["choice"]}
-    cfg["signals"]["intervals"] = {"trials": {"overlap": "first"}}
+                      "intervals": {**(cfg.get("signals") or {}).get("intervals", {}), "trials": ["choice"]}}
+    assert wfplan.validate_config(copy.deepcopy(cfg), schema)["signals"]["intervals"]["trials"] == ["choice"]
+    cfg["signals"]["intervals"] = {**base["signals"].get("intervals", {}), "trials": {"overlap": "first"}}
     with pytest.raises(Exception, match=r"intervals\.trials\.overlap"):
         wfplan.validate_config(cfg, schema)
 

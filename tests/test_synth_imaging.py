@@ -285,7 +285,7 @@ def test_workflow_key_and_checkpoint_arguments():
     cfg = copy.deepcopy(base)
     cfg["demo_archive"]["imaging_sessions"] = 2
     args = wfplan.demo_archive_args(wfplan.validate_config(cfg, schema)["demo_archive"])
-    assert args[:6] == ["--sessions", "2", "--seed", "0", "--imaging-sessions", "2"]
+    assert args[:6] == ["--sessions", str(base["demo_archive"]["sessions"]), "--seed", "0", "--imaging-sessions", "2"]
     cfg["demo_archive"]["imaging_sessions"] = -1
     with pytest.raises(wfplan.ConfigError, match="imaging_sessions"):
         wfplan.validate_config(cfg, schema)

@@ -45,6 +45,10 @@ def ephys_config() -> dict:
     cfg["signals"].pop("ophys", None)
     cfg["signals"]["spikes"].pop("required", None)
     cfg["demo_archive"].pop("imaging_sessions", None)
+    cfg["demo_archive"].update(sessions=2, options={"duration": 300})  # two-region sessions, not the study ones
+    cfg["signals"].pop("intervals", None)  # the tables of the demo network's conditions
+    cfg.pop("study", None)
+    cfg["resources"]["train"].pop("cells_per_job", None)  # one cell a job, as these tests count
     return cfg
 
 
@@ -115,7 +119,7 @@ def test_analysis_level_setting_refused_for_one_mode():
     del cfg["analyses"][0]["dimensionality"]["estimator"]  # dimensionality now inherits minee: no embedding
     with pytest.raises(wfplan.ConfigError, match=r"config key analyses\[0\]\.estimator: `estimator` must be one "
                                                  r"of .* for dimensionality \(.*minee and mienf have none\)"):
-        wfplan.validate_config(cfg, schema())
+        wfplan.validate_config(copy.deepcopy(cfg), schema())  # validation expands `pairs:` in place
     cfg["analyses"][0]["modes"] = ["rigorous"]  # rigorous takes minee
     assert wfplan.plan(wfplan.validate_config(cfg, schema()))["A_vs_B"]["rigorous"].values["estimator"] == "minee"
 
@@ -218,7 +222,9 @@ def test_sessions_table(tmp_path):
 
 
 def test_cells_and_args():
-    cfg = wfplan.validate_config(default_config(), schema())
+    cfg = default_config()
+    cfg["resources"]["train"].pop("cells_per_job", None)  # one cell a job (grouping: test_cells_per_job_groups...)
+    cfg = wfplan.validate_config(cfg, schema())
     cfg["device"] = "cuda"
     an = cfg["analyses"][0]
     plans = wfplan.plan(cfg)["A_vs_B"]
@@ -416,6 +422,7 @@ def test_cells_per_job_groups_cells_of_one_seed():
     an["modes"] = ["rigorous", "dimensionality", "significance", "contributions"]
     an["rigorous"]["seeds"] = [0, 1]
     an["rigorous"]["gammas"] = [1, 2, 3, 4, 5, 6, 7]
+    an["dimensionality"]["embedding_dims"] = [1, 2, 3, 4, 5, 6, 8]
     an["significance"] = {"n_surrogates": 39, "surrogates_per_cell": 10}
     cfg["resources"]["train"]["cells_per_job"] = 3
     plans = wfplan.plan(cfg)["A_vs_B"]
@@ -498,7 +505,8 @@ def test_dry_run_of_the_shipped_mixed_demo_config(tmp_path):
     cfg.update(archive="archive", demo_archive={"generate": False})
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     out = snakemake(tmp_path, "--configfile", str(tmp_path / "config.yaml"), "-n").stdout
-    n_checks = 2 * sum(len(a["modes"]) for a in cfg["analyses"])  # every (session, analysis, mode)
+    # every (session, analysis, mode), after the demo's `pairs:` x `conditions:` expansion
+    n_checks = 2 * sum(len(a["modes"]) for a in wfplan.validate_config(copy.deepcopy(cfg), schema())["analyses"])
     assert re.search(rf"^check_selection_optional\s+{n_checks}$", out, re.M), out
 
 
@@ -593,6 +601,23 @@ def test_dry_run_passes_the_pairs_of_a_network_to_the_report(tmp_path):
     for part in ("--pair net__CA1__CA1 net CA1 CA1", "--pair net__V1__V1 net V1 V1", "--pair net__CA1__V1 net CA1 V1"):
         assert part in cmd, (part, cmd)
     assert cmd.count("--pair ") == 3
+
+
+@needs_snakemake
+def test_dry_run_gives_each_condition_of_a_network_its_own_matrix(tmp_path):
+    """A `pairs:` x `conditions:` declaration: the pairs of each condition go to their own matrix ("net · running",
+    "net · rest"), so that the session and study pages never show two conditions' values in one cell."""
+    _touch(tmp_path / "archive" / "sub-01" / "sub-01_ses-01_ecephys.nwb")
+    signals = {**ephys_config()["signals"], "intervals": {"running": "intervals/running", "rest": "intervals/rest"}}
+    net = {"name": "net", "pairs": {"by": "region", "values": ["CA1", "V1"]}, "modes": ["rigorous"],
+           "rigorous": {"gammas": [1, 2, 3, 4, 5]},
+           "conditions": {"running": {"intervals": "running"}, "rest": {"intervals": "rest"}}}
+    path = _write_config(tmp_path, analyses=[*ephys_config()["analyses"], net], signals=signals)
+    out = snakemake(tmp_path, "--configfile", str(path), "-n", "-p").stdout
+    cmd = next(line for line in out.splitlines() if "neuralmi report session " in line)
+    for part in ("--pair net__CA1__V1__running 'net · running' CA1 V1", "--pair net__CA1__V1__rest 'net · rest' CA1 V1"):
+        assert part in cmd, (part, cmd)
+    assert cmd.count("--pair ") == 2
 
 
 @needs_snakemake

@@ -31,7 +31,6 @@ rows left reliable, and how many of those are more than 10 % off, with and witho
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import warnings
@@ -43,6 +42,7 @@ from scipy import stats
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from flag_rules import rows_of  # noqa: E402
 from trust import RUNS, collect  # noqa: E402
 
 from neuralmi_core.analysis.extrapolation import FLAG_GAMMA1, UNRELIABLE, _intercept_var, _wls  # noqa: E402
@@ -54,14 +54,8 @@ RULES = ("before", "hausman", "ci")
 
 
 def saved_members() -> dict[tuple, list[dict]]:
-    out = {}
-    for name in RUNS:
-        path = HERE / "diagnosis" / name
-        if path.exists():
-            for r in json.loads(path.read_text())["rows"]:
-                if r["mode"] == "rigorous" and r.get("members"):
-                    out[(r["task"], r["n"], r["data_seed"])] = r["members"]
-    return out
+    """The saved members of every trust-table run's rigorous rows, by (task, N, data set); a later run wins."""
+    return {key: r["members"] for key, r in rows_of(tuple(RUNS)).items()}
 
 
 def gamma1_statistics(res, members) -> dict | None:

@@ -373,7 +373,8 @@ def test_pairs_skip_a_side_with_too_few_units(tmp_path):
 def test_warnings_box_has_one_line_per_kind_of_warning():
     """summary.html's warnings box: a warning that fires on many results is one line (how many, the first text,
     which results), not one line per result; kinds are told apart with their numbers taken out."""
-    from neuralmi_core.report.archive import MAX_NAMED, warning_groups
+    from neuralmi_core.report.archive import warning_groups
+    from neuralmi_core.report.records import MAX_NAMED
 
     rows = [{"session": f"s{i}", "analysis": "a", "mode": "rigorous",
              "warnings": f"{i + 1} of 15 networks collapsed (weight_decay 0.001 avoids it)."
@@ -383,4 +384,22 @@ def test_warnings_box_has_one_line_per_kind_of_warning():
     assert lines[0].startswith(f"{MAX_NAMED + 2} results: 1 of 15 networks collapsed (weight_decay 0.001 avoids it) "
                                "(numbers differ per result). In: s0 · a (rigorous), s1 · a (rigorous)")
     assert lines[0].endswith(" and 2 more") and f"s{MAX_NAMED - 1} · a" in lines[0] and f"s{MAX_NAMED} · a" not in lines[0]
-    assert lines[1] == "1 result: extrapolation unreliable: unstable_without_gamma1. In: s0 · a (rigorous)"
+    assert lines[1] == "s0 · a (rigorous): extrapolation unreliable: unstable_without_gamma1"
+
+
+def test_session_warnings_box_groups_by_kind_and_keeps_the_count():
+    """The session page: its own warnings first, the analyses' warnings one line per kind; the title counts every
+    warning, and summary.json's list stays whole; a summary written before `session_warnings` is shown as is."""
+    from neuralmi_core.report.session_html import warning_lines
+
+    summary = {"session_warnings": ["3 units without spikes"],
+               "analyses": [{"analysis": a, "mode": "rigorous", "warnings": [f"{k} of 15 networks collapsed"]}
+                            for k, a in ((1, "A_vs_B"), (2, "net__A__B__rest"))],
+               "warnings": ["3 units without spikes", "A_vs_B (rigorous): 1 of 15 networks collapsed",
+                            "net__A__B__rest (rigorous): 2 of 15 networks collapsed"]}
+    assert warning_lines(summary) == [
+        "3 units without spikes",
+        "2 results: 1 of 15 networks collapsed (numbers differ per result). In: A_vs_B (rigorous), "
+        "net__A__B__rest (rigorous)"]
+    old = {k: v for k, v in summary.items() if k != "session_warnings"}
+    assert warning_lines(old) == summary["warnings"]

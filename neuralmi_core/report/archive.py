@@ -32,7 +32,6 @@ import csv
 import io
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from ..io.atomic import atomic_write_text
 from ..validation import NeuralMIError
 from . import html as H
 from .archive_figures import forest_png, ordered, saturation_png
-from .records import check_unit
+from .records import check_unit, group_warnings
 from .study_page import load_study, study_section
 
 MAX_LISTED = 20  # warnings listed at the top of summary.html; the table filter shows all
@@ -228,32 +227,11 @@ def _failed_rows(failed: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             for f in failed]
 
 
-#: Results named per kind of warning in the warnings box of summary.html (the table filter shows all).
-MAX_NAMED = 8
-_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
-
-
 def warning_groups(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The lines of summary.html's warnings box: one per kind of warning (its text with the numbers taken out),
-    in the order first met, each with how many results carry it, the text of the first (noting when the numbers
-    differ between results) and the results themselves (the first :data:`MAX_NAMED`). One warning that fires on
-    most rows of an archive is one line, not a screen of repeats; each result's own text stays in its session
-    report and in summary.csv."""
-    groups: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        for w in str(r.get("warnings") or "").split(" | "):
-            w = w.strip().rstrip(".")
-            if w:
-                g = groups.setdefault(_NUMBER.sub("#", w), {"text": w, "texts": set(), "where": []})
-                g["texts"].add(w)
-                g["where"].append(f"{r['session']} · {r['analysis']} ({r['mode']})")
-    lines = []
-    for g in groups.values():
-        n, where = len(g["where"]), g["where"]
-        named = ", ".join(where[:MAX_NAMED]) + (f" and {n - MAX_NAMED} more" if n > MAX_NAMED else "")
-        vary = " (numbers differ per result)" if len(g["texts"]) > 1 else ""
-        lines.append(f"{n} result{'s' if n != 1 else ''}: {g['text']}{vary}. In: {named}")
-    return lines
+    """The lines of summary.html's warnings box (:func:`~.records.group_warnings` over the rows' warnings, each
+    result named ``session · analysis (mode)``); a row's ``warnings`` is its " | "-joined text."""
+    return group_warnings((f"{r['session']} · {r['analysis']} ({r['mode']})", w)
+                          for r in rows for w in str(r.get("warnings") or "").split(" | "))
 
 
 def no_signal_reason(r: Mapping[str, Any]) -> str:

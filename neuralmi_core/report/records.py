@@ -11,7 +11,8 @@ signal in X or Y) and the report's one training check (networks still improving 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..analysis.dimensionality import DimensionalityResult
@@ -366,3 +367,33 @@ ROWS = {"rigorous": rigorous_row, "dimensionality": dimensionality_row, "lag_swe
 __all__ = ["MODES", "NO_SIGNAL", "ROWS", "UNITS", "check_unit", "conditional_mi_row", "contributions_row",
            "dimensionality_row", "finite", "lag_sweep_row", "load_result", "rigorous_row", "significance_row",
            "skipped_row", "to_unit", "training_summary", "transfer_entropy_row"]
+
+
+#: Results named per kind of warning in a page's warnings box (the rest: "and N more").
+MAX_NAMED = 8
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
+
+
+def group_warnings(pairs: Iterable[tuple[str, str]]) -> list[str]:
+    """The lines of a warnings box from (result, warning text) pairs: one line per kind of warning (its text with
+    the numbers taken out), in the order first met. A kind on one result reads ``"<result>: <text>"``; on several,
+    ``"<n> results: <text of the first> (numbers differ per result). In: <results>"`` (the first
+    :data:`MAX_NAMED` named). One warning that fires on most results is one line, not a screen of repeats; each
+    result's own text stays in its section, its session report and summary.csv."""
+    groups: dict[str, dict[str, Any]] = {}
+    for where, w in pairs:
+        w = str(w).strip().rstrip(".")
+        if w:
+            g = groups.setdefault(_NUMBER.sub("#", w), {"text": w, "texts": set(), "where": []})
+            g["texts"].add(w)
+            g["where"].append(where)
+    lines = []
+    for g in groups.values():
+        n, where = len(g["where"]), g["where"]
+        if n == 1:
+            lines.append(f"{where[0]}: {g['text']}")
+            continue
+        named = ", ".join(where[:MAX_NAMED]) + (f" and {n - MAX_NAMED} more" if n > MAX_NAMED else "")
+        vary = " (numbers differ per result)" if len(g["texts"]) > 1 else ""
+        lines.append(f"{n} results: {g['text']}{vary}. In: {named}")
+    return lines

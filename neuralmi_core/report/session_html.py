@@ -18,7 +18,7 @@ from markupsafe import Markup
 from ..flags import FLAG
 from . import html as H
 from .network import network_sections
-from .records import NO_SIGNAL, finite
+from .records import NO_SIGNAL, finite, group_warnings
 from .text import DROP_REASONS, GLOSSARY, HOW_TO_READ, TARGET
 from .trust import trust_html
 
@@ -360,6 +360,17 @@ def _absent_signals(attr: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in out.items()} if isinstance(out, dict) else {}
 
 
+def warning_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The warnings box of the session page, no-signal warnings aside: the session's own warnings, then the
+    analyses' grouped by kind (:func:`~.records.group_warnings`). ``summary["warnings"]`` (summary.json) keeps
+    every warning in full."""
+    if "session_warnings" not in summary:  # a summary.json written before the field: its list as it is
+        return [w for w in summary["warnings"] if NO_SIGNAL not in w]
+    own = [w for w in summary["session_warnings"] if NO_SIGNAL not in w]
+    return own + group_warnings((f"{r['analysis']} ({r['mode']})", w) for r in summary["analyses"]
+                                for w in r["warnings"] if NO_SIGNAL not in w)
+
+
 def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> str:
     """The session page (the ``session.html`` template) of a summary dict and its figures (PNG bytes by
     ``<analysis>_<mode>``)."""
@@ -387,7 +398,7 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
     return H.render(
         "session.html", script="", session=s, subject=summary.get("subject"),
         source_name=str(src).rsplit("/", 1)[-1] if src else None, unit=unit, created=prov.get("created"),
-        warnings=[w for w in summary["warnings"] if NO_SIGNAL not in w],
+        warnings=warning_lines(summary), n_warnings=sum(NO_SIGNAL not in w for w in summary["warnings"]),
         severe=[w for w in summary["warnings"] if NO_SIGNAL in w],
         contrasts=summary.get("contrasts") or [],
         glance=glance([r for r in summary["analyses"] if r["analysis"] not in in_net], unit)

@@ -1,6 +1,6 @@
 """Candidate rules for the ``unstable_without_gamma1`` flag, measured on every row of the trust table.
 
-    python benchmarks/gamma1_rule.py [--max-gammas all,5,3] [--alpha 0.05] [--list]
+    python benchmarks/gamma1_rule.py [--max-gammas all,5,3] [--list]
 
 ``unstable_without_gamma1`` marks a rigorous fit unreliable (the study layer then leaves the row out of its
 pooling) when refitting the 1/N line without the gamma = 1 members moves the intercept by more than 20 % of
@@ -9,9 +9,9 @@ seed, the intercept without gamma = 1 is an extrapolation from gammas 2..G alone
 exceed 20 % of a small MI. The rules compared (each keeps the 20 % materiality threshold):
 
 * ``before``: the rule above, alone (the library's rule until 2026-12-04);
-* ``hausman`` (the library's rule since; ``fit_extrapolation(shift_alpha=0.05)``): also require the move to be
-  significant: larger than the two-sided ``alpha`` t quantile (df of the fit without gamma = 1) times the
-  standard error of the move. Under the linear model both
+* ``hausman`` (the library's rule since, read from each refitted row's flags; ``fit_extrapolation(shift_alpha=
+  0.05)``): also require the move to be significant: larger than the two-sided 5 % t quantile (df of the fit
+  without gamma = 1) times the standard error of the move (``shift_se_nats`` of the fit). Under the linear model both
   intercepts are unbiased and the full fit is the efficient one, so (Hausman) Var(a_without - a) =
   Var(a_without) - Var(a) = s^2 ([(X_w' W X_w)^-1]_00 - [(X' W X)^-1]_00), with s^2 the residual variance of
   the fit without gamma = 1 for both (the members under test do not inflate the noise they are tested
@@ -36,18 +36,15 @@ import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
-from scipy import stats
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from flag_rules import rows_of  # noqa: E402
 from trust import RUNS, collect  # noqa: E402
 
-from neuralmi_core.analysis.extrapolation import FLAG_GAMMA1, UNRELIABLE, _intercept_var, _wls  # noqa: E402
+from neuralmi_core.analysis.extrapolation import FLAG_GAMMA1, UNRELIABLE  # noqa: E402
 from neuralmi_core.analysis.rigorous import summarize_rigorous  # noqa: E402
-from neuralmi_core.analysis.rigorous.result import RigorousMember, member_mi  # noqa: E402
+from neuralmi_core.analysis.rigorous.result import RigorousMember  # noqa: E402
 from neuralmi_core.suite import MISS_FLAGS, score  # noqa: E402
 
 RULES = ("before", "hausman", "ci")
@@ -58,34 +55,26 @@ def saved_members() -> dict[tuple, list[dict]]:
     return {key: r["members"] for key, r in rows_of(tuple(RUNS)).items()}
 
 
-def gamma1_statistics(res, members) -> dict | None:
-    """The move of the intercept without gamma = 1, its Hausman standard error and the 20 % tolerance."""
+def gamma1_statistics(res) -> dict | None:
+    """The move of the intercept without gamma = 1 and its standard error, as the fit stored them, the 20 %
+    tolerance, the headline CI's half-width, and whether the library's flag fired (None: no refit without
+    gamma = 1)."""
     fit = res.fits[res.extrapolate]
-    if not fit.fitted or 1 not in fit.gammas_used:
+    if not (fit.fitted and math.isfinite(fit.intercept_without_gamma1_nats)):
         return None
-    lo, hi = fit.gammas_used[0], fit.gammas_used[-1]
-    used = [m for m in members if lo <= m.gamma <= hi and math.isfinite(member_mi(m, res.extrapolate))]
-    g = np.array([m.gamma for m in used], dtype=float)
-    y = np.array([member_mi(m, res.extrapolate) for m in used], dtype=float)
-    rest = g != 1
-    if np.unique(g[rest]).size < 2 or rest.sum() < 3:
-        return None
-    full, wo = _wls(g, y, 1), _wls(g[rest], y[rest], 1)
-    a, a_wo = float(full.params[0]), float(wo.params[0])
-    # one residual variance for both (never negative), from the fit without gamma = 1: the members under test
-    # do not inflate the noise they are tested against (an externally studentized test)
-    var = float(wo.scale) * (_intercept_var(g[rest]) - _intercept_var(g))
-    return {"df": float(wo.df_resid), "shift": abs(a_wo - a), "tol": 0.2 * max(abs(a), 0.05), "se_shift": math.sqrt(max(var, 0.0)),
-            "half": (res.ci_high_nats - res.ci_low_nats) / 2, "library": FLAG_GAMMA1 in fit.flags}
+    a = fit.intercept_nats
+    return {"shift": abs(fit.intercept_without_gamma1_nats - a), "tol": 0.2 * max(abs(a), 0.05),
+            "se_shift": fit.shift_se_nats, "half": (res.ci_high_nats - res.ci_low_nats) / 2,
+            "library": FLAG_GAMMA1 in fit.flags}
 
 
-def fires(s: dict, rule: str, alpha: float) -> bool:
+def fires(s: dict | None, rule: str) -> bool:
     if s is None or not s["shift"] > s["tol"]:
         return False
     if rule == "before":
         return True
-    if rule == "hausman":
-        return s["shift"] > float(stats.t.isf(alpha / 2, s["df"])) * s["se_shift"]
+    if rule == "hausman":  # the library's rule: the 20 % move and its t test (fit_extrapolation's shift_alpha)
+        return s["library"]
     return s["shift"] > s["half"]
 
 
@@ -103,7 +92,7 @@ def rows_at(rows: list[dict], members: dict, max_gamma: int | None) -> list[dict
             res = summarize_rigorous(ms, {"estimator": r.get("options", {}).get("estimator", "infonce")},
                                      {"n_samples": r["n"]}, confidence=r.get("confidence", 0.68),
                                      min_gammas=min(5, k))
-        s = gamma1_statistics(res, ms)
+        s = gamma1_statistics(res)
         other = [f for f in res.fits[res.extrapolate].flags if f in UNRELIABLE and f != FLAG_GAMMA1]
         row = score({"task": r["task"], "n": r["n"], "data_seed": r["data_seed"], "truth": r["truth"],
                      "mi": res.mi_nats, "ci": [res.ci_low_nats, res.ci_high_nats]})
@@ -115,7 +104,6 @@ def rows_at(rows: list[dict], members: dict, max_gamma: int | None) -> list[dict
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--max-gammas", default="all,5,3", help="refit from members with gamma <= G ('all': as run)")
-    ap.add_argument("--alpha", type=float, default=0.05, help="level of the hausman rule's two-sided t test")
     ap.add_argument("--list", action="store_true", help="also print every row where a rule fires")
     args = ap.parse_args(argv)
     base, _ = collect()
@@ -129,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'rule':<9}{'fires':>6}{'on covered':>12}{'on missed':>11}{'reliable rows':>15}{'covered':>9}"
               f"{'>10 % off reliable':>20}{'  of them with no flag at all':>29}")
         for rule in RULES:
-            f = [fires(r["stats"], rule, args.alpha) for r in rows]
+            f = [fires(r["stats"], rule) for r in rows]
             fc = sum(x and r["covered"] for x, r in zip(f, rows, strict=True))
             fm = sum(x and not r["covered"] for x, r in zip(f, rows, strict=True))
             rel = [r for x, r in zip(f, rows, strict=True) if not x and not r["other_unreliable"]]

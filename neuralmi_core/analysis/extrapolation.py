@@ -332,6 +332,8 @@ def fit_extrapolation(
     pi = (float(pred["obs_ci_lower"].iloc[0]), float(pred["obs_ci_upper"].iloc[0]))
     cov = np.asarray(res.cov_params(), dtype=float)
 
+    from scipy import stats  # on use: scipy.stats costs a second of every CLI start
+
     # Stability: the intercept without gamma = 1.
     a_wo = shift_se = float("nan")
     rest = gk != 1
@@ -340,8 +342,6 @@ def fit_extrapolation(
         a_wo = float(res_wo.params[0])
         shift_se = math.sqrt(max(float(res_wo.scale) * (_intercept_var(gk[rest]) - _intercept_var(gk)), 0.0))
         shift = abs(a_wo - a)
-        from scipy import stats  # on use: scipy.stats costs a second of every CLI start
-
         t_crit = float(stats.t.isf(shift_alpha / 2, res_wo.df_resid))
         if shift > shift_tolerance * max(abs(a), shift_floor_nats) and not shift <= t_crit * shift_se:
             flags.append(FLAG_GAMMA1)
@@ -350,8 +350,6 @@ def fit_extrapolation(
         warnings.simplefilter("ignore", RuntimeWarning)
         resid = np.nan_to_num(np.asarray(res.resid_pearson, dtype=float))
     max_resid = float(np.max(np.abs(resid))) if n else float("nan")
-    from scipy import stats  # on use: scipy.stats costs a second of every CLI start
-
     if max_resid > stats.norm.isf(0.05 / (2 * n)):
         flags.append(FLAG_OUTLIERS)
     return ExtrapolationFit(

@@ -74,9 +74,10 @@ class Embedding(nn.Module):
 
 
 class _Critic(nn.Module):
-    def __init__(self, beta: float = 1e-3):
+    def __init__(self, beta: float = 1e-3, hidden: int | None = None):
         super().__init__()
         self.beta = beta
+        self.hidden = hidden  # the hidden width: the trainer scales the weight-decay penalty by it
 
     def kl(self) -> torch.Tensor | float:
         """beta-weighted KL of the variational embeddings from the last forward pass, (K,) or 0."""
@@ -92,7 +93,7 @@ class SeparableCritic(_Critic):
 
     def __init__(self, n_members, dim_x, dim_y, embedding_dim=_D["embedding_dim"], hidden=_D["hidden"],
                  n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"], marginals=True):
-        super().__init__(beta)
+        super().__init__(beta, hidden)
         m = 1 if marginals else 0
         self.g = Embedding(n_members, dim_x, embedding_dim, hidden, n_layers, activation, variational, m)
         self.h = Embedding(n_members, dim_y, embedding_dim, hidden, n_layers, activation, variational, m)
@@ -158,7 +159,7 @@ class _PairMLP(nn.Module):
 class ConcatCritic(_Critic):
     def __init__(self, n_members, dim_x, dim_y, embedding_dim=_D["embedding_dim"], hidden=_D["hidden"],
                  n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"]):
-        super().__init__(beta)
+        super().__init__(beta, hidden)
         self.pair = _PairMLP(n_members, dim_x, dim_y, hidden, n_layers, activation)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -168,7 +169,7 @@ class ConcatCritic(_Critic):
 class HybridCritic(_Critic):
     def __init__(self, n_members, dim_x, dim_y, embedding_dim=_D["embedding_dim"], hidden=_D["hidden"],
                  n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"]):
-        super().__init__(beta)
+        super().__init__(beta, hidden)
         self.g = Embedding(n_members, dim_x, embedding_dim, hidden, n_layers, activation, variational)
         self.h = Embedding(n_members, dim_y, embedding_dim, hidden, n_layers, activation, variational)
         self.pair = _PairMLP(n_members, embedding_dim, embedding_dim, hidden, 1, activation)
@@ -218,7 +219,7 @@ class PoissonCritic(_Critic):
     def __init__(self, n_members, dim_x, dim_y, embedding_dim=_D["embedding_dim"], hidden=_D["hidden"],
                  n_layers=_D["n_layers"], activation=_D["activation"], variational=False, beta=_D["beta"],
                  correction_dim: int = 0):
-        super().__init__(beta)
+        super().__init__(beta, hidden)
         self.h = Embedding(n_members, dim_y, embedding_dim, hidden, n_layers, activation, variational)
         self.rate = BatchedLinear(n_members, embedding_dim, dim_x)  # u(y) -> pre-softplus rates
         self.g = Embedding(n_members, dim_x, correction_dim, hidden, n_layers, activation, False, n_scalars=1)

@@ -56,7 +56,8 @@ TRAINING = Settings([
             "most 4096)"),
     Setting("lr", 5e-4, Float(0.0, low_open=True), "Adam learning rate (the poisson critic trains at 4x it)"),
     Setting("weight_decay", 0.01, Float(0.0), "L2 penalty on the network weights (Adam's weight_decay) for "
-            "training sets up to 4000 samples, scaled by 4000/n beyond so that it vanishes with the data; keeps "
+            "training sets up to 4000 samples, scaled by 4000/n beyond so that it vanishes with the data, and by "
+            "hidden/256 for critics narrower than 256 units (a narrow critic collapsed under the full penalty); keeps "
             "the critic from fitting noise before the dependence (benchmarks/README.md; 0 switches it off; the poisson "
             "critic trains without it)"),
     Setting("patience", 20, Int(1), "early stopping: epochs without improvement of the smoothed held-out MI"),

@@ -48,10 +48,17 @@ _D = {**TRAINING.defaults(), **RUNTIME.defaults()}
 #: test fraction, where 0.01 was measured); larger training sets get ``weight_decay * WEIGHT_DECAY_N / n``.
 WEIGHT_DECAY_N = 4000
 
+#: Hidden width at which ``weight_decay`` applies as given (the library default, where 0.01 was measured on the
+#: accuracy suite); narrower critics get ``weight_decay * hidden / WEIGHT_DECAY_HIDDEN`` (wider ones the value
+#: as given). Measured: benchmarks/DIAGNOSIS.md section 18.
+WEIGHT_DECAY_HIDDEN = 256
 
-def effective_weight_decay(weight_decay: float, n_train: int) -> float:
-    """The L2 penalty used for a training set of ``n_train`` samples: ``weight_decay`` up to
-    :data:`WEIGHT_DECAY_N` samples, shrinking as ``1/n_train`` beyond.
+
+def effective_weight_decay(weight_decay: float, n_train: int, hidden: int | None = None) -> float:
+    """The L2 penalty used for a training set of ``n_train`` samples and a critic of ``hidden`` units per
+    hidden layer: ``weight_decay`` up to :data:`WEIGHT_DECAY_N` samples, shrinking as ``1/n_train`` beyond;
+    times ``hidden / WEIGHT_DECAY_HIDDEN`` for critics narrower than :data:`WEIGHT_DECAY_HIDDEN` (None: no
+    width scaling, for objectives that do not say their width).
 
     The mean training loss plus ``wd/2 |theta|^2`` is the total loss plus ``(n wd / 2) |theta|^2``: a fixed
     prior precision means ``wd`` proportional to ``1/n``, and only a penalty that vanishes with the data
@@ -59,10 +66,21 @@ def effective_weight_decay(weight_decay: float, n_train: int) -> float:
     removes). Below WEIGHT_DECAY_N it stays at the measured value (stronger penalties collapse some
     dependence: benchmarks/DIAGNOSIS.md section 9).
 
+    Width: a layer's weights start at a variance of about 1/fan_in (fan_in = ``hidden`` for every layer but
+    the first), so a fixed per-weight penalty is relatively stronger on a narrow critic; scaling it by the
+    width keeps the penalty's pull the same relative to the weights' scale. Measured on the demo's network
+    rows (spike counts, 2 x 64 critics, 2700-3300 bins): at 0.01 as given 20 of 36 rigorous runs had
+    networks collapse to a constant critic and 9 lost 30-63 % of the MI that 2 x 256 critics (never
+    collapsed) found; at 64/256 x 0.01 none collapsed and they agree with the 2 x 256 ones (DIAGNOSIS.md
+    section 18). Wider critics keep the measured value (no measurement says a stronger one is safe).
+
     >>> effective_weight_decay(0.01, 4000), effective_weight_decay(0.01, 16000), effective_weight_decay(0.01, 400)
     (0.01, 0.0025, 0.01)
+    >>> effective_weight_decay(0.01, 4000, hidden=64), effective_weight_decay(0.01, 4000, hidden=512)
+    (0.0025, 0.01)
     """
-    return float(weight_decay) * min(1.0, WEIGHT_DECAY_N / max(int(n_train), 1))
+    width = 1.0 if hidden is None else min(1.0, int(hidden) / WEIGHT_DECAY_HIDDEN)
+    return float(weight_decay) * min(1.0, WEIGHT_DECAY_N / max(int(n_train), 1)) * width
 
 
 def for_full_data(config: TrainConfig, n_train: int) -> TrainConfig:
@@ -245,11 +263,12 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     n_max = data.x_train.shape[1]
     dx, dy = data.x_train.shape[2], data.y_train.shape[2]
     valid = torch.arange(n_max)[None, :] < torch.as_tensor(data.n_train)[:, None]  # (K, n_max)
-    # a critic may scale the penalty (the poisson critic trains without it: models/critics.py, PoissonCritic)
+    # a critic may scale the penalty (the poisson critic trains without it: models/critics.py, PoissonCritic);
+    # a narrow one gets a proportionally weaker penalty (effective_weight_decay)
     # and a critic may scale the learning rate (the poisson critic's 4x: same accuracy in 2-3x fewer epochs)
     critic = getattr(objective, "critic", None)
     wd_scale = float(getattr(critic, "weight_decay_scale", 1.0))
-    wd = effective_weight_decay(cfg.weight_decay, cfg.weight_decay_n or n_min) * wd_scale
+    wd = effective_weight_decay(cfg.weight_decay, cfg.weight_decay_n or n_min, getattr(critic, "hidden", None)) * wd_scale
     opt = Adam(objective.parameters(), lr=cfg.lr * float(getattr(critic, "lr_scale", 1.0)), weight_decay=wd)
     compact = cfg.compact and compactable(objective, k)
     merge = getattr(objective, "merge_best_state", merge_rows)

@@ -69,10 +69,11 @@ def effective_weight_decay(weight_decay: float, n_train: int, hidden: int | None
     Width: a layer's weights start at a variance of about 1/fan_in (fan_in = ``hidden`` for every layer but
     the first), so a fixed per-weight penalty is relatively stronger on a narrow critic; scaling it by the
     width keeps the penalty's pull the same relative to the weights' scale. Measured on the demo's network
-    rows (spike counts, 2 x 64 critics, 2700-3300 bins): at 0.01 as given 20 of 36 rigorous runs had
-    networks collapse to a constant critic and 9 lost 30-63 % of the MI that 2 x 256 critics (never
-    collapsed) found; at 64/256 x 0.01 none collapsed and they agree with the 2 x 256 ones (DIAGNOSIS.md
-    section 18). Wider critics keep the measured value (no measurement says a stronger one is safe).
+    rows (spike counts, 2 x 64 critics, 2660-3340 bins): at 0.01 as given 30 of 36 rigorous runs had
+    members collapse to a constant critic and 8 of the 24 coupled rows kept less than 0.7 of the MI that
+    2 x 256 critics (which never collapsed there) found, 0.35 at worst; at 64/256 x 0.01 none collapsed and
+    the median ratio is 0.97 (DIAGNOSIS.md section 18). Wider critics keep the measured value (no
+    measurement says a stronger one is safe).
 
     >>> effective_weight_decay(0.01, 4000), effective_weight_decay(0.01, 16000), effective_weight_decay(0.01, 400)
     (0.01, 0.0025, 0.01)

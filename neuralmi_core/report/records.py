@@ -364,11 +364,6 @@ ROWS = {"rigorous": rigorous_row, "dimensionality": dimensionality_row, "lag_swe
         "transfer_entropy": transfer_entropy_row, "conditional_mi": conditional_mi_row}
 
 
-__all__ = ["MODES", "NO_SIGNAL", "ROWS", "UNITS", "check_unit", "conditional_mi_row", "contributions_row",
-           "dimensionality_row", "finite", "lag_sweep_row", "load_result", "rigorous_row", "significance_row",
-           "skipped_row", "to_unit", "training_summary", "transfer_entropy_row"]
-
-
 #: Results named per kind of warning in a page's warnings box (the rest: "and N more").
 MAX_NAMED = 8
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
@@ -397,3 +392,9 @@ def group_warnings(pairs: Iterable[tuple[str, str]]) -> list[str]:
         vary = " (numbers differ per result)" if len(g["texts"]) > 1 else ""
         lines.append(f"{n} results: {g['text']}{vary}. In: {named}")
     return lines
+
+
+__all__ = ["MAX_NAMED", "MODES", "NO_SIGNAL", "ROWS", "UNITS", "check_unit", "conditional_mi_row",
+           "contributions_row", "dimensionality_row", "finite", "group_warnings", "lag_sweep_row", "load_result",
+           "rigorous_row", "significance_row", "skipped_row", "to_unit", "training_summary", "transfer_entropy_row"]
+

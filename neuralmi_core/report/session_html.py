@@ -398,7 +398,7 @@ def render_session_html(summary: Mapping[str, Any], figures: Mapping[str, bytes]
     return H.render(
         "session.html", script="", session=s, subject=summary.get("subject"),
         source_name=str(src).rsplit("/", 1)[-1] if src else None, unit=unit, created=prov.get("created"),
-        warnings=warning_lines(summary), n_warnings=sum(NO_SIGNAL not in w for w in summary["warnings"]),
+        warnings=warning_lines(summary), n_warnings=len(summary["warnings"]),
         severe=[w for w in summary["warnings"] if NO_SIGNAL in w],
         contrasts=summary.get("contrasts") or [],
         glance=glance([r for r in summary["analyses"] if r["analysis"] not in in_net], unit)

@@ -180,11 +180,28 @@ def test_trainer_with_shared_reference_term_gives_the_same_fit():
         ({"pad": -0.1}, "options.pad"),
         ({"eval_chunk": 0}, "options.eval_chunk"),
         ({"reference": "normal"}, "options.reference"),
+        ({"marginal_hidden": -1}, "options.marginal_hidden"),
     ],
 )
 def test_bad_options(options, message):
     with pytest.raises(NeuralMIError, match=message):
         parse_options(options)
+
+
+def _widths(mlp) -> list[int]:
+    return [int(p.shape[-1]) for name, p in mlp.named_parameters() if name.endswith("weight")]
+
+
+def test_marginal_critic_width():
+    """``marginal_hidden`` sets the width of f(x) and f(y) alone; 0 means the joint critic's width."""
+    obj = _objective(marginal_hidden=8)
+    assert _widths(obj.f_xy) == [16, 1] and _widths(obj.f_x) == _widths(obj.f_y) == [8, 1]
+    same = _objective(marginal_hidden=0)
+    assert _widths(same.f_x) == _widths(same.f_xy) == [16, 1]
+    x, y = _batch()
+    loss, _ = obj.training_loss(x, y)
+    loss.sum().backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in obj.parameters())
 
 
 def test_estimate_api_runs_quickly():

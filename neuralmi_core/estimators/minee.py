@@ -84,6 +84,8 @@ class MINEEObjective(nn.Module):
         Feature dimensions of X and Y.
     hidden, n_layers, activation
         Width, depth and activation of each of the three critic MLPs.
+    marginal_hidden : int
+        Width of the marginal critics f_1(x), f_2(y); 0 (default) = ``hidden``.
     reference : {"gaussian", "uniform"}
         The product reference (see the module docstring).
     ref_ratio : int
@@ -108,7 +110,7 @@ class MINEEObjective(nn.Module):
 
     def __init__(self, n_members: int, dim_x: int, dim_y: int, hidden: int = 64, n_layers: int = 2,
                  activation: str = "relu", ref_ratio: int = 2, pad: float = 0.0, eval_ref: int = 16384,
-                 eval_chunk: int = 8192, seed: int = 0, reference: str = "gaussian"):
+                 eval_chunk: int = 8192, seed: int = 0, reference: str = "gaussian", marginal_hidden: int = 0):
         super().__init__()
         self.n_members, self.dim_x, self.dim_y = n_members, dim_x, dim_y
         self.ref_ratio, self.pad, self.eval_chunk, self.seed = ref_ratio, pad, eval_chunk, seed
@@ -116,8 +118,9 @@ class MINEEObjective(nn.Module):
         self.reference = check_choice("reference", reference, REFERENCES)
         d = dim_x + dim_y
         self.f_xy = BatchedMLP(n_members, d, 1, hidden, n_layers, activation)
-        self.f_x = BatchedMLP(n_members, dim_x, 1, hidden, n_layers, activation)
-        self.f_y = BatchedMLP(n_members, dim_y, 1, hidden, n_layers, activation)
+        self.marginal_hidden = int(marginal_hidden) or hidden
+        self.f_x = BatchedMLP(n_members, dim_x, 1, self.marginal_hidden, n_layers, activation)
+        self.f_y = BatchedMLP(n_members, dim_y, 1, self.marginal_hidden, n_layers, activation)
         self.register_buffer("lo", torch.full((n_members, d), math.inf))  # (K, D) box minima
         self.register_buffer("hi", torch.full((n_members, d), -math.inf))  # (K, D) box maxima
         # Gaussian reference N(mean_X, L_X L_X^T) x N(mean_Y, L_Y L_Y^T); NaN until fitted.

@@ -29,6 +29,8 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
         Setting("eval_ref", 16384, Int(1), "at least this many fixed reference samples when evaluating (was 65536; "
                 "raise it for the uniform reference, whose divergences are large)"),
         Setting("eval_chunk", 8192, Int(1), "reference samples per forward pass when evaluating (memory only)"),
+        Setting("marginal_hidden", 0, Int(0), "width of the two marginal critics f(x), f(y); 0 = the joint "
+                "critic's width (`hidden`)"),
     ]),
     "mienf": Settings([
         Setting("variant", "general", Choice(MIENF_VARIANTS),

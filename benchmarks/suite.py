@@ -12,7 +12,8 @@ flags and warnings (short tags; full text in --json), wall time. Pooled per mode
 whether the CI contains 0. Samples are i.i.d., so runs use ``split="random"``, except the slow (autocorrelated)
 tasks, whose per-task settings run them with ``split="blocked"``. ``--option KEY=VALUE`` passes
 an estimator setting to every mode whose function takes it (e.g. hidden=512, critic=concat,
-estimator=smile, preprocess=zscore, gammas=1-6), to compare candidate defaults on the same grid.
+estimator=smile, preprocess=zscore, gammas=1-6; a VALUE starting with { or [ is JSON, e.g.
+options={"marginal_hidden": 128}), to compare candidate defaults on the same grid.
 Tasks marked * are copula-equivalent to a Gaussian (regression only, SPEC §8). Not a test.
 """
 

@@ -13,6 +13,7 @@ accuracy (SPEC §8). Tasks with MI 0 check that the interval contains 0.
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import statistics
 import time
@@ -140,10 +141,16 @@ def route_options(options: dict[str, Any], modes: Sequence[str]) -> dict[str, di
 
 
 def parse_option(text: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` with VALUE read as int, float, bool or none where it parses, else kept as a string."""
+    """``KEY=VALUE`` with VALUE read as int, float, bool or none where it parses, a JSON object or list where it
+    starts with ``{`` or ``[`` (e.g. ``options={"ref_ratio": 1}``), else kept as a string."""
     key, sep, raw = text.partition("=")
     if not sep or not key:
         raise NeuralMIError(f"an option must look like KEY=VALUE (e.g. hidden=512). Got {text!r}.")
+    if raw.lstrip()[:1] in ("{", "["):
+        try:
+            return key, json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise NeuralMIError(f"option {key!r}: {raw!r} starts like JSON but does not parse ({exc}).") from None
     low = raw.lower()
     if low in ("true", "false"):
         return key, low == "true"

@@ -35,7 +35,9 @@ def test_select_tasks():
 @pytest.mark.parametrize("text,expected", [("hidden=512", ("hidden", 512)), ("lr=1e-3", ("lr", 1e-3)),
                                            ("critic=concat", ("critic", "concat")), ("variational=true",
                                                                                       ("variational", True)),
-                                           ("gammas=1-6", ("gammas", "1-6"))])
+                                           ("gammas=1-6", ("gammas", "1-6")),
+                                           ('options={"marginal_hidden": 128}', ("options", {"marginal_hidden": 128})),
+                                           ("dims=[1, 2]", ("dims", [1, 2]))])
 def test_parse_option(text, expected):
     assert parse_option(text) == expected
 
@@ -47,6 +49,8 @@ def test_route_options():
         route_options({"gammas": "1-6"}, ["estimate"])
     with pytest.raises(NeuralMIError, match="KEY=VALUE"):
         parse_option("hidden")
+    with pytest.raises(NeuralMIError, match="'options'.*does not parse"):
+        parse_option("options={ref_ratio: 1}")
 
 
 def test_run_one_rows_and_pool():

@@ -204,6 +204,21 @@ def flows_untrained_warning(estimator: str, members: Any) -> str | None:
     return warning_text("flows_untrained", estimator=estimator, reason="; ".join(reasons)) if reasons else None
 
 
+#: Measured range of each density-based estimator's error on the suite's spike-count families (estimate, N = 5000,
+#: dequantized; benchmarks/README.md, issue 23), quoted by the ``dequantized_features`` warning.
+COUNT_FAMILY_ERROR = {"minee": "18-100 %", "mienf": "17-100 %"}
+
+
+def dequantized_warning(estimator: str, info: dict[str, Any]) -> str | None:
+    """The ``dequantized_features`` warning when the fit added noise to integer-valued features (MI-NEE, MIENF)."""
+    nx, ny = int(info.get("dequantized_x", 0)), int(info.get("dequantized_y", 0))
+    if not nx and not ny:
+        return None
+    columns = " and ".join(f"{n} {side} feature(s)" for n, side in ((nx, "x"), (ny, "y")) if n)
+    return warning_text("dequantized_features", estimator=estimator, columns=columns,
+                        low=COUNT_FAMILY_ERROR.get(estimator, "often far"))
+
+
 def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | None, seconds: float,
                     extra_params: dict[str, Any] | None = None) -> MIResult:
     """Summarise an :class:`~neuralmi_core.training.EnsembleFit` of seed replicates as one MIResult."""
@@ -221,6 +236,9 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
     untrained = flows_untrained_warning(spec.estimator, fit.members)
     if untrained:
         warnings.append(untrained)
+    dequantized = dequantized_warning(spec.estimator, fit.info)
+    if dequantized:
+        warnings.append(dequantized)
     collapsed = collapse_warning(fit.info, len(fit.members))
     if collapsed:
         warnings.append(collapsed)

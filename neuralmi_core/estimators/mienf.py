@@ -429,6 +429,7 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MIENFO
     ``softclip``, ``linear``, ``jitter``, ``ema``, ``latent``).
     """
     opts = parse_options(spec.options)
+    opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)
     check_int("n_members", n_members, 1)
     hidden = (int(spec.hidden),) * max(int(spec.n_layers), 1)
     return MIENFObjective(n_members, dim_x, dim_y, hidden=hidden, **opts)

@@ -285,6 +285,7 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MINEEO
     stream's seed is drawn from torch's RNG (seeded by the caller), so runs are reproducible.
     """
     opts = parse_options(spec.options)
+    opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)
     check_int("n_members", n_members, 1)
     seed = int(torch.randint(0, 2**62, ()))
     return MINEEObjective(n_members, dim_x, dim_y, hidden=spec.hidden, n_layers=spec.n_layers,

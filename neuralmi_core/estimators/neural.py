@@ -107,6 +107,8 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
             members, side = counts_on_x(members, spec.critic, side)
             preprocessing = ("none", preprocessing)  # the counts stay counts; the other side as asked
         critic_info = {"critic": spec.critic, **({"counts_side": side} if side else {})}
+    elif parse_options(spec.estimator, spec.options).get("dequantize"):
+        members, critic_info = dequantize_members(members, config.seed)
     fit, data = _fit_once(members, spec, config, desc, preprocessing)
     fit.info.update(critic_info)
     fit.info["preprocess_s"] = round(data.timing.get("preprocess_s", 0.0), 6)
@@ -185,6 +187,45 @@ def counts_on_x(members: list[MemberData], critic: str, side: str | None = None)
         swapped: dict[int, MemberData] = {}  # a member given more than once stays one object (transformed once)
         members = [swapped.setdefault(id(m), MemberData(m.y_train, m.x_train, m.y_test, m.x_test)) for m in members]
     return members, side
+
+
+def integer_columns(*arrays: np.ndarray) -> np.ndarray:
+    """Boolean mask of the columns whose every value, in every array (samples on axis 0), is a finite integer."""
+    mask = np.ones(arrays[0].shape[1], dtype=bool)
+    for a in arrays:
+        if len(a):
+            mask &= np.all(np.isfinite(a) & (a == np.round(a)), axis=0)
+    return mask
+
+
+def dequantize_members(members: list[MemberData], seed: int) -> tuple[list[MemberData], dict[str, int]]:
+    """The density-based estimators' (MI-NEE, MIENF) view of discrete data: Uniform[0, 1) noise added to every
+    integer-valued feature (spike counts, binary or categorical codes), train and held-out alike.
+
+    Exact for the MI: with U independent of (X, Y), X + U determines X (its floor) and U, so
+    I(X + U; Y) = I(X, U; Y) = I(X; Y). Without it a discrete X has no density: MI-NEE's divergences to its
+    continuous reference (and MIENF's likelihood) grow without bound as the networks fit the lattice, and the MI
+    is a difference of diverging terms (benchmarks/README.md, issue 23: 959 nats on a place-cell population whose
+    MI is 1.6). Continuous features are untouched. The noise is drawn from ``seed`` and the member's index.
+    Returns the members and ``{"dequantized_x": columns, "dequantized_y": columns}`` (empty when nothing was).
+    """
+    out, counts = [], {"dequantized_x": 0, "dequantized_y": 0}
+    for i, m in enumerate(members):
+        rng = np.random.default_rng([int(seed) % 2**63, i, 0x5EED])
+        parts = {}
+        for side in ("x", "y"):
+            train, test = getattr(m, f"{side}_train"), getattr(m, f"{side}_test")
+            cols = integer_columns(train, test)
+            counts[f"dequantized_{side}"] = max(counts[f"dequantized_{side}"], int(cols.sum()))
+            for name, a in ((f"{side}_train", train), (f"{side}_test", test)):
+                if cols.any():
+                    a = np.array(a, dtype=np.float64)
+                    a[:, cols] += rng.random((a.shape[0], int(cols.sum())))
+                parts[name] = a
+        out.append(MemberData(**parts))
+    if not any(counts.values()):
+        return members, {}
+    return out, counts
 
 
 def _fit_once(members: list[MemberData], spec: ModelSpec, config: TrainConfig, desc: str,

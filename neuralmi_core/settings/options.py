@@ -31,6 +31,9 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
         Setting("eval_chunk", 8192, Int(1), "reference samples per forward pass when evaluating (memory only)"),
         Setting("marginal_hidden", 0, Int(0), "width of the two marginal critics f(x), f(y); 0 = the joint "
                 "critic's width (`hidden`)"),
+        Setting("dequantize", True, Bool(), "add Uniform[0, 1) noise to every integer-valued feature (spike counts, "
+                "binary codes) before fitting: the MI is unchanged (the integer is the noisy value's floor) and the "
+                "data get a density; without it the divergences to a continuous reference grow without bound"),
     ]),
     "mienf": Settings([
         Setting("variant", "general", Choice(MIENF_VARIANTS),
@@ -48,6 +51,9 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
                 "latent model: gaussian, student (multivariate t, nu chosen by likelihood on a grid that ends "
                 "in the Gaussian; holds dependence through a shared scale; general variant only), or auto "
                 "(student for the general variant, gaussian for the tridiagonal)"),
+        Setting("dequantize", True, Bool(), "add Uniform[0, 1) noise to every integer-valued feature (spike counts, "
+                "binary codes) before fitting: the MI is unchanged (the integer is the noisy value's floor) and the "
+                "data get a density; without it the divergences to the flows' likelihood grows without bound"),
     ]),
 }
 

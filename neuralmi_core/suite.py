@@ -183,7 +183,10 @@ def run_one(task: Task, n: int, data_seed: int, mode: str, options: dict[str, An
                    curve_train_max=float(np.mean([max(c) for c in curve_train])) if all(curve_train) else math.nan,
                    curve_test_max=float(np.mean([max(m.curve_test_nats) for m in res.members]))
                    if all(m.curve_test_nats for m in res.members) else math.nan,
-                   flags=["near_ceiling"] if res.near_ceiling else [], warnings=list(res.warnings))
+                   flags=["near_ceiling"] if res.near_ceiling else [], warnings=list(res.warnings),
+                   # the estimator's own per-member diagnostics (MI-NEE's three divergences, MIENF's latent, ...)
+                   member_info=[{k: v for k, v in (m.info or {}).items() if isinstance(v, (int, float, str, bool))
+                                 and not k.endswith("_s")} for m in res.members])
     else:
         res = rigorous(x, y, **kw)
         row.update(mi=res.mi_nats, naive=res.naive_mi_nats, ci=[res.ci_low_nats, res.ci_high_nats],

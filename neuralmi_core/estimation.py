@@ -209,9 +209,11 @@ def flows_untrained_warning(estimator: str, members: Any) -> str | None:
 COUNT_FAMILY_ERROR = {"minee": "18-100 %", "mienf": "17-100 %"}
 
 
-def dequantized_warning(estimator: str, info: dict[str, Any]) -> str | None:
-    """The ``dequantized_features`` warning when the fit added noise to integer-valued features (MI-NEE, MIENF)."""
-    nx, ny = int(info.get("dequantized_x", 0)), int(info.get("dequantized_y", 0))
+def dequantized_warning(estimator: str, *infos: dict[str, Any]) -> str | None:
+    """The ``dequantized_features`` warning when a fit added noise to integer-valued features (MI-NEE, MIENF);
+    ``infos``: the fits' ``info`` dicts (one for estimate(), one per cell for rigorous mode)."""
+    nx = max((int(i.get("dequantized_x", 0)) for i in infos), default=0)
+    ny = max((int(i.get("dequantized_y", 0)) for i in infos), default=0)
     if not nx and not ny:
         return None
     columns = " and ".join(f"{n} {side} feature(s)" for n, side in ((nx, "x"), (ny, "y")) if n)

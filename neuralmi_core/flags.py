@@ -244,7 +244,7 @@ WARNINGS: tuple[Warn, ...] = (
          "{estimator}'s flows did not train ({reason}): the estimate is that of flows at (or near) their "
          "initial identity maps, i.e. about the Gaussian-copula MI of the data. Train longer (epochs, patience), "
          "or use infonce or smile"),
-    Warn("dequantized_features", "estimate",
+    Warn("dequantized_features", "estimate, rigorous",
          "{estimator} models densities, and {columns} are integer-valued (spike counts, codes): "
          "they were dequantized (Uniform[0, 1) noise added, which leaves the MI unchanged; option dequantize). "
          "On the accuracy suite's spike-count families {estimator} was {low} low, where infonce (the poisson "

@@ -332,3 +332,15 @@ def test_density_estimators_on_counts_stay_finite_and_small_without_information(
     assert any(w.startswith(f"{estimator} models densities, and 6 x feature(s) are integer-valued") for w in res.warnings)
     off = nmi.estimate(x, y, options={"dequantize": False}, **kw)
     assert "dequantized_x" not in off.history["timing"]
+
+
+def test_rigorous_on_counts_warns_dequantized():
+    rng = np.random.default_rng(2)
+    x = rng.poisson(0.5, size=(1200, 4)).astype(float)
+    y = rng.normal(size=(1200, 1))
+    res = nmi.rigorous(x, y, estimator="minee", gammas=[1, 2, 3], min_gammas=3, epochs=2, hidden=16, seed=0,
+                       progress=False, split="random")
+    assert any(w.startswith("minee models densities, and 4 x feature(s)") for w in res.warnings)
+    cont = nmi.rigorous(rng.normal(size=(1200, 2)), y, estimator="minee", gammas=[1, 2, 3], min_gammas=3, epochs=2,
+                        hidden=16, seed=0, progress=False, split="random")
+    assert not any("models densities" in w for w in cont.warnings)

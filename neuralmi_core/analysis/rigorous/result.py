@@ -261,6 +261,11 @@ def summarize_rigorous(
     collapsed = collapse_warning(cells, len(rows))
     if collapsed:
         warnings.append(collapsed)
+    from ...estimation import dequantized_warning  # lazy: estimation imports the analyses
+
+    dequantized = dequantized_warning(str(settings.get("estimator", "")), *(c.get("timing", {}) for c in cells))
+    if dequantized:
+        warnings.append(dequantized)
     if not ones:
         warnings.append(warning_text("no_gamma1"))
     n = int(data["n_samples"])

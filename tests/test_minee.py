@@ -193,10 +193,11 @@ def _widths(mlp) -> list[int]:
 
 
 def test_marginal_critic_width():
-    """``marginal_hidden`` sets the width of f(x) and f(y) alone; 0 means the joint critic's width."""
-    obj = _objective(marginal_hidden=8)
-    assert _widths(obj.f_xy) == [16, 1] and _widths(obj.f_x) == _widths(obj.f_y) == [8, 1]
-    same = _objective(marginal_hidden=0)
+    """``marginal_hidden`` sets the width of f(x) and f(y) alone; 0 (the default) means half the joint critic's."""
+    obj = _objective(marginal_hidden=4)
+    assert _widths(obj.f_xy) == [16, 1] and _widths(obj.f_x) == _widths(obj.f_y) == [4, 1]
+    assert _widths(_objective().f_x) == _widths(_objective(marginal_hidden=0).f_y) == [8, 1]
+    same = _objective(marginal_hidden=16)
     assert _widths(same.f_x) == _widths(same.f_xy) == [16, 1]
     x, y = _batch()
     loss, _ = obj.training_loss(x, y)

@@ -85,7 +85,8 @@ class MINEEObjective(nn.Module):
     hidden, n_layers, activation
         Width, depth and activation of each of the three critic MLPs.
     marginal_hidden : int
-        Width of the marginal critics f_1(x), f_2(y); 0 (default) = ``hidden``.
+        Width of the marginal critics f_1(x), f_2(y); 0 (default) = ``hidden // 2`` (their divergences to the
+        reference are small after the copula transform; the same error or less on the suite at 0.6x the time).
     reference : {"gaussian", "uniform"}
         The product reference (see the module docstring).
     ref_ratio : int
@@ -118,7 +119,7 @@ class MINEEObjective(nn.Module):
         self.reference = check_choice("reference", reference, REFERENCES)
         d = dim_x + dim_y
         self.f_xy = BatchedMLP(n_members, d, 1, hidden, n_layers, activation)
-        self.marginal_hidden = int(marginal_hidden) or hidden
+        self.marginal_hidden = int(marginal_hidden) or max(hidden // 2, 1)  # half width: benchmarks/README.md
         self.f_x = BatchedMLP(n_members, dim_x, 1, self.marginal_hidden, n_layers, activation)
         self.f_y = BatchedMLP(n_members, dim_y, 1, self.marginal_hidden, n_layers, activation)
         self.register_buffer("lo", torch.full((n_members, d), math.inf))  # (K, D) box minima

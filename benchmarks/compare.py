@@ -42,8 +42,7 @@ def value(row: dict, field: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+")
-    p.add_argument("--field", default="rel", choices=("rel", "mi", "train", "gap", "covered",
-                                                                  "seconds"))
+    p.add_argument("--field", default="rel", choices=("rel", "mi", "train", "gap", "covered", "seconds"))
     p.add_argument("--n", type=int, default=None, help="only rows with this N")
     p.add_argument("--mode", default=None, help="only rows of this mode")
     p.add_argument("--data-seeds", default=None, help="only these data sets (comma-separated)")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .collapse import collapse_warning
-from .flags import warning_text
+from .flags import dequantized_warning, warning_text
 from .results import MIResult, infonce_k_biased, near_ceiling
 from .settings import BASELINES, ESTIMATE, MODEL, RUNTIME, TRAINING, api, parse_options, resolve
 from .validation import (
@@ -202,23 +202,6 @@ def flows_untrained_warning(estimator: str, members: Any) -> str | None:
     if bad:
         reasons.append(f"held-out MI NaN or exactly 0 in member(s) {bad}")
     return warning_text("flows_untrained", estimator=estimator, reason="; ".join(reasons)) if reasons else None
-
-
-#: Measured range of each density-based estimator's error on the suite's spike-count families (estimate, N = 5000,
-#: dequantized; benchmarks/README.md, issue 23), quoted by the ``dequantized_features`` warning.
-COUNT_FAMILY_ERROR = {"minee": "18-100 %", "mienf": "17-100 %"}
-
-
-def dequantized_warning(estimator: str, *infos: dict[str, Any]) -> str | None:
-    """The ``dequantized_features`` warning when a fit added noise to integer-valued features (MI-NEE, MIENF);
-    ``infos``: the fits' ``info`` dicts (one for estimate(), one per cell for rigorous mode)."""
-    nx = max((int(i.get("dequantized_x", 0)) for i in infos), default=0)
-    ny = max((int(i.get("dequantized_y", 0)) for i in infos), default=0)
-    if not nx and not ny:
-        return None
-    columns = " and ".join(f"{n} {side} feature(s)" for n, side in ((nx, "x"), (ny, "y")) if n)
-    return warning_text("dequantized_features", estimator=estimator, columns=columns,
-                        low=COUNT_FAMILY_ERROR.get(estimator, "often far"))
 
 
 def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | None, seconds: float,

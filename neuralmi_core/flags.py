@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 SCOPES = {
     "fit": "the 1/N fit",
@@ -322,6 +324,23 @@ def warning_text(warning: str, /, **values: object) -> str:
     return WARNING[warning].text(**values)
 
 
+#: Measured range of each density-based estimator's error on the suite's spike-count families (estimate, N = 5000,
+#: dequantized; benchmarks/README.md, issue 23), quoted by the ``dequantized_features`` warning.
+COUNT_FAMILY_ERROR = {"minee": "18-100 %", "mienf": "17-100 %"}
+
+
+def dequantized_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
+    """The ``dequantized_features`` warning when a fit added noise to integer-valued features (MI-NEE, MIENF);
+    ``infos``: the fits' ``info`` dicts (one for estimate(), one per cell for rigorous mode)."""
+    nx = max((int(i.get("dequantized_x", 0)) for i in infos), default=0)
+    ny = max((int(i.get("dequantized_y", 0)) for i in infos), default=0)
+    if not nx and not ny:
+        return None
+    columns = " and ".join(f"{n} {side} feature(s)" for n, side in ((nx, "x"), (ny, "y")) if n)
+    return warning_text("dequantized_features", estimator=estimator, columns=columns,
+                        low=COUNT_FAMILY_ERROR.get(estimator, "often far"))
+
+
 def warnings_markdown() -> str:
     """The warnings as a Markdown table (name, emitted by, message with its fields as ‹field›) for the docs."""
     rows = ["| Warning | Emitted by | Message |", "|---|---|---|"]
@@ -331,5 +350,5 @@ def warnings_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-__all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "flag_names", "flags_help",
-           "flags_markdown", "glossary_entries", "warning_text", "warnings_markdown"]
+__all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "dequantized_warning", "flag_names",
+           "flags_help", "flags_markdown", "glossary_entries", "warning_text", "warnings_markdown"]

@@ -19,6 +19,13 @@ MIENF_VARIANTS = ("general", "tridiagonal")
 MIENF_FLOWS = ("nsf", "maf", "realnvp")
 MIENF_LATENTS = ("auto", "gaussian", "student")
 
+#: Both density-based estimators (MI-NEE, MIENF) dequantize integer-valued features; fit_ensemble applies it
+#: (estimators.neural.dequantize_members), so the objectives never see the option.
+DEQUANTIZE = Setting("dequantize", True, Bool(), "add Uniform[0, 1) noise to every integer-valued feature (spike "
+                     "counts, binary codes) before fitting: the MI is unchanged (the integer is the noisy value's "
+                     "floor) and the data get a density; without it the fitted densities (MI-NEE's divergences to its "
+                     "continuous reference, MIENF's likelihood) grow without bound")
+
 ESTIMATOR_OPTIONS: dict[str, Settings] = {
     "minee": Settings([
         Setting("reference", "gaussian", Choice(MINEE_REFERENCES),
@@ -32,9 +39,7 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
         Setting("marginal_hidden", 0, Int(0), "width of the two marginal critics f(x), f(y); 0 = half the joint "
                 "critic's width (`hidden`; measured on the suite: the same error or less at 0.6x the time of equal "
                 "widths, which `marginal_hidden` = `hidden` gives back)"),
-        Setting("dequantize", True, Bool(), "add Uniform[0, 1) noise to every integer-valued feature (spike counts, "
-                "binary codes) before fitting: the MI is unchanged (the integer is the noisy value's floor) and the "
-                "data get a density; without it the divergences to a continuous reference grow without bound"),
+        DEQUANTIZE,
     ]),
     "mienf": Settings([
         Setting("variant", "general", Choice(MIENF_VARIANTS),
@@ -52,9 +57,7 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
                 "latent model: gaussian, student (multivariate t, nu chosen by likelihood on a grid that ends "
                 "in the Gaussian; holds dependence through a shared scale; general variant only), or auto "
                 "(student for the general variant, gaussian for the tridiagonal)"),
-        Setting("dequantize", True, Bool(), "add Uniform[0, 1) noise to every integer-valued feature (spike counts, "
-                "binary codes) before fitting: the MI is unchanged (the integer is the noisy value's floor) and the "
-                "data get a density; without it the divergences to the flows' likelihood grows without bound"),
+        DEQUANTIZE,
     ]),
 }
 

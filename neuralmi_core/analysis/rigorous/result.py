@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...collapse import collapse_warning
-from ...flags import warning_text
+from ...flags import dequantized_warning, warning_text
 from ...results import (
     Member,
     _jsonable,
@@ -261,8 +261,6 @@ def summarize_rigorous(
     collapsed = collapse_warning(cells, len(rows))
     if collapsed:
         warnings.append(collapsed)
-    from ...estimation import dequantized_warning  # lazy: estimation imports the analyses
-
     dequantized = dequantized_warning(str(settings.get("estimator", "")), *(c.get("timing", {}) for c in cells))
     if dequantized:
         warnings.append(dequantized)

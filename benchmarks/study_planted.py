@@ -77,30 +77,50 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--group-pair", default="C-D")
     p.add_argument("--units", type=int, default=20, help="units per region")
     p.add_argument("--bin", type=float, default=0.05, help="bin width (s)")
+    p.add_argument("--gain", type=float, default=1.2, help="tuning gain of the units (the demo archive: 2.0)")
     p.add_argument("--gammas", default="1,2,3")
+    p.add_argument("--min-gammas", type=int, default=None, help="gammas the fit may keep (default: all)")
     p.add_argument("--min-chunk", type=int, default=200)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--device", default="cpu")
     p.add_argument("--json", default=None, help="write every row and the summary here")
+    p.add_argument("--rescore", nargs="+", metavar="JSON", help="score saved --json runs again as one table "
+                   "(archives keep their seeds); no training")
     return p.parse_args(argv)
+
+
+def archive_options(args: argparse.Namespace) -> dict:
+    """The :class:`NetworkParams` fields every session of an archive is drawn with."""
+    return dict(regions=args.regions, coupled=args.coupled, condition_pair=args.condition_pair,
+                group_pair=args.group_pair, n_units=args.units, gain=getattr(args, "gain", 1.2),
+                duration_s=args.duration,
+                block_s=(min(20.0, args.duration / 6), min(40.0, args.duration / 3)))
+
+
+def fit(x: np.ndarray, y: np.ndarray, args: argparse.Namespace):
+    """The workflow's rigorous mode on one (pair, condition): InfoNCE, a small separable critic, 68 % CI."""
+    gammas = [int(g) for g in args.gammas.split(",")]
+    return rigorous(x, y, estimator="infonce", critic="separable", embedding_dim=8, hidden=32, epochs=args.epochs,
+                    patience=8, batch_size=256, gammas=gammas, min_gammas=args.min_gammas or len(gammas),
+                    min_chunk=args.min_chunk, confidence=0.68, device=args.device, progress=False)
+
+
+def binned(path: Path, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """A session's spike counts (bins x units), the units' regions and each condition's bin mask."""
+    spec = {"spikes": {}, "intervals": {c: f"intervals/{c}" for c in CONDITIONS}}
+    ds = bin_session(path, spec, args.bin)
+    masks = {c: ds[f"{c}_in_interval"].values.astype(bool) for c in CONDITIONS}
+    return ds.spikes.values.astype(np.float32), ds.region.values, masks
 
 
 def session_rows(path: Path, genotype: str, subject: str, args: argparse.Namespace) -> list[dict]:
     """One rigorous row per (region pair, condition) of one session, in the layout of summary.csv."""
-    spec = {"spikes": {}, "intervals": {c: f"intervals/{c}" for c in CONDITIONS}}
-    ds = bin_session(path, spec, args.bin)
-    counts, region = ds.spikes.values.astype(np.float32), ds.region.values
-    masks = {c: ds[f"{c}_in_interval"].values.astype(bool) for c in CONDITIONS}
+    counts, region, masks = binned(path, args)
     rows = []
     regions = args.regions.split(",")
     for a, b in itertools.combinations(regions, 2):
         for c in CONDITIONS:
-            x, y = counts[masks[c]][:, region == a], counts[masks[c]][:, region == b]
-            res = rigorous(x, y, estimator="infonce", critic="separable", embedding_dim=8, hidden=32,
-                           epochs=args.epochs, patience=8, batch_size=256, gammas=[int(g) for g in
-                                                                                    args.gammas.split(",")],
-                           min_gammas=len(args.gammas.split(",")), min_chunk=args.min_chunk, confidence=0.68,
-                           device=args.device, progress=False)
+            res = fit(counts[masks[c]][:, region == a], counts[masks[c]][:, region == b], args)
             rows.append({"session": path.stem, "subject": subject, "genotype": genotype, "analysis": f"{a}-{b}/{c}",
                          "pair": f"{a}-{b}", "condition": c, "mode": "rigorous", "mi_nats": res.mi_nats,
                          "ci_low_nats": res.ci_low_nats, "ci_high_nats": res.ci_high_nats, "confidence": 0.68,
@@ -118,7 +138,7 @@ def score(rows: list[dict], truth: dict, args: argparse.Namespace) -> dict:
     planted = np.array([[pair_of[a] in coupled] * ds.sizes["group"] for a in analyses])
     n_found, n_false = int(found.sum()), int((found & ~planted).sum())
     null_cells = ~planted
-    lo, hi = ds["pooled_mi"] - Z95 * ds["pooled_se"], ds["pooled_mi"] + Z95 * ds["pooled_se"]
+    lo, hi = ds["pooled_ci_low"], ds["pooled_ci_high"]  # the study's reported 95 % CI (HKSJ, t on k - 1 df)
     covers0 = ((lo <= 0) & (hi >= 0)).values
     # every planted (pair, condition, group) cell counts, also one whose rows were all left out (unreliable fits)
     n_planted = len(coupled) * len(CONDITIONS) * len(truth["groups"]["genotypes"])
@@ -127,11 +147,12 @@ def score(rows: list[dict], truth: dict, args: argparse.Namespace) -> dict:
            "fdp": n_false / n_found if n_found else 0.0,
            "null_pooled_cover": float(covers0[null_cells & np.isfinite(lo.values)].mean())}
     # the study's wt - ko contrast: truth 0 off the group pair
-    d, se = ds["diff"].sel(contrast="wt-ko").values, ds["diff_se"].sel(contrast="wt-ko").values
+    d = ds["diff"].sel(contrast="wt-ko").values
+    dlo, dhi = ds["diff_ci_low"].sel(contrast="wt-ko").values, ds["diff_ci_high"].sel(contrast="wt-ko").values
     off = np.array([pair_of[a] != args.group_pair for a in analyses]) & np.isfinite(d)
     on = np.array([pair_of[a] == args.group_pair for a in analyses]) & np.isfinite(d)
-    out["null_group_contrast_cover"] = float(np.mean(np.abs(d[off]) <= Z95 * se[off]))
-    out["group_contrast_above_0"] = float(np.mean(d[on] - Z95 * se[on] > 0)) if on.any() else math.nan
+    out["null_group_contrast_cover"] = float(np.mean((dlo[off] <= 0) & (dhi[off] >= 0)))
+    out["group_contrast_above_0"] = float(np.mean(dlo[on] > 0)) if on.any() else math.nan
     # per-session condition contrasts: truth 0 off the condition pair
     by = {(r["session"], r["pair"], r["condition"]): r for r in rows}
     null_cover, planted_above = [], []
@@ -152,19 +173,55 @@ def score(rows: list[dict], truth: dict, args: argparse.Namespace) -> dict:
     return out
 
 
+LABELS = {"rows_reliable": "share of rows with a reliable fit (the others are not pooled)",
+          "found_planted": "planted (pair x condition, group) cells found at q <= 0.05",
+          "planted": "planted cells", "false": "false cells found (uncoupled pairs)",
+          "fdp": "false discovery proportion (FDR)",
+          "null_pooled_cover": "95 % pooled CI of an uncoupled cell covers 0",
+          "null_group_contrast_cover": "95 % wt-ko CI covers 0 off the group pair",
+          "group_contrast_above_0": "wt-ko CI of the group pair above 0",
+          "null_condition_contrast_cover": "95 % running-rest CI covers 0 off the condition pair",
+          "condition_contrast_above_0": "running-rest CI of the condition pair above 0"}
+
+
+def print_summary(results: list[dict], args: argparse.Namespace) -> dict:
+    summary = {key: float(np.nanmean([r[key] for r in results])) for key in LABELS}
+    print(f"\n{len(results)} archives of {2 * args.subjects} sessions ({args.duration:g} s, {args.units} units per "
+          f"region, regions {args.regions}, coupled {args.coupled}):")
+    print("| measure | mean over archives |\n|---|---|")
+    for key, value in summary.items():
+        print(f"| {LABELS[key]} | {value:.3f} |")
+    print(f"archives with a false cell: {sum(r['false'] > 0 for r in results)} of {len(results)}; all planted cells "
+          f"found in {sum(r['found_planted'] == r['planted'] for r in results)}")
+    return summary
+
+
+def rescore(files: list[str]) -> int:
+    """Score saved runs again (``--json`` files) with today's study code, as one table."""
+    results = []
+    for f in files:
+        d = json.loads(Path(f).read_text())
+        args = argparse.Namespace(**d["args"])
+        truth = {"coupled_pairs": args.coupled.split(","), "groups": {"genotypes": ["wt", "ko"]}}
+        for k in sorted({r["archive"] for r in d["rows"]}):
+            r = score([row for row in d["rows"] if row["archive"] == k], truth, args)
+            results.append({**r, "archive": args.seed + k})
+    print_summary(results, args)
+    return 0
+
+
 def main(argv=None) -> int:
     args = parse(argv)
+    if args.rescore:
+        return rescore(args.rescore)
     for key in ("coupled", "condition_pair", "group_pair"):
         parse_pairs(getattr(args, key), key)  # a typo is refused before any training
     results, all_rows = [], []
     t0 = time.time()
     for k in range(args.archives):
         with tempfile.TemporaryDirectory() as tmp:
-            paths = generate_study_archive(
-                tmp, n_sessions=2 * args.subjects, seed=args.seed + k, sessions_per_subject=1,
-                regions=args.regions, coupled=args.coupled, condition_pair=args.condition_pair,
-                group_pair=args.group_pair, n_units=args.units, duration_s=args.duration,
-                block_s=(min(20.0, args.duration / 6), min(40.0, args.duration / 3)))
+            paths = generate_study_archive(tmp, n_sessions=2 * args.subjects, seed=args.seed + k,
+                                           sessions_per_subject=1, **archive_options(args))
             rows = []
             for p in paths:
                 t = json.loads(p.with_name(p.stem + ".truth.json").read_text())
@@ -175,25 +232,20 @@ def main(argv=None) -> int:
         all_rows += [{**row, "archive": k} for row in rows]
         print(f"archive {k}: planted found {r['found_planted']}/{r['planted']}, false {r['false']}, "
               f"FDP {r['fdp']:.3f} ({time.time() - t0:.0f} s)", flush=True)
-    summary = {key: float(np.nanmean([r[key] for r in results])) for key in results[0] if key != "archive"}
-    print(f"\n{args.archives} archives of {2 * args.subjects} sessions ({args.duration:g} s, {args.units} units per "
-          f"region, regions {args.regions}, coupled {args.coupled}):")
-    print("| measure | mean over archives |\n|---|---|")
-    labels = {"rows_reliable": "share of rows with a reliable fit (the others are not pooled)",
-              "found_planted": "planted (pair x condition, group) cells found at q <= 0.05",
-              "planted": "planted cells", "false": "false cells found (uncoupled pairs)",
-              "fdp": "false discovery proportion (FDR)",
-              "null_pooled_cover": "95 % pooled CI of an uncoupled cell covers 0",
-              "null_group_contrast_cover": "95 % wt-ko CI covers 0 off the group pair",
-              "group_contrast_above_0": "wt-ko CI of the group pair above 0",
-              "null_condition_contrast_cover": "95 % running-rest CI covers 0 off the condition pair",
-              "condition_contrast_above_0": "running-rest CI of the condition pair above 0"}
-    for key, value in summary.items():
-        print(f"| {labels[key]} | {value:.3f} |")
+        if args.json:  # after every archive: a long run stopped early keeps what it measured (--rescore)
+            write_json(args, results, all_rows, None)
+    summary = print_summary(results, args)
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "archives": results, "summary": summary,
-                                               "rows": all_rows}, indent=1))
+        write_json(args, results, all_rows, summary)
     return 0
+
+
+def write_json(args: argparse.Namespace, results: list[dict], rows: list[dict], summary: dict | None) -> None:
+    path = Path(args.json)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"args": vars(args), "archives": results, "summary": summary, "rows": rows},
+                              indent=1))
+    tmp.replace(path)
 
 
 if __name__ == "__main__":

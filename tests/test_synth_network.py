@@ -252,3 +252,24 @@ def test_no_coupled_pair_means_private_latents_only():
                                                           coupled=(), condition_pair=None, group_pair=None)), 1)
     assert d.truth["coupled_pairs"] == [] and len(d.truth["uncoupled_pairs"]) == 3
     assert d.behavior_xy.shape[1] == 2
+
+
+def test_a_twin_keeps_the_sessions_units_and_couplings_and_draws_the_rest():
+    """``tuning_of``: a longer twin with the session's units and couplings (the reference of
+    benchmarks/study_twins.py); new latents and spikes; a template of another shape is refused."""
+    p = make_network_params(dict(duration_s=40.0, n_units=4, block_s=(5.0, 10.0)))
+    s = simulate_network_session(p, 7, "ko")
+    long = make_network_params(dict(duration_s=120.0, n_units=4, block_s=(5.0, 10.0)))
+    twin = simulate_network_session(long, 8, "ko", tuning_of=s)
+    for r in p.regions:
+        assert np.array_equal(twin.unit_weights[r], s.unit_weights[r])
+        assert np.array_equal(twin.unit_rates[r], s.unit_rates[r])
+    assert twin.jitter == s.jitter and twin.truth["pairs"] == s.truth["pairs"]
+    assert max(max(t, default=0.0) for t in twin.spike_times) > 60.0
+    fresh = simulate_network_session(long, 8, "ko")
+    assert not np.array_equal(fresh.unit_weights["A"], s.unit_weights["A"])
+    with pytest.raises(NeuralMIError, match="tuning_of: expected a session with the same regions"):
+        simulate_network_session(long, 8, "wt", tuning_of=s)
+    other = make_network_params(dict(duration_s=120.0, n_units=5, block_s=(5.0, 10.0)))
+    with pytest.raises(NeuralMIError, match="tuning_of"):
+        simulate_network_session(other, 8, "ko", tuning_of=s)

@@ -253,6 +253,11 @@ class NetworkSession:
     behavior_t: np.ndarray
     behavior_xy: np.ndarray
     trials: np.ndarray
+    #: per region: the units' tuning vectors ``w`` (units x latent dims) and mean rates (Hz)
+    unit_weights: dict[str, np.ndarray] = field(default_factory=dict)
+    unit_rates: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the session's jitter factor per coupled pair (as in ``truth["jitter"]["factors"]``)
+    jitter: dict[str, float] = field(default_factory=dict)
 
 
 def _targets(p: NetworkParams, genotype: str, jitter: dict[str, float]) -> dict[str, dict[str, float]]:
@@ -338,11 +343,26 @@ def network_truth(p: NetworkParams, genotype: str, jitter: dict[str, float],
     }
 
 
-def simulate_network_session(params: NetworkParams, seed: int, genotype: str = "wt") -> NetworkSession:
-    """Draw one study session (pure: arrays only, no file)."""
+def simulate_network_session(params: NetworkParams, seed: int, genotype: str = "wt",
+                             tuning_of: NetworkSession | None = None) -> NetworkSession:
+    """Draw one study session (pure: arrays only, no file).
+
+    ``tuning_of``: reuse that session's units (tuning vectors and rates) and jitter factors instead of drawing
+    them; everything else (latents, noise, blocks, spikes) is drawn from ``seed``. With a longer
+    ``duration_s`` this gives a *twin* of the session whose binned count MI per condition is the same as the
+    session's (same units, same couplings), for a reference estimate of a session's own truth from many more
+    bins. ``params`` must have the template's regions, units and couplings, and ``genotype`` its genotype.
+    """
     p = params.check()
     if genotype not in GENOTYPES:
         raise NeuralMIError(f"genotype {genotype!r}: expected one of {list(GENOTYPES)}")
+    if tuning_of is not None:
+        t = tuning_of.params
+        same = (t.regions, t.n_units, t.coupled, t.n_private, t.dims_per_pair) == (
+            p.regions, p.n_units, p.coupled, p.n_private, p.dims_per_pair)
+        if not same or tuning_of.genotype != genotype or not tuning_of.unit_weights:
+            raise NeuralMIError("tuning_of: expected a session with the same regions, units, couplings and "
+                                f"latent dims and genotype {genotype!r}")
     rng = np.random.default_rng(seed)
     n_steps = int(round(p.duration_s / p.dt_gen))
     cond, base = draw_blocks(rng, p)
@@ -351,6 +371,8 @@ def simulate_network_session(params: NetworkParams, seed: int, genotype: str = "
     for a, b in cond:
         inside |= (t_mid >= a) & (t_mid < b)
     jitter = {_pair_key(c): float(np.exp(p.jitter_sd * rng.standard_normal())) for c in p.coupled}
+    if tuning_of is not None:
+        jitter = dict(tuning_of.jitter)
     m = _steps(p, p.reference_bin_s)
     targets = _targets(p, genotype, jitter)
     noise = {k: {c: noise_for_mi(p, v, m) for c, v in t.items()} for k, t in targets.items()}
@@ -359,6 +381,8 @@ def simulate_network_session(params: NetworkParams, seed: int, genotype: str = "
     tps = int(round(p.dt_gen / p.resolution))
     spikes: list[np.ndarray] = []
     region: list[str] = []
+    weights: dict[str, np.ndarray] = {}
+    unit_rates: dict[str, np.ndarray] = {}
     for r in p.regions:
         parts = []
         for c in p.coupled:
@@ -370,9 +394,13 @@ def simulate_network_session(params: NetworkParams, seed: int, genotype: str = "
             parts.append((shared[k] + sigma * eta) / np.sqrt(1 + sigma**2))
         parts.append(smooth_noise(rng, n_steps, p.n_private, p.timescale_s, p.dt_gen))
         z = np.hstack(parts)
-        w = rng.standard_normal((p.n_units, z.shape[1]))
-        w /= np.linalg.norm(w, axis=1, keepdims=True)
-        rates = p.mean_rate_hz * rng.lognormal(0.0, 0.5, p.n_units) / np.exp(0.125)
+        if tuning_of is None:
+            w = rng.standard_normal((p.n_units, z.shape[1]))
+            w /= np.linalg.norm(w, axis=1, keepdims=True)
+            rates = p.mean_rate_hz * rng.lognormal(0.0, 0.5, p.n_units) / np.exp(0.125)
+        else:
+            w, rates = tuning_of.unit_weights[r], tuning_of.unit_rates[r]
+        weights[r], unit_rates[r] = w, rates
         lin = np.log(rates * p.dt_gen) - 0.5 * p.gain**2  # every coordinate of z has variance 1, |w| = 1
 
         def log_rate(a: int, b: int, z=z, w=w, lin=lin) -> np.ndarray:
@@ -392,7 +420,8 @@ def simulate_network_session(params: NetworkParams, seed: int, genotype: str = "
                          "note": f"position = 0.5 + readout @ s(t) + noise, s: the shared latents of the first "
                                  f"coupled pair ({_pair_key(p.coupled[0]) if p.coupled else 'none'}); NaN samples "
                                  "and missing stretches: tracking loss"}
-    return NetworkSession(p, seed, genotype, spikes, np.array(region), cond, base, truth, bt, xy, trials)
+    return NetworkSession(p, seed, genotype, spikes, np.array(region), cond, base, truth, bt, xy, trials,
+                          weights, unit_rates, jitter)
 
 
 def _params_json(p: NetworkParams) -> dict[str, Any]:

@@ -61,7 +61,9 @@ def main() -> None:
     ap.add_argument("--delays", default="1-6", help="glm: the delays scanned (bins)")
     ap.add_argument("--gain", type=float, default=1.0, help="glm: weight of every planted link (log-rate per spike)")
     ap.add_argument("--neurons", default="5-20", help="glm: range of neurons per population, drawn per network")
-    ap.add_argument("--k-target", type=int, default=2, help="glm: target history (bins)")
+    ap.add_argument("--k-target", type=int, default=5,
+                    help="glm: target history (bins); the zeros of the ground truth (TE(Y->X), TE given the drive) "
+                         "need it to cover the GLM's self-history filter (history_bins = 5)")
     ap.add_argument("--drive", type=float, default=0.0,
                     help="glm: shared-drive gain; > 0 adds a scan conditioned on the drive Z")
     a = ap.parse_args()

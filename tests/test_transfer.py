@@ -308,3 +308,34 @@ def test_te_surrogate_p_values_are_uniform_for_independent_autocorrelated_proces
         ps.append(r["p_value"])
     assert kstest(ps, "uniform").pvalue > 0.05, sorted(ps)
     assert np.mean(np.asarray(ps) <= 0.1) < 0.3, sorted(ps)
+
+
+def test_reduced_term_sees_a_row_shuffled_source_of_the_same_width(monkeypatch):
+    """`reduced_source`: by default term 0 gets the source past with its rows shuffled (same input width as the
+    full terms, no source information: the rows are a permutation, independent of the target's rows); 'none'
+    trains it on the target past alone (the former estimator)."""
+    import neuralmi_core.analysis.transfer.compute as te
+
+    seen: dict[str, list] = {}
+
+    def fake_train(blocks, gamma, seed, values, spec, cfg):
+        seen.setdefault(values["reduced_source"], []).append(blocks)
+        return []
+
+    monkeypatch.setattr(te, "_train_term", fake_train)
+    v = simulate_var(*coupled_pair(0.5, delay=1), 400, seed=0)
+    x, y = v[:, :1], v[:, 1:]
+    for mode in ("permuted", "none"):
+        values = {"reduced_source": mode}
+        te.te_cell(x, y, None, 2, 0, [0, 1], [1, 2], values, None, None, 1, 2, 1)
+    (reduced, full), (plain, _) = seen["permuted"], seen["none"]
+    for r, f, p in zip(reduced, full, plain, strict=True):
+        assert r[0].shape == f[0].shape and p[0].shape[1] == f[0].shape[1] - 1
+        np.testing.assert_array_equal(r[0][:, 1:], f[0][:, 1:])  # the same target past and future
+        np.testing.assert_array_equal(r[1], f[1])
+        assert sorted(r[0][:, 0]) == sorted(f[0][:, 0]) and not np.array_equal(r[0][:, 0], f[0][:, 0])
+    # fixed by (seed, gamma, chunk, direction): a rerun or a workflow cell sees the same shuffle
+    again: list = []
+    monkeypatch.setattr(te, "_train_term", lambda b, *a: again.append(b) or [])
+    te.te_cell(x, y, None, 2, 0, [0], [1, 2], {"reduced_source": "permuted"}, None, None, 1, 2, 1)
+    np.testing.assert_array_equal(again[0][0][0], reduced[0][0])

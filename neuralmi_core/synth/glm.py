@@ -13,6 +13,10 @@ drive ``z`` (a unit-variance AR(1) latent, entering every X and Y neuron at the 
 The rate is clipped to ``rate_hz`` (physiological: 1-30 Hz) and the counts are ``c_i(t) ~ Poisson(lambda_i(t)
 bin_s)``. There is no Y -> X link, so TE(Y -> X) = 0 without the drive; with it, TE(X -> Y) > 0 even when
 ``gain`` is 0, and conditioning on Z's past removes it (z is Markov: z(t) holds all its past tells about z(t+1)).
+Both zeros need the target history to embed the target's own dynamics: ``k_target >= history_bins``. With a
+shorter target history the source's past carries information about the target's older bins (through the
+common drive, or through Y's response to X for TE(Y -> X)), which the self-history filter passes on to the
+target's future, and the true TE is small but positive (benchmarks/DIAGNOSIS.md, section 20).
 
 The delay follows :func:`~neuralmi_core.analysis.transfer.transfer_entropy`'s convention: a source spike in
 bin t - d changes the target's rate in bin t, so the TE scan's peak should be at ``delay = d``. TE has no closed

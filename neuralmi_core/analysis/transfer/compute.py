@@ -235,6 +235,13 @@ def _chunk_windows(x, y, z, gamma, seed, delays, k_source, k_target, horizon):
     return wins
 
 
+def _shuffled_rows(a: np.ndarray, key: tuple[int, int, int, str]) -> np.ndarray:
+    """``a`` with its rows in a random order fixed by ``key`` (seed, gamma, chunk, direction): the reduced term's
+    source columns, independent of the target and of the conditioning past, with the source's marginal."""
+    words = [int(key[0]), int(key[1]), int(key[2]), int.from_bytes(str(key[3]).encode()[:8].ljust(8, b"\0"), "little")]
+    return a[np.random.default_rng([0x7E, *words]).permutation(a.shape[0])]
+
+
 def te_cell(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, gamma: int, seed: int, terms: Sequence[int],
             delays: list[int], values: Mapping[str, Any], spec: Any, cfg: Any, k_source: int, k_target: int,
             horizon: int, direction: str = "x->y") -> list[dict[str, Any]]:
@@ -243,8 +250,13 @@ def te_cell(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, gamma: int, seed
     wins = _chunk_windows(x, y, z, gamma, seed, delays, k_source, k_target, horizon)
     rows: list[dict[str, Any]] = []
     for t in terms:
-        blocks = [(w[1], w[2]) for w in wins] if t == 0 else [(np.concatenate([w[0][t], w[1]], axis=1), w[2])
-                                                              for w in wins]
+        if t != 0:
+            blocks = [(np.concatenate([w[0][t], w[1]], axis=1), w[2]) for w in wins]
+        elif values.get("reduced_source", "permuted") == "permuted":
+            blocks = [(np.concatenate([_shuffled_rows(w[0][delays[0]], (seed, gamma, i, direction)), w[1]], axis=1),
+                       w[2]) for i, w in enumerate(wins)]
+        else:
+            blocks = [(w[1], w[2]) for w in wins]
         rows += _term_rows(_train_term(blocks, gamma, seed, dict(values), spec, cfg), gamma, seed, t, direction)
     return rows
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...settings import CRITICS, TRAINED_ESTIMATORS, Bool, Int, IntList, Optional, Setting, Settings
+from ...settings import CRITICS, TRAINED_ESTIMATORS, Bool, Choice, Int, IntList, Optional, Setting, Settings
 from ...validation import NeuralMIError
 from ..base import Analysis, check_split, seeds_of
 from ..rigorous import ANALYSIS as RIGOROUS
@@ -26,10 +26,14 @@ TE_HELP = """Transfer entropy TE(X -> Y) = I(X_past; Y_future | Y_past[, Z_past]
 X, Y (and --z) are time series on the same bins; bins dropped by masks are gaps that no window crosses.
 For the predicted bin y[t + horizon] the target past is y[t-k_target+1 .. t] (and Z on those bins with
 --z, to separate a direct link from a common drive); the source past at delay u is the k_source bins of
-X ending u bins before the predicted bin. TE(u) = I(X_past(u) Y_past; Y_future) - I(Y_past; Y_future):
-both terms are trained on the same contiguous chunks, splits and seeds (paired members) for every gamma
-in --gammas, and the per-member DIFFERENCE is extrapolated in 1/N (rigorous mode's fit), so the CI comes
-from the paired spread. The headline is the TE at the peak delay; peak_delay_range lists the delays
+X ending u bins before the predicted bin. TE(u) = I(X_past(u) Y_past; Y_future) - I(X~ Y_past; Y_future),
+where X~ is the source past with its rows shuffled within each chunk (--reduced-source permuted, the default):
+I(X~ Y_past; Y_future) = I(Y_past; Y_future) exactly, and both networks see inputs of the same size, so the
+capacity bias of the wider input cancels in the difference instead of pulling TE below 0 (without it, TE at
+a delay with no transfer came out 0.01-0.02 nats below 0 with CIs excluding 0; benchmarks/DIAGNOSIS.md
+section 20; --reduced-source none gives the plain reduced term). Both terms are trained on the same
+contiguous chunks, splits and seeds (paired members) for every gamma in --gammas, and the per-member
+DIFFERENCE is extrapolated in 1/N (rigorous mode's fit), so the CI comes from the paired spread. The headline is the TE at the peak delay; peak_delay_range lists the delays
 whose CI overlaps the peak's. --bidirectional adds TE(Y -> X) on the same cells and the paired
 difference TE(X->Y) - TE(Y->X) at the peak delay, with its CI. A negative TE whose CI contains 0 means
 "no evidence of transfer", not an error. The peak of a scan is biased upward; for a p-value use
@@ -129,6 +133,10 @@ class TransferEntropyAnalysis(_ChainRule):
         Setting("k_target", 1, Int(1), "target history length (bins; also Z's history with --z)"),
         Setting("horizon", 1, Int(1), "predict the target this many bins after the present bin"),
         Setting("bidirectional", False, Bool(), "also TE(Y -> X) on the same cells and the paired difference"),
+        Setting("reduced_source", "permuted", Choice(("permuted", "none")),
+                "what the reduced term (0) sees in the source's place: 'permuted', the source past with its rows "
+                "shuffled (same inputs, no source information, so the networks' capacity bias cancels in the "
+                "difference); 'none', no source columns (before 2026-12-05)"),
         *_CELLS_SETTINGS,
         Setting("terms", None, Optional(IntList(0)), "train only these terms (0: target history only; u: the full "
                 "term at delay u) of the run, for a workflow job; gather the parts (default: all)",

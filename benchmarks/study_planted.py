@@ -28,15 +28,21 @@ What is known exactly, and therefore what is measured:
   contrast are > 0 in truth, but their size in count MI is not known exactly (the sidecar states the latent
   MI, an upper bound): reported is how often the CI lies above 0.
 
-Not measured: the coverage of non-zero truths (the pooled CI of a coupled pair's group mean, the planted
-contrasts' CIs), which needs the count MI of the nominal session, e.g. from a long reference simulation.
+The coverage of non-zero truths (a coupled pair's group mean, the planted contrasts) needs the count MI of the
+sessions: ``study_twins.py`` measures it on long twins of the same sessions and scores these runs against it.
 
-Also printed: the share of rows with a reliable rigorous fit (the study pools only those). Smoke test on CPU:
-``python benchmarks/study_planted.py --archives 2 --duration 60`` (measured 527 s on 2 shared cores, 4 sessions
-of 60 s per archive: nothing planted found, no false pair, 17 % of the rows reliable; 30-s conditions are far
-too short, this only checks that the pieces run).
-The full run (>= 20 archives of 300 s sessions, 4 mice per genotype) is for a GPU:
-``python benchmarks/study_planted.py --archives 20 --subjects 4 --duration 300 --device cuda --json study_planted.json``.
+Also printed: the share of rows with a reliable rigorous fit (the study pools only those), the planted pairs found
+in at least one / all four (condition, group) cells, and how often each planted cell was found. ``--rescore``
+scores saved ``--json`` runs again as one table (no training).
+
+The run of record (2026-12-05, 2 CPU cores, two processes of 10 archives each, about 7 min per archive and
+process with other jobs beside them; ``benchmarks/README.md``, "The study against planted structure"):
+``python benchmarks/study_planted.py --archives 10 --seed S --json study_S.json`` for S = 0 and 100 (the defaults:
+4 mice per genotype, 10-min sessions, the demo archive's 40 units per region and tuning gain 2.0). With 5-min
+sessions (20 units at gain 1.2, or 40 at 2.0) a condition holds about 3000 bins, and
+the coupled pairs' fits are sample-limited: the MI halves from gamma 1 to 2 and 9-25 % of those rows are
+unreliable. With 4 mice per group the study's HKSJ interval has at most 3 degrees of freedom, and nothing
+planted was found, in 2 of 2 archives.
 """
 
 from __future__ import annotations
@@ -69,15 +75,15 @@ def parse(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--archives", type=int, default=20)
     p.add_argument("--seed", type=int, default=0, help="archive k uses seed + k")
-    p.add_argument("--subjects", type=int, default=2, help="mice per genotype (one session each)")
-    p.add_argument("--duration", type=float, default=300.0, help="seconds per session")
+    p.add_argument("--subjects", type=int, default=4, help="mice per genotype (one session each)")
+    p.add_argument("--duration", type=float, default=600.0, help="seconds per session")
     p.add_argument("--regions", default="A,B,C,D,E,F")
     p.add_argument("--coupled", default="A-B,C-D,E-F")
     p.add_argument("--condition-pair", default="A-B")
     p.add_argument("--group-pair", default="C-D")
-    p.add_argument("--units", type=int, default=20, help="units per region")
+    p.add_argument("--units", type=int, default=40, help="units per region")
     p.add_argument("--bin", type=float, default=0.05, help="bin width (s)")
-    p.add_argument("--gain", type=float, default=1.2, help="tuning gain of the units (the demo archive: 2.0)")
+    p.add_argument("--gain", type=float, default=2.0, help="tuning gain of the units (the demo archive: 2.0)")
     p.add_argument("--gammas", default="1,2,3")
     p.add_argument("--min-gammas", type=int, default=None, help="gammas the fit may keep (default: all)")
     p.add_argument("--min-chunk", type=int, default=200)
@@ -146,6 +152,13 @@ def score(rows: list[dict], truth: dict, args: argparse.Namespace) -> dict:
            "found_planted": int((found & planted).sum()), "planted": n_planted, "false": n_false,
            "fdp": n_false / n_found if n_found else 0.0,
            "null_pooled_cover": float(covers0[null_cells & np.isfinite(lo.values)].mean())}
+    groups = [str(g) for g in ds["group"].values]
+    cells = {f"{a}|{g}": bool(found[i, j]) for i, a in enumerate(analyses) for j, g in enumerate(groups)
+             if pair_of[a] in coupled}
+    out["pairs_found_any"] = sum(any(v for k, v in cells.items() if k.startswith(p + "/")) for p in coupled)
+    out["pairs_found_all"] = sum(sum(v for k, v in cells.items() if k.startswith(p + "/")) == n_planted // len(coupled)
+                                 for p in coupled)
+    out["cells"] = cells
     # the study's wt - ko contrast: truth 0 off the group pair
     d = ds["diff"].sel(contrast="wt-ko").values
     dlo, dhi = ds["diff_ci_low"].sel(contrast="wt-ko").values, ds["diff_ci_high"].sel(contrast="wt-ko").values
@@ -181,7 +194,9 @@ LABELS = {"rows_reliable": "share of rows with a reliable fit (the others are no
           "null_group_contrast_cover": "95 % wt-ko CI covers 0 off the group pair",
           "group_contrast_above_0": "wt-ko CI of the group pair above 0",
           "null_condition_contrast_cover": "95 % running-rest CI covers 0 off the condition pair",
-          "condition_contrast_above_0": "running-rest CI of the condition pair above 0"}
+          "condition_contrast_above_0": "running-rest CI of the condition pair above 0",
+          "pairs_found_any": "planted pairs found in at least one (condition, group) cell",
+          "pairs_found_all": "planted pairs found in all four (condition, group) cells"}
 
 
 def print_summary(results: list[dict], args: argparse.Namespace) -> dict:
@@ -193,6 +208,10 @@ def print_summary(results: list[dict], args: argparse.Namespace) -> dict:
         print(f"| {LABELS[key]} | {value:.3f} |")
     print(f"archives with a false cell: {sum(r['false'] > 0 for r in results)} of {len(results)}; all planted cells "
           f"found in {sum(r['found_planted'] == r['planted'] for r in results)}")
+    cells = sorted({c for r in results for c in r.get("cells", {})})
+    if cells:
+        print("found per planted cell (analysis | group): " + ", ".join(
+            f"{c} {sum(r['cells'].get(c, False) for r in results)}/{len(results)}" for c in cells))
     return summary
 
 

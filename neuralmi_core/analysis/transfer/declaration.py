@@ -33,8 +33,8 @@ capacity bias of the wider input cancels in the difference instead of pulling TE
 a delay with no transfer came out 0.01-0.02 nats below 0 with CIs excluding 0; benchmarks/DIAGNOSIS.md
 section 20; --reduced-source none gives the plain reduced term). Both terms are trained on the same
 contiguous chunks, splits and seeds (paired members) for every gamma in --gammas, and the per-member
-DIFFERENCE is extrapolated in 1/N (rigorous mode's fit), so the CI comes from the paired spread. The headline is the TE at the peak delay; peak_delay_range lists the delays
-whose CI overlaps the peak's. --bidirectional adds TE(Y -> X) on the same cells and the paired
+DIFFERENCE is extrapolated in 1/N (rigorous mode's fit), so the CI comes from the paired spread. The
+headline is the TE at the peak delay; peak_delay_range lists the delays whose CI overlaps the peak's. --bidirectional adds TE(Y -> X) on the same cells and the paired
 difference TE(X->Y) - TE(Y->X) at the peak delay, with its CI. A negative TE whose CI contains 0 means
 "no evidence of transfer", not an error. The peak of a scan is biased upward; for a p-value use
 `neuralmi transfer --surrogates N` (source-only circular shifts, maximum over delays).

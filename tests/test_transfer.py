@@ -339,3 +339,31 @@ def test_reduced_term_sees_a_row_shuffled_source_of_the_same_width(monkeypatch):
     monkeypatch.setattr(te, "_train_term", lambda b, *a: again.append(b) or [])
     te.te_cell(x, y, None, 2, 0, [0], [1, 2], {"reduced_source": "permuted"}, None, None, 1, 2, 1)
     np.testing.assert_array_equal(again[0][0][0], reduced[0][0])
+
+
+def test_cmi_reduced_term_is_z_alone_by_default_and_a_row_shuffled_x_beside_z_on_request(monkeypatch):
+    """`reduced_x`: term 0 of conditional MI trains on Z alone by default (DIAGNOSIS.md section 21: the shuffled
+    X reads lower there); 'permuted' gives it X's rows shuffled within the chunk beside Z, the full term's width."""
+    import neuralmi_core.analysis.transfer.compute as te
+
+    seen: dict[str, list] = {}
+
+    def fake_train(blocks, gamma, seed, values, spec, cfg):
+        seen.setdefault(values["reduced_x"], []).append(blocks)
+        return []
+
+    monkeypatch.setattr(te, "_train_term", fake_train)
+    rng = np.random.default_rng(0)
+    x, y, z = rng.normal(size=(400, 3)), rng.normal(size=(400, 2)), rng.normal(size=(400, 1))
+    for mode in (None, "permuted"):
+        kw = {} if mode is None else {"reduced_x": mode}
+        te.conditional_mi(x, y, z, gammas=[1, 2], progress=False, device="cpu", **kw)
+    plain, shuffled = seen["none"], seen["permuted"]
+    assert len(plain) == len(shuffled) == 4  # (gamma 1, 2) x (term 0, 1), one seed
+    for k in (0, 2):  # gamma 1 and 2: (term 0, term 1) each
+        for a, b, c, d in zip(plain[k], plain[k + 1], shuffled[k], shuffled[k + 1], strict=True):
+            assert a[0].shape[1] == 1 and b[0].shape[1] == 4 and c[0].shape[1] == 4  # Z | XZ | X~Z
+            np.testing.assert_array_equal(a[0], c[0][:, 3:])  # the same Z rows, and the same Y
+            np.testing.assert_array_equal(a[1], c[1])
+            np.testing.assert_array_equal(b[0], d[0])
+            assert sorted(c[0][:, 0]) == sorted(b[0][:, 0]) and not np.array_equal(c[0][:, 0], b[0][:, 0])

@@ -149,8 +149,14 @@ def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: s
             idx = chunk_indices(xa.shape[0], g, chunking, s)
             for t in terms:
                 t1 = time.perf_counter()
-                src = xz if t == 1 else za
-                rows += _term_rows(_train_term([(src[i], ya[i]) for i in idx], g, s, values, spec, cfg), g, s, t)
+                if t == 1:
+                    blocks = [(xz[i], ya[i]) for i in idx]
+                elif values.get("reduced_x", "none") == "permuted":
+                    blocks = [(np.concatenate([_shuffled_rows(xa[i], (s, g, j, "x|z")), za[i]], axis=1), ya[i])
+                              for j, i in enumerate(idx)]
+                else:
+                    blocks = [(za[i], ya[i]) for i in idx]
+                rows += _term_rows(_train_term(blocks, g, s, values, spec, cfg), g, s, t)
                 cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1})
     data = {"n_samples": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1], "dim_z": za.shape[1],
             "sha256": fingerprint(xa, ya, za)}

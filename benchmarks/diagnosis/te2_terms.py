@@ -4,7 +4,8 @@ Process P, data set D of ``benchmarks/transfer.py`` (default draws: 2-10 channel
 the planted delay only (one-way), with the exact terms of the same windows beside the 1/N-extrapolated ones:
 I(Y_past; Y_f) (reduced) and I(X_past, Y_past; Y_f) (full). Extra ``key=value`` arguments go to
 ``transfer_entropy`` (e.g. ``epochs=150``); ``scan=5`` scans delays 1-5 as ``transfer.py`` does and reads the
-terms at the planted delay.
+terms at the planted delay; ``windows_as=5`` trains the planted delay alone on the windows of a 1-5 scan (they
+start later), to separate the window start from the reduced term's input.
 
     OMP_NUM_THREADS=1 python benchmarks/diagnosis/te2_terms.py 7 0
     OMP_NUM_THREADS=1 python benchmarks/diagnosis/te2_terms.py 7 0 epochs=150
@@ -66,6 +67,17 @@ def main() -> None:
     v = simulate_var(coef, s, 20000, seed=1000 * p_want + ds)
     t0 = time.time()
     scan = extra.pop("scan", None)  # scan=5: delays 1-5 as in transfer.py, the terms read at the planted delay
+    lo_as = extra.pop("windows_as", None)  # windows_as=5: train the planted delay alone on the windows of a 1-5 scan
+    if lo_as:
+        import neuralmi_core.analysis.transfer.compute as te
+
+        plain = te.build_windows
+
+        def wider(x, y, z, *, delays, **kw):
+            src, cond, fut = plain(x, y, z, delays=sorted({*delays, int(lo_as)}), **kw)
+            return {k: v for k, v in src.items() if k in delays}, cond, fut
+
+        te.build_windows = wider
     delays = list(range(1, int(scan) + 1)) if scan else [u]
     r = transfer_entropy(v[:, :dx], v[:, dx:], delays=delays, progress=False, **{"epochs": 50, "seed": ds, **extra})
     r.pairs = [m for m in r.pairs if m["delay"] == u]
@@ -78,6 +90,7 @@ def main() -> None:
     per_gamma = {k: (float(np.mean([m["mi_full_nats"] for m in r.pairs if m["gamma"] == k])),
                      float(np.mean([m["mi_reduced_nats"] for m in r.pairs if m["gamma"] == k]))) for k in sorted(set(g))}
     out = {"process": p_want, "dataset": ds, "dx": dx, "dy": dy, "delay": u, "extra": extra, "delays": delays,
+           "windows_as": lo_as,
            "te_exact": truth, "te": r.mi_nats, "te_ci": [r.ci_low_nats, r.ci_high_nats],
            "full_exact": full, "full": f_full[:3], "reduced_exact": red, "reduced": f_red[:3],
            "per_gamma_full_reduced": per_gamma, "seconds": time.time() - t0}

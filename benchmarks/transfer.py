@@ -56,6 +56,14 @@ def make_process(rng: np.random.Generator, dx: int, dy: int, delay: int, strengt
     return coef, np.eye(d)
 
 
+def draw_process(rng: np.random.Generator, channels: list[int], planted: list[int]):
+    """One process of the VAR family: ``(dx, dy, planted delay, coef, noise_cov)``, channels per side and the
+    delay drawn from the given ranges (the draws of process p follow those of processes 0..p-1)."""
+    dx, dy = (int(rng.integers(channels[0], channels[-1] + 1)) for _ in range(2))
+    u = int(rng.integers(planted[0], planted[-1] + 1))
+    return (dx, dy, u, *make_process(rng, dx, dy, u, 0.6))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--family", choices=("var", "glm"), default="var",
@@ -96,10 +104,10 @@ def main() -> None:
     rows = json.loads(Path(a.json).read_text())["rows"] if a.json and Path(a.json).exists() else []
     done = {(r["process"], r["dataset"]) for r in rows}
     print("proc ds dx dy delay  exact    est      ci_low   ci_high  cover peak  rev_ci_low rev_ci_high  s")
+    meta = {"n": a.n, "gammas": a.gammas, "epochs": a.epochs, "seed": a.seed, "channels": a.channels,
+            "planted": a.planted, "reduced_source": a.reduced_source}
     for p in range(a.processes):
-        dx, dy = (int(rng.integers(channels[0], channels[-1] + 1)) for _ in range(2))
-        u = int(rng.integers(planted[0], planted[-1] + 1))
-        coef, s = make_process(rng, dx, dy, u, 0.6)
+        dx, dy, u, coef, s = draw_process(rng, channels, planted)
         if p < a.first:  # the same draws as a run from process 0
             continue
         src, tgt = list(range(dx)), list(range(dx, dx + dy))
@@ -128,10 +136,8 @@ def main() -> None:
                   f"{r.ci_high[i]:.4f}  {cover[i]!s:5} {r.peak_delay:4d}  {rlo[i]:.4f}     "
                   f"{rhi[i]:.4f}  {time.perf_counter() - t0:.0f}", flush=True)
             if a.json:
-                meta = {"n": a.n, "gammas": a.gammas, "epochs": a.epochs, "seed": a.seed, "channels": a.channels,
-                        "planted": a.planted, "reduced_source": a.reduced_source}
                 _write_json(Path(a.json), {"settings": meta, "rows": rows})
-    _var_table(rows, {"n": a.n, "gammas": a.gammas, "epochs": a.epochs})
+    _var_table(rows, meta)
 
 
 def _write_json(path: Path, obj: dict) -> None:

@@ -22,34 +22,26 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transfer import make_process  # noqa: E402
+from transfer import draw_process  # noqa: E402
 
 from neuralmi_core.analysis.transfer import transfer_entropy, var_ground_truth  # noqa: E402
-from neuralmi_core.analysis.transfer.compute import _fit  # noqa: E402
+from neuralmi_core.analysis.transfer.compute import _fit, var_stationary_covariance  # noqa: E402
+from neuralmi_core.distributions import gaussian_mi  # noqa: E402
 from neuralmi_core.synth.var import simulate_var  # noqa: E402
 
 
 def exact_terms(coef, s, src, tgt, delay):
     """(I(Y_past; Y_f), I(X_past, Y_past; Y_f)) with k_source = k_target = horizon = 1, from the VAR's
     stationary covariance: Y_f = v_t[tgt], Y_past = v_{t-1}[tgt], X_past = v_{t-delay}[src]."""
-    from scipy.linalg import solve_discrete_lyapunov
+    d = s.shape[0]
+    big = var_stationary_covariance(coef, s, delay + 1)
+    fut, yp, xp = [c for c in tgt], [d + c for c in tgt], [delay * d + c for c in src]
 
-    d, m = s.shape[0], max(len(coef), delay + 1)
-    comp = np.zeros((m * d, m * d))
-    for lag, a in enumerate(coef):
-        comp[:d, lag * d:(lag + 1) * d] = a
-    comp[d:, :-d] = np.eye((m - 1) * d)
-    q = np.zeros_like(comp)
-    q[:d, :d] = s
-    big = solve_discrete_lyapunov(comp, q)
-    idx = lambda pairs: [lag * d + c for lag, c in pairs]  # noqa: E731
-    fut, yp, xp = idx([(0, c) for c in tgt]), idx([(1, c) for c in tgt]), idx([(delay, c) for c in src])
+    def mi(given):
+        i = given + fut
+        return gaussian_mi(big[np.ix_(i, i)], len(given))
 
-    def mi(a, b):
-        ld = lambda i: np.linalg.slogdet(big[np.ix_(i, i)])[1]  # noqa: E731
-        return 0.5 * (ld(a) + ld(b) - ld(a + b))
-
-    return mi(yp, fut), mi(yp + xp, fut)
+    return mi(yp), mi(yp + xp)
 
 
 def main() -> None:
@@ -57,10 +49,8 @@ def main() -> None:
     extra = {k: (float(v) if "." in v else int(v)) if v.replace(".", "").isdigit() else v
              for k, v in (a.split("=", 1) for a in sys.argv[3:])}
     rng = np.random.default_rng(0)
-    for _p in range(p_want + 1):
-        dx, dy = (int(rng.integers(2, 11)) for _ in range(2))
-        u = int(rng.integers(1, 6))
-        coef, s = make_process(rng, dx, dy, u, 0.6)
+    for _p in range(p_want + 1):  # the draws of benchmarks/transfer.py's defaults
+        dx, dy, u, coef, s = draw_process(rng, [2, 10], [1, 5])
     src, tgt = list(range(dx)), list(range(dx, dx + dy))
     truth = var_ground_truth(coef, s, src, tgt, delay=u)
     red, full = exact_terms(coef, s, src, tgt, u)

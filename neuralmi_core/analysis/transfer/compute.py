@@ -409,6 +409,23 @@ def gather_transfer_entropy(parts: Sequence[dict[str, Any]], *, sources: Sequenc
     return summarize_transfer(g.members, g.settings, g.data, g.fit, g.cells, g.seconds)
 
 
+def var_stationary_covariance(coef: list[np.ndarray], noise_cov: np.ndarray, n_lags: int) -> np.ndarray:
+    """Stationary covariance of ``(v_t, v_{t-1}, ..., v_{t-m+1})`` of the VAR ``v_t = sum_l A_l v_{t-l} + e_t``,
+    ``m = max(len(coef), n_lags)``, from its companion form (``scipy.linalg.solve_discrete_lyapunov``); entry
+    ``[a * d + i, b * d + j]`` is Cov(v_{t-a}[i], v_{t-b}[j])."""
+    from scipy.linalg import solve_discrete_lyapunov
+
+    d = noise_cov.shape[0]
+    m = max(len(coef), n_lags)
+    comp = np.zeros((m * d, m * d))
+    for lag, a in enumerate(coef):
+        comp[:d, lag * d:(lag + 1) * d] = a
+    comp[d:, :-d] = np.eye((m - 1) * d)
+    q = np.zeros((m * d, m * d))
+    q[:d, :d] = noise_cov
+    return solve_discrete_lyapunov(comp, q)
+
+
 def var_ground_truth(coef: list[np.ndarray], noise_cov: np.ndarray, source: list[int], target: list[int],
                      cond: list[int] | None = None, *, delay: int, k_source: int = 1, k_target: int = 1,
                      horizon: int = 1) -> float:
@@ -420,18 +437,9 @@ def var_ground_truth(coef: list[np.ndarray], noise_cov: np.ndarray, source: list
     lag covariances from the stationary covariance of the companion form
     (``scipy.linalg.solve_discrete_lyapunov``).
     """
-    from scipy.linalg import solve_discrete_lyapunov
-
-    p, d = len(coef), noise_cov.shape[0]
+    d = noise_cov.shape[0]
     span = max(k_target - 1, delay - horizon + k_source - 1, 0) + horizon + 1
-    m = max(p, span)
-    comp = np.zeros((m * d, m * d))
-    for lag, a in enumerate(coef):
-        comp[:d, lag * d:(lag + 1) * d] = a
-    comp[d:, :-d] = np.eye((m - 1) * d)
-    q = np.zeros((m * d, m * d))
-    q[:d, :d] = noise_cov
-    big = solve_discrete_lyapunov(comp, q)  # Cov of (v_t, v_{t-1}, ..., v_{t-m+1})
+    big = var_stationary_covariance(coef, noise_cov, span)
 
     def var(lag_a: int, ch_a: int, lag_b: int, ch_b: int) -> float:  # Cov(v_{T-lag_a}[a], v_{T-lag_b}[b])
         return big[lag_a * d + ch_a, lag_b * d + ch_b]

@@ -96,7 +96,8 @@ def main() -> None:
         return
     if a.rescore:
         saved = [json.loads(Path(f).read_text()) for f in a.rescore]
-        _var_table([r for d in saved for r in d["rows"]], saved[0]["settings"])
+        rows = [_refit(r) for d in saved for r in d["rows"]]
+        _var_table(rows, saved[0]["settings"])
         return
     rng = np.random.default_rng(a.seed)
     delays = [1, 2, 3, 4, 5]
@@ -131,13 +132,31 @@ def main() -> None:
                          "rev_te": [float(t) for t in rev["te_nats"]],
                          "rev_ci_low": [float(t) for t in rlo], "rev_ci_high": [float(t) for t in rhi],
                          "rev_zero": None if a.one_way else bool(rlo[i] <= 0 <= rhi[i] or rhi[i] < 0.01),
-                         "seconds": time.perf_counter() - t0})
+                         "seconds": time.perf_counter() - t0,
+                         "pairs": [[q["gamma"], q["chunk"], q["delay"], q["diff_nats"], q["diff_train_nats"],
+                                    q["diff_test_nats"]] for q in r.pairs if q["direction"] == "x->y"]})
             print(f"{p:4d} {ds:2d} {dx:2d} {dy:2d} {u:5d}  {truth[i]:.4f}  {r.te_nats[i]:.4f}  {r.ci_low[i]:.4f}  "
                   f"{r.ci_high[i]:.4f}  {cover[i]!s:5} {r.peak_delay:4d}  {rlo[i]:.4f}     "
                   f"{rhi[i]:.4f}  {time.perf_counter() - t0:.0f}", flush=True)
             if a.json:
                 _write_json(Path(a.json), {"settings": meta, "rows": rows})
     _var_table(rows, meta)
+
+
+def _refit(row: dict) -> dict:
+    """A saved row with its TE and CIs refitted from its member ``pairs`` by today's code (rows saved before
+    2026-12-05, without pairs, keep the interval they were saved with: the textbook WLS CI)."""
+    if "pairs" not in row:
+        return row
+    from neuralmi_core.analysis.transfer.compute import _curve
+    from neuralmi_core.analysis.transfer.declaration import TRANSFER_ENTROPY
+
+    keys = ("gamma", "chunk", "delay", "diff_nats", "diff_train_nats", "diff_test_nats")
+    pairs = [dict(zip(keys, q, strict=True)) for q in row["pairs"]]
+    fit = {s.name: s.default for s in TRANSFER_ENTROPY.stage("fit")}  # the run used the defaults
+    te, lo, hi, _ = _curve(pairs, list(range(1, len(row["te"]) + 1)), fit)
+    cover = [bool(a <= t <= b) for t, a, b in zip(row["truth"], lo, hi, strict=True)]
+    return {**row, "te": te, "ci_low": lo, "ci_high": hi, "cover": cover}
 
 
 def _write_json(path: Path, obj: dict) -> None:

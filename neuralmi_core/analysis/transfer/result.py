@@ -19,7 +19,8 @@ class ConditionalMIResult:
 
     ``members`` rows, one per trained member of a term: gamma, chunk, seed, term (0: I(Z; Y), 1: I(XZ; Y)),
     sizes, training-subset and held-out MI and their average ``mi_nats`` (the value paired); ``pairs``
-    rows: gamma, chunk, seed, term, mi_full_nats, mi_reduced_nats, diff_nats. ``mi_full_nats`` and
+    rows: gamma, chunk, seed, term, mi_full_nats, mi_reduced_nats, diff_nats, diff_train_nats, diff_test_nats
+    (the differences of the average, training-subset and held-out MI). ``mi_full_nats`` and
     ``mi_reduced_nats`` are the 1/N-extrapolated I(XZ; Y) and I(Z; Y).
     """
 

@@ -8,6 +8,9 @@ A, B, C are random with unit spectral norm times 1.5 (Z explains most of X and Y
 joint covariance: I(X;Y|Z) = I(XZ; Y) - I(Z; Y), each term the Gaussian closed form.
 
     OMP_NUM_THREADS=1 python benchmarks/diagnosis/cmi1_baseline.py --datasets 6 --c 0 0.3 --json cmi1.json
+
+Rows saved since 2026-12-05 carry each member's paired differences (``pairs``: gamma, chunk, difference of the
+average, of the training-subset and of the held-out MI), so an interval can be refitted from them.
 """
 
 import argparse
@@ -60,6 +63,8 @@ def main() -> None:
     ap.add_argument("--c", type=float, nargs="+", default=[0.0, 0.3])
     ap.add_argument("--dims", type=int, nargs=3, default=[10, 2, 2], metavar=("DX", "DY", "DZ"))
     ap.add_argument("--epochs", type=int, default=50)
+    ap.add_argument("--modes", nargs="+", default=["none", "permuted"], choices=("none", "permuted"),
+                    help="the reduced_x settings run on each data set")
     ap.add_argument("--json")
     a = ap.parse_args()
     rows = []
@@ -67,20 +72,23 @@ def main() -> None:
     for c in a.c:
         for ds in range(a.datasets):
             x, y, z, truth = draw(ds, a.n, *a.dims, c)
-            for mode in ("none", "permuted"):
+            for mode in a.modes:
                 t0 = time.time()
                 r = conditional_mi(x, y, z, seed=ds, epochs=a.epochs, progress=False, reduced_x=mode)
                 cov = bool(r.ci_low_nats <= truth <= r.ci_high_nats)
                 rows.append({"c": c, "dataset": ds, "truth": truth, "reduced_x": mode, "mi": r.mi_nats,
                              "ci_low": r.ci_low_nats, "ci_high": r.ci_high_nats, "covers": cov,
-                             "full": r.mi_full_nats, "reduced": r.mi_reduced_nats, "s": time.time() - t0})
+                             "full": r.mi_full_nats, "reduced": r.mi_reduced_nats, "s": time.time() - t0,
+                             "flags": list(r.flags),
+                             "pairs": [[q["gamma"], q["chunk"], q["diff_nats"], q["diff_train_nats"],
+                                        q["diff_test_nats"]] for q in r.pairs]})
                 print(f"{c:<5} {ds:2d}  {truth:.4f}   {mode:<9}  {r.mi_nats:+.4f}  [{r.ci_low_nats:+.4f}, "
                       f"{r.ci_high_nats:+.4f}]  {cov!s:<6}  {time.time() - t0:.0f}", flush=True)
                 if a.json:
                     Path(a.json).write_text(json.dumps({"settings": vars(a), "rows": rows}, indent=1))
     print("\nc     reduced_x  mean error  median |error|  68 % CI covers")
     for c in a.c:
-        for mode in ("none", "permuted"):
+        for mode in a.modes:
             rs = [r for r in rows if r["c"] == c and r["reduced_x"] == mode]
             err = np.array([r["mi"] - r["truth"] for r in rs])
             print(f"{c:<5} {mode:<9}  {err.mean():+.4f}     {np.median(np.abs(err)):.4f}          "

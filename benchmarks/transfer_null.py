@@ -33,10 +33,10 @@ from neuralmi_core.analysis.transfer.compute import TE_SURROGATES, transfer_entr
 from neuralmi_core.synth.var import simulate_var
 
 
-def table(rows: list[dict], n_surrogates: int) -> str:
-    out = ["| null | data sets | KS p (uniform) | p <= 0.05 | p <= 0.1 | mean null TE (nats) | mean observed (nats) |",
+def table(rows: list[dict], n_surrogates: int, nulls: tuple[str, ...] = TE_SURROGATES, what: str = "TE") -> str:
+    out = [f"| null | data sets | KS p (uniform) | p <= 0.05 | p <= 0.1 | mean null {what} (nats) | mean observed (nats) |",
            "|---|---|---|---|---|---|---|"]
-    for null in TE_SURROGATES:
+    for null in nulls:
         r = [x for x in rows if x["surrogate"] == null]
         if not r:
             continue

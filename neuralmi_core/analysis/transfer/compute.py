@@ -109,7 +109,7 @@ def _fit(gammas: list[int], diffs: list[float], values: Mapping[str, Any]) -> tu
     their members share that data set's error, which their spread does not show). The textbook WLS interval
     alone covered the exact TE of 20 VAR pairs in 9 at 68 %. Rigorous mode's systematic part (the distance
     to the training-subset and held-out intercepts) is left out: for a paired difference it over-covers
-    (91 % of TE and CMI rows at 68 %, 100 % at CMI 0) and its flag fired mostly where the interval covered
+    (88 % of 140 TE and CMI rows at 68 %, 100 % at CMI 0) and its flag fired mostly where the interval covered
     (DIAGNOSIS section 22, ``benchmarks/diagnosis/te3_intervals.py``).
     """
     if not gammas:

@@ -18,7 +18,6 @@ Run:  OMP_NUM_THREADS=1 python benchmarks/cmi_null.py [--datasets 100] [--n 1000
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -28,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from transfer_null import table  # noqa: E402
+from transfer_null import load_rows, record, table  # noqa: E402
 
 from neuralmi_core.analysis.transfer import conditional_mi_test  # noqa: E402
 
@@ -56,9 +55,7 @@ def main() -> None:
     ap.add_argument("--jsonl", default=None, help="append one line per (data set, null); resumes from it")
     ap.add_argument("--table-only", action="store_true", help="print the table of --jsonl and stop")
     a = ap.parse_args()
-    done: list[dict] = []
-    if a.jsonl and Path(a.jsonl).exists():
-        done = [json.loads(line) for line in Path(a.jsonl).read_text().splitlines() if line.strip()]
+    done = load_rows(a.jsonl)
     if not a.table_only:
         print(f"# OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load {os.getloadavg()[0]:.1f}; "
               f"n {a.n}, dims {a.dims}, {a.surrogates} surrogates", flush=True)
@@ -71,15 +68,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 r = conditional_mi_test(x, y, z, n_surrogates=a.surrogates, k=kk, seed=k, epochs=a.epochs, hidden=16,
                                         embedding_dim=8, eval_size=256, progress=False, device="cpu")
-                row = {"dataset": k, "surrogate": null, "k": kk, "p_value": r["p_value"],
-                       "observed_nats": r["observed_nats"], "null_nats": list(r["null_nats"]),
-                       "seconds": time.perf_counter() - t0}
-                done.append(row)
-                if a.jsonl:
-                    with open(a.jsonl, "a") as f:
-                        f.write(json.dumps(row) + "\n")
-                print(f"data set {k:3d} {null:7s} p {row['p_value']:.3f} observed {row['observed_nats']:+.4f} "
-                      f"({row['seconds']:.0f} s)", flush=True)
+                record({"dataset": k, "surrogate": null, "k": kk}, r, t0, done, a.jsonl)
     print(table(done, a.surrogates, ("local", "global"), "CMI"))
 
 

@@ -49,6 +49,25 @@ def table(rows: list[dict], n_surrogates: int, nulls: tuple[str, ...] = TE_SURRO
     return "\n".join(out)
 
 
+def load_rows(jsonl: str | None) -> list[dict]:
+    """The rows already written to ``jsonl`` (none when it is not given or not there yet)."""
+    if not jsonl or not Path(jsonl).exists():
+        return []
+    return [json.loads(line) for line in Path(jsonl).read_text().splitlines() if line.strip()]
+
+
+def record(row: dict, r: dict, t0: float, done: list[dict], jsonl: str | None) -> None:
+    """Complete ``row`` with the test result ``r`` and its time, keep it, append it to ``jsonl`` and print it."""
+    row.update(p_value=r["p_value"], observed_nats=r["observed_nats"], null_nats=list(r["null_nats"]),
+               seconds=time.perf_counter() - t0)
+    done.append(row)
+    if jsonl:
+        with open(jsonl, "a") as f:
+            f.write(json.dumps(row) + "\n")
+    print(f"data set {row['dataset']:3d} {row['surrogate']:10s} p {row['p_value']:.3f} observed "
+          f"{row['observed_nats']:+.4f} ({row['seconds']:.0f} s)", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", type=int, default=100)
@@ -63,9 +82,7 @@ def main() -> None:
     ap.add_argument("--table-only", action="store_true", help="print the table of --jsonl and stop")
     a = ap.parse_args()
     nulls = [s.strip() for s in a.nulls.split(",") if s.strip()]
-    done: list[dict] = []
-    if a.jsonl and Path(a.jsonl).exists():
-        done = [json.loads(line) for line in Path(a.jsonl).read_text().splitlines() if line.strip()]
+    done = load_rows(a.jsonl)
     if not a.table_only:
         print(f"# OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load {os.getloadavg()[0]:.1f}; "
               f"AR(1) phi {a.phi_x}/{a.phi_y}, n {a.n}, {a.surrogates} surrogates, delays {a.delays}", flush=True)
@@ -80,15 +97,7 @@ def main() -> None:
                 r = transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=a.surrogates, delays=a.delays, seed=k,
                                           surrogate=null, epochs=a.epochs, hidden=16, embedding_dim=8,
                                           eval_size=256, progress=False, device="cpu")
-                row = {"dataset": k, "surrogate": null, "p_value": r["p_value"],
-                       "observed_nats": r["observed_nats"], "null_nats": list(r["null_nats"]),
-                       "seconds": time.perf_counter() - t0}
-                done.append(row)
-                if a.jsonl:
-                    with open(a.jsonl, "a") as f:
-                        f.write(json.dumps(row) + "\n")
-                print(f"data set {k:3d} {null:10s} p {row['p_value']:.3f} observed {row['observed_nats']:+.4f} "
-                      f"({row['seconds']:.0f} s)", flush=True)
+                record({"dataset": k, "surrogate": null}, r, t0, done, a.jsonl)
     print(table(done, a.surrogates))
 
 

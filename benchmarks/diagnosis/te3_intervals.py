@@ -6,9 +6,9 @@ prints the 68 % coverage and median half-width of each, per group of rows:
 
 - ``textbook``: the WLS t interval (TE/CMI before 2026-12-05), members read as independent;
 - ``shared``: adds one full-data member's variance (the data-set error every gamma shares; rigorous mode's
-  statistical part), ``t sqrt(se^2 + scale)``;
+  statistical part), ``t sqrt(se^2 + scale)``: what TE and CMI quote since 2026-12-05;
 - ``headline``: ``shared`` plus z times the distance to the training-subset and held-out intercepts (rigorous
-  mode's headline interval, what TE and CMI quote since 2026-12-05);
+  mode's headline interval);
 - ``quadrature``: the systematic part added in quadrature instead (rigorous mode before issue 13).
 
     python benchmarks/diagnosis/te3_intervals.py
@@ -25,6 +25,7 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from neuralmi_core.analysis.extrapolation import fit_extrapolation, headline_interval  # noqa: E402
+from neuralmi_core.analysis.rigorous.result import SYSTEMATIC_FLOOR_NATS, SYSTEMATIC_WARN  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 KW = {"confidence": 0.68, "delta": 0.1, "min_gammas": 4}
@@ -36,9 +37,9 @@ def intervals(g, d, dtr, dte):
     fit = fit_extrapolation(g, d, **KW)
     alts = [fit_extrapolation(g, a, **KW) for a in (dtr, dte)]
     h = headline_interval(fit, alts)
-    t = stats.t.ppf(0.84, fit.df)
+    shared = headline_interval(fit)  # no alternatives: the statistical part alone
+    stat = (shared.ci_high_nats - shared.ci_low_nats) / 2
     z = stats.norm.ppf(0.84)
-    stat = t * math.sqrt(fit.se_nats**2 + max(fit.scale_nats2, 0.0))
     return fit.intercept_nats, {
         "textbook": (fit.ci_high_nats - fit.ci_low_nats) / 2,
         "shared": stat,
@@ -87,7 +88,7 @@ def main() -> None:
         for k in KINDS:
             cov = np.mean([abs(r["est"] - r["truth"]) <= r["half"][k] for r in rs])
             cells.append(f"{cov:.0%} ({np.median([r['half'][k] for r in rs]):.4f})")
-        flag = [r["syst"] > 0.2 * max(abs(r["est"]), 0.1) for r in rs]  # rigorous mode's rule (SYSTEMATIC_WARN)
+        flag = [r["syst"] > SYSTEMATIC_WARN * max(abs(r["est"]), SYSTEMATIC_FLOOR_NATS) for r in rs]  # rigorous's rule
         miss = [f for r, f in zip(rs, flag, strict=True) if abs(r["est"] - r["truth"]) > r["half"]["shared"]]
         print(f"| {grp} | {len(rs)} | " + " | ".join(cells) + f" | {np.median([r['syst'] for r in rs]):.4f} | "
               f"{sum(flag)} | {sum(miss)} of {len(miss)} |")

@@ -408,10 +408,10 @@ def summarize_transfer(members: list[dict[str, Any]], record: dict[str, Any], da
         rte, rlo, rhi, rflags = _curve(rev, delays, fit)
         res.reverse = {"te_nats": rte, "ci_low": rlo, "ci_high": rhi, "flags": rflags}
         u = delays[p]
-        f = {(r["gamma"], r["chunk"], r["seed"]): r for r in fwd if r["delay"] == u}
-        b = {(r["gamma"], r["chunk"], r["seed"]): r for r in rev if r["delay"] == u}
+        f = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in fwd if r["delay"] == u}
+        b = {(r["gamma"], r["chunk"], r["seed"]): r["diff_nats"] for r in rev if r["delay"] == u}
         keys = sorted(set(f) & set(b))
-        d, dlo, dhi, _ = _fit([k[0] for k in keys], [f[k]["diff_nats"] - b[k]["diff_nats"] for k in keys], fit)
+        d, dlo, dhi, _ = _fit([k[0] for k in keys], [f[k] - b[k] for k in keys], fit)
         res.difference_nats, res.difference_ci_low_nats, res.difference_ci_high_nats = d, dlo, dhi
     return res
 

@@ -36,9 +36,10 @@ contiguous chunks, splits and seeds (paired members) for every gamma in --gammas
 DIFFERENCE is extrapolated in 1/N (rigorous mode's fit), so the CI comes from the paired spread, with one
 full-data member's variance added for the data set's own error, which every gamma's chunks share (the
 statistical part of rigorous mode's interval; without it the 68 % CI covered the exact TE of VAR processes
-in 45 % of pairs: benchmarks/DIAGNOSIS.md section 22). The headline is the TE at the peak delay; peak_delay_range lists the delays whose CI overlaps the peak's. --bidirectional adds TE(Y -> X) on the same cells and the paired
-difference TE(X->Y) - TE(Y->X) at the peak delay, with its CI. A negative TE whose CI contains 0 means
-"no evidence of transfer", not an error. The peak of a scan is biased upward; for a p-value use
+in 45 % of pairs: benchmarks/DIAGNOSIS.md section 22). The headline is the TE at the peak delay;
+peak_delay_range lists the delays whose CI overlaps the peak's. --bidirectional adds TE(Y -> X) on the
+same cells and the paired difference TE(X->Y) - TE(Y->X) at the peak delay, with its CI. A negative TE
+whose CI contains 0 means "no evidence of transfer", not an error. The peak of a scan is biased upward; for a p-value use
 `neuralmi transfer --surrogates N` (source-only circular shifts, maximum over delays).
 
 Cells (workflow jobs): one per (gamma, seed, term), term 0 the target-history term and term u the full
@@ -51,7 +52,8 @@ JSON fields (nats):
   reverse {te_nats, ci_low, ci_high, flags}, difference_nats, difference_ci_low_nats, difference_ci_high_nats
   members (per term: direction, gamma, chunk, seed, term, n_train, n_test, mi_train_nats, mi_test_nats,
   mi_nats), pairs (direction, gamma, chunk, seed, delay, mi_full_nats, mi_reduced_nats, diff_nats, and the
-  differences of the training-subset and held-out MI diff_train_nats, diff_test_nats), flags, warnings, settings, fit_settings, data, cells, seconds, selection
+  differences of the training-subset and held-out MI diff_train_nats, diff_test_nats), flags, warnings,
+  settings, fit_settings, data, cells, seconds, selection
 
 Example:
   neuralmi transfer-entropy 'binned.nc:spikes[region=A]' 'binned.nc:spikes[region=B]' --delays 1-10 \\
@@ -72,7 +74,8 @@ Cells: one per (gamma, seed, term), term 0 = I(Z; Y), term 1 = I(XZ; Y) (ids g3_
 JSON fields (nats):
   mi_nats, ci_low_nats, ci_high_nats, confidence; mi_full_nats (I(XZ;Y)), mi_reduced_nats (I(Z;Y)), both
   1/N-extrapolated; members (per term), pairs (gamma, chunk, seed, mi_full_nats, mi_reduced_nats,
-  diff_nats, diff_train_nats, diff_test_nats), flags, warnings, settings, fit_settings, data, cells, seconds, selection
+  diff_nats, diff_train_nats, diff_test_nats), flags, warnings, settings, fit_settings, data, cells, seconds,
+  selection
 
 Example:
   neuralmi conditional-mi 'binned.nc:spikes[region=A]' 'binned.nc:spikes[region=B]' --z 'binned.nc:speed' \\

@@ -91,12 +91,14 @@ def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", *
     if n < 20:
         raise NeuralMIError(f"neural estimators need at least 20 paired samples; got n_samples={n}.")
     spec, cfg, record = setup_training(values)
+    cfg = dataclasses.replace(cfg, weight_average=values["weight_average"])
     member = split_member(x_arr, y_arr, values["split"], values["test_fraction"], gap=values["gap"], seed=seed)
     fit = fit_ensemble([member] * values["n_seeds"], spec, cfg, desc=f"{estimator}/{values['critic']}",
                        preprocessing=values["preprocess"])
     res = result_from_fit(fit, spec, cfg, split=values["split"], seconds=time.perf_counter() - t0,
                           extra_params={"test_fraction": values["test_fraction"], "gap": values["gap"],
-                                        "n_seeds": values["n_seeds"], "preprocess": values["preprocess"]})
+                                        "n_seeds": values["n_seeds"], "preprocess": values["preprocess"],
+                                        "weight_average": bool(fit.info.get("weight_average", False))})
     if (estimator == "minee" and parse_options("minee", spec.options)["reference"] == "uniform"
             and x_arr.shape[1] + y_arr.shape[1] > MINEE_RELIABLE_DIMS):
         res = dataclasses.replace(res, warnings=res.warnings + (warning_text(

@@ -91,6 +91,21 @@ def test_cli_estimate_writes_json(tmp_path):
     d = json.loads(out.read_text())
     assert d["estimator"] == "smile" and d["mi_bits"] == pytest.approx(d["mi_nats"] / math.log(2))
     assert d["params"]["epochs"] == 3
+    assert d["params"]["weight_average"] is True  # estimate()'s default
+    code = main(["estimate", str(tmp_path / "x.npy"), f"{tmp_path / 'y.npz'}:first", "--epochs", "3", "--hidden",
+                 "8", "--embedding-dim", "2", "--eval-size", "50", "--no-weight-average", "--json", str(out)])
+    assert code == 0 and json.loads(out.read_text())["params"]["weight_average"] is False
+
+
+def test_weight_average_default_and_off():
+    """estimate() averages the critic's weights by default; ``weight_average=False`` trains as before (the
+    numbers of a fit without it), and MI-NEE/MIENF record that they did not average."""
+    on = nmi.estimate(X, Y, split="random", **FAST)
+    off = nmi.estimate(X, Y, split="random", weight_average=False, **FAST)
+    assert on.params["weight_average"] and on.history["timing"]["weight_average"]
+    assert not off.params["weight_average"] and on.mi_nats != off.mi_nats
+    mienf = nmi.estimate(X, Y, estimator="mienf", split="random", **{**FAST, "epochs": 2})
+    assert mienf.params["weight_average"] is False
 
 
 @pytest.mark.parametrize(

@@ -300,3 +300,74 @@ def test_adam_matches_torch_optim(weight_decay, foreach):
             torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
         else:
             assert torch.equal(p, q)
+
+
+def test_weight_average_is_the_bias_corrected_exponential_average():
+    """After n steps the swapped-in weights are sum_i (1-d) d^(n-i) p_i / (1 - d^n); swapping out restores the
+    trained values; a parameter without a gradient is left alone."""
+    from neuralmi_core.training.adam import Adam
+    from neuralmi_core.training.trainer import (
+        _average_step,
+        _swap_in_average,
+        _swap_out_average,
+        average_decay,
+    )
+
+    assert average_decay(5) == pytest.approx(1 - 1 / 20) and average_decay(64) == pytest.approx(1 - 1 / 64)
+    gen = torch.Generator().manual_seed(1)
+    p = torch.randn(2, 3, generator=gen).requires_grad_()
+    unused = torch.randn(2, 1, generator=gen).requires_grad_()
+    opt = Adam([p, unused], lr=0.1)
+    d, history = 0.7, []
+    for _ in range(6):
+        opt.zero_grad(set_to_none=True)
+        p.grad = torch.randn(p.shape, generator=gen)
+        opt.step()
+        _average_step(opt, d)
+        history.append(p.detach().clone())
+    n = len(history)
+    expected = sum((1 - d) * d ** (n - 1 - i) * h for i, h in enumerate(history)) / (1 - d**n)
+    before, untouched = p.detach().clone(), unused.detach().clone()
+    saved = _swap_in_average(opt, d)
+    torch.testing.assert_close(p.detach(), expected, rtol=1e-6, atol=1e-7)
+    assert torch.equal(unused.detach(), untouched)
+    _swap_out_average(opt, saved)
+    assert torch.equal(p.detach(), before)
+
+
+def test_weight_average_keeps_and_reports_the_averaged_weights(device):
+    """With weight averaging the kept state is the averaged weights: the restored objective evaluates to the raw
+    held-out MI at the kept checkpoint; the numbers differ from training without it; compaction (which slices
+    the average with Adam's moments) changes none of them."""
+    spec = ModelSpec("infonce", hidden=16, embedding_dim=4, n_layers=1)
+    kw = dict(epochs=80, batch_size=64, patience=3, min_epochs=2, eval_size=100, progress=False, device=device)
+    members = _staggered(5)
+    data = make_ensemble_data(members, eval_size=100, seed=0, device=device)
+    torch.manual_seed(0)
+    obj = build_objective(spec, 5, 3, 3)
+    fit = train_ensemble(obj, data, TrainConfig(weight_average=True, **kw))
+    assert fit.info["weight_average"] and fit.info["compactions"] >= 1
+    obj.eval()
+    with torch.no_grad():
+        now = obj.estimate(data.x_eval, data.y_eval).cpu().numpy()
+    np.testing.assert_allclose(now, [m.mi_test_raw_nats for m in fit.members], rtol=1e-5, atol=1e-6)
+    plain = fit_ensemble(_staggered(5), spec, TrainConfig(**kw))
+    assert not plain.info["weight_average"]
+    averaged = fit_ensemble(_staggered(5), spec, TrainConfig(weight_average=True, **kw))
+    assert [m.mi_test_nats for m in averaged.members] != [m.mi_test_nats for m in plain.members]
+    if torch.device(device).type == "cpu":
+        loose = fit_ensemble(_staggered(5), spec, TrainConfig(weight_average=True, compact=False, **kw))
+        for a, b in zip(averaged.members, loose.members, strict=True):
+            assert (a.epochs_run, a.best_epoch, a.mi_test_nats, a.curve_test_nats) == (
+                b.epochs_run, b.best_epoch, b.mi_test_nats, b.curve_test_nats)
+
+
+def test_weight_average_leaves_density_estimators_alone(device):
+    """MIENF keeps running moments of its training latents (buffers), so it does not opt in: the same numbers."""
+    members = _members(k=1, n=400)
+    spec = ModelSpec("mienf", hidden=8, n_layers=1)
+    cfg = dict(epochs=3, batch_size=64, patience=5, min_epochs=1, eval_size=100, progress=False, device=device)
+    a = fit_ensemble(members, spec, TrainConfig(weight_average=True, **cfg))
+    b = fit_ensemble(members, spec, TrainConfig(**cfg))
+    assert not a.info["weight_average"]
+    assert [m.mi_test_nats for m in a.members] == [m.mi_test_nats for m in b.members]

@@ -215,7 +215,10 @@ def add_arguments(parser: argparse.ArgumentParser | Any, settings: Settings, tit
             continue
         flags = [s.cli_flag, *s.aliases]
         c = s.constraint
-        if isinstance(c, Bool) and not isinstance(c, OptionalBool):
+        if isinstance(c, Bool) and not isinstance(c, OptionalBool) and s.default:  # on by default: --no-X turns it off
+            target.add_argument(*flags, dest=s.name, action=argparse.BooleanOptionalAction, default=None,
+                                help=f"{s.help} (default: on)")
+        elif isinstance(c, Bool) and not isinstance(c, OptionalBool):
             target.add_argument(*flags, dest=s.name, action="store_true", default=None,
                                 help=f"{s.help} (default: {'on' if s.default else 'off'})")
         elif isinstance(c, OptionalBool):
@@ -279,6 +282,8 @@ def to_cli(values: Mapping[str, Any], settings: Settings) -> list[str]:
         elif isinstance(c, Bool):
             if value:
                 out.append(s.cli_flag)
+            elif s.default:
+                out.append("--no-" + s.cli_flag[2:])
         elif isinstance(c, Options):
             for k, v in sorted((value or {}).items()):
                 text = str(v).lower() if isinstance(v, bool) else str(v)

@@ -95,5 +95,9 @@ TIMING = Settings([
 ESTIMATE = Settings([
     Setting("n_seeds", 1, Int(1), "independently initialised networks trained as one ensemble; the "
             "estimate is their mean", stage="train", config=False),
+    Setting("weight_average", True, Bool(), "report, and stop early on, the held-out MI of the critic's weights "
+            "averaged over about the last epoch's optimiser steps (variational bounds; MI-NEE and MIENF train as "
+            "without it): it removes the last steps' minibatch noise, which costs the held-out bound a few per cent "
+            "(benchmarks/README.md)", stage="train", config=False),
     Setting("k", 3, Int(1), "neighbours of the KSG estimator", config=False),
 ])

@@ -15,7 +15,10 @@ Contract (every estimator that trains a network implements it; MI-NEE and MIENF 
   term); it must return what separate ``estimate`` calls would;
 - optionally ``compactable`` (bool): the trainer may drop stopped members' rows from every parameter
   and buffer (:mod:`.ensemble_state`). Set it only when each member's computation reads its own rows
-  alone, random draws included.
+  alone, random draws included;
+- optionally ``averageable`` (bool): with ``TrainConfig.weight_average`` the trainer evaluates, chooses the
+  checkpoint by and keeps the parameters' running average instead of their last values. Set it only when
+  the estimate is a function of the parameters alone (not of buffers updated from the training batches).
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ class CriticObjective(nn.Module):
     mine_alpha : float
         MINE's moving-average rate.
     """
+
+    #: The trainer may evaluate and keep averaged weights (``TrainConfig.weight_average``): a critic's score is a
+    #: function of its weights alone (no running statistics of training latents, as MIENF keeps).
+    averageable = True
 
     def __init__(self, critic: nn.Module, bound: str, n_members: int, tau: float = 5.0, mine_alpha: float = 0.01):
         super().__init__()

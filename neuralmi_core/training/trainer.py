@@ -136,6 +136,7 @@ class TrainConfig:
     max_curve_points: int = 100
     threads: int | None = _D["threads"]
     compact: bool = True
+    weight_average: bool = False  # evaluate and keep the weights averaged over about the last epoch's steps
 
     def validate(self) -> TrainConfig:
         check_int("epochs", self.epochs, 1)
@@ -244,6 +245,52 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
     return fit
 
 
+#: Weight averaging's horizon in optimiser steps: one epoch's steps, and at least this many.
+AVERAGE_MIN_STEPS = 20
+
+
+def average_decay(steps_per_epoch: int) -> float:
+    """Per-step decay of the weight average: a horizon of ``max(steps_per_epoch, AVERAGE_MIN_STEPS)`` steps."""
+    return 1.0 - 1.0 / max(int(steps_per_epoch), AVERAGE_MIN_STEPS)
+
+
+@torch.no_grad()
+def _average_step(opt: Adam, decay: float) -> None:
+    """Fold the parameters after this step into their exponential average (``state[p]["average"]``, beside
+    Adam's moments, so that compaction slices it with them). Parameters that never had a gradient are skipped."""
+    params, avgs = [], []
+    for p in opt.param_groups[0]["params"]:
+        st = opt.state.get(p)
+        if not st:
+            continue
+        if "average" not in st:
+            st["average"], st["average_steps"] = torch.zeros_like(p), 0
+        st["average_steps"] += 1
+        params.append(p.detach())
+        avgs.append(st["average"])
+    if params:
+        torch._foreach_lerp_(avgs, params, 1.0 - decay)
+
+
+@torch.no_grad()
+def _swap_in_average(opt: Adam, decay: float) -> list[torch.Tensor]:
+    """Load the bias-corrected average (average / (1 - decay^steps), as Adam corrects its moments) into the
+    parameters; returns the trained values for :func:`_swap_out_average`."""
+    params = opt.param_groups[0]["params"]
+    saved = [p.detach().clone() for p in params]
+    for p in params:
+        st = opt.state.get(p) or {}
+        if "average" in st:
+            p.copy_(st["average"] / (1.0 - decay ** st["average_steps"]))
+    return saved
+
+
+@torch.no_grad()
+def _swap_out_average(opt: Adam, saved: list[torch.Tensor]) -> None:
+    for p, value in zip(opt.param_groups[0]["params"], saved, strict=True):
+        p.copy_(value)
+
+
 def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str) -> EnsembleFit:
     device = resolve_device(cfg.device)
     t0 = time.perf_counter()
@@ -272,6 +319,11 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     wd = effective_weight_decay(cfg.weight_decay, cfg.weight_decay_n or n_min, getattr(critic, "hidden", None)) * wd_scale
     opt = Adam(objective.parameters(), lr=cfg.lr * float(getattr(critic, "lr_scale", 1.0)), weight_decay=wd)
     compact = cfg.compact and compactable(objective, k)
+    # weight averaging (estimate()'s default): the held-out MI, the early-stopping choice and the kept state are
+    # of the weights averaged over about the last epoch's steps, which removes the last steps' minibatch noise
+    # (benchmarks/README.md, "estimate() and weight averaging"); objectives opt in (critic bounds do)
+    average = cfg.weight_average and bool(getattr(objective, "averageable", False))
+    decay = average_decay(steps)
     merge = getattr(objective, "merge_best_state", merge_rows)
 
     def draw_order() -> torch.Tensor:  # (K, steps*B) sample indices, on the host
@@ -313,6 +365,8 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
             opt.zero_grad(set_to_none=True)
             (loss * weight).sum().backward()
             opt.step()
+            if average:
+                _average_step(opt, decay)
         n_alive, n_active = len(alive), int(active.sum())
         work["steps"] += steps
         work["member_steps"] += steps * n_alive
@@ -320,6 +374,7 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
         next_order = draw_order()  # host work while the device finishes the epoch
         clock.lap("train_s")
         objective.eval()
+        trained = _swap_in_average(opt, decay) if average else None
         with torch.no_grad():
             both = estimate_sets(objective, [(xev, yev), (xtev, ytev)])  # (2, K_alive)
             both = both.float().cpu()  # the one read-back per evaluation
@@ -343,6 +398,8 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
                     merge_alive(best_state, objective.state_dict(), improved.index_select(0, alive), alive)
                 else:
                     best_state = merge(best_state, objective.state_dict(), improved)
+        if trained is not None:
+            _swap_out_average(opt, trained)
         since_best = torch.where(improved, 0, since_best + 1)
         if epoch + 1 >= cfg.min_epochs:
             stopping = active & (since_best >= cfg.patience)
@@ -404,7 +461,7 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     ceiling = objective.ceiling(data.n_eval) if hasattr(objective, "ceiling") else None
     clock.lap("other_s")
     info = {**{key: round(v, 6) for key, v in clock.totals.items()}, **work, "epochs": epochs_run,
-            "compacted": compact, "weight_decay": wd}
+            "compacted": compact, "weight_decay": wd, "weight_average": average}
     return EnsembleFit(
         members=tuple(members),
         seconds=time.perf_counter() - t0,

@@ -6,7 +6,9 @@ its fixed held-out sample and a fixed training subsample. A centred moving avera
 curve (``smooth_window`` evaluations) picks the checkpoint: the reported MI is the average over the
 window around the best centre, and the state kept is the one at the window's end (at most
 ``smooth_window // 2`` epochs later). A member stops once the smoothed curve has not improved for
-``patience`` epochs; each member's best state is restored at the end.
+``patience`` epochs; each member's best state is restored at the end. With ``weight_average`` (``estimate()``'s
+default) every evaluation, the checkpoint choice and the kept state use the parameters' exponential average over
+about the last epoch's steps instead of their last values, for objectives that allow it (``averageable``).
 
 Shaped for accelerators: the data sit on the device for the whole fit and minibatches are gathered
 there; the step loop never waits for the device (no ``.item()``/``.cpu()`` per step); the members' MI

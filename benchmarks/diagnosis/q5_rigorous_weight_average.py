@@ -1,4 +1,4 @@
-"""Rigorous mode with the trainer's weight averaging forced on (a lead for issue 20, not a default).
+"""Rigorous mode with the trainer's weight averaging forced on (measured for issue 20; not adopted).
 
 ``estimate()`` averages the critic's weights (``weight_average``, DIAGNOSIS.md section 23); rigorous mode does
 not. This runs ``benchmarks/suite.py`` with every fit of the process averaged (``WA=1``) or as today (``WA=0``),

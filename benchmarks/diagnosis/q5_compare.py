@@ -20,6 +20,13 @@ from trust import collect  # noqa: E402
 from neuralmi_core.suite import flagged, pool  # noqa: E402
 
 
+def cell(r: dict) -> str:
+    """One row's error and coverage (``F``: flagged); for MI = 0, the estimate and whether the CI contains 0."""
+    if r["truth"] == 0:
+        return f"{r['mi']:+.3f} {'0 in' if r['ci'][0] <= 0 <= r['ci'][1] else 'MISS'}"
+    return f"{100 * r['rel_error']:+6.1f}% {'cov' if r['covered'] else 'MISS'}{'F' if flagged(r) else ' '}"
+
+
 def main(names: list[str]) -> None:
     new = {}
     for name in names:
@@ -31,14 +38,7 @@ def main(names: list[str]) -> None:
     keys = sorted(k for k in new if k in old)
     print(f"{'task':28s} {'today':>16s} {'averaged':>16s}")
     for k in keys:
-        a, b = old[k], new[k]
-
-        def cell(r):
-            if r["truth"] == 0:
-                return f"{r['mi']:+.3f} {'0 in' if r['ci'][0] <= 0 <= r['ci'][1] else 'MISS'}"
-            return f"{100 * r['rel_error']:+6.1f}% {'cov' if r['covered'] else 'MISS'}{'F' if flagged(r) else ' '}"
-
-        print(f"{k[0]:28s} {cell(a):>16s} {cell(b):>16s}")
+        print(f"{k[0]:28s} {cell(old[k]):>16s} {cell(new[k]):>16s}")
     for label, rows in (("today", [old[k] for k in keys]), ("averaged", [new[k] for k in keys])):
         rows = [r for r in rows if not r.get("copula_equivalent")]
         p = pool(rows)["rigorous"]

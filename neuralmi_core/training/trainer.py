@@ -259,7 +259,9 @@ def average_decay(steps_per_epoch: int) -> float:
 @torch.no_grad()
 def _average_step(opt: Adam, decay: float) -> None:
     """Fold the parameters after this step into their exponential average (``state[p]["average"]``, beside
-    Adam's moments, so that compaction slices it with them). Parameters that never had a gradient are skipped."""
+    Adam's moments, so that compaction slices it with them). Parameters that never had a gradient are skipped.
+    Not ``torch.optim.swa_utils.AveragedModel``: it averages into a second copy of the module, which compaction
+    would have to cut as well, and evaluation, best-state merges and restoring all work on the objective itself."""
     params, avgs = [], []
     for p in opt.param_groups[0]["params"]:
         st = opt.state.get(p)

@@ -92,16 +92,22 @@ def train_task(name: str, sampler, n: int, data_seed: int, args: argparse.Namesp
 
 
 def replay(test: list[float], train: list[float], patience: int, epochs: int, min_epochs: int,
-           smooth_window: int) -> tuple[float, float, int, int]:
-    """The trainer's checkpoint and stopping rule on one member's recorded curves (float32, as trained)."""
+           smooth_window: int, min_gain: float = 0.0, floor: float = 0.0) -> tuple[float, float, int, int]:
+    """The trainer's checkpoint and stopping rule on one member's recorded curves (float32, as trained).
+
+    ``min_gain`` (``TrainConfig.min_gain``) and ``floor`` (nats): only a new best more than
+    ``max(min_gain * |value|, floor)`` above the value at the last reset of the patience resets it."""
     t = torch.tensor(test, dtype=torch.float32)
     h = smooth_window // 2
-    best, best_eval, since, stop = -math.inf, -1, 0, min(len(test), epochs)
+    best, best_eval, anchor, since, stop = -math.inf, -1, -math.inf, 0, min(len(test), epochs)
     for epoch in range(min(len(test), epochs)):
         center = max(epoch - h, 0)
         smooth = float(torch.nan_to_num(t[max(center - h, 0): epoch + 1, None].mean(0), nan=-math.inf)[0])
-        if smooth > best:
-            best, best_eval, since = smooth, center, 0
+        improved = smooth > best
+        if improved:
+            best, best_eval = smooth, center
+        if improved and smooth > anchor + (max(min_gain * abs(anchor), floor) if math.isfinite(anchor) else 0.0):
+            anchor, since = smooth, 0
         else:
             since += 1
         if epoch + 1 >= min_epochs and since >= patience:

@@ -371,3 +371,54 @@ def test_weight_average_leaves_density_estimators_alone(device):
     b = fit_ensemble(members, spec, TrainConfig(**cfg))
     assert not a.info["weight_average"]
     assert [m.mi_test_nats for m in a.members] == [m.mi_test_nats for m in b.members]
+
+
+def _replay(curve, patience, min_gain, min_epochs, window):
+    """The documented stopping rule in plain Python: (epochs run, best epoch, reported MI) of one member."""
+    h = window // 2
+    c = np.asarray(curve, dtype=float)
+    best, best_c, anchor, since, stop = -math.inf, -1, -math.inf, 0, len(c)
+    for e in range(len(c)):
+        centre = max(e - h, 0)
+        s = float(np.mean(c[max(centre - h, 0): e + 1]))
+        improved = s > best
+        if improved:
+            best, best_c = s, centre
+        if improved and s > (anchor + min_gain * abs(anchor) if math.isfinite(anchor) else anchor):
+            anchor, since = s, 0
+        else:
+            since += 1
+        if e + 1 >= min_epochs and since >= patience:
+            stop = e + 1
+            break
+    return stop, best_c + 1, float(np.mean(c[max(best_c - h, 0): best_c + h + 1]))
+
+
+def test_patience_resets_only_on_a_gain_above_min_gain(device):
+    """Under weight averaging only a new best that beats the value at the last reset by more than ``min_gain`` x
+    |that value| resets the patience, the checkpoint is still the best smoothed value: each member's epochs, best epoch and MI are the
+    rule replayed on its whole held-out curve. The default is AVERAGE_MIN_GAIN with averaging and 0 without
+    (the rule of unaveraged training, which rigorous mode uses, is unchanged); a larger gain stops sooner."""
+    from neuralmi_core.training.trainer import AVERAGE_MIN_GAIN
+
+    spec = ModelSpec("infonce", hidden=16, embedding_dim=4, n_layers=1)
+    kw = dict(epochs=80, batch_size=64, patience=3, min_epochs=2, eval_size=100, progress=False, device=device,
+              max_curve_points=1000, weight_average=True)
+    runs = {}
+    for gain in (None, 0.0, 0.02, 100.0):
+        fit = fit_ensemble(_staggered(5), spec, TrainConfig(min_gain=gain, **kw))
+        used = AVERAGE_MIN_GAIN if gain is None else gain
+        assert fit.info["min_gain"] == used
+        for m in fit.members:
+            assert len(m.curve_test_nats) == m.epochs_run  # the whole curve
+            stop, best, mi = _replay(m.curve_test_nats, 3, used, 2, TrainConfig().smooth_window)
+            assert (m.epochs_run, m.best_epoch) == (stop, best)
+            assert m.mi_test_nats == pytest.approx(mi, rel=1e-6, abs=1e-7)
+        runs[gain] = [m.epochs_run for m in fit.members]
+    assert runs[100.0] == [4] * 5  # never reset after the first epoch: patience + 1 epochs
+    assert sum(runs[0.02]) < sum(runs[0.0])
+    assert all(a <= b for a, b in zip(runs[None], runs[0.0], strict=True))
+    plain = fit_ensemble(_staggered(5), spec, TrainConfig(**{**kw, "weight_average": False}))
+    assert plain.info["min_gain"] == 0.0
+    with pytest.raises(NeuralMIError, match="min_gain"):
+        TrainConfig(min_gain=-0.1).validate()

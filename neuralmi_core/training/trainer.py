@@ -8,7 +8,9 @@ window around the best centre, and the state kept is the one at the window's end
 ``smooth_window // 2`` epochs later). A member stops once the smoothed curve has not improved for
 ``patience`` epochs; each member's best state is restored at the end. With ``weight_average`` (``estimate()``'s
 default) every evaluation, the checkpoint choice and the kept state use the parameters' exponential average over
-about the last epoch's steps instead of their last values, for objectives that allow it (``averageable``).
+about the last epoch's steps instead of their last values, for objectives that allow it (``averageable``); the
+patience is then reset only by a new best more than ``AVERAGE_MIN_GAIN`` (0.1 %) above the smoothed value at its
+last reset (``min_gain``), while the checkpoint is still the best smoothed value.
 
 Shaped for accelerators: the data sit on the device for the whole fit and minibatches are gathered
 there; the step loop never waits for the device (no ``.item()``/``.cpu()`` per step); the members' MI
@@ -139,6 +141,10 @@ class TrainConfig:
     threads: int | None = _D["threads"]
     compact: bool = True
     weight_average: bool = False  # evaluate and keep the weights averaged over about the last epoch's steps
+    #: how much a new best of the smoothed held-out MI must beat its value at the last reset of the patience, as a
+    #: fraction of that value, to reset it again (the checkpoint is still the best value); None: AVERAGE_MIN_GAIN when
+    #: the weights are averaged, 0 otherwise
+    min_gain: float | None = None
 
     def validate(self) -> TrainConfig:
         check_int("epochs", self.epochs, 1)
@@ -152,6 +158,8 @@ class TrainConfig:
         check_int("min_steps_per_epoch", self.min_steps_per_epoch, 1)
         check_int("eval_size", self.eval_size, 2)
         check_int("seed", self.seed, 0)
+        if self.min_gain is not None:
+            check_float("min_gain", self.min_gain, 0.0)
         if self.threads is not None:
             check_int("threads", self.threads, 1)
         return self
@@ -250,6 +258,12 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
 #: Weight averaging's horizon in optimiser steps: one epoch's steps, and at least this many.
 AVERAGE_MIN_STEPS = 20
 
+#: Under weight averaging the smoothed held-out curve has little minibatch noise left and can creep up by a few
+#: parts in ten thousand per epoch for a hundred epochs, each creep resetting the patience (N = 20000: up to
+#: 2.4x the epochs of unaveraged training). There, only a gain of more than this fraction of the value at the
+#: last reset resets it; the checkpoint is still the best value (benchmarks/DIAGNOSIS.md section 24).
+AVERAGE_MIN_GAIN = 0.001
+
 
 def average_decay(steps_per_epoch: int) -> float:
     """Per-step decay of the weight average: a horizon of ``max(steps_per_epoch, AVERAGE_MIN_STEPS)`` steps."""
@@ -341,7 +355,9 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     best_smooth = torch.full((k,), -math.inf)
     best_eval = torch.full((k,), -1, dtype=torch.long)  # centre of the best smoothing window
     kept_eval = torch.full((k,), -1, dtype=torch.long)  # epoch whose state is kept (window end)
-    since_best = torch.zeros(k, dtype=torch.long)
+    since_best = torch.zeros(k, dtype=torch.long)  # epochs since the patience was last reset
+    anchor = torch.full((k,), -math.inf)  # the smoothed value at that reset
+    min_gain = cfg.min_gain if cfg.min_gain is not None else (AVERAGE_MIN_GAIN if average else 0.0)
     active = torch.ones(k, dtype=torch.bool)
     alive = torch.arange(k)  # members still computed (all of them unless compacted)
     xtr, ytr = data.x_train, data.y_train
@@ -404,7 +420,12 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
                     best_state = merge(best_state, objective.state_dict(), improved)
         if trained is not None:
             _swap_out_average(opt, trained)
-        since_best = torch.where(improved, 0, since_best + 1)
+        # the patience is reset by a new best that beats the value at the last reset by more than min_gain x its
+        # size (with min_gain 0: by every new best); resets are a subset of improvements, so this never trains longer
+        bar_to_beat = torch.where(torch.isfinite(anchor), anchor + min_gain * anchor.abs(), anchor)
+        reset = improved & (smooth > bar_to_beat)
+        anchor = torch.where(reset, smooth, anchor)
+        since_best = torch.where(reset, 0, since_best + 1)
         if epoch + 1 >= cfg.min_epochs:
             stopping = active & (since_best >= cfg.patience)
             stop_epoch = torch.where(stopping, torch.tensor(epoch + 1), stop_epoch)
@@ -465,7 +486,7 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     ceiling = objective.ceiling(data.n_eval) if hasattr(objective, "ceiling") else None
     clock.lap("other_s")
     info = {**{key: round(v, 6) for key, v in clock.totals.items()}, **work, "epochs": epochs_run,
-            "compacted": compact, "weight_decay": wd, "weight_average": average}
+            "compacted": compact, "weight_decay": wd, "weight_average": average, "min_gain": min_gain}
     return EnsembleFit(
         members=tuple(members),
         seconds=time.perf_counter() - t0,

@@ -259,7 +259,7 @@ def train_ensemble(objective: nn.Module, data: EnsembleData, config: TrainConfig
 AVERAGE_MIN_STEPS = 20
 
 #: Under weight averaging the smoothed held-out curve has little minibatch noise left and can creep up by a few
-#: parts in ten thousand per epoch for a hundred epochs, each creep resetting the patience (N = 20000: up to
+#: parts in 100,000 per epoch for a hundred epochs, each creep resetting the patience (N = 20000: up to
 #: 2.4x the epochs of unaveraged training). There, only a gain of more than this fraction of the value at the
 #: last reset resets it; the checkpoint is still the best value (benchmarks/DIAGNOSIS.md section 24).
 AVERAGE_MIN_GAIN = 0.001

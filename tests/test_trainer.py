@@ -373,32 +373,26 @@ def test_weight_average_leaves_density_estimators_alone(device):
     assert [m.mi_test_nats for m in a.members] == [m.mi_test_nats for m in b.members]
 
 
-def _replay(curve, patience, min_gain, min_epochs, window):
-    """The documented stopping rule in plain Python: (epochs run, best epoch, reported MI) of one member."""
-    h = window // 2
-    c = np.asarray(curve, dtype=float)
-    best, best_c, anchor, since, stop = -math.inf, -1, -math.inf, 0, len(c)
-    for e in range(len(c)):
-        centre = max(e - h, 0)
-        s = float(np.mean(c[max(centre - h, 0): e + 1]))
-        improved = s > best
-        if improved:
-            best, best_c = s, centre
-        if improved and s > (anchor + min_gain * abs(anchor) if math.isfinite(anchor) else anchor):
-            anchor, since = s, 0
-        else:
-            since += 1
-        if e + 1 >= min_epochs and since >= patience:
-            stop = e + 1
-            break
-    return stop, best_c + 1, float(np.mean(c[max(best_c - h, 0): best_c + h + 1]))
 
+def _replay(curve, patience, min_gain, min_epochs, window):
+    """The documented stopping rule, as ``benchmarks/early_stopping.py`` replays it on recorded curves (the
+    diagnosis of DIAGNOSIS.md section 24 relies on it): (epochs run, best epoch, reported MI) of one member."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "early_stopping", Path(__file__).parents[1] / "benchmarks" / "early_stopping.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mi, _, best, stop = mod.replay(list(curve), list(curve), patience, len(curve), min_epochs, window, min_gain)
+    return stop, best, mi
 
 def test_patience_resets_only_on_a_gain_above_min_gain(device):
     """Under weight averaging only a new best that beats the value at the last reset by more than ``min_gain`` x
-    |that value| resets the patience, the checkpoint is still the best smoothed value: each member's epochs, best epoch and MI are the
-    rule replayed on its whole held-out curve. The default is AVERAGE_MIN_GAIN with averaging and 0 without
-    (the rule of unaveraged training, which rigorous mode uses, is unchanged); a larger gain stops sooner."""
+    |that value| resets the patience; the checkpoint is still the best smoothed value. Each member's epochs, best
+    epoch and MI are that rule replayed on its whole held-out curve by the benchmarks' replay. The default is
+    AVERAGE_MIN_GAIN with averaging and 0 without (the rule of unaveraged training, which rigorous mode uses, is
+    unchanged); a larger gain stops sooner."""
     from neuralmi_core.training.trainer import AVERAGE_MIN_GAIN
 
     spec = ModelSpec("infonce", hidden=16, embedding_dim=4, n_layers=1)

@@ -1,7 +1,10 @@
 """The shared ensemble trainer: determinism, independent early stopping, best-state restoration, compaction,
 timing, preprocessing and the batch-size rule. Device-parametrised with ``pytest --device cuda``."""
 
+import functools
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -373,19 +376,23 @@ def test_weight_average_leaves_density_estimators_alone(device):
     assert [m.mi_test_nats for m in a.members] == [m.mi_test_nats for m in b.members]
 
 
-
-def _replay(curve, patience, min_gain, min_epochs, window):
-    """The documented stopping rule, as ``benchmarks/early_stopping.py`` replays it on recorded curves (the
-    diagnosis of DIAGNOSIS.md section 24 relies on it): (epochs run, best epoch, reported MI) of one member."""
-    import importlib.util
-    from pathlib import Path
-
+@functools.cache
+def _early_stopping():
+    """``benchmarks/early_stopping.py``, loaded once (it is not a package)."""
     spec = importlib.util.spec_from_file_location(
         "early_stopping", Path(__file__).parents[1] / "benchmarks" / "early_stopping.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    mi, _, best, stop = mod.replay(list(curve), list(curve), patience, len(curve), min_epochs, window, min_gain)
+    return mod
+
+
+def _replay(curve, patience, min_gain, min_epochs, window):
+    """The documented stopping rule, as ``benchmarks/early_stopping.py`` replays it on recorded curves (the
+    diagnosis of DIAGNOSIS.md section 24 relies on it): (epochs run, best epoch, reported MI) of one member."""
+    mi, _, best, stop = _early_stopping().replay(list(curve), list(curve), patience, len(curve), min_epochs, window,
+                                                 min_gain)
     return stop, best, mi
+
 
 def test_patience_resets_only_on_a_gain_above_min_gain(device):
     """Under weight averaging only a new best that beats the value at the last reset by more than ``min_gain`` x

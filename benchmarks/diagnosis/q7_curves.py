@@ -42,7 +42,7 @@ def _keep(*args, **kwargs):
     return res
 
 
-core_suite.estimate = _keep
+core_suite.estimate = _keep  # run_one looks estimate up in its module at call time
 _run_one = core_suite.run_one
 
 
@@ -55,11 +55,9 @@ def _run_one_with_curve(*args, **kwargs):
     return row
 
 
-core_suite.run_one = _run_one_with_curve
-
 import suite  # noqa: E402
 
-suite.run_one = _run_one_with_curve
+suite.run_one = _run_one_with_curve  # suite.py calls the run_one it imported by name
 
 if __name__ == "__main__":
     sys.exit(suite.main(sys.argv[1:]))

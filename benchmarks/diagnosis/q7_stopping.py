@@ -2,9 +2,9 @@
 
 The trainer resets its patience whenever the smoothed held-out MI beats its best. A rule with a threshold
 resets it only when the smoothed MI is a new best *and* beats the value at the last reset by more than
-``max(rel * |value|, floor)`` nats; the checkpoint is still the best smoothed value. Such a rule stops at or before the default one, so a
-default run's curve is enough to replay it exactly (checked: threshold 0 gives each row's epochs, best epoch
-and MI). Prints, per rule, the median |relative error| over the i.i.d. rows with MI > 0 (no copula twins), the
+``max(rel * |value|, floor)`` nats; the checkpoint is still the best smoothed value. Such a rule stops at or
+before the default one, so a default run's curve is enough to replay it exactly (checked: threshold 0 gives
+each row's epochs, best epoch and MI). Prints, per rule, the median |relative error| over the i.i.d. rows with MI > 0 (no copula twins), the
 epochs, and the rows whose MI moved:
 
     python benchmarks/diagnosis/q7_stopping.py benchmarks/diagnosis/q7_est20000_s0_curves_*.json
@@ -21,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from early_stopping import replay as replay_curves  # noqa: E402
 
-SMOOTH_WINDOW, MIN_EPOCHS = 7, 20  # TrainConfig's defaults
+from neuralmi_core.training import TrainConfig  # noqa: E402
+
+SMOOTH_WINDOW, MIN_EPOCHS = TrainConfig().smooth_window, TrainConfig().min_epochs  # the trainer's own rule
 
 
 def replay(curve, patience, rel=0.0, floor=0.0):

@@ -11,8 +11,8 @@ Two numbers per group of X's columns (a unit, or all units of a region, location
 Each is a held-out MI (as :func:`neuralmi_core.estimate` computes it, without its weight averaging),
 averaged over ``n_seeds`` independently initialised networks whose spread is reported. Drop-one
 contributions are not additive: with redundancy (two units carrying the same information) each drop is
-small although together they matter; with synergy a drop can exceed the group's MI alone. Read them as "how much the population loses
-without this group", never as a share of the total.
+small although together they matter; with synergy a drop can exceed the group's MI alone. Read them as
+"how much the population loses without this group", never as a share of the total.
 """
 
 from .compute import column_groups, contributions, gather_contributions, train_cell

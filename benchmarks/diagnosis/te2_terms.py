@@ -10,6 +10,7 @@ start later), to separate the window start from the reduced term's input.
     OMP_NUM_THREADS=1 python benchmarks/diagnosis/te2_terms.py 7 0
     OMP_NUM_THREADS=1 python benchmarks/diagnosis/te2_terms.py 7 0 epochs=150
     OMP_NUM_THREADS=1 python benchmarks/diagnosis/te2_terms.py 7 0 scan=5
+    OMP_NUM_THREADS=1 python benchmarks/diagnosis/te2_terms.py 7 0 windows_as=5 weight_average=1
 """
 
 import json
@@ -68,6 +69,18 @@ def main() -> None:
             return {k: v for k, v in src.items() if k in delays}, cond, fut
 
         te.build_windows = wider
+    wavg = extra.pop("weight_average", None)  # weight_average=1: every member trains as estimate() does (section 26)
+    if wavg:
+        import dataclasses
+
+        import neuralmi_core.analysis.transfer.compute as te
+
+        plain_term = te._train_term
+
+        def averaged(blocks, gamma, seed, values, spec, cfg):
+            return plain_term(blocks, gamma, seed, values, spec, dataclasses.replace(cfg, weight_average=True))
+
+        te._train_term = averaged
     delays = list(range(1, int(scan) + 1)) if scan else [u]
     r = transfer_entropy(v[:, :dx], v[:, dx:], delays=delays, progress=False, **{"epochs": 50, "seed": ds, **extra})
     r.pairs = [m for m in r.pairs if m["delay"] == u]
@@ -80,7 +93,7 @@ def main() -> None:
     per_gamma = {k: (float(np.mean([m["mi_full_nats"] for m in r.pairs if m["gamma"] == k])),
                      float(np.mean([m["mi_reduced_nats"] for m in r.pairs if m["gamma"] == k]))) for k in sorted(set(g))}
     out = {"process": p_want, "dataset": ds, "dx": dx, "dy": dy, "delay": u, "extra": extra, "delays": delays,
-           "windows_as": lo_as,
+           "windows_as": lo_as, "weight_average": bool(wavg),
            "te_exact": truth, "te": r.mi_nats, "te_ci": [r.ci_low_nats, r.ci_high_nats],
            "full_exact": full, "full": f_full[:3], "reduced_exact": red, "reduced": f_red[:3],
            "per_gamma_full_reduced": per_gamma, "seconds": time.time() - t0}

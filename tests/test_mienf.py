@@ -154,6 +154,24 @@ def test_bad_options(options, message):
         parse_options(options)
 
 
+def _hidden_widths(obj: MIENFObjective) -> list[int]:
+    """Hidden widths of member 0's X flow: the in-features of every masked layer after a flow's first."""
+    return sorted({m.in_features for m in obj.flows_x[0].modules()
+                   if isinstance(m, torch.nn.Linear) and m.in_features != DX})
+
+
+def test_flow_hidden_sets_the_flows_width():
+    """``flow_hidden`` sets the width of the flows' networks; 0 (the default) means a quarter of ``hidden``."""
+    def build(hidden: int, **options) -> MIENFObjective:
+        return build_objective(ModelSpec("mienf", hidden=hidden, n_layers=2, options=options), 1, DX, DY)
+
+    assert _hidden_widths(build(256)) == _hidden_widths(build(256, flow_hidden=0)) == [64]
+    assert _hidden_widths(build(16)) == [4] and _hidden_widths(build(2)) == [1]
+    assert _hidden_widths(build(256, flow_hidden=256)) == [256] and _hidden_widths(build(16, flow_hidden=12)) == [12]
+    with pytest.raises(NeuralMIError, match="options.flow_hidden"):
+        parse_options({"flow_hidden": -1})
+
+
 def test_estimate_api_runs_quickly():
     x, y = CorrelatedGaussian(2, 2, 1.0).sample(600, seed=1)
     with pytest.warns(NeuralMIWarning, match="flows did not train"):  # 3 epochs: the best is the first
@@ -165,7 +183,7 @@ def test_estimate_api_runs_quickly():
 # Ground truth. Tolerances: the held-out estimate is scored on n_eval = 20 % of N samples; its sampling
 # spread at 1 nat is about 0.04 nats for n_eval = 800 (the Gaussian MI of 800 held-out samples varies by
 # that much between seeds), and the flows add a few hundredths: we allow 0.15 nats (about 3 sigma).
-FAST = dict(epochs=60, lr=2e-3, patience=15, hidden=64, n_layers=2, split="random", progress=False)
+FAST = dict(epochs=60, lr=2e-3, patience=15, n_layers=2, split="random", progress=False)  # flows 64 wide
 
 
 @pytest.mark.slow

@@ -424,12 +424,15 @@ _FLOW_KEY = re.compile(r"flows_[xy]\.(\d+)\.")
 def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MIENFObjective:
     """The registry hook (:data:`~neuralmi_core.estimators.neural.EXTERNAL_TRAINED`): MIENF from a ModelSpec.
 
-    The flows' hyper-networks have ``spec.n_layers`` hidden layers of ``spec.hidden`` units;
-    ``spec.options`` holds :data:`DEFAULT_OPTIONS` (``variant``, ``flow``, ``transforms``, ``bins``,
-    ``softclip``, ``linear``, ``jitter``, ``ema``, ``latent``).
+    The flows' hyper-networks have ``spec.n_layers`` hidden layers of ``flow_hidden`` units (option; 0, the
+    default, is a quarter of ``spec.hidden``: 64 at the default 256, as accurate on the suite as 256 and a third
+    of the time per step, benchmarks/DIAGNOSIS.md section 27); ``spec.options`` holds :data:`DEFAULT_OPTIONS`
+    (``variant``, ``flow``, ``transforms``, ``bins``, ``softclip``, ``linear``, ``jitter``, ``ema``, ``latent``,
+    ``flow_hidden``).
     """
     opts = parse_options(spec.options)
     opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)
     check_int("n_members", n_members, 1)
-    hidden = (int(spec.hidden),) * max(int(spec.n_layers), 1)
+    width = int(opts.pop("flow_hidden")) or max(int(spec.hidden) // 4, 1)  # a quarter: benchmarks/README.md
+    hidden = (width,) * max(int(spec.n_layers), 1)
     return MIENFObjective(n_members, dim_x, dim_y, hidden=hidden, **opts)

@@ -426,9 +426,9 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MIENFO
 
     The flows' hyper-networks have ``spec.n_layers`` hidden layers of ``flow_hidden`` units (option; 0, the
     default, is a quarter of ``spec.hidden``: 64 at the default 256, as accurate on the suite as 256 and a third
-    of the time per step, benchmarks/DIAGNOSIS.md section 27); ``spec.options`` holds :data:`DEFAULT_OPTIONS`
-    (``variant``, ``flow``, ``transforms``, ``bins``, ``softclip``, ``linear``, ``jitter``, ``ema``, ``latent``,
-    ``flow_hidden``).
+    of the time per step on a heavy-tailed task, benchmarks/DIAGNOSIS.md section 27); ``spec.options`` holds
+    :data:`DEFAULT_OPTIONS` (``variant``, ``flow``, ``transforms``, ``bins``, ``softclip``, ``linear``,
+    ``jitter``, ``ema``, ``latent``, ``flow_hidden``).
     """
     opts = parse_options(spec.options)
     opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)

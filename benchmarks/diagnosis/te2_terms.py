@@ -13,6 +13,7 @@ start later), to separate the window start from the reduced term's input.
     OMP_NUM_THREADS=1 python benchmarks/diagnosis/te2_terms.py 7 0 windows_as=5 weight_average=1
 """
 
+import dataclasses
 import json
 import sys
 import time
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from transfer import draw_process  # noqa: E402
 
+import neuralmi_core.analysis.transfer.compute as te  # noqa: E402
 from neuralmi_core.analysis.transfer import transfer_entropy, var_ground_truth  # noqa: E402
 from neuralmi_core.analysis.transfer.compute import _fit, var_stationary_covariance  # noqa: E402
 from neuralmi_core.distributions import gaussian_mi  # noqa: E402
@@ -60,8 +62,6 @@ def main() -> None:
     scan = extra.pop("scan", None)  # scan=5: delays 1-5 as in transfer.py, the terms read at the planted delay
     lo_as = extra.pop("windows_as", None)  # windows_as=5: train the planted delay alone on the windows of a 1-5 scan
     if lo_as:
-        import neuralmi_core.analysis.transfer.compute as te
-
         plain = te.build_windows
 
         def wider(x, y, z, *, delays, **kw):
@@ -71,10 +71,6 @@ def main() -> None:
         te.build_windows = wider
     wavg = extra.pop("weight_average", None)  # weight_average=1: every member trains as estimate() does (section 26)
     if wavg:
-        import dataclasses
-
-        import neuralmi_core.analysis.transfer.compute as te
-
         plain_term = te._train_term
 
         def averaged(blocks, gamma, seed, values, spec, cfg):

@@ -55,7 +55,13 @@ from torch import nn
 from zuko.lazy import LazyComposedTransform, LazyTransform, UnconditionalTransform
 from zuko.transforms import LULinearTransform, SoftclipTransform
 
-from ..settings.options import ESTIMATOR_OPTIONS, MIENF_FLOWS, MIENF_LATENTS, MIENF_VARIANTS
+from ..settings.options import (
+    ESTIMATOR_OPTIONS,
+    MIENF_FLOWS,
+    MIENF_LATENT_FITS,
+    MIENF_LATENTS,
+    MIENF_VARIANTS,
+)
 from ..settings.options import parse_options as _parse_options
 from ..training.trainer import merge_rows
 from ..validation import NeuralMIError, check_choice, check_int
@@ -63,6 +69,12 @@ from ..validation import NeuralMIError, check_choice, check_int
 VARIANTS = MIENF_VARIANTS
 FLOWS = MIENF_FLOWS
 LATENTS = MIENF_LATENTS
+LATENT_FITS = MIENF_LATENT_FITS
+
+#: EM iterations of the epoch-end latent fit (``latent_fit="epoch"``), warm-started from the running values.
+EPOCH_EM_ITERS = 10
+#: Rows per chunk when the epoch-end fit pushes the training set through the flows.
+EPOCH_FIT_CHUNK = 8192
 
 #: Degrees of freedom of the Student-t latent's grid; the last, infinity, is the Gaussian.
 NU_GRID: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0, 20.0, 50.0, math.inf)
@@ -171,16 +183,22 @@ class MIENFObjective(nn.Module):
         latents (weights (nu + D) / (nu + Q), Q the Mahalanobis distance) and the running mean
         log-density; each member uses the nu of the highest running log-density. Its MI is the closed form
         ``gaussian_mi_from_cov(Sigma) + student_t_mi_term(nu)``. ``general`` variant only.
+    latent_fit : str
+        ``running`` (the running moments alone) or ``epoch``: after every epoch :meth:`end_epoch` also sets
+        the latent model to its maximum-likelihood fit on the latents of the whole training set (the
+        trainer calls it before evaluating), so that the parameters and the choice of nu do not lag the
+        flows (benchmarks/DIAGNOSIS.md section 28).
     """
 
     def __init__(self, n_members: int, dim_x: int, dim_y: int, variant: str = "general", flow: str = "nsf",
                  transforms: int = 2, hidden: tuple[int, ...] = (64, 64), bins: int = 8,
                  softclip: float = 4.0, linear: bool = True, jitter: float = 1e-5, ema: float = 0.05,
-                 latent: str = "gaussian"):
+                 latent: str = "gaussian", latent_fit: str = "running"):
         super().__init__()
         self.n_members, self.dim_x, self.dim_y = n_members, dim_x, dim_y
         self.variant, self.jitter = check_choice("variant", variant, VARIANTS), jitter
         self.latent = check_choice("latent", latent, LATENTS)
+        self.latent_fit = check_choice("latent_fit", latent_fit, LATENT_FITS)
         if self.latent == "auto":
             self.latent = "student" if self.variant == "general" else "gaussian"
         if self.latent == "student" and self.variant != "general":
@@ -275,6 +293,63 @@ class MIENFObjective(nn.Module):
         self.t_wz.mul_(1 - rate[..., None]).add_(rate[..., None] * torch.einsum("kgb,kbd->kgd", w, z) / b)
         wzz = torch.einsum("kgb,kbd,kbe->kgde", w, z, z) / b
         self.t_wzz.mul_(1 - rate[..., None, None]).add_(rate[..., None, None] * wzz)
+
+    @torch.no_grad()
+    def end_epoch(self, x: torch.Tensor, y: torch.Tensor, n_train: torch.Tensor) -> None:
+        """The trainer's epoch-end hook. With ``latent_fit="epoch"``: refit the latent model to the training
+        latents of the flows as they are now (x (K, n_max, dx), y (K, n_max, dy); member k's first
+        ``n_train[k]`` rows are its training set): the exact moments, and for the student latent
+        :data:`EPOCH_EM_ITERS` EM iterations on every nu of the grid (warm-started from the running values)
+        and each nu's mean log-density, which chooses nu. The running updates go on from there."""
+        if self.latent_fit != "epoch":
+            return
+        was_training = self.training
+        self.eval()
+        parts = [self.latents(x[:, i:i + EPOCH_FIT_CHUNK], y[:, i:i + EPOCH_FIT_CHUNK])
+                 for i in range(0, x.shape[1], EPOCH_FIT_CHUNK)]
+        self.train(was_training)
+        z = torch.cat([torch.cat([xi, eta], -1) for xi, eta, _ in parts], 1).double()  # (K, n_max, D)
+        kk, n_max, d = z.shape
+        m = (torch.arange(n_max, device=z.device)[None, :] < n_train.to(z.device)[:, None]).to(z.dtype)  # (K, n)
+        cnt = m.sum(1).clamp_min(1.0)  # (K,)
+        z = z * m[..., None]  # padded rows to 0: finite, and weighted 0 below
+        mean = z.sum(1) / cnt[:, None]
+        zc = (z - mean[:, None, :]) * m[..., None]
+        cov = zc.transpose(1, 2) @ zc / (cnt - 1.0).clamp_min(1.0)[:, None, None]
+        dt = self.cov.dtype
+        self.mean.copy_(mean.to(dt))
+        self.cov.copy_(cov.to(dt))
+        if self.latent != "student":
+            return
+        grid = self._nu_grid().double()
+        g = len(grid)
+        eye = torch.eye(d, dtype=z.dtype, device=z.device)
+        tw, twz, twzz = self.t_w.double(), self.t_wz.double(), self.t_wzz.double()
+        nv = grid[None, :, None]  # (1, G, 1)
+
+        def params(tw, twz, twzz):  # as _t_grid_params, in double
+            mu = twz / tw[..., None]
+            s = twzz - twz[..., :, None] * twz[..., None, :] / tw[..., None, None]
+            return mu, 0.5 * (s + s.transpose(-1, -2)) + self.jitter * eye
+
+        def mahalanobis(mu, s):  # (K, G, n), one nu at a time (memory: K n D, not K G n D)
+            chol = torch.linalg.cholesky(s)
+            return torch.stack([(torch.linalg.solve_triangular(chol[:, j], (z - mu[:, j, None, :]).transpose(1, 2),
+                                                               upper=False) ** 2).sum(1) for j in range(g)], 1)
+
+        for _ in range(EPOCH_EM_ITERS):
+            mu, s = params(tw, twz, twzz)
+            q = mahalanobis(mu, s)
+            w = torch.where(torch.isfinite(nv), (nv + d) / (nv + q), torch.ones_like(q)) * m[:, None, :]
+            tw = w.sum(-1) / cnt[:, None]
+            twz = torch.einsum("kgn,knd->kgd", w, z) / cnt[:, None, None]
+            twzz = torch.einsum("kgn,knd,kne->kgde", w, z, z) / cnt[:, None, None, None]
+        mu, s = params(tw, twz, twzz)
+        ll = torch.stack([student_t_logpdf(z - mu[:, j, None, :], s[:, j], grid[j].expand(kk)) for j in range(g)], 1)
+        self.t_w.copy_(tw.to(dt))
+        self.t_wz.copy_(twz.to(dt))
+        self.t_wzz.copy_(twzz.to(dt))
+        self.t_ll.copy_(((ll * m[:, None, :]).sum(-1) / cnt[:, None]).to(dt))
 
     def _rho(self) -> torch.Tensor:
         """Tridiagonal: the pairs' correlations (K, p) from the running moments."""
@@ -428,7 +503,7 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MIENFO
     default, is a quarter of ``spec.hidden``: 64 at the default 256, as accurate on the suite as 256 and a third
     of the time per step on a heavy-tailed task, benchmarks/DIAGNOSIS.md section 27); ``spec.options`` holds
     :data:`DEFAULT_OPTIONS` (``variant``, ``flow``, ``transforms``, ``bins``, ``softclip``, ``linear``,
-    ``jitter``, ``ema``, ``latent``, ``flow_hidden``).
+    ``jitter``, ``ema``, ``latent``, ``flow_hidden``, ``latent_fit``).
     """
     opts = parse_options(spec.options)
     opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)

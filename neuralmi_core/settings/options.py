@@ -18,6 +18,7 @@ MINEE_REFERENCES = ("gaussian", "uniform")
 MIENF_VARIANTS = ("general", "tridiagonal")
 MIENF_FLOWS = ("nsf", "maf", "realnvp")
 MIENF_LATENTS = ("auto", "gaussian", "student")
+MIENF_LATENT_FITS = ("running", "epoch")
 
 #: Both density-based estimators (MI-NEE, MIENF) dequantize integer-valued features; fit_ensemble applies it
 #: (estimators.neural.dequantize_members), so the objectives never see the option.
@@ -60,6 +61,11 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
         Setting("flow_hidden", 0, Int(0), "hidden units per layer of the flows' networks; 0 = a quarter of `hidden` "
                 "(measured on the suite: the same error as flows `hidden` wide, and a third of the time per step on "
                 "the heavy-tailed task; `flow_hidden` = `hidden` gives back the numbers of those)"),
+        Setting("latent_fit", "running", Choice(MIENF_LATENT_FITS),
+                "how the latent model follows the flows: running (running moments of the training batches at "
+                "rate `ema`, one EM step per batch for the student latent) or epoch (besides, after every epoch "
+                "the maximum-likelihood fit to the latents of the whole training set: the moments, and for the "
+                "student latent EM on every nu of the grid and the choice of nu)"),
         DEQUANTIZE,
     ]),
 }

@@ -18,7 +18,10 @@ Contract (every estimator that trains a network implements it; MI-NEE and MIENF 
   alone, random draws included;
 - optionally ``averageable`` (bool): with ``TrainConfig.weight_average`` the trainer evaluates, chooses the
   checkpoint by and keeps the parameters' running average instead of their last values. Set it only when
-  the estimate is a function of the parameters alone (not of buffers updated from the training batches).
+  the estimate is a function of the parameters alone (not of buffers updated from the training batches);
+- optionally ``end_epoch(x_train, y_train, n_train)``: called after every epoch's steps, before the
+  evaluation, with the padded training tensors (K, n_max, d) and each member's training size (K,), e.g.
+  to refit statistics of the whole training set (MIENF's ``latent_fit="epoch"``).
 """
 
 from __future__ import annotations

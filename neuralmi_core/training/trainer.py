@@ -343,6 +343,8 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     average = cfg.weight_average and bool(getattr(objective, "averageable", False))
     decay = average_decay(steps)
     merge = getattr(objective, "merge_best_state", merge_rows)
+    end_epoch = getattr(objective, "end_epoch", None)
+    n_train_t = torch.as_tensor(np.asarray(data.n_train), dtype=torch.long)
 
     def draw_order() -> torch.Tensor:  # (K, steps*B) sample indices, on the host
         perms = []
@@ -391,6 +393,8 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
         work["steps"] += steps
         work["member_steps"] += steps * n_alive
         work["idle_member_steps"] += steps * (n_alive - n_active)
+        if end_epoch is not None:  # optional hook: objectives that refit statistics of the training set
+            end_epoch(xtr, ytr, n_train_t.index_select(0, alive))
         next_order = draw_order()  # host work while the device finishes the epoch
         clock.lap("train_s")
         objective.eval()

@@ -326,7 +326,7 @@ def warning_text(warning: str, /, **values: object) -> str:
 
 #: Measured range of each density-based estimator's error on the suite's spike-count families (estimate, N = 5000,
 #: dequantized; benchmarks/README.md, issue 23), quoted by the ``dequantized_features`` warning.
-COUNT_FAMILY_ERROR = {"minee": "18-100 %", "mienf": "17-100 %"}
+COUNT_FAMILY_ERROR = {"minee": "18-100 %", "mienf": "15-100 %"}
 
 
 def dequantized_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:

@@ -12,6 +12,7 @@ import neuralmi_core as nmi
 from neuralmi_core.distributions import MultiStudentT
 from neuralmi_core.estimation import flows_untrained_warning
 from neuralmi_core.estimators.mienf import (
+    EPOCH_MIN_GAIN,
     NU_GRID,
     MIENFObjective,
     build_objective,
@@ -449,14 +450,17 @@ def test_epoch_latent_fit_is_the_maximum_likelihood_fit(df, expected_nu):
 
 @pytest.mark.filterwarnings("ignore:mienf's flows did not train")
 def test_epoch_latent_fit_runs_in_the_trainer():
-    """The trainer calls the hook: a fit with ``latent_fit="epoch"`` differs from the running default, and
-    ``running`` leaves the hook idle (the default's numbers: the same with and without the option spelled out)."""
+    """The trainer calls the hook: a fit with ``latent_fit="epoch"`` differs from one with ``running``, and
+    the epoch fit brings its early-stopping threshold."""
     from neuralmi_core.distributions import MultiNormal
 
     x, y = MultiNormal(_dispersion(2, 2), 2).sample(600, seed=0)
     kw = dict(estimator="mienf", epochs=3, split="random", seed=0, progress=False)
-    base = nmi.estimate(x, y, **kw).mi_nats
-    assert nmi.estimate(x, y, options={"latent_fit": "running"}, **kw).mi_nats == base
-    assert nmi.estimate(x, y, options={"latent_fit": "epoch"}, **kw).mi_nats != base
+    base = nmi.estimate(x, y, options={"latent_fit": "running"}, **kw)
+    epoch = nmi.estimate(x, y, options={"latent_fit": "epoch"}, **kw)
+    assert epoch.mi_nats != base.mi_nats
+    # early stopping's gain threshold comes with the epoch fit (the objective's min_gain), not with the running one
+    assert epoch.history["timing"]["min_gain"] == EPOCH_MIN_GAIN > 0
+    assert base.history["timing"]["min_gain"] == 0.0
     with pytest.raises(NeuralMIError, match="latent_fit"):
         nmi.estimate(x, y, options={"latent_fit": "batch"}, **kw)

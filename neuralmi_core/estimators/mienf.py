@@ -75,6 +75,11 @@ LATENT_FITS = MIENF_LATENT_FITS
 EPOCH_EM_ITERS = 10
 #: Rows per chunk when the epoch-end fit pushes the training set through the flows.
 EPOCH_FIT_CHUNK = 8192
+#: Early stopping with the epoch-end fit: the patience is reset only by a new best of the smoothed held-out MI more
+#: than this fraction above its value at the last reset (the checkpoint is still the best value). With the latent
+#: fitted every epoch the held-out curve reaches its level early and then creeps for 100-200 epochs
+#: (benchmarks/DIAGNOSIS.md section 29).
+EPOCH_MIN_GAIN = 0.005
 
 #: Degrees of freedom of the Student-t latent's grid; the last, infinity, is the Gaussian.
 NU_GRID: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0, 20.0, 50.0, math.inf)
@@ -184,21 +189,23 @@ class MIENFObjective(nn.Module):
         log-density; each member uses the nu of the highest running log-density. Its MI is the closed form
         ``gaussian_mi_from_cov(Sigma) + student_t_mi_term(nu)``. ``general`` variant only.
     latent_fit : str
-        ``running`` (the running moments alone) or ``epoch``: after every epoch :meth:`end_epoch` also sets
-        the latent model to its maximum-likelihood fit on the latents of the whole training set (the
-        trainer calls it before evaluating), so that the parameters and the choice of nu do not lag the
-        flows (benchmarks/DIAGNOSIS.md section 28).
+        ``epoch`` (the default): after every epoch :meth:`end_epoch` also sets the latent model to its
+        maximum-likelihood fit on the latents of the whole training set (the trainer calls it before
+        evaluating), so that the parameters and the choice of nu do not lag the flows, and early stopping
+        needs a gain of :data:`EPOCH_MIN_GAIN` to reset its patience (benchmarks/DIAGNOSIS.md sections 28-29);
+        ``running``: the running moments alone and every gain resets the patience (the numbers of before).
     """
 
     def __init__(self, n_members: int, dim_x: int, dim_y: int, variant: str = "general", flow: str = "nsf",
                  transforms: int = 2, hidden: tuple[int, ...] = (64, 64), bins: int = 8,
                  softclip: float = 4.0, linear: bool = True, jitter: float = 1e-5, ema: float = 0.05,
-                 latent: str = "gaussian", latent_fit: str = "running"):
+                 latent: str = "gaussian", latent_fit: str = "epoch"):
         super().__init__()
         self.n_members, self.dim_x, self.dim_y = n_members, dim_x, dim_y
         self.variant, self.jitter = check_choice("variant", variant, VARIANTS), jitter
         self.latent = check_choice("latent", latent, LATENTS)
         self.latent_fit = check_choice("latent_fit", latent_fit, LATENT_FITS)
+        self.min_gain = EPOCH_MIN_GAIN if self.latent_fit == "epoch" else 0.0  # read by the trainer
         if self.latent == "auto":
             self.latent = "student" if self.variant == "general" else "gaussian"
         if self.latent == "student" and self.variant != "general":

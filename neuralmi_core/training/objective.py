@@ -21,7 +21,9 @@ Contract (every estimator that trains a network implements it; MI-NEE and MIENF 
   the estimate is a function of the parameters alone (not of buffers updated from the training batches);
 - optionally ``end_epoch(x_train, y_train, n_train)``: called after every epoch's steps, before the
   evaluation, with the padded training tensors (K, n_max, d) and each member's training size (K,), e.g.
-  to refit statistics of the whole training set (MIENF's ``latent_fit="epoch"``).
+  to refit statistics of the whole training set (MIENF's ``latent_fit="epoch"``);
+- optionally ``min_gain`` (float): early stopping's gain threshold for this objective when the training
+  config sets none and the weights are not averaged (``TrainConfig.min_gain``).
 """
 
 from __future__ import annotations

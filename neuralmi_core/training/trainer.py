@@ -143,7 +143,7 @@ class TrainConfig:
     weight_average: bool = False  # evaluate and keep the weights averaged over about the last epoch's steps
     #: how much a new best of the smoothed held-out MI must beat its value at the last reset of the patience, as a
     #: fraction of that value, to reset it again (the checkpoint is still the best value); None: AVERAGE_MIN_GAIN when
-    #: the weights are averaged, 0 otherwise
+    #: the weights are averaged, else the objective's own ``min_gain`` (MIENF's epoch-fitted latent), else 0
     min_gain: float | None = None
 
     def validate(self) -> TrainConfig:
@@ -359,7 +359,8 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     kept_eval = torch.full((k,), -1, dtype=torch.long)  # epoch whose state is kept (window end)
     since_best = torch.zeros(k, dtype=torch.long)  # epochs since the patience was last reset
     anchor = torch.full((k,), -math.inf)  # the smoothed value at that reset
-    min_gain = cfg.min_gain if cfg.min_gain is not None else (AVERAGE_MIN_GAIN if average else 0.0)
+    min_gain = cfg.min_gain if cfg.min_gain is not None else (
+        AVERAGE_MIN_GAIN if average else float(getattr(objective, "min_gain", 0.0) or 0.0))
     active = torch.ones(k, dtype=torch.bool)
     alive = torch.arange(k)  # members still computed (all of them unless compacted)
     xtr, ytr = data.x_train, data.y_train

@@ -261,6 +261,18 @@ def _dispersion(dx: int, dy: int) -> np.ndarray:
     return s
 
 
+def _latent_law(df: float | None, dx: int, dy: int):
+    """The dispersion of :func:`_dispersion`, a law with it (a Student-t with ``df`` degrees of freedom, Gaussian for
+    None) and its exact MI."""
+    disp = _dispersion(dx, dy)
+    if df is None:
+        from neuralmi_core.distributions import MultiNormal
+
+        return disp, MultiNormal(disp, dx), gaussian_mi_from_cov(torch.as_tensor(disp), dx)
+    dist = MultiStudentT(disp, dx, df)
+    return disp, dist, dist.mutual_information()
+
+
 @pytest.mark.parametrize("dx, dy, df", [(1, 1, 1.0), (2, 3, 2.0), (3, 3, 2.0), (5, 5, 2.0), (3, 3, 3.0),
                                         (2, 2, 10.0), (5, 5, 50.0)])
 def test_student_t_mi_matches_distributions(dx, dy, df):
@@ -341,14 +353,7 @@ def test_student_latent_em_recovers_nu_and_dispersion(df, expected_nu):
     choose the true nu from the grid (the Gaussian end for Gaussian samples) and recover the dispersion
     (tolerance 0.1 per entry) and the MI (tolerance 0.03 nats, about 3 times the spread over sampling seeds)."""
     dx, dy = 2, 3
-    disp = _dispersion(dx, dy)
-    if df is None:
-        from neuralmi_core.distributions import MultiNormal
-
-        dist, truth = MultiNormal(disp, dx), gaussian_mi_from_cov(torch.as_tensor(disp), dx)
-    else:
-        dist = MultiStudentT(disp, dx, df)
-        truth = dist.mutual_information()
+    disp, dist, truth = _latent_law(df, dx, dy)
     obj = MIENFObjective(1, dx, dy, latent="student")
     x, y = dist.sample(120 * 512, seed=0)
     z = torch.as_tensor(np.concatenate([x, y], 1), dtype=torch.float32).view(120, 1, 512, dx + dy)
@@ -419,14 +424,7 @@ def test_epoch_latent_fit_is_the_maximum_likelihood_fit(df, expected_nu):
     as the running-moments test above); the rows past each member's training size are ignored (two members, the
     same training rows, different padding: the same fit)."""
     dx, dy = 2, 3
-    disp = _dispersion(dx, dy)
-    if df is None:
-        from neuralmi_core.distributions import MultiNormal
-
-        dist, truth = MultiNormal(disp, dx), gaussian_mi_from_cov(torch.as_tensor(disp), dx)
-    else:
-        dist = MultiStudentT(disp, dx, df)
-        truth = dist.mutual_information()
+    disp, dist, truth = _latent_law(df, dx, dy)
     n, pad = 20000, 300
     x, y = (torch.as_tensor(a, dtype=torch.float32) for a in dist.sample(n, seed=0))
     gen = torch.Generator().manual_seed(1)

@@ -65,9 +65,9 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
                 "how the latent model follows the flows: epoch (running moments of the training batches, and after "
                 "every epoch the maximum-likelihood fit to the latents of the whole training set: the moments, and "
                 "for the student latent EM on every nu of the grid and the choice of nu; early stopping then needs "
-                "a gain of 0.5 % to reset its patience; measured on the suite: the heavy-tailed tasks closer to the "
-                "truth in half the time or less) or running (the running moments alone, at rate `ema`: the numbers "
-                "of before)"),
+                "a gain of 0.005 of the MI to reset its patience; measured on the suite: the heavy-tailed tasks "
+                "closer to the truth in half the time or less) or running (the running moments alone, at rate "
+                "`ema`: the numbers of before)"),
         DEQUANTIZE,
     ]),
 }

@@ -161,6 +161,17 @@ def student_t_logpdf(v: torch.Tensor, sigma: torch.Tensor, nu: torch.Tensor) -> 
     return torch.where(finite, t, g) - half_logdet
 
 
+def t_params_from_moments(tw: torch.Tensor, twz: torch.Tensor, twzz: torch.Tensor,
+                          jitter: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Location (..., D) and dispersion (..., D, D) of a Student-t from its EM moments E[w] (...), E[w z] (..., D)
+    and E[w z z^T] (..., D, D): mu = E[w z] / E[w], Sigma = E[w z z^T] - E[w z] E[w z]^T / E[w], symmetrised,
+    plus ``jitter`` on the diagonal."""
+    mu = twz / tw[..., None]
+    sigma = twzz - twz[..., :, None] * twz[..., None, :] / tw[..., None, None]
+    eye = torch.eye(sigma.shape[-1], dtype=sigma.dtype, device=sigma.device)
+    return mu, 0.5 * (sigma + sigma.transpose(-1, -2)) + jitter * eye
+
+
 class MIENFObjective(nn.Module):
     """K-member MIENF objective: per-member flows f_X, f_Y and a latent Gaussian, trained by likelihood.
 
@@ -260,11 +271,8 @@ class MIENFObjective(nn.Module):
 
     def _t_grid_params(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Student latent: location (K, G, D) and dispersion (K, G, D, D) for every nu of the grid, from the
-        running EM moments (Sigma = E[w z z^T] - E[w z] E[w z]^T / E[w], plus ``jitter``)."""
-        mu = self.t_wz / self.t_w[..., None]
-        sigma = self.t_wzz - self.t_wz[..., :, None] * self.t_wz[..., None, :] / self.t_w[..., None, None]
-        eye = torch.eye(sigma.shape[-1], dtype=sigma.dtype, device=sigma.device)
-        return mu, 0.5 * (sigma + sigma.transpose(-1, -2)) + self.jitter * eye
+        running EM moments (:func:`t_params_from_moments`)."""
+        return t_params_from_moments(self.t_w, self.t_wz, self.t_wzz, self.jitter)
 
     def selected_nu(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Student latent: each member's grid index (K,) of the highest running log-density and its nu (K,)."""
@@ -310,11 +318,8 @@ class MIENFObjective(nn.Module):
         and each nu's mean log-density, which chooses nu. The running updates go on from there."""
         if self.latent_fit != "epoch":
             return
-        was_training = self.training
-        self.eval()
         parts = [self.latents(x[:, i:i + EPOCH_FIT_CHUNK], y[:, i:i + EPOCH_FIT_CHUNK])
                  for i in range(0, x.shape[1], EPOCH_FIT_CHUNK)]
-        self.train(was_training)
         z = torch.cat([torch.cat([xi, eta], -1) for xi, eta, _ in parts], 1).double()  # (K, n_max, D)
         kk, n_max, d = z.shape
         m = (torch.arange(n_max, device=z.device)[None, :] < n_train.to(z.device)[:, None]).to(z.dtype)  # (K, n)
@@ -330,14 +335,8 @@ class MIENFObjective(nn.Module):
             return
         grid = self._nu_grid().double()
         g = len(grid)
-        eye = torch.eye(d, dtype=z.dtype, device=z.device)
         tw, twz, twzz = self.t_w.double(), self.t_wz.double(), self.t_wzz.double()
         nv = grid[None, :, None]  # (1, G, 1)
-
-        def params(tw, twz, twzz):  # as _t_grid_params, in double
-            mu = twz / tw[..., None]
-            s = twzz - twz[..., :, None] * twz[..., None, :] / tw[..., None, None]
-            return mu, 0.5 * (s + s.transpose(-1, -2)) + self.jitter * eye
 
         def mahalanobis(mu, s):  # (K, G, n), one nu at a time (memory: K n D, not K G n D)
             chol = torch.linalg.cholesky(s)
@@ -345,13 +344,13 @@ class MIENFObjective(nn.Module):
                                                                upper=False) ** 2).sum(1) for j in range(g)], 1)
 
         for _ in range(EPOCH_EM_ITERS):
-            mu, s = params(tw, twz, twzz)
+            mu, s = t_params_from_moments(tw, twz, twzz, self.jitter)
             q = mahalanobis(mu, s)
             w = torch.where(torch.isfinite(nv), (nv + d) / (nv + q), torch.ones_like(q)) * m[:, None, :]
             tw = w.sum(-1) / cnt[:, None]
             twz = torch.einsum("kgn,knd->kgd", w, z) / cnt[:, None, None]
             twzz = torch.einsum("kgn,knd,kne->kgde", w, z, z) / cnt[:, None, None, None]
-        mu, s = params(tw, twz, twzz)
+        mu, s = t_params_from_moments(tw, twz, twzz, self.jitter)
         ll = torch.stack([student_t_logpdf(z - mu[:, j, None, :], s[:, j], grid[j].expand(kk)) for j in range(g)], 1)
         self.t_w.copy_(tw.to(dt))
         self.t_wz.copy_(twz.to(dt))

@@ -418,11 +418,11 @@ def test_latent_choice_table(variant, latent, expected):
 
 @pytest.mark.parametrize("df, expected_nu", [(2.0, 2.0), (None, math.inf)])
 def test_epoch_latent_fit_is_the_maximum_likelihood_fit(df, expected_nu):
-    """``latent_fit="epoch"``: the epoch-end hook refits the latent to the whole training set. Fed a known t as
-    latents (identity flows; three epoch ends, 30 EM iterations from the untrained state) it chooses the true
-    nu (the Gaussian end for Gaussian samples) and recovers the dispersion (0.1 per entry) and the MI (0.03 nats,
-    as the running-moments test above); the rows past each member's training size are ignored (two members, the
-    same training rows, different padding: the same fit)."""
+    """``latent_fit="epoch"``: the start and epoch-end hooks fit the latent to the whole training set. Fed a known t
+    as latents (identity flows; the start's 30 EM iterations from the untrained state, then one epoch end) it chooses
+    the true nu (the Gaussian end for Gaussian samples) and recovers the dispersion (0.1 per entry) and the MI (0.03
+    nats, as the running-moments test above); the rows past each member's training size are ignored (two members,
+    the same training rows, different padding: the same fit)."""
     dx, dy = 2, 3
     disp, dist, truth = _latent_law(df, dx, dy)
     n, pad = 20000, 300
@@ -432,8 +432,8 @@ def test_epoch_latent_fit_is_the_maximum_likelihood_fit(df, expected_nu):
     ys = torch.stack([torch.cat([y, 50 * torch.randn(pad, dy, generator=gen)]) for _ in range(2)])
     obj = MIENFObjective(2, dx, dy, latent="student", latent_fit="epoch")
     obj.latents = lambda a, b: (a, b, torch.zeros(a.shape[:2]))  # identity flows
-    for _ in range(3):
-        obj.end_epoch(xs, ys, torch.tensor([n, n]))
+    obj.start_training(xs, ys, torch.tensor([n, n]))
+    obj.end_epoch(xs, ys, torch.tensor([n, n]))
     mu, sigma, nu = obj._t_params()
     assert [float(v) for v in nu] == [expected_nu] * 2
     assert torch.allclose(sigma[0].double(), torch.as_tensor(disp), atol=0.1), sigma
@@ -444,6 +444,24 @@ def test_epoch_latent_fit_is_the_maximum_likelihood_fit(df, expected_nu):
     z = torch.cat([x, y], 1)
     assert torch.allclose(obj.mean[0], z.mean(0), atol=1e-4)  # the Gaussian moments too, exactly
     assert torch.allclose(obj.cov[0], torch.cov(z.T), atol=1e-3)
+
+
+def test_epoch_latent_fit_holds_the_latent_during_the_steps():
+    """With ``latent_fit="epoch"`` a training step changes the flows, not the latent model (the fit before the first
+    step and after every epoch sets it); with ``running`` every step moves the running moments. Its learning rate
+    and automatic batch are scaled by EPOCH_BATCH_SCALE; running's are the trainer's."""
+    from neuralmi_core.estimators.mienf import EPOCH_BATCH_SCALE
+
+    x, y = torch.randn(1, 256, 2), torch.randn(1, 256, 2)
+    for fit, moves in (("epoch", False), ("running", True)):
+        obj = MIENFObjective(1, 2, 2, latent="student", latent_fit=fit)
+        obj.train()
+        before = {n: b.clone() for n, b in obj.named_buffers()}
+        obj.training_loss(x, y)
+        after = dict(obj.named_buffers())
+        assert any(not torch.equal(before[n], after[n]) for n in before) == moves, fit
+        scale = EPOCH_BATCH_SCALE if fit == "epoch" else 1
+        assert (obj.batch_scale, obj.lr_scale) == (scale, float(scale))
 
 
 @pytest.mark.filterwarnings("ignore:mienf's flows did not train")
@@ -460,5 +478,9 @@ def test_epoch_latent_fit_runs_in_the_trainer():
     # early stopping's gain threshold comes with the epoch fit (the objective's min_gain), not with the running one
     assert epoch.history["timing"]["min_gain"] == EPOCH_MIN_GAIN > 0
     assert base.history["timing"]["min_gain"] == 0.0
+    # and its automatic batch is twice the trainer's (480 training samples: 256 -> 512, clipped to the 480); an
+    # explicit batch is kept
+    assert (base.history["batch_size"], epoch.history["batch_size"]) == (256, 480)
+    assert nmi.estimate(x, y, batch_size=64, **kw).history["batch_size"] == 64
     with pytest.raises(NeuralMIError, match="latent_fit"):
         nmi.estimate(x, y, options={"latent_fit": "batch"}, **kw)

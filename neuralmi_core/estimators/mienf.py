@@ -19,9 +19,10 @@ and reads the MI off the Gaussian closed form, I(X; Y) = I(xi; eta):
 
   a sum of per-component MIs (a non-linear canonical correlation analysis).
 
-The latent Gaussian's parameters are its maximum-likelihood values given the flows: running moments of
-the training latents (no gradient; by the envelope theorem the flows' gradient is then that of the
-profile likelihood). The reported MI is **held-out**: the mean pointwise MI
+The latent Gaussian's parameters are its maximum-likelihood values given the flows, fitted to the latents
+of the whole training set before the first step and after every epoch and held during the epoch's steps
+(``latent_fit="epoch"``), or running moments of the training batches (``"running"``); no gradient flows
+into them, and by the envelope theorem the flows' gradient is then that of the profile likelihood. The reported MI is **held-out**: the mean pointwise MI
 
     i(x, y) = log N((xi, eta); Sigma) - log N(xi; Sigma_xi) - log N(eta; Sigma_eta)
 
@@ -71,8 +72,14 @@ FLOWS = MIENF_FLOWS
 LATENTS = MIENF_LATENTS
 LATENT_FITS = MIENF_LATENT_FITS
 
-#: EM iterations of the epoch-end latent fit (``latent_fit="epoch"``), warm-started from the running values.
-EPOCH_EM_ITERS = 10
+#: EM iterations of the epoch-end latent fit (``latent_fit="epoch"``), warm-started from the last fit
+#: (benchmarks/DIAGNOSIS.md section 30: 3 instead of 10, the same error on the suite).
+EPOCH_EM_ITERS = 3
+#: EM iterations of the first fit, before the first step (from the untrained state: the standard t).
+START_EM_ITERS = 30
+#: With the epoch-fitted latent the automatic batch and the learning rate are this many times the trainer's (its
+#: step is overhead-bound; section 30: the same error on the suite in 0.7x the time).
+EPOCH_BATCH_SCALE = 2
 #: Rows per chunk when the epoch-end fit pushes the training set through the flows.
 EPOCH_FIT_CHUNK = 8192
 #: Early stopping with the epoch-end fit: the patience is reset only by a new best of the smoothed held-out MI more
@@ -189,22 +196,27 @@ class MIENFObjective(nn.Module):
     jitter : float
         Added to the diagonal of the latent covariance.
     ema : float
-        Rate of the running moments of the training latents (the first ``1 / ema`` steps are averaged).
+        Rate of the running moments of the training latents (the first ``1 / ema`` steps are averaged); used by
+        ``latent_fit="running"`` only.
     latent : str
         ``auto`` (``student`` for the general variant, ``gaussian`` for the tridiagonal), ``gaussian`` (the
         latent model above) or ``student``: a multivariate Student-t latent with
         dispersion Sigma and degrees of freedom nu, which holds a dependence through a shared scale that no
         jointly Gaussian latent can (benchmarks/DIAGNOSIS.md section 13). For every nu of :data:`NU_GRID`
-        (which ends in infinity, the Gaussian) the objective keeps the running EM moments of the training
-        latents (weights (nu + D) / (nu + Q), Q the Mahalanobis distance) and the running mean
-        log-density; each member uses the nu of the highest running log-density. Its MI is the closed form
+        (which ends in infinity, the Gaussian) the objective keeps the EM moments of the training
+        latents (weights (nu + D) / (nu + Q), Q the Mahalanobis distance) and the mean
+        log-density (fitted, or running with ``latent_fit="running"``); each member uses the nu of the highest
+        log-density. Its MI is the closed form
         ``gaussian_mi_from_cov(Sigma) + student_t_mi_term(nu)``. ``general`` variant only.
     latent_fit : str
-        ``epoch`` (the default): after every epoch :meth:`end_epoch` also sets the latent model to its
-        maximum-likelihood fit on the latents of the whole training set (the trainer calls it before
-        evaluating), so that the parameters and the choice of nu do not lag the flows, and early stopping
-        needs a gain of :data:`EPOCH_MIN_GAIN` to reset its patience (benchmarks/DIAGNOSIS.md sections 28-29);
-        ``running``: the running moments alone and every gain resets the patience (the numbers of before).
+        ``epoch`` (the default): the latent model is the maximum-likelihood fit to the latents of the whole
+        training set, made before the first step (:meth:`start_training`) and after every epoch
+        (:meth:`end_epoch`, before the evaluation), and held fixed during the epoch's steps, so that the
+        parameters and the choice of nu do not lag the flows; early stopping needs a gain of
+        :data:`EPOCH_MIN_GAIN` to reset its patience, and the automatic batch and the learning rate are
+        :data:`EPOCH_BATCH_SCALE` times the trainer's (benchmarks/DIAGNOSIS.md sections 28-30);
+        ``running``: running moments of the training batches at rate ``ema``, every gain resets the patience,
+        the trainer's batch and learning rate (the numbers of before section 28).
     """
 
     def __init__(self, n_members: int, dim_x: int, dim_y: int, variant: str = "general", flow: str = "nsf",
@@ -216,7 +228,11 @@ class MIENFObjective(nn.Module):
         self.variant, self.jitter = check_choice("variant", variant, VARIANTS), jitter
         self.latent = check_choice("latent", latent, LATENTS)
         self.latent_fit = check_choice("latent_fit", latent_fit, LATENT_FITS)
-        self.min_gain = EPOCH_MIN_GAIN if self.latent_fit == "epoch" else 0.0  # read by the trainer
+        epoch = self.latent_fit == "epoch"
+        # read by the trainer: early stopping's gain threshold, and the scales of the automatic batch and of the lr
+        self.min_gain = EPOCH_MIN_GAIN if epoch else 0.0
+        self.batch_scale = EPOCH_BATCH_SCALE if epoch else 1
+        self.lr_scale = float(EPOCH_BATCH_SCALE) if epoch else 1.0
         if self.latent == "auto":
             self.latent = "student" if self.variant == "general" else "gaussian"
         if self.latent == "student" and self.variant != "general":
@@ -233,12 +249,12 @@ class MIENFObjective(nn.Module):
         self.register_buffer("n_seen", torch.zeros(n_members))  # (K,) training steps seen
         self.register_buffer("mean", torch.zeros(n_members, d))  # (K, D)
         self.register_buffer("cov", torch.eye(d).repeat(n_members, 1, 1))  # (K, D, D)
-        if self.latent == "student":  # running EM moments and mean log-density per nu of NU_GRID
+        if self.latent == "student":  # EM moments and mean log-density per nu of NU_GRID
             g = len(NU_GRID)
             self.register_buffer("t_w", torch.ones(n_members, g))  # (K, G) mean weight
             self.register_buffer("t_wz", torch.zeros(n_members, g, d))  # (K, G, D) mean weighted latent
             self.register_buffer("t_wzz", torch.eye(d).repeat(n_members, g, 1, 1))  # (K, G, D, D)
-            self.register_buffer("t_ll", torch.zeros(n_members, g))  # (K, G) running mean log-density
+            self.register_buffer("t_ll", torch.zeros(n_members, g))  # (K, G) mean log-density
 
     # -- flows ---------------------------------------------------------------------------------------
     def latents(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -271,11 +287,11 @@ class MIENFObjective(nn.Module):
 
     def _t_grid_params(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Student latent: location (K, G, D) and dispersion (K, G, D, D) for every nu of the grid, from the
-        running EM moments (:func:`t_params_from_moments`)."""
+        EM moments (:func:`t_params_from_moments`)."""
         return t_params_from_moments(self.t_w, self.t_wz, self.t_wzz, self.jitter)
 
     def selected_nu(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Student latent: each member's grid index (K,) of the highest running log-density and its nu (K,)."""
+        """Student latent: each member's grid index (K,) of the highest mean log-density and its nu (K,)."""
         idx = self.t_ll.argmax(-1)
         return idx, self._nu_grid()[idx]
 
@@ -310,12 +326,22 @@ class MIENFObjective(nn.Module):
         self.t_wzz.mul_(1 - rate[..., None, None]).add_(rate[..., None, None] * wzz)
 
     @torch.no_grad()
+    def start_training(self, x: torch.Tensor, y: torch.Tensor, n_train: torch.Tensor) -> None:
+        """The trainer's hook before the first step. With ``latent_fit="epoch"``: fit the latent model to the
+        training latents of the untrained flows (:meth:`end_epoch` with :data:`START_EM_ITERS` EM iterations
+        from the standard t), which the first epoch's steps then hold."""
+        self._fit_latent(x, y, n_train, START_EM_ITERS)
+
+    @torch.no_grad()
     def end_epoch(self, x: torch.Tensor, y: torch.Tensor, n_train: torch.Tensor) -> None:
         """The trainer's epoch-end hook. With ``latent_fit="epoch"``: refit the latent model to the training
         latents of the flows as they are now (x (K, n_max, dx), y (K, n_max, dy); member k's first
         ``n_train[k]`` rows are its training set): the exact moments, and for the student latent
-        :data:`EPOCH_EM_ITERS` EM iterations on every nu of the grid (warm-started from the running values)
-        and each nu's mean log-density, which chooses nu. The running updates go on from there."""
+        :data:`EPOCH_EM_ITERS` EM iterations on every nu of the grid (warm-started from the last fit) and
+        each nu's mean log-density, which chooses nu. The next epoch's steps hold it."""
+        self._fit_latent(x, y, n_train, EPOCH_EM_ITERS)
+
+    def _fit_latent(self, x: torch.Tensor, y: torch.Tensor, n_train: torch.Tensor, em_iters: int) -> None:
         if self.latent_fit != "epoch":
             return
         parts = [self.latents(x[:, i:i + EPOCH_FIT_CHUNK], y[:, i:i + EPOCH_FIT_CHUNK])
@@ -343,13 +369,16 @@ class MIENFObjective(nn.Module):
             return torch.stack([(torch.linalg.solve_triangular(chol[:, j], (z - mu[:, j, None, :]).transpose(1, 2),
                                                                upper=False) ** 2).sum(1) for j in range(g)], 1)
 
-        for _ in range(EPOCH_EM_ITERS):
+        for _ in range(em_iters):
             mu, s = t_params_from_moments(tw, twz, twzz, self.jitter)
             q = mahalanobis(mu, s)
             w = torch.where(torch.isfinite(nv), (nv + d) / (nv + q), torch.ones_like(q)) * m[:, None, :]
             tw = w.sum(-1) / cnt[:, None]
-            twz = torch.einsum("kgn,knd->kgd", w, z) / cnt[:, None, None]
-            twzz = torch.einsum("kgn,knd,kne->kgde", w, z, z) / cnt[:, None, None, None]
+            # one nu at a time: memory K n D, not the K G n D of one einsum over the grid (about 4 GB for rigorous
+            # mode with 200 count features at N = 20000)
+            twz = torch.stack([torch.einsum("kn,knd->kd", w[:, j], z) for j in range(g)], 1) / cnt[:, None, None]
+            twzz = torch.stack([(z * w[:, j, :, None]).transpose(1, 2) @ z for j in range(g)], 1)
+            twzz = twzz / cnt[:, None, None, None]
         mu, s = t_params_from_moments(tw, twz, twzz, self.jitter)
         ll = torch.stack([student_t_logpdf(z - mu[:, j, None, :], s[:, j], grid[j].expand(kk)) for j in range(g)], 1)
         self.t_w.copy_(tw.to(dt))
@@ -358,7 +387,7 @@ class MIENFObjective(nn.Module):
         self.t_ll.copy_(((ll * m[:, None, :]).sum(-1) / cnt[:, None]).to(dt))
 
     def _rho(self) -> torch.Tensor:
-        """Tridiagonal: the pairs' correlations (K, p) from the running moments."""
+        """Tridiagonal: the pairs' correlations (K, p) from the latent moments."""
         p, dx = self.n_pairs, self.dim_x
         idx = torch.arange(p, device=self.cov.device)
         cxy = self.cov[:, idx, dx + idx]  # (K, p)
@@ -382,7 +411,7 @@ class MIENFObjective(nn.Module):
 
     def _latent_nll(self, xi: torch.Tensor, eta: torch.Tensor) -> torch.Tensor:
         """Mean negative log-density (K,) of the latents under the member's Gaussian (its parameters held
-        at the running moments: by the envelope theorem this is the gradient of the profile likelihood)."""
+        at the latent moments: by the envelope theorem this is the gradient of the profile likelihood)."""
         d = self.dim_x + self.dim_y
         const = 0.5 * d * math.log(2.0 * math.pi)
         z = torch.cat([xi, eta], -1)  # (K, B, D)
@@ -398,7 +427,7 @@ class MIENFObjective(nn.Module):
         return 0.5 * (z**2).sum(-1).mean(-1) + extra.sum(-1).mean(-1) + const
 
     def model_mi(self) -> torch.Tensor:
-        """MI (K,) of the fitted latent Gaussian (the running moments of the training latents)."""
+        """MI (K,) of the fitted latent model (the moments of the training latents)."""
         if self.variant == "tridiagonal":
             return -0.5 * torch.log1p(-self._rho() ** 2).sum(-1)
         if self.latent == "student":
@@ -412,7 +441,7 @@ class MIENFObjective(nn.Module):
     def training_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Negative log-likelihood per sample (K,) of (x, y) under the flow model; MI (K,) of the model."""
         xi, eta, ladj = self.latents(x, y)
-        if self.training:
+        if self.training and self.latent_fit == "running":  # the epoch fit holds the latent during the steps
             z = torch.cat([xi, eta], -1).detach()
             if self.latent == "student":
                 self._update_student(z)

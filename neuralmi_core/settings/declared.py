@@ -53,8 +53,8 @@ TRAINING = Settings([
     Setting("epochs", 300, Int(1), "maximum training epochs"),
     Setting("batch_size", None, Optional(Int(2)), "minibatch size, clipped to the smallest member's training set "
             "(default: automatic: 256, doubled for every doubling of the training set beyond 32,767 samples, at "
-            "most 4096)"),
-    Setting("lr", 5e-4, Float(0.0, low_open=True), "Adam learning rate (the poisson critic trains at 4x it)"),
+            "most 4096; twice that for mienf with latent_fit epoch)"),
+    Setting("lr", 5e-4, Float(0.0, low_open=True), "Adam learning rate (the poisson critic trains at 4x it, mienf with latent_fit epoch at 2x)"),
     Setting("weight_decay", 0.01, Float(0.0), "L2 penalty on the network weights (Adam's weight_decay) for "
             "training sets up to 4000 samples, scaled by 4000/n beyond so that it vanishes with the data, and by "
             "hidden/256 for critics narrower than 256 units (a narrow critic collapsed under the full penalty); keeps "

@@ -53,7 +53,7 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
         Setting("linear", True, Bool(), "end with a learned invertible linear map"),
         Setting("jitter", 1e-5, Float(0.0), "added to the latent covariance's diagonal"),
         Setting("ema", 0.05, Float(0.0, 1.0, low_open=True),
-                "rate of the running moments of the training latents"),
+                "rate of the running moments of the training latents (latent_fit running)"),
         Setting("latent", "auto", Choice(MIENF_LATENTS),
                 "latent model: gaussian, student (multivariate t, nu chosen by likelihood on a grid that ends "
                 "in the Gaussian; holds dependence through a shared scale; general variant only), or auto "
@@ -62,12 +62,13 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
                 "(measured on the suite: the same error as flows `hidden` wide, and a third of the time per step on "
                 "the heavy-tailed task; `flow_hidden` = `hidden` gives back the numbers of those)"),
         Setting("latent_fit", "epoch", Choice(MIENF_LATENT_FITS),
-                "how the latent model follows the flows: epoch (running moments of the training batches, and after "
-                "every epoch the maximum-likelihood fit to the latents of the whole training set: the moments, and "
-                "for the student latent EM on every nu of the grid and the choice of nu; early stopping then needs "
-                "a gain of 0.005 of the MI to reset its patience; measured on the suite: the heavy-tailed tasks "
-                "closer to the truth in half the time or less) or running (the running moments alone, at rate "
-                "`ema`: the numbers of before)"),
+                "how the latent model follows the flows: epoch (the maximum-likelihood fit to the latents of the "
+                "whole training set, before the first step and after every epoch, held during the epoch's steps: "
+                "the moments, and for the student latent EM on every nu of the grid and the choice of nu; early "
+                "stopping then needs a gain of 0.005 of the MI to reset its patience, and the automatic batch and "
+                "the learning rate are twice the trainer's; measured on the suite: the heavy-tailed tasks closer "
+                "to the truth in a third of the time) or running (running moments of the training batches at rate "
+                "`ema`, the trainer's batch and learning rate: the numbers of before)"),
         DEQUANTIZE,
     ]),
 }

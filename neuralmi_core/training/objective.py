@@ -22,8 +22,13 @@ Contract (every estimator that trains a network implements it; MI-NEE and MIENF 
 - optionally ``end_epoch(x_train, y_train, n_train)``: called after every epoch's steps, before the
   evaluation, with the padded training tensors (K, n_max, d) and each member's training size (K,), e.g.
   to refit statistics of the whole training set (MIENF's ``latent_fit="epoch"``);
+- optionally ``start_training(x_train, y_train, n_train)``: called once before the first step, with the same
+  arguments (MIENF's ``latent_fit="epoch"`` fits its latent model to the untrained flows' latents);
 - optionally ``min_gain`` (float): early stopping's gain threshold for this objective when the training
-  config sets none and the weights are not averaged (``TrainConfig.min_gain``).
+  config sets none and the weights are not averaged (``TrainConfig.min_gain``);
+- optionally ``batch_scale`` (int) and ``lr_scale`` (float): factors on the automatic batch size (an explicit
+  ``batch_size`` is kept) and on the learning rate (MIENF's ``latent_fit="epoch"``: 2 and 2; its step is
+  overhead-bound).
 """
 
 from __future__ import annotations

@@ -92,8 +92,8 @@ def for_full_data(config: TrainConfig, n_train: int) -> TrainConfig:
     """``config`` with the automatic batch size and the weight-decay scaling fixed for ``n_train`` training
     samples, so that every member of a rigorous or lag run (chunks of 1/gamma of the data) trains like the
     full data set and the members differ in their data size only. Explicit values are kept."""
-    if config.batch_size is None:
-        config = replace(config, batch_size=auto_batch_size(n_train))
+    if config.batch_n is None:
+        config = replace(config, batch_n=n_train)
     if config.weight_decay_n is None:
         config = replace(config, weight_decay_n=n_train)
     return config
@@ -118,7 +118,8 @@ class TrainConfig:
 
     ``epochs`` is the maximum; an epoch is ``max(min_steps_per_epoch, n_train // batch_size)`` steps of
     ``batch_size`` samples per member (small members cycle through their data more than once).
-    ``batch_size=None`` picks :func:`auto_batch_size` of the smallest member's training set.
+    ``batch_size=None`` picks :func:`auto_batch_size` of ``batch_n`` (None: the smallest member's training set),
+    times the objective's ``batch_scale`` (MIENF's epoch-fitted latent: 2).
     ``threads`` (None: :func:`~neuralmi_core.threads.default_threads`) and ``compact`` change speed, not
     the numbers (same seed, same device and thread count: bit-identical on CPU).
     """
@@ -129,6 +130,7 @@ class TrainConfig:
     lr: float = _D["lr"]
     weight_decay: float = _D["weight_decay"]
     weight_decay_n: int | None = None  # training size the penalty is scaled for (None: the smallest member's)
+    batch_n: int | None = None  # training size the automatic batch is chosen for (None: the smallest member's)
     patience: int = _D["patience"]
     min_epochs: int = 20
     smooth_window: int = 7
@@ -323,7 +325,9 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
         objective.prepare(data)
     gen = torch.Generator().manual_seed(cfg.seed)
     n_min = int(data.n_train.min())
-    batch = min(cfg.batch_size or auto_batch_size(n_min), n_min)
+    # an objective may ask for larger automatic batches (MIENF's epoch-fitted latent: its step is overhead-bound)
+    auto = auto_batch_size(cfg.batch_n or n_min) * int(getattr(objective, "batch_scale", 1))
+    batch = min(cfg.batch_size or auto, n_min)
     steps = max(cfg.min_steps_per_epoch, n_min // batch)
     reps = math.ceil(steps * batch / n_min)
     n_max = data.x_train.shape[1]
@@ -331,11 +335,13 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     valid = torch.arange(n_max)[None, :] < torch.as_tensor(data.n_train)[:, None]  # (K, n_max)
     # a critic may scale the penalty (the poisson critic trains without it: models/critics.py, PoissonCritic);
     # a narrow one gets a proportionally weaker penalty (effective_weight_decay)
-    # and a critic may scale the learning rate (the poisson critic's 4x: same accuracy in 2-3x fewer epochs)
+    # and a critic may scale the learning rate (the poisson critic's 4x: same accuracy in 2-3x fewer epochs), as may
+    # an objective (MIENF's epoch-fitted latent: 2x, with its 2x batches)
     critic = getattr(objective, "critic", None)
+    lr_scale = float(getattr(critic, "lr_scale", 1.0)) * float(getattr(objective, "lr_scale", 1.0))
     wd_scale = float(getattr(critic, "weight_decay_scale", 1.0))
     wd = effective_weight_decay(cfg.weight_decay, cfg.weight_decay_n or n_min, getattr(critic, "hidden", None)) * wd_scale
-    opt = Adam(objective.parameters(), lr=cfg.lr * float(getattr(critic, "lr_scale", 1.0)), weight_decay=wd)
+    opt = Adam(objective.parameters(), lr=cfg.lr * lr_scale, weight_decay=wd)
     compact = cfg.compact and compactable(objective, k)
     # weight averaging (estimate()'s default): the held-out MI, the early-stopping choice and the kept state are
     # of the weights averaged over about the last epoch's steps, which removes the last steps' minibatch noise
@@ -373,6 +379,10 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     show = _show_progress(cfg.progress)
     bar = tqdm(total=cfg.epochs, desc=desc, disable=not show, leave=False, unit="epoch")
     next_order = draw_order()
+    start_training = getattr(objective, "start_training", None)
+    if start_training is not None:  # optional hook: objectives that fit statistics of the training set first
+        with torch.no_grad():
+            start_training(xtr, ytr, n_train_t)
     clock.lap("other_s")
     for epoch in range(cfg.epochs):
         objective.train()

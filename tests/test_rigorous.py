@@ -215,16 +215,18 @@ def test_infonce_k_bias_flag(mi, estimator, flagged):
     assert any("log(5) of log(n_eval)" in w for w in res.warnings) == flagged
 
 
-def test_automatic_batch_is_one_size_for_every_gamma(xy, monkeypatch):
-    """batch_size=None: each cell asks for the batch of the full data set, not of its own chunks."""
+@pytest.mark.parametrize("estimator, batch", [("infonce", 100), ("mienf", 200)])
+def test_automatic_batch_is_one_size_for_every_gamma(xy, monkeypatch, estimator, batch):
+    """batch_size=None: each cell asks for the batch of the full data set, not of its own chunks (times the
+    objective's batch_scale: MIENF's epoch-fitted latent trains with twice the automatic batch)."""
     import importlib
 
     trainer = importlib.import_module("neuralmi_core.training.trainer")  # rigorous imports it when a cell trains
     asked = []
     monkeypatch.setattr(trainer, "auto_batch_size", lambda n: asked.append(n) or 100)
-    res = rigorous(*xy, gammas="1-3", min_gammas=3, **{**TINY, "batch_size": None})
+    res = rigorous(*xy, gammas="1-3", min_gammas=3, estimator=estimator, **{**TINY, "batch_size": None})
     assert asked == [720, 720, 720]  # 900 samples x (1 - test_fraction 0.2), whatever the gamma
-    assert [c["batch_size"] for c in res.cells] == [100, 100, 100]
+    assert [c["batch_size"] for c in res.cells] == [batch] * 3  # gamma 3's chunks hold 240 training samples
     assert res.settings["batch_size"] is None
 
 

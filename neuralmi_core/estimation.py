@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .collapse import collapse_warning
-from .flags import dequantized_warning, warning_text
+from .flags import dequantized_warning, lower_dimensional_warning, warning_text
 from .results import MIResult, infonce_k_biased, near_ceiling
 from .settings import BASELINES, ESTIMATE, MODEL, RUNTIME, TRAINING, api, parse_options, resolve
 from .validation import (
@@ -223,9 +223,9 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
     untrained = flows_untrained_warning(spec.estimator, fit.members)
     if untrained:
         warnings.append(untrained)
-    dequantized = dequantized_warning(spec.estimator, fit.info)
-    if dequantized:
-        warnings.append(dequantized)
+    for extra in (dequantized_warning(spec.estimator, fit.info), lower_dimensional_warning(spec.estimator, fit.info)):
+        if extra:
+            warnings.append(extra)
     collapsed = collapse_warning(fit.info, len(fit.members))
     if collapsed:
         warnings.append(collapsed)

@@ -251,6 +251,13 @@ WARNINGS: tuple[Warn, ...] = (
          "they were dequantized (Uniform[0, 1) noise added, which leaves the MI unchanged; option dequantize). "
          "On the accuracy suite's spike-count families {estimator} was {low} low, where infonce (the poisson "
          "critic for counts against a variable) was within 1-26 %: prefer infonce for spike counts"),
+    Warn("lower_dimensional_features", "estimate, rigorous",
+         "{estimator} models densities, and the {features} continuous {side} features lie on a set of lower "
+         "dimension: their intrinsic dimension reads {dimension:.1f} (TwoNN), where a {features}-d Gaussian sample of "
+         "the same size reads {reference:.1f}. Examples: the (cos, sin) of an angle (a circle), a feature that is "
+         "a function of others. Such features have no density in {features} dimensions, which {estimator} assumes; "
+         "on the accuracy suite's tasks with such features (a rolled-up line, head direction as (cos, sin)) "
+         "{estimator} was {off} off, where infonce was within 1.5-10 %: prefer infonce"),
     # rigorous (and lag, which runs it per lag)
     Warn("no_gamma1", "rigorous", "gamma = 1 is not among the gammas: no naive full-data estimate"),
     Warn("small_chunks", "rigorous",
@@ -329,6 +336,34 @@ def warning_text(warning: str, /, **values: object) -> str:
 COUNT_FAMILY_ERROR = {"minee": "18-100 %", "mienf": "15-100 %"}
 
 
+#: Measured range of each density-based estimator's |error| on the suite's tasks whose continuous features lie on a
+#: lower-dimensional set (swissroll-2x1, the head-direction populations, conj-60-50ms; estimate, N = 5000;
+#: benchmarks/DIAGNOSIS.md section 31), quoted by the ``lower_dimensional_features`` warning.
+MANIFOLD_TASK_ERROR = {"minee": "10-81 %", "mienf": "18-69 %"}
+
+
+def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
+    """The ``lower_dimensional_features`` warning when a side's continuous features read clearly below the
+    dimension of a Gaussian sample of their size (:func:`~neuralmi_core.intrinsic.is_lower_dimensional`), from
+    the fits' ``info`` dicts (``intrinsic_*``; one for estimate(), one per cell for rigorous mode: each side is
+    judged on the fit with the most rows)."""
+    from .intrinsic import is_lower_dimensional
+
+    parts = []
+    for side in ("x", "y"):
+        checks = [i for i in infos if f"intrinsic_dim_{side}" in i]
+        if not checks:
+            continue
+        best = max(checks, key=lambda i: int(i[f"intrinsic_rows_{side}"]))
+        check = {"features": int(best[f"intrinsic_features_{side}"]), "dimension": float(best[f"intrinsic_dim_{side}"]),
+                 "reference": float(best[f"intrinsic_ref_{side}"])}
+        if is_lower_dimensional(check):
+            parts.append(warning_text("lower_dimensional_features", estimator=estimator, side=side,
+                                      features=check["features"], dimension=check["dimension"],
+                                      reference=check["reference"], off=MANIFOLD_TASK_ERROR.get(estimator, "often far")))
+    return " ".join(parts) if parts else None
+
+
 def dequantized_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
     """The ``dequantized_features`` warning when a fit added noise to integer-valued features (MI-NEE, MIENF);
     ``infos``: the fits' ``info`` dicts (one for estimate(), one per cell for rigorous mode)."""
@@ -351,4 +386,5 @@ def warnings_markdown() -> str:
 
 
 __all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "dequantized_warning", "flag_names",
-           "flags_help", "flags_markdown", "glossary_entries", "warning_text", "warnings_markdown"]
+           "flags_help", "flags_markdown", "glossary_entries", "lower_dimensional_warning", "warning_text",
+           "warnings_markdown"]

@@ -98,7 +98,7 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
     """
     spec.validate()
     config = config.validate()
-    critic_info: dict[str, str] = {}  # the critic trained (``auto`` resolved) and the side that held the counts
+    critic_info: dict[str, Any] = {}  # the critic trained (``auto`` resolved) and the side that held the counts
     if spec.estimator not in EXTERNAL_TRAINED:
         side = spike_counts_side(members) if spec.critic == "auto" else None
         if spec.critic == "auto":
@@ -107,8 +107,11 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
             members, side = counts_on_x(members, spec.critic, side)
             preprocessing = ("none", preprocessing)  # the counts stay counts; the other side as asked
         critic_info = {"critic": spec.critic, **({"counts_side": side} if side else {})}
-    elif parse_options(spec.estimator, spec.options).get("dequantize"):
-        members, critic_info = dequantize_members(members, config.seed)
+    else:  # the density-based estimators: do the continuous features have a density (intrinsic.py)?
+        critic_info = dimension_info(members[0], config.seed)
+        if parse_options(spec.estimator, spec.options).get("dequantize"):
+            members, dequantized = dequantize_members(members, config.seed)
+            critic_info.update(dequantized)
     fit, data = _fit_once(members, spec, config, desc, preprocessing)
     fit.info.update(critic_info)
     fit.info["preprocess_s"] = round(data.timing.get("preprocess_s", 0.0), 6)
@@ -196,6 +199,23 @@ def integer_columns(*arrays: np.ndarray) -> np.ndarray:
         if len(a):
             mask &= np.all(np.isfinite(a) & (a == np.round(a)), axis=0)
     return mask
+
+
+def dimension_info(member: MemberData, seed: int) -> dict[str, float | int]:
+    """The density-based estimators' check that their continuous features have a density: the TwoNN intrinsic
+    dimension of each side's continuous (not integer-valued) training columns next to that of a standard-normal
+    sample of the same shape (:func:`~neuralmi_core.intrinsic.side_dimension`), as flat ``fit.info`` entries
+    ``intrinsic_{features,rows,dim,ref}_{x,y}`` (sides with fewer than 2 continuous columns are left out)."""
+    from ..intrinsic import side_dimension  # scipy.spatial: imported where a density-based fit first needs it
+
+    out: dict[str, float | int] = {}
+    for side in ("x", "y"):
+        train = np.asarray(getattr(member, f"{side}_train"))
+        check = side_dimension(train, ~integer_columns(train), seed)
+        if check:
+            out.update({f"intrinsic_features_{side}": check["features"], f"intrinsic_rows_{side}": check["rows"],
+                        f"intrinsic_dim_{side}": check["dimension"], f"intrinsic_ref_{side}": check["reference"]})
+    return out
 
 
 def dequantize_members(members: list[MemberData], seed: int) -> tuple[list[MemberData], dict[str, int]]:

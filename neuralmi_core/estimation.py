@@ -169,15 +169,23 @@ WITNESS_DEPENDENT_NATS = 0.05
 #: Gaussian latent gave -0.002 and warned (DIAGNOSIS.md section 13, "Cure").
 WITNESS_CHECK_BELOW_NATS = 0.1
 WITNESS_FRACTION = 0.25
+#: ... and at or above WITNESS_CHECK_BELOW_NATS, an estimate under WITNESS_FRACTION_ABOVE of the KSG estimate (which
+#: is itself biased low) is a miss. Measured on every suite task with at most 20 features, data sets 0 and 1
+#: (DIAGNOSIS.md section 32): MIENF's rows under 0.80 of KSG are all 41-98 % low (mixture3-2x2 0.50-0.57, the
+#: swiss roll 0.32-0.60, spiral-sparse-5x5 0.80), its rows at 1.07 or more all within 15 %; MI-NEE's accurate
+#: mixture3 rows read 0.96-0.98.
+WITNESS_FRACTION_ABOVE = 0.85
 
 
 def missed_dependence_warning(estimator: str, mi: float, x: np.ndarray, y: np.ndarray, seed: int) -> str | None:
     """The ``fit_missed_dependence`` warning when a MI-NEE or MIENF estimate is ~0 but a k-NN estimate of the same
-    data (at most 5000 samples) finds dependence, or an estimate below 0.1 nats is under a quarter of KSG's
-    (issue 23 item 1): their model class can miss a dependence
+    data (at most 5000 samples) finds dependence, or an estimate below 0.1 nats is under a quarter of KSG's, or one
+    above it under 0.85 of KSG's (issue 23 item 1): their model class can miss a dependence
     that leaves the marginals and the correlations alone (MIENF's separate flows to a jointly Gaussian latent
-    return 0.003 nats on the 3+3-d asinh Student-t, truth 0.291, where KSG gives 0.198)."""
-    if estimator not in ("minee", "mienf") or not mi < WITNESS_CHECK_BELOW_NATS:
+    return 0.003 nats on the 3+3-d asinh Student-t, truth 0.291, where KSG gives 0.198), or part of one (MIENF
+    0.33 nats on the 3-component mixture mixture3-2x2, truth 0.569, KSG 0.571). KSG runs whenever the data have at
+    most :data:`WITNESS_MAX_DIMS` dimensions (0.3-2 s at 5000 rows)."""
+    if estimator not in ("minee", "mienf") or not np.isfinite(mi):
         return None
     if x.shape[1] + y.shape[1] > WITNESS_MAX_DIMS:
         return None
@@ -185,7 +193,11 @@ def missed_dependence_warning(estimator: str, mi: float, x: np.ndarray, y: np.nd
 
     rows = np.random.default_rng(seed).permutation(len(x))[:5000]
     ksg = ksg_mi(x[rows], y[rows], k=3, seed=seed)
-    if ksg < WITNESS_DEPENDENT_NATS or not (mi < WITNESS_BELOW_NATS or mi < WITNESS_FRACTION * ksg):
+    if mi < WITNESS_CHECK_BELOW_NATS:
+        missed = mi < WITNESS_BELOW_NATS or mi < WITNESS_FRACTION * ksg
+    else:
+        missed = mi < WITNESS_FRACTION_ABOVE * ksg
+    if ksg < WITNESS_DEPENDENT_NATS or not missed:
         return None
     return warning_text("fit_missed_dependence", estimator=estimator, mi=mi, ksg=ksg)
 

@@ -238,10 +238,11 @@ WARNINGS: tuple[Warn, ...] = (
          "of the accuracy suite warned this way were 13-39 % low); rigorous mode corrects for N and flags when "
          "it cannot"),
     Warn("fit_missed_dependence", "estimate",
-         "{estimator} found {mi:.3f} nats, but a k-NN (KSG, k = 3) estimate of the same data finds {ksg:.3f}: the "
-         "data are not independent and this fit missed their dependence (its model class cannot represent it, "
-         "e.g. MIENF's jointly Gaussian latent and a dependence through a shared scale as in heavy-tailed data, "
-         "or it did not train). Do not read this as no information; use infonce or smile"),
+         "{estimator} found {mi:.3f} nats, but a k-NN (KSG, k = 3) estimate of the same data, which is biased low, "
+         "finds {ksg:.3f}: the data are not independent and this fit missed (part of) their dependence (its model "
+         "class cannot represent it, "
+         "e.g. MIENF's latent and a dependence through a shared scale as in heavy-tailed data, or between the "
+         "components of a mixture, or it did not train). Do not read this as no information; use infonce or smile"),
     Warn("flows_untrained", "estimate",
          "{estimator}'s flows did not train ({reason}): the estimate is that of flows at (or near) their "
          "initial identity maps, i.e. about the Gaussian-copula MI of the data. Train longer (epochs, patience), "

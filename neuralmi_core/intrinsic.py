@@ -34,8 +34,8 @@ MAX_FEATURES = 64
 #: LOW_BY below it. Measured (benchmarks/DIAGNOSIS.md section 31): every suite side with a density reads 0.84-1.08
 #: of its reference (2-25 continuous features, three data sets; the lowest are 25-d), Gaussians with correlated or
 #: power-law variances up to 50-d 0.93-1.11; a circle 0.50, the swiss roll's 2-d roll of a line 0.47-0.51, the
-#: mixed-selectivity task's (position on a track, cos, sin of the heading) 0.62-0.65, (x, y, cos, sin) 0.73, a column that
-#: is the sum of three others 0.72.
+#: mixed-selectivity task's (position on a track, cos, sin of the heading) 0.62-0.65, (x, y, cos, sin) 0.73, a
+#: column that is the sum of three others 0.72.
 LOW_RATIO = 0.8
 LOW_BY = 0.75
 

@@ -22,7 +22,8 @@ and reads the MI off the Gaussian closed form, I(X; Y) = I(xi; eta):
 The latent Gaussian's parameters are its maximum-likelihood values given the flows, fitted to the latents
 of the whole training set before the first step and after every epoch and held during the epoch's steps
 (``latent_fit="epoch"``), or running moments of the training batches (``"running"``); no gradient flows
-into them, and by the envelope theorem the flows' gradient is then that of the profile likelihood. The reported MI is **held-out**: the mean pointwise MI
+into them, and by the envelope theorem the flows' gradient is then that of the profile likelihood. The
+reported MI is **held-out**: the mean pointwise MI
 
     i(x, y) = log N((xi, eta); Sigma) - log N(xi; Sigma_xi) - log N(eta; Sigma_eta)
 

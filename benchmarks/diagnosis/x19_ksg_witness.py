@@ -4,32 +4,29 @@ far-off rows from the accurate ones? (DIAGNOSIS.md section 32)
 
     python benchmarks/diagnosis/x19_ksg_witness.py --json diagnosis/x19_ksg.json
 """
-import argparse
 import json
+import os
+import sys
 
 import numpy as np
 
 from neuralmi_core.estimation import WITNESS_MAX_DIMS
 from neuralmi_core.estimators.ksg import ksg_mi
-from neuralmi_core.suite import select_tasks
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from x18_intrinsic_dim import suite_samples  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=5000)
-    ap.add_argument("--seeds", default="0,1")
-    ap.add_argument("--json")
-    args = ap.parse_args()
+    args, samples = suite_samples("0,1")
     rows = []
-    for task in select_tasks(None):
-        for s in [int(v) for v in args.seeds.split(",")]:
-            x, y = task.sampler.sample(args.n, seed=s)
-            if x.shape[1] + y.shape[1] > WITNESS_MAX_DIMS:
-                continue
-            pick = np.random.default_rng(0).permutation(len(x))[:5000]  # estimate()'s seed 0, as the warning
-            k = ksg_mi(np.asarray(x, float)[pick], np.asarray(y, float)[pick], k=3, seed=0)
-            rows.append({"task": task.name, "data_seed": s, "truth": task.mi, "ksg": k})
-            print(f"{task.name:26s} set {s} truth {task.mi:.3f} ksg {k:.3f}", flush=True)
+    for task, s, x, y in samples:
+        if x.shape[1] + y.shape[1] > WITNESS_MAX_DIMS:
+            continue
+        pick = np.random.default_rng(0).permutation(len(x))[:5000]  # estimate()'s seed 0, as the warning
+        k = ksg_mi(np.asarray(x, float)[pick], np.asarray(y, float)[pick], k=3, seed=0)
+        rows.append({"task": task.name, "data_seed": s, "truth": task.mi, "ksg": k})
+        print(f"{task.name:26s} set {s} truth {task.mi:.3f} ksg {k:.3f}", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)

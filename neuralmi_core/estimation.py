@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .collapse import collapse_warning
-from .flags import dequantized_warning, lower_dimensional_warning, warning_text
+from .flags import density_fit_warnings, warning_text
 from .results import MIResult, infonce_k_biased, near_ceiling
 from .settings import BASELINES, ESTIMATE, MODEL, RUNTIME, TRAINING, api, parse_options, resolve
 from .validation import (
@@ -235,9 +235,7 @@ def result_from_fit(fit: Any, spec: ModelSpec, cfg: TrainConfig, split: str | No
     untrained = flows_untrained_warning(spec.estimator, fit.members)
     if untrained:
         warnings.append(untrained)
-    for extra in (dequantized_warning(spec.estimator, fit.info), lower_dimensional_warning(spec.estimator, fit.info)):
-        if extra:
-            warnings.append(extra)
+    warnings.extend(density_fit_warnings(spec.estimator, fit.info))
     collapsed = collapse_warning(fit.info, len(fit.members))
     if collapsed:
         warnings.append(collapsed)

@@ -365,6 +365,13 @@ def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str 
     return " ".join(parts) if parts else None
 
 
+def density_fit_warnings(estimator: str, *infos: Mapping[str, Any]) -> list[str]:
+    """The density-based estimators' data warnings that a fit records in its ``info`` (one for estimate(), one per
+    cell for rigorous mode): ``dequantized_features`` and ``lower_dimensional_features``, those that apply."""
+    found = (dequantized_warning(estimator, *infos), lower_dimensional_warning(estimator, *infos))
+    return [w for w in found if w]
+
+
 def dequantized_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
     """The ``dequantized_features`` warning when a fit added noise to integer-valued features (MI-NEE, MIENF);
     ``infos``: the fits' ``info`` dicts (one for estimate(), one per cell for rigorous mode)."""
@@ -386,6 +393,7 @@ def warnings_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-__all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "dequantized_warning", "flag_names",
+__all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "density_fit_warnings",
+           "dequantized_warning", "flag_names",
            "flags_help", "flags_markdown", "glossary_entries", "lower_dimensional_warning", "warning_text",
            "warnings_markdown"]

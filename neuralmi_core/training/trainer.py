@@ -381,8 +381,7 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     next_order = draw_order()
     start_training = getattr(objective, "start_training", None)
     if start_training is not None:  # optional hook: objectives that fit statistics of the training set first
-        with torch.no_grad():
-            start_training(xtr, ytr, n_train_t)
+        start_training(xtr, ytr, n_train_t)
     clock.lap("other_s")
     for epoch in range(cfg.epochs):
         objective.train()

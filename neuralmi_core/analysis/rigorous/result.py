@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...collapse import collapse_warning
-from ...flags import dequantized_warning, lower_dimensional_warning, warning_text
+from ...flags import density_fit_warnings, warning_text
 from ...results import (
     Member,
     _jsonable,
@@ -261,11 +261,7 @@ def summarize_rigorous(
     collapsed = collapse_warning(cells, len(rows))
     if collapsed:
         warnings.append(collapsed)
-    infos = [c.get("timing", {}) for c in cells]
-    estimator = str(settings.get("estimator", ""))
-    for extra in (dequantized_warning(estimator, *infos), lower_dimensional_warning(estimator, *infos)):
-        if extra:
-            warnings.append(extra)
+    warnings.extend(density_fit_warnings(str(settings.get("estimator", "")), *(c.get("timing", {}) for c in cells)))
     if not ones:
         warnings.append(warning_text("no_gamma1"))
     n = int(data["n_samples"])

@@ -21,6 +21,7 @@ minimal neighborhood information. Scientific Reports 7, 12140 (2017).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -76,9 +77,16 @@ def side_dimension(a: np.ndarray, continuous: np.ndarray, seed: int = 0) -> dict
     if d < 2 or d > MAX_FEATURES or len(a) < 100:
         return None
     n = min(len(a), ROWS)
-    ref = np.random.default_rng([int(seed) % 2**63, d, n]).standard_normal((n, d))
     return {"features": d, "rows": n, "dimension": round(twonn_dimension(np.asarray(a)[:, continuous], seed=seed), 3),
-            "reference": round(twonn_dimension(ref, seed=seed), 3)}
+            "reference": _reference_dimension(int(seed), d, n)}
+
+
+@lru_cache(maxsize=256)
+def _reference_dimension(seed: int, d: int, n: int) -> float:
+    """TwoNN dimension of the seeded standard-normal reference sample (n, d), rounded as reported; cached, as every
+    cell of a rigorous run (and every member-set of one shape) asks for the same one."""
+    ref = np.random.default_rng([seed % 2**63, d, n]).standard_normal((n, d))
+    return round(twonn_dimension(ref, seed=seed), 3)
 
 
 def is_lower_dimensional(check: dict[str, Any] | None) -> bool:

@@ -92,3 +92,32 @@ def test_rigorous_mode_carries_the_warning():
     res = nmi.rigorous(x, circle, estimator="mienf", gammas="1-3", min_gammas=3, epochs=2, split="random",
                        progress=False)
     assert any("continuous y features lie on a set of lower dimension" in w for w in res.warnings)
+
+
+def test_the_check_and_dequantization_agree_on_which_columns_are_counts():
+    """A column integer-valued on the training rows but not on the held-out ones is continuous for both: the
+    check judges it (with the other continuous column: 2 features), and dequantization leaves it alone."""
+    from neuralmi_core.estimators.neural import dequantize_members, dimension_info
+    from neuralmi_core.training.data import MemberData
+
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(2.0, (N + 200, 1)).astype(float)
+    half_integer = counts.copy()
+    half_integer[N:] += 0.5  # integer on the training rows only
+    x = np.c_[half_integer, rng.standard_normal(N + 200)]
+    y = rng.standard_normal((N + 200, 2))
+    member = MemberData(x[:N], y[:N], x[N:], y[N:])
+    info = dimension_info(member, seed=0)
+    assert info["intrinsic_features_x"] == 2 and info["intrinsic_features_y"] == 2
+    _, dq = dequantize_members([member], seed=0)
+    assert dq.get("dequantized_x", 0) == 0  # an empty dict when nothing was dequantized
+    only_counts = MemberData(np.c_[counts[:N], x[:N, 1]], y[:N], np.c_[counts[N:], x[N:, 1]], y[N:])
+    assert "intrinsic_features_x" not in dimension_info(only_counts, seed=0)  # one continuous column: unchecked
+    assert dequantize_members([only_counts], seed=0)[1]["dequantized_x"] == 1
+
+
+def test_the_reference_is_the_seeded_standard_normal_sample():
+    d, n = 3, 500
+    ref = np.random.default_rng([7, d, n]).standard_normal((n, d))
+    assert side_dimension(np.random.default_rng(0).standard_normal((n, d)), np.ones(d, bool), seed=7)["reference"] \
+        == round(twonn_dimension(ref, seed=7), 3)

@@ -203,7 +203,8 @@ def integer_columns(*arrays: np.ndarray) -> np.ndarray:
 
 def dimension_info(member: MemberData, seed: int) -> dict[str, float | int]:
     """The density-based estimators' check that their continuous features have a density: the TwoNN intrinsic
-    dimension of each side's continuous (not integer-valued) training columns next to that of a standard-normal
+    dimension of each side's continuous training columns (those that are not integer-valued on the training and
+    held-out rows together, the columns :func:`dequantize_members` leaves alone) next to that of a standard-normal
     sample of the same shape (:func:`~neuralmi_core.intrinsic.side_dimension`), as flat ``fit.info`` entries
     ``intrinsic_{features,rows,dim,ref}_{x,y}`` (sides with fewer than 2 continuous columns are left out)."""
     from ..intrinsic import side_dimension  # scipy.spatial: imported where a density-based fit first needs it
@@ -211,7 +212,7 @@ def dimension_info(member: MemberData, seed: int) -> dict[str, float | int]:
     out: dict[str, float | int] = {}
     for side in ("x", "y"):
         train = np.asarray(getattr(member, f"{side}_train"))
-        check = side_dimension(train, ~integer_columns(train), seed)
+        check = side_dimension(train, ~integer_columns(train, getattr(member, f"{side}_test")), seed)
         if check:
             out.update({f"intrinsic_features_{side}": check["features"], f"intrinsic_rows_{side}": check["rows"],
                         f"intrinsic_dim_{side}": check["dimension"], f"intrinsic_ref_{side}": check["reference"]})

@@ -47,6 +47,10 @@ RUNS = (
     "p7_pop_rig5000_s1_auto.json",  # the other population families and the poisson tasks, data set 1
     "p8_poisson_rig5000_s02_auto.json",  # the poisson tasks, data sets 0 and 2
     "p9_pop_rig20000_s02_auto.json",  # place2d and hd-40 at N = 20000, data sets 0 and 2
+    "p10_pop_rig20000_s0_a.json", "p10_pop_rig20000_s0_b.json",  # the other population families and the poisson
+    "p10_pop_rig20000_s1_a.json", "p10_pop_rig20000_s1_b.json",  # tasks at N = 20000, data sets 0-2
+    "p10_pop_rig20000_s2_a.json", "p10_pop_rig20000_s2_b.json",
+    "p10_mixture3_rig5000_s1.json",  # mixture3-2x2 at N = 5000, data set 1 (the one row the table lacked)
 )
 #: Runs made before the default critic became ``auto`` (poisson for counts against a variable): their rows
 #: of these tasks measured another critic, so they are not evidence for today's defaults.

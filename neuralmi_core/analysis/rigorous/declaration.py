@@ -47,8 +47,8 @@ JSON fields (every *_nats field also has a *_bits twin = nats / ln 2):
   mi_nats                  corrected MI (intercept); null when there is no fit (see fit_reason)
   ci_low_nats, ci_high_nats  confidence interval of the corrected MI at level `confidence` (quote this):
                            the fit's error, the data-set noise all members share and the systematic
-                           error combined: half-width t sqrt(se^2 + shared_se^2) + z systematic (the
-                           systematic error is a bias of unknown sign, added, not in quadrature)
+                           error combined in quadrature: half-width
+                           sqrt(t^2 (se^2 + shared_se^2) + (z systematic)^2)
   pi_low_nats, pi_high_nats  prediction interval for one new full-data member (the CI plus one member's noise)
   fit_ci_low_nats, fit_ci_high_nats  textbook t-interval of the WLS intercept (members taken as independent;
                            too narrow on real training, kept for comparison)

@@ -55,7 +55,7 @@ def plot_rigorous(res: RigorousResult, ax: Any = None, unit: str = "bits") -> An
         t = float(stats.t.ppf(0.5 + res.confidence / 2, fit.df)) if fit.df > 0 else float("nan")
         z = float(stats.norm.ppf(0.5 + res.confidence / 2))
         half_fit = (hi - lo) / 2
-        half = np.sqrt(half_fit**2 + t**2 * max(fit.scale_nats2, 0.0)) + z * res.systematic_nats
+        half = np.sqrt(half_fit**2 + t**2 * max(fit.scale_nats2, 0.0) + (z * res.systematic_nats) ** 2)
         ax.fill_between(grid, conv(line - half), conv(line + half), color="C3", alpha=0.15, linewidth=0,
                         label=f"{res.confidence:.0%} CI, quoted (fit + shared noise + systematic)")
         ax.plot(grid, conv(lo), color="C3", ls=":", lw=1, label=f"{res.confidence:.0%} CI of the fit alone "

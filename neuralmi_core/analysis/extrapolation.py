@@ -391,6 +391,20 @@ def per_gamma_summary(gamma: Any, mi_nats: Any) -> list[dict[str, float]]:
     return out
 
 
+def quoted_half_width(statistical_nats: Any, systematic_nats: float, confidence: float) -> Any:
+    """The quoted interval's half-width from its statistical half-width (already at ``confidence``: a t quantile
+    times a standard error; a float or an array, as along the rigorous figure's band) and the systematic error,
+    which enters in quadrature as one more standard error scaled by the normal quantile z at ``confidence``:
+    ``sqrt(statistical**2 + (z systematic)**2)``. The one place that form lives (:func:`headline_interval`, the
+    rigorous figure)."""
+    from scipy import stats  # on use: scipy.stats costs a second of every CLI start
+
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    if np.ndim(statistical_nats) == 0:  # the quoted numbers: math.hypot, as they were computed before this helper
+        return math.hypot(float(statistical_nats), z * systematic_nats)
+    return np.hypot(statistical_nats, z * systematic_nats)
+
+
 @dataclass(frozen=True)
 class HeadlineInterval:
     """The error bars quoted for a corrected MI (see :func:`headline_interval`; all in nats)."""
@@ -453,9 +467,8 @@ def headline_interval(fit: ExtrapolationFit, alternatives: Any = (), confidence:
     from scipy import stats  # on use: scipy.stats costs a second of every CLI start
 
     t = float(stats.t.ppf(0.5 + conf / 2, fit.df))
-    z = float(stats.norm.ppf(0.5 + conf / 2))
     scale = max(fit.scale_nats2, 0.0)
-    ci = math.hypot(t * math.sqrt(fit.se_nats**2 + scale), z * syst)
-    pi = math.hypot(t * math.sqrt(fit.se_nats**2 + 2 * scale), z * syst)
+    ci = quoted_half_width(t * math.sqrt(fit.se_nats**2 + scale), syst, conf)
+    pi = quoted_half_width(t * math.sqrt(fit.se_nats**2 + 2 * scale), syst, conf)
     a = fit.intercept_nats
     return HeadlineInterval(a - ci, a + ci, a - pi, a + pi, math.sqrt(scale), syst)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...results import member_mi
+from ..extrapolation import quoted_half_width
 from ..plotting import axes, legend_below, short_count, unit_converter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,9 +54,9 @@ def plot_rigorous(res: RigorousResult, ax: Any = None, unit: str = "bits") -> An
         # the quoted interval along the line: the fit's band widened by the shared data-set noise and the
         # systematic error exactly as the headline interval at gamma = 0 (extrapolation.headline_interval)
         t = float(stats.t.ppf(0.5 + res.confidence / 2, fit.df)) if fit.df > 0 else float("nan")
-        z = float(stats.norm.ppf(0.5 + res.confidence / 2))
         half_fit = (hi - lo) / 2
-        half = np.sqrt(half_fit**2 + t**2 * max(fit.scale_nats2, 0.0) + (z * res.systematic_nats) ** 2)
+        half = quoted_half_width(np.sqrt(half_fit**2 + t**2 * max(fit.scale_nats2, 0.0)), res.systematic_nats,
+                                 res.confidence)
         ax.fill_between(grid, conv(line - half), conv(line + half), color="C3", alpha=0.15, linewidth=0,
                         label=f"{res.confidence:.0%} CI, quoted (fit + shared noise + systematic)")
         ax.plot(grid, conv(lo), color="C3", ls=":", lw=1, label=f"{res.confidence:.0%} CI of the fit alone "

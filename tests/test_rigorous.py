@@ -163,7 +163,8 @@ def test_corrected_is_closer_to_truth_than_naive_20d():
     assert abs(res.mi_nats - truth) < abs(res.naive_mi_nats - truth)
 
 
-def _table(train_offset: float, seed: int = 0, base: float = 1.0, noise_sd: float = 0.02, train_slope: float = 0.02):
+def _table(train_offset: float, seed: int = 0, base: float = 1.0, noise_sd: float = 0.02, train_slope: float = 0.02,
+           test_slope: float = 0.02):
     from neuralmi_core.analysis.rigorous import RigorousMember
 
     rng = np.random.default_rng(seed)
@@ -172,7 +173,7 @@ def _table(train_offset: float, seed: int = 0, base: float = 1.0, noise_sd: floa
         for c in range(g):
             noise = rng.normal(0.0, noise_sd * math.sqrt(g))
             rows.append(RigorousMember(gamma=g, chunk=c, seed=0, n_train=800 // g, n_test=200 // g, n_eval=200 // g,
-                                       mi_test_nats=base - 0.02 * g + noise,
+                                       mi_test_nats=base - test_slope * g + noise,
                                        mi_train_nats=base + train_offset + train_slope * g + noise,
                                        best_epoch=10, epochs_run=20))
     return rows
@@ -260,3 +261,24 @@ def test_sample_limited_flag_when_training_mi_falls_with_gamma(train_slope, flag
     assert ("sample_limited" in res.flags) == flagged
     assert any("find more of the dependence" in w for w in res.warnings) == flagged
     assert res.reliable  # a flag that the CI likely misses, not an unusable fit
+
+
+@pytest.mark.parametrize("base, test_slope, flagged", [
+    (1.0, 0.02, False),   # the smallest chunks keep 80 % of the MI on held-out data: a short extrapolation
+    (1.0, 0.06, False),   # 40 %: still above a third
+    (1.0, 0.075, True),   # 25 %: the intercept lies far beyond its members (an X-mixture at N = 5000)
+    (0.06, 0.005, False),  # the same share on an MI under the 0.1-nat floor (near-independent data): no flag
+])
+def test_far_extrapolation_flag_when_the_smallest_chunks_find_little(base, test_slope, flagged):
+    """Flag when the held-out MI at the largest gamma of the fit is under a third of the corrected MI."""
+    from neuralmi_core.analysis.rigorous import summarize_rigorous
+    from neuralmi_core.analysis.rigorous.result import FAR_SHARE
+
+    res = summarize_rigorous(_table(0.0, base=base, noise_sd=0.002, train_slope=0.0, test_slope=test_slope),
+                             {"estimator": "infonce"}, {"n_samples": 10000})
+    hi = res.fit.gammas_used[-1]
+    held = np.mean([m.mi_test_nats for m in res.members if m.gamma == hi])
+    assert (held < FAR_SHARE * res.mi_nats and res.mi_nats > 0.1) == flagged
+    assert ("far_extrapolation" in res.flags) == flagged
+    assert any("the intercept lies far beyond its members" in w for w in res.warnings) == flagged
+    assert res.reliable and "sample_limited" not in res.flags

@@ -30,6 +30,7 @@ from ...results import (
 from ...validation import NeuralMIError, check_choice, check_float, check_int, emit_warnings
 from ..extrapolation import (
     FLAG_DISAGREE,
+    FLAG_FAR,
     FLAG_K_BIAS,
     FLAG_SAMPLE_LIMITED,
     UNRELIABLE,
@@ -57,6 +58,13 @@ SYSTEMATIC_FLOOR_NATS = 0.1
 # N = 5000, an X-mixture set 11 % high, a spiral at N = 20000; benchmarks/diagnosis/p1_reflag.log).
 TREND_T = 3.0
 TREND_DROP = 0.2
+# far_extrapolation: the members at the largest gamma of the fit find, on held-out data, less than FAR_SHARE of the
+# corrected MI (when that exceeds SYSTEMATIC_FLOOR_NATS): the intercept lies far beyond its members, where the 1/N
+# line's higher-order terms can move it either way. Chosen on the whole trust table (benchmarks/DIAGNOSIS.md section
+# 34): of its 168 rows with MI > 0, the 21 below a third hold 14 of the 15 rows more than 10 % off (the 147 others:
+# 1, flagged sample_limited) and 10 of the 35 misses; at a third it adds 4 flagged rows (an X-mixture set 10 % high
+# whose CI missed, and 3 covered rows: flags on 12.0 % of covered rows, 9.8 % before), none of the 12 rows with MI = 0.
+FAR_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -286,6 +294,13 @@ def summarize_rigorous(
         if t < -TREND_T and drop > TREND_DROP * max(abs(fit.intercept_nats), SYSTEMATIC_FLOOR_NATS):
             flags.append(FLAG_SAMPLE_LIMITED)
             warnings.append(warning_text("sample_limited", drop=drop, lo=lo, hi=hi, t=t))
+        far = [m.mi_test_nats for m in rows if m.gamma == hi and math.isfinite(m.mi_test_nats)]
+        if far and fit.intercept_nats > SYSTEMATIC_FLOOR_NATS:
+            held = float(np.mean(far))
+            if held < FAR_SHARE * fit.intercept_nats:
+                flags.append(FLAG_FAR)
+                warnings.append(warning_text("far_extrapolation", held=held, gamma=hi, mi=fit.intercept_nats,
+                                             share=held / fit.intercept_nats))
     small_k = min((m.n_eval for m in rows), default=0)
     if (fit.fitted and settings.get("estimator") == "infonce"
             and infonce_k_biased(fit.intercept_nats, small_k)):

@@ -51,6 +51,9 @@ RUNS = (
     "p10_pop_rig20000_s1_a.json", "p10_pop_rig20000_s1_b.json",  # tasks at N = 20000, data sets 0-2
     "p10_pop_rig20000_s2_a.json", "p10_pop_rig20000_s2_b.json",
     "p10_mixture3_rig5000_s1.json",  # mixture3-2x2 at N = 5000, data set 1 (the one row the table lacked)
+    # N = 5000, data sets 3 and 4 of every task but the copula twins: run after far_extrapolation was chosen on the
+    # rows above, as a held-out check of the interval and every flag (DIAGNOSIS.md section 35)
+    "v1_rig5000_s34_a.json", "v1_rig5000_s34_b.json",
 )
 #: Runs made before the default critic became ``auto`` (poisson for counts against a variable): their rows
 #: of these tasks measured another critic, so they are not evidence for today's defaults.

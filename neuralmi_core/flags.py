@@ -119,7 +119,7 @@ FLAGS: tuple[Flag, ...] = (
          "the smallest chunks' held-out MI is under a third of the corrected MI: a long extrapolation",
          "the members at the largest gamma of the fit find, on held-out data, less than a third of the corrected "
          "MI: the intercept lies far beyond its members, where the 1/N line's higher-order terms can move it either "
-         "way (on the accuracy suite, 14 of the 21 such rows were more than 10 percent off, high or low); the CI "
+         "way (on the accuracy suite, 22 of the 32 such rows were more than 10 percent off, high or low); the CI "
          "may miss",
          "quote the CI and say it may miss; more samples bring the members closer to the intercept",
          misses=True),

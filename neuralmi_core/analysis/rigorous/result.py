@@ -64,6 +64,8 @@ TREND_DROP = 0.2
 # 34): of its 168 rows with MI > 0, the 21 below a third hold 14 of the 15 rows more than 10 % off (the 147 others:
 # 1, flagged sample_limited) and 10 of the 35 misses; at a third it adds 4 flagged rows (an X-mixture set 10 % high
 # whose CI missed, and 3 covered rows: flags on 12.0 % of covered rows, 9.8 % before), none of the 12 rows with MI = 0.
+# Held out (N = 5000, data sets 3-4, run after the choice; section 35): it fired on 11 of 56 rows, 8 of them more than
+# 10 % off, among them an X-mixture set 13 % high that no other flag caught.
 FAR_SHARE = 1 / 3
 
 

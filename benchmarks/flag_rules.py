@@ -39,10 +39,10 @@ from trust import RUNS, collect  # noqa: E402
 from neuralmi_core.analysis.extrapolation import training_mi_trend  # noqa: E402
 from neuralmi_core.analysis.rigorous.result import (  # noqa: E402
     FAR_SHARE,
-    SYSTEMATIC_FLOOR_NATS,
     TREND_DROP,
     TREND_T,
     RigorousMember,
+    smallest_chunks_share,
 )
 from neuralmi_core.results import K_BIAS_RATIO as _RATIOS  # noqa: E402
 
@@ -58,8 +58,7 @@ def statistics(row: dict, members: list[dict]) -> dict:
     lo, hi = used[0], used[-1]
     fit = [m for m in ms if lo <= m.gamma <= hi]
     slope, t = training_mi_trend([m.gamma for m in fit], [m.mi_train_nats for m in fit])
-    held = [m.mi_test_nats for m in ms if m.gamma == hi and math.isfinite(m.mi_test_nats)]
-    share = sum(held) / len(held) / row["mi"] if held and row["mi"] > SYSTEMATIC_FLOOR_NATS else math.inf
+    share = smallest_chunks_share(ms, hi, row["mi"])
     return {"margin": math.log(min(m.n_eval for m in ms)) - row["mi"],
             "drop": -slope * (hi - lo) / max(abs(row["mi"]), 0.1), "t": t, "share": share}
 

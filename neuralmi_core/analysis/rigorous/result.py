@@ -69,6 +69,16 @@ TREND_DROP = 0.2
 FAR_SHARE = 1 / 3
 
 
+def smallest_chunks_share(members: Sequence[RigorousMember], gamma: int, mi_nats: float) -> float:
+    """The mean held-out MI of the members at ``gamma`` (the largest of the fit) as a share of the corrected MI
+    ``mi_nats``: ``far_extrapolation`` fires under :data:`FAR_SHARE`. ``inf`` (never flagged) when the corrected MI is
+    at or under :data:`SYSTEMATIC_FLOOR_NATS` or no member at ``gamma`` has a finite MI."""
+    held = [m.mi_test_nats for m in members if m.gamma == gamma and math.isfinite(m.mi_test_nats)]
+    if not held or not mi_nats > SYSTEMATIC_FLOOR_NATS:
+        return math.inf
+    return float(np.mean(held)) / mi_nats
+
+
 @dataclass(frozen=True)
 class RigorousMember(Member):
     """One member of a rigorous run: chunk ``chunk`` (0-based) of ``gamma`` chunks, trained with ``seed``."""
@@ -296,13 +306,11 @@ def summarize_rigorous(
         if t < -TREND_T and drop > TREND_DROP * max(abs(fit.intercept_nats), SYSTEMATIC_FLOOR_NATS):
             flags.append(FLAG_SAMPLE_LIMITED)
             warnings.append(warning_text("sample_limited", drop=drop, lo=lo, hi=hi, t=t))
-        far = [m.mi_test_nats for m in rows if m.gamma == hi and math.isfinite(m.mi_test_nats)]
-        if far and fit.intercept_nats > SYSTEMATIC_FLOOR_NATS:
-            held = float(np.mean(far))
-            if held < FAR_SHARE * fit.intercept_nats:
-                flags.append(FLAG_FAR)
-                warnings.append(warning_text("far_extrapolation", held=held, gamma=hi, mi=fit.intercept_nats,
-                                             share=held / fit.intercept_nats))
+        share = smallest_chunks_share(rows, hi, fit.intercept_nats)
+        if share < FAR_SHARE:
+            flags.append(FLAG_FAR)
+            warnings.append(warning_text("far_extrapolation", held=share * fit.intercept_nats, gamma=hi,
+                                         mi=fit.intercept_nats, share=share))
     small_k = min((m.n_eval for m in rows), default=0)
     if (fit.fitted and settings.get("estimator") == "infonce"
             and infonce_k_biased(fit.intercept_nats, small_k)):

@@ -34,10 +34,11 @@ a delay with no transfer came out 0.01-0.02 nats below 0 with CIs excluding 0; b
 section 20; --reduced-source none gives the plain reduced term). Both terms are trained on the same
 contiguous chunks, splits and seeds (paired members) for every gamma in --gammas, and the per-member
 DIFFERENCE is extrapolated in 1/N (rigorous mode's fit), so the CI comes from the paired spread, with one
-full-data member's variance added for the data set's own error, which every gamma's chunks share (the
-statistical part of rigorous mode's interval; without it the 68 % CI covered the exact TE of VAR processes
-in 45 % of pairs: benchmarks/DIAGNOSIS.md section 22). The headline is the TE at the peak delay;
-peak_delay_range lists the delays whose CI overlaps the peak's. --bidirectional adds TE(Y -> X) on the
+full-data member's variance added for the data set's own error, which every gamma's chunks share, and, in
+quadrature, the distance to the fits of the training-subset and held-out differences (rigorous mode's
+headline interval; with the paired spread alone the 68 % CI covered the exact TE of VAR processes in 45 % of
+pairs, with the shared error 60 %: benchmarks/DIAGNOSIS.md sections 22 and 37). The headline is the TE at
+the peak delay; peak_delay_range lists the delays whose CI overlaps the peak's. --bidirectional adds TE(Y -> X) on the
 same cells and the paired difference TE(X->Y) - TE(Y->X) at the peak delay, with its CI. A negative TE
 whose CI contains 0 means "no evidence of transfer", not an error. The peak of a scan is biased upward; for a p-value use
 `neuralmi transfer --surrogates N` (source-only circular shifts, maximum over delays).
@@ -64,7 +65,8 @@ CMI_HELP = """Conditional MI I(X; Y | Z) = I(XZ; Y) - I(Z; Y) in nats, bias-corr
 
 Both terms are trained on the same chunks, splits and seeds (paired members) for every gamma in
 --gammas; the per-member difference is extrapolated in 1/N (rigorous mode's fit; the CI adds one full-data
-member's variance for the data set's shared error, as TE's does). --z is required (e.g.
+member's variance for the data set's shared error, as TE's does, but not TE's distance to the
+training-subset and held-out fits, which over-covered CMI: benchmarks/DIAGNOSIS.md section 37). --z is required (e.g.
 running speed: "what does region A tell about B beyond running speed?"); Z is taken on X's bins. A
 negative value whose CI contains 0 means "no evidence", not an error. For a p-value use
 `neuralmi conditional --surrogates N` (local permutation of X within Z neighbourhoods).

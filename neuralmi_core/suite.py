@@ -140,9 +140,22 @@ def route_options(options: dict[str, Any], modes: Sequence[str]) -> dict[str, di
     return out
 
 
+def _is_choice_of(key: str, value: str) -> bool:
+    """Whether the declared setting ``key`` is a choice that lists ``value``."""
+    from .settings.constraints import Choice
+    from .settings.declared import ESTIMATE, MODEL, TRAINING
+
+    for group in (MODEL, TRAINING, ESTIMATE):
+        if key in group:
+            c = group[key].constraint
+            return isinstance(c, Choice) and value in c.options
+    return False
+
+
 def parse_option(text: str) -> tuple[str, Any]:
     """``KEY=VALUE`` with VALUE read as int, float, bool or none where it parses, a JSON object or list where it
-    starts with ``{`` or ``[`` (e.g. ``options={"ref_ratio": 1}``), else kept as a string."""
+    starts with ``{`` or ``[`` (e.g. ``options={"ref_ratio": 1}``), else kept as a string. ``none`` is None
+    (``batch_size=none``) except for a setting whose choices list it (``preprocess=none`` stays the string)."""
     key, sep, raw = text.partition("=")
     if not sep or not key:
         raise NeuralMIError(f"an option must look like KEY=VALUE (e.g. hidden=512). Got {text!r}.")
@@ -155,7 +168,7 @@ def parse_option(text: str) -> tuple[str, Any]:
     if low in ("true", "false"):
         return key, low == "true"
     if low == "none":
-        return key, None
+        return key, "none" if _is_choice_of(key, "none") else None  # preprocess=none is a choice, not "no value"
     for kind in (int, float):
         try:
             return key, kind(raw)

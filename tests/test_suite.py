@@ -37,7 +37,9 @@ def test_select_tasks():
                                                                                       ("variational", True)),
                                            ("gammas=1-6", ("gammas", "1-6")),
                                            ('options={"marginal_hidden": 128}', ("options", {"marginal_hidden": 128})),
-                                           ("dims=[1, 2]", ("dims", [1, 2]))])
+                                           ("dims=[1, 2]", ("dims", [1, 2])), ("batch_size=none", ("batch_size", None)),
+                                           ("preprocess=none", ("preprocess", "none")),
+                                           ("preprocess=None", ("preprocess", "none"))])
 def test_parse_option(text, expected):
     assert parse_option(text) == expected
 

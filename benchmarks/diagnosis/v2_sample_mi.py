@@ -1,7 +1,7 @@
 """Issue 20, DIAGNOSIS.md section 38: how much of a rigorous row's error is its data set's, how much the estimator's?
 
-For every rigorous row of the accuracy table (``benchmarks/trust.py``'s runs, the latest row per (task, N, data
-set)) whose task has a closed-form density (the Gaussian and Student-t families, and their MI-preserving
+For every rigorous row of the accuracy table (``benchmarks/trust.py``'s ``collect``: the latest row per (task, N,
+data set), its interval and flags re-derived by today's code) whose task has a closed-form density (the Gaussian and Student-t families, and their MI-preserving
 transforms, whose base sample is drawn with the same seed), the data set's own **sample MI** is the mean of the
 exact pointwise MI, log p(x, y) - log p(x) - log p(y), over the rows the estimator saw. Its distance to the truth
 is the data set's sampling error (what the CI's shared part, one full-data member's variance, stands for), and
@@ -17,7 +17,6 @@ recovered from the quoted CI and the systematic part)::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -56,18 +55,6 @@ def sample_mi(task, n: int, seed: int) -> float | None:
     return float(pmi.mean())
 
 
-def rows() -> list[dict]:
-    latest: dict[tuple, dict] = {}
-    for f in trust.RUNS:
-        p = HERE / f
-        if not p.exists():
-            continue
-        for r in json.loads(p.read_text())["rows"]:
-            if r.get("mode") == "rigorous":
-                latest[(r["task"], r["n"], r["data_seed"])] = r  # later runs are the re-measurements
-    return [latest[k] for k in sorted(latest)]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", nargs="*", default=None, help="task name prefixes (default: every task with a density)")
@@ -77,7 +64,7 @@ def main() -> None:
     print("| task | N | data set | truth | sample MI (vs truth) | estimate (vs truth) | estimate - sample MI | "
           "stat. half-width | CI covers truth / sample MI | flags |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows():
+    for r in trust.collect()[0]:  # the accuracy table's rows: re-derived with today's interval, last run wins
         t = tasks.get(r["task"])
         if t is None or (a.tasks and not any(r["task"].startswith(p) for p in a.tasks)) or r["truth"] <= 0:
             continue

@@ -26,9 +26,11 @@ import numpy as np
 from . import distributions as D
 from . import populations as P
 from .analysis.rigorous import rigorous
+from .estimation import SETTINGS as ESTIMATE_SETTINGS
 from .estimation import estimate
 from .flags import flag_names
 from .samplers import CorrelatedGaussian, Independent
+from .settings.constraints import Choice
 from .validation import NeuralMIError
 
 MODES = ("estimate", "rigorous")
@@ -141,15 +143,9 @@ def route_options(options: dict[str, Any], modes: Sequence[str]) -> dict[str, di
 
 
 def _is_choice_of(key: str, value: str) -> bool:
-    """Whether the declared setting ``key`` is a choice that lists ``value``."""
-    from .settings.constraints import Choice
-    from .settings.declared import ESTIMATE, MODEL, TRAINING
-
-    for group in (MODEL, TRAINING, ESTIMATE):
-        if key in group:
-            c = group[key].constraint
-            return isinstance(c, Choice) and value in c.options
-    return False
+    """Whether ``key``, a declared setting of :func:`estimate`, is a choice that lists ``value``."""
+    c = ESTIMATE_SETTINGS[key].constraint if key in ESTIMATE_SETTINGS else None
+    return isinstance(c, Choice) and value in c.options
 
 
 def parse_option(text: str) -> tuple[str, Any]:

@@ -302,10 +302,7 @@ def _te_direction(x, y, z, delays, values, spec, cfg, k_source, k_target, horizo
 
 
 def _alternatives(pairs: Sequence[Mapping[str, Any]]) -> list[list[float]]:
-    """The training-subset and held-out differences of ``pairs``, where every pair has them (rows saved before
-    2026-12-05 have neither: the interval is then the statistical part alone)."""
-    if not pairs or any("diff_train_nats" not in m or "diff_test_nats" not in m for m in pairs):
-        return []
+    """The training-subset and held-out differences of ``pairs`` (every paired row has them: :func:`pair_terms`)."""
     return [[m["diff_train_nats"] for m in pairs], [m["diff_test_nats"] for m in pairs]]
 
 

@@ -105,3 +105,83 @@ def test_bad_parameters_are_refused(kwargs, words):
 def test_cross_correlogram_refuses_bad_series(a, b, words):
     with pytest.raises(NeuralMIError, match=words):
         cross_correlogram(a, b, max_lag=5)
+
+
+# --- the exact TE of a network with an i.i.d. source (DIAGNOSIS.md section 39) ---------------------------------
+
+
+def _plug_in_te(net) -> float:
+    """Plug-in I(x_{t-d}; y_t | y_{t-1}) of a one-neuron source and target with a one-bin history (an
+    estimate independent of glm_transfer_entropy's sum and Monte Carlo; bias about (cells) / (2 n), 1e-4 here)."""
+    from collections import Counter
+
+    x, y, d = net.x[:, 0], net.y[:, 0], net.delay
+    t = np.arange(max(1, d), y.size)
+    trip = Counter(zip(x[t - d].tolist(), y[t - 1].tolist(), y[t].tolist(), strict=True))
+    xz, zy, z = Counter(), Counter(), Counter()
+    for (a, b, c), k in trip.items():
+        xz[a, b] += k
+        zy[b, c] += k
+        z[b] += k
+    return sum(k / t.size * np.log(k * z[b] / (xz[a, b] * zy[b, c])) for (a, b, c), k in trip.items())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exact_te_matches_an_independent_plug_in_estimate(seed):
+    kw = {"n_source": 1, "n_target": 1, "delay": 2, "gain": 1.5, "history_bins": 1, "history_weight": -1.0,
+          "baseline_hz": (15.0, 25.0), "rate_hz": (1.0, 50.0), "source_history": False, "seed": seed}
+    net = simulate_glm(200_000, counts_seed=1, **kw)
+    te, se = glm.glm_transfer_entropy(net, n_bins=200_000)
+    assert 0.04 < te < 0.12 and 0 < se < 0.0015
+    # both carry Monte Carlo noise of about se (seed spread measured: |difference| <= 0.0007 over 3 networks)
+    assert abs(_plug_in_te(net) - te) < 4 * np.sqrt(2) * se + 3e-4
+    # the data set's own sample TE is the same statistic on its own bins
+    assert abs(glm.glm_te_log_ratio(net).mean() - te) < 4 * np.sqrt(2) * se
+
+
+def test_source_drive_distribution_is_the_exact_law_of_the_linked_counts():
+    net = simulate_glm(50, n_source=3, n_target=2, delay=1, gain=1.0, p_link=0.6, source_history=False, seed=4)
+    vs, logp = glm._source_drive_distribution(net)
+    assert np.isclose(np.exp(logp).sum(), 1.0) and len({tuple(v) for v in vs}) == len(vs)
+    # brute force: enumerate the three source neurons' counts
+    from scipy.stats import poisson
+
+    mu = np.exp(net.log_baseline[:3])
+    mask = (net.weights != 0).astype(int)
+    brute: dict = {}
+    for c in np.ndindex(12, 12, 12):
+        key = tuple(mask @ np.array(c))
+        brute[key] = brute.get(key, 0.0) + np.prod(poisson.pmf(c, mu))
+    for v, lp in zip(vs, logp, strict=True):
+        assert np.isclose(np.exp(lp), brute[tuple(int(a) for a in v)], rtol=1e-8, atol=1e-8)  # vectors under 1e-9 are dropped
+
+
+def test_exact_te_is_zero_without_links_and_the_data_stream_is_separate():
+    net = simulate_glm(3000, n_source=4, n_target=3, gain=0.0, source_history=False, seed=5)
+    np.testing.assert_allclose(glm.glm_te_log_ratio(net), np.zeros(3000 - 5), atol=1e-12)
+    a = simulate_glm(3000, n_source=4, n_target=3, source_history=False, seed=5, counts_seed=1)
+    b = simulate_glm(3000, n_source=4, n_target=3, source_history=False, seed=5, counts_seed=2)
+    assert a.links == b.links and np.array_equal(a.log_baseline, b.log_baseline)
+    assert not np.array_equal(a.counts, b.counts)
+    # a source without self-history has i.i.d. counts: no autocorrelation at lag 1
+    s = a.x.sum(1).astype(float)
+    assert abs(np.corrcoef(s[:-1], s[1:])[0, 1]) < 4 / np.sqrt(s.size)
+
+
+@pytest.mark.parametrize(
+    "kwargs,words",
+    [
+        ({}, "only for a source without self-history"),
+        ({"source_history": False, "drive_gain": 1.0}, "without a shared drive"),
+    ],
+)
+def test_exact_te_refuses_networks_without_a_closed_form(kwargs, words):
+    net = simulate_glm(200, n_source=3, n_target=3, seed=0, **kwargs)
+    with pytest.raises(NeuralMIError, match=words):
+        glm.glm_transfer_entropy(net)
+
+
+def test_exact_te_refuses_the_data_sets_own_counts_seed():
+    net = simulate_glm(200, n_source=3, n_target=3, source_history=False, seed=0, counts_seed=7)
+    with pytest.raises(NeuralMIError, match="`counts_seed` 7 is the data set's own"):
+        glm.glm_transfer_entropy(net, counts_seed=7)

@@ -20,7 +20,19 @@ target's future, and the true TE is small but positive (benchmarks/DIAGNOSIS.md,
 
 The delay follows :func:`~neuralmi_core.analysis.transfer.transfer_entropy`'s convention: a source spike in
 bin t - d changes the target's rate in bin t, so the TE scan's peak should be at ``delay = d``. TE has no closed
-form here; the ground truth is the planted direction and delay.
+form in general; the ground truth is the planted direction and delay. With ``source_history=False`` and no
+drive it has one: the source neurons are then i.i.d. Poisson in time, so x(t - d) is independent of the
+target's past, and
+
+.. math::
+
+    TE(X \\to Y) = E\\left[\\log \\frac{p(y_t \\mid y_{t-K..t-1},\\, x_{t-d})}
+    {\\sum_{x} p(x)\\, p(y_t \\mid y_{t-K..t-1},\\, x)}\\right]
+
+at the planted delay (0 at every other delay, and TE(Y -> X) = 0), for a target history of at least K =
+``history_bins`` bins. :func:`glm_transfer_entropy` computes it: the sum over the source's counts exactly (by
+convolution over its neurons, vectors of linked counts below 1e-9 dropped), the expectation over the target's stationary past by
+Monte Carlo over a long run of the same network.
 
 Examples
 --------
@@ -41,7 +53,7 @@ import numpy as np
 
 from ..validation import NeuralMIError
 
-__all__ = ["GLMNetwork", "cross_correlogram", "simulate_glm"]
+__all__ = ["GLMNetwork", "cross_correlogram", "glm_te_log_ratio", "glm_transfer_entropy", "simulate_glm"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +80,16 @@ class GLMNetwork:
         Bin width (seconds).
     seed : int
         The seed the network and its counts were drawn with.
+    log_baseline : ndarray, shape (n_source + n_target,)
+        Every neuron's baseline log-rate per bin, ``b_i``.
+    history_filter : ndarray, shape (history_bins,)
+        The self-history filter ``h_k`` (lag 1 first).
+    log_rate_bounds : (float, float)
+        The clip of the log-rate per bin (``rate_hz`` times ``bin_s``, logged).
+    source_history : bool
+        Whether the source neurons have the self-history filter (False: i.i.d. Poisson in time).
+    settings : dict
+        The keyword arguments of :func:`simulate_glm` this network was drawn with (besides ``n_bins``).
     """
 
     counts: np.ndarray
@@ -80,6 +102,11 @@ class GLMNetwork:
     rates_hz: np.ndarray
     bin_s: float
     seed: int
+    log_baseline: np.ndarray | None = None
+    history_filter: np.ndarray | None = None
+    log_rate_bounds: tuple[float, float] | None = None
+    source_history: bool = True
+    settings: dict | None = None
 
     @property
     def x(self) -> np.ndarray:
@@ -123,6 +150,8 @@ def simulate_glm(
     bin_s: float = 0.02,
     burn: int = 200,
     seed: int = 0,
+    source_history: bool = True,
+    counts_seed: int | None = None,
 ) -> GLMNetwork:
     """Simulate a Poisson GLM network with planted X -> Y links (see the module docstring for the model).
 
@@ -153,6 +182,12 @@ def simulate_glm(
         Bins simulated and discarded first (the history filter and z reach their stationary regime).
     seed : int
         Seed of the links, baselines, drive and counts.
+    source_history : bool
+        False: the source neurons have no self-history filter (i.i.d. Poisson counts in time, without a
+        drive), the case whose TE :func:`glm_transfer_entropy` computes exactly.
+    counts_seed : int, optional
+        Seed of the drive and the counts alone: the same ``seed`` with another ``counts_seed`` gives another
+        data set of the same network (None: one stream from ``seed``).
 
     Returns
     -------
@@ -186,6 +221,25 @@ def simulate_glm(
             f"simulate_glm: `baseline_hz` must be (low, high) inside `rate_hz` {rate_hz!r}. "
             f"Got {baseline_hz!r}."
         )
+    settings = {
+        "n_source": n_source,
+        "n_target": n_target,
+        "delay": delay,
+        "gain": gain,
+        "p_link": p_link,
+        "baseline_hz": baseline_hz,
+        "history_weight": history_weight,
+        "history_tau_bins": history_tau_bins,
+        "history_bins": history_bins,
+        "drive_gain": drive_gain,
+        "drive_tau_bins": drive_tau_bins,
+        "rate_hz": rate_hz,
+        "bin_s": bin_s,
+        "burn": burn,
+        "seed": seed,
+        "source_history": source_history,
+        "counts_seed": counts_seed,
+    }
     rng = np.random.default_rng(seed)
     n = n_source + n_target
     links: list[tuple[int, int]] = []
@@ -198,6 +252,8 @@ def simulate_glm(
         w[i, j] = gain
     base = np.log(rng.uniform(*baseline_hz, n) * bin_s)
     h = history_weight * np.exp(-np.arange(history_bins) / history_tau_bins)  # h[k-1] acts on lag k
+    if counts_seed is not None:
+        rng = np.random.default_rng([int(seed), int(counts_seed)])
     total = n_bins + burn
     z = None
     if drive_gain != 0:
@@ -209,13 +265,16 @@ def simulate_glm(
             z[t] = phi * z[t - 1] + e[t]
     lo_b, hi_b = np.log(lo_hz * bin_s), np.log(hi_hz * bin_s)
     pad = max(history_bins, delay)
+    self_mask = np.ones(n)
+    if not source_history:
+        self_mask[:n_source] = 0.0
     counts = np.zeros((total + pad, n), dtype=np.int64)  # ``pad`` silent bins before the first one
     eta = np.empty((total, n))
     for t in range(total):
         s = t + pad
         drive = drive_gain * z[t] if z is not None else 0.0
         past = counts[s - history_bins : s][::-1]  # (history_bins, n): lag 1 first
-        eta[t] = base + h @ past + w @ counts[s - delay, :n_source] + drive
+        eta[t] = base + h @ past * self_mask + w @ counts[s - delay, :n_source] + drive
         counts[s] = rng.poisson(np.exp(np.clip(eta[t], lo_b, hi_b)))
     rates = np.exp(np.clip(eta[burn:], lo_b, hi_b)) / bin_s
     return GLMNetwork(
@@ -229,7 +288,113 @@ def simulate_glm(
         rates_hz=rates,
         bin_s=float(bin_s),
         seed=int(seed),
+        log_baseline=base,
+        history_filter=h,
+        log_rate_bounds=(float(lo_b), float(hi_b)),
+        source_history=bool(source_history),
+        settings=settings,
     )
+
+
+def _resimulate(net: GLMNetwork, n_bins: int, counts_seed: int, burn: int) -> GLMNetwork:
+    """Another run of ``net``'s network (same links, baselines and filters) with counts from ``counts_seed``."""
+    if net.settings is None:
+        raise NeuralMIError(
+            "glm_transfer_entropy: `net` must come from simulate_glm (its settings are missing)."
+        )
+    if counts_seed == net.settings["counts_seed"]:
+        raise NeuralMIError(
+            f"glm_transfer_entropy: `counts_seed` {counts_seed} is the data set's own; pick another so that the "
+            "ground truth is independent of the data."
+        )
+    return simulate_glm(n_bins, **{**net.settings, "counts_seed": counts_seed, "burn": burn})
+
+
+def _source_drive_distribution(net: GLMNetwork, tail: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+    """The exact distribution of the linked source spikes every target neuron sees: v = L x, L the link mask.
+
+    Source neurons are independent Poisson with rates ``exp(log_baseline)``; the distribution of v is built by
+    convolving one neuron at a time (counts up to a tail below ``tail`` per neuron; vectors below ``tail`` are
+    dropped and the rest renormalised: with 8 source neurons about 6,000 vectors and a dropped mass under 1e-5). Returns the distinct vectors, shape (V, n_target), and their log-probs.
+    """
+    from scipy.stats import poisson
+
+    nx, ny = net.source.size, net.target.size
+    lo, hi = net.log_rate_bounds
+    mask = net.weights != 0  # (n_target, n_source)
+    dist: dict[tuple[int, ...], float] = {(0,) * ny: 1.0}
+    for j in range(nx):
+        mu = float(np.exp(np.clip(net.log_baseline[j], lo, hi)))
+        kmax = int(poisson.isf(tail, mu)) + 1
+        pk = poisson.pmf(np.arange(kmax + 1), mu)
+        col = mask[:, j].astype(int)
+        new: dict[tuple[int, ...], float] = {}
+        for v, pv in dist.items():
+            for k in range(kmax + 1):
+                q = pv * pk[k]
+                if q < tail:
+                    continue
+                key = tuple(int(a + k * c) for a, c in zip(v, col, strict=True))
+                new[key] = new.get(key, 0.0) + q
+        dist = new
+    vs = np.array(list(dist), dtype=float).reshape(len(dist), ny)
+    ps = np.array(list(dist.values()))
+    return vs, np.log(ps / ps.sum())
+
+
+def glm_te_log_ratio(net: GLMNetwork, parts: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Per bin, ``log p(y_t | y_past, x_{t-d}) - log p(y_t | y_past)`` for an i.i.d. source (no drive).
+
+    Its mean over a long run is TE(X -> Y) at the planted delay (see :func:`glm_transfer_entropy`); over one
+    data set's bins it is that data set's own (sample) TE. Bins whose past reaches before the first one are
+    left out, so the result has ``n_bins - max(history_bins, delay)`` entries. ``parts=True`` returns the two
+    log-likelihoods, ``log p(y_t | y_past, x_{t-d})`` and ``log p(y_t | y_past)``, instead of their difference.
+    """
+    from scipy.special import gammaln, logsumexp
+
+    if net.source_history or net.drive is not None or net.log_baseline is None:
+        raise NeuralMIError(
+            "glm_te_log_ratio: TE has a closed form only for a source without self-history and without a "
+            "shared drive: simulate with `source_history=False` and `drive_gain=0`."
+        )
+    h, (lo, hi) = net.history_filter, net.log_rate_bounds
+    kh, d = h.size, net.delay
+    y, x = net.y.astype(float), net.x.astype(float)
+    start = max(kh, d)
+    t = np.arange(start, y.shape[0])
+    # the target's own-history part of the log-rate: base + sum_k h_k y(t - k)
+    a = net.log_baseline[net.target][None, :] + sum(h[k - 1] * y[t - k] for k in range(1, kh + 1))
+    w = net.weights  # (n_target, n_source)
+    yt = y[t]
+    lf = np.exp(np.clip(a + x[t - d] @ w.T, lo, hi))
+    log_full = (yt * np.log(lf) - lf - gammaln(yt + 1)).sum(1)
+    vs, logp = _source_drive_distribution(net)
+    log_red = np.empty(t.size)
+    chunk = max(1, int(2e7 // (vs.shape[0] * vs.shape[1])))  # about 160 MB per array
+    for s0 in range(0, t.size, chunk):
+        sl = slice(s0, s0 + chunk)
+        lam = np.exp(np.clip(a[sl, None, :] + net.gain * vs[None], lo, hi))  # (B, V, n_target)
+        ll = (yt[sl, None, :] * np.log(lam) - lam).sum(2) - gammaln(yt[sl] + 1).sum(1)[:, None]
+        log_red[sl] = logsumexp(ll + logp[None], axis=1)
+    return (log_full, log_red) if parts else log_full - log_red
+
+
+def glm_transfer_entropy(
+    net: GLMNetwork, *, n_bins: int = 400_000, counts_seed: int = 999_999, burn: int = 200
+) -> tuple[float, float]:
+    """Exact TE(X -> Y) in nats at the planted delay of a network simulated with ``source_history=False``.
+
+    The sum over the source's counts is exact; the expectation over the target's stationary past is a Monte
+    Carlo mean of :func:`glm_te_log_ratio` over ``n_bins`` bins of the same network (its parameters rebuilt
+    from ``net``'s seed and settings, its counts from ``counts_seed``, independent of ``net``'s own bins).
+    Returns (TE, its Monte Carlo standard error). TE is 0 at every other delay and in the reverse direction,
+    for a target history of at least ``history_bins`` bins (any source history).
+    """
+    if net.source_history or net.drive is not None or net.log_baseline is None:
+        glm_te_log_ratio(net)  # raises the error that says what is needed
+    long = _resimulate(net, n_bins, counts_seed, burn)
+    r = glm_te_log_ratio(long)
+    return float(r.mean()), float(r.std(ddof=1) / np.sqrt(r.size))
 
 
 def cross_correlogram(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:

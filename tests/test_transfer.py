@@ -347,6 +347,52 @@ def test_reduced_term_sees_a_row_shuffled_source_of_the_same_width(monkeypatch):
     np.testing.assert_array_equal(again[0][0][0], reduced[0][0])
 
 
+def test_a_count_critic_models_the_targets_future_given_the_pasts(monkeypatch):
+    """critic="poisson": every term's first side is the target's future (the side a count critic models, as a GLM
+    models a neuron's next count given the pasts; DIAGNOSIS.md section 39); any other critic keeps (pasts,
+    future)."""
+    import neuralmi_core.analysis.transfer.compute as te
+
+    seen: dict[str, list] = {}
+
+    def fake_train(blocks, gamma, seed, values, spec, cfg):
+        seen.setdefault(values["critic"], []).append(blocks)
+        return []
+
+    monkeypatch.setattr(te, "_train_term", fake_train)
+    rng = np.random.default_rng(0)
+    x, y = rng.poisson(0.5, (400, 3)), rng.poisson(0.5, (400, 2))
+    for critic in ("poisson", "separable"):
+        te.te_cell(x, y, None, 2, 0, [0, 1], [1, 2], {"critic": critic}, None, None, 1, 2, 1)
+    for counts, plain in zip(seen["poisson"], seen["separable"], strict=True):
+        for (a, b), (pa, pb) in zip(counts, plain, strict=True):
+            assert a.shape[1] == y.shape[1] and b.shape[1] == 3 + 2 * y.shape[1]  # future first: y's 2 columns
+            np.testing.assert_array_equal(a, pb)
+            np.testing.assert_array_equal(b, pa)
+
+
+def test_auto_critic_is_poisson_when_source_and_target_are_spike_counts():
+    """TE's ``auto``: poisson when both series look like spike counts of a population (DIAGNOSIS.md section 39),
+    separable otherwise and for conditional MI; an explicit critic is kept; dropped bins (NaN rows) are ignored."""
+    from neuralmi_core.analysis.transfer.compute import _concrete_critic
+    from neuralmi_core.synth.glm import simulate_glm
+
+    net = simulate_glm(2000, n_source=3, n_target=3, delay=1, seed=0)
+    gaps = net.y.astype(float)
+    gaps[5] = np.nan
+    auto = {"critic": "auto"}
+    assert _concrete_critic(auto, net.x, gaps)["critic"] == "poisson"
+    cont = np.random.default_rng(0).standard_normal((2000, 2))
+    assert _concrete_critic(auto, net.x, cont)["critic"] == "separable"
+    assert _concrete_critic(auto, cont, net.y)["critic"] == "separable"
+    assert _concrete_critic(auto, net.x, (net.y > 0).astype(int))["critic"] == "separable"  # 0/1: not counts
+    assert _concrete_critic(auto)["critic"] == "separable"  # conditional MI
+    assert _concrete_critic({"critic": "bilinear"}, net.x, net.y)["critic"] == "bilinear"
+    # the concrete critic is what the result records (so a gather or a rerun uses the same one)
+    r = transfer_entropy(net.x, net.y, delays=[1], **{**_TINY, "epochs": 2})
+    assert r.settings["critic"] == "poisson"
+
+
 def test_cmi_reduced_term_is_z_alone_by_default_and_a_row_shuffled_x_beside_z_on_request(monkeypatch):
     """`reduced_x`: term 0 of conditional MI trains on Z alone by default (DIAGNOSIS.md section 21: the shuffled
     X reads lower there); 'permuted' gives it X's rows shuffled within the chunk beside Z, the full term's width."""

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ...settings import api
+from ...settings.declared import COUNT_CRITICS
 from ...validation import NeuralMIError, as_2d_samples, check_int, check_paired
 from ..base import gather_parts, seeds_of
 from ..extrapolation import fit_extrapolation, headline_interval
@@ -26,10 +27,28 @@ from .declaration import CONDITIONAL_MI, TRANSFER_ENTROPY
 from .result import ConditionalMIResult, TransferEntropyResult
 
 
-def _concrete_critic(values: dict[str, Any]) -> dict[str, Any]:
-    """``critic="auto"`` is separable here: both terms of a difference must use one critic, and auto could pick
-    poisson for one term (counts against a continuous side) and separable for the other."""
-    return {**values, "critic": "separable"} if values.get("critic") == "auto" else values
+def _concrete_critic(values: dict[str, Any], *series: np.ndarray) -> dict[str, Any]:
+    """``critic="auto"`` resolved once for every term and direction (both terms of a difference must use one
+    critic; rigorous mode's per-fit rule could pick poisson for one term and separable for the other).
+
+    Transfer entropy (``series`` = source and target): ``poisson`` when both look like spike counts of a
+    population (:func:`~neuralmi_core.estimators.neural._looks_like_spike_counts`, on their finite rows), else
+    ``separable``; the Poisson side is the predicted bin (:func:`te_cell`). Measured on Poisson GLM networks
+    with an exact TE (DIAGNOSIS.md section 39; 30 data sets, 10,000 bins): separable read TE +11 % (median;
+    12 of 30 within 10 %, its reduced term finding a quarter of the target's own-history information), poisson
+    -0.0 % (21 of 30), with the 68 % CI covering 26 of 30 either way and 0.65 times as wide. Conditional MI
+    (no ``series``): ``separable``.
+    """
+    if values.get("critic") != "auto":
+        return values
+    from ...estimators.neural import _looks_like_spike_counts
+
+    def counts(a: np.ndarray) -> bool:
+        a = a[np.isfinite(a).all(1)]
+        return _looks_like_spike_counts(a, a)
+
+    spikes = bool(series) and all(counts(a) for a in series)
+    return {**values, "critic": "poisson" if spikes else "separable"}
 
 
 def _check(estimator: str, critic: str, settings: dict[str, Any]) -> dict[str, Any]:
@@ -288,6 +307,11 @@ def te_cell(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, gamma: int, seed
                        w[2]) for i, w in enumerate(wins)]
         else:
             blocks = [(w[1], w[2]) for w in wins]
+        if values.get("critic") in COUNT_CRITICS:
+            # the target's future first: a count critic models the counts of its first side given the other
+            # (counts_on_x), so it models y(t + horizon) given the pasts, as a GLM does, not the pasts given
+            # the future (DIAGNOSIS.md section 39); it swaps back when the future does not hold counts
+            blocks = [(b, a) for a, b in blocks]
         rows += _term_rows(_train_term(blocks, gamma, seed, dict(values), spec, cfg), gamma, seed, t, direction)
     return rows
 
@@ -367,9 +391,9 @@ def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", 
     from ...estimators.neural import setup_training
 
     values = TRANSFER_ENTROPY.check({"estimator": estimator, "critic": critic, **settings}, has_y=True)
-    values = _concrete_critic(values)
     xa, ya = as_2d_samples("x", x), as_2d_samples("y", y)
     check_paired(xa, ya)
+    values = _concrete_critic(values, xa, ya)
     za = None
     if z is not None:
         za = as_2d_samples("z", z)
@@ -523,10 +547,10 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
 
     settings.setdefault("split", "blocked")
     values = _check(estimator, critic, settings)
-    values = _concrete_critic(values)
     values = dict(values, gammas=(1,), seeds=(seed,), n_seeds=None)
     xa, ya = as_2d_samples("x", x), as_2d_samples("y", y)
     check_paired(xa, ya)
+    values = _concrete_critic(values, xa, ya)
     za = None if z is None else as_2d_samples("z", z)
     delays = _parse_delays(delays)
     n = xa.shape[0]

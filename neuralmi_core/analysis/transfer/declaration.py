@@ -37,7 +37,11 @@ DIFFERENCE is extrapolated in 1/N (rigorous mode's fit), so the CI comes from th
 full-data member's variance added for the data set's own error, which every gamma's chunks share, and, in
 quadrature, the distance to the fits of the training-subset and held-out differences (rigorous mode's
 headline interval; with the paired spread alone the 68 % CI covered the exact TE of VAR processes in 45 % of
-pairs, with the shared error 60 %: benchmarks/DIAGNOSIS.md sections 22 and 37). The headline is the TE at
+pairs, with the shared error 60 %: benchmarks/DIAGNOSIS.md sections 22 and 37). --critic auto is poisson when
+source and target both hold spike counts (it models the target's next counts given the pasts; one critic for
+both terms and directions), else separable: on Poisson GLM networks with an exact TE (30 data sets, 10,000
+bins) separable read TE 11 % high, poisson 0 % (median), with 26 of 30 CIs covering either way (section 39). The
+headline is the TE at
 the peak delay; peak_delay_range lists the delays whose CI overlaps the peak's. --bidirectional adds TE(Y -> X) on the
 same cells and the paired difference TE(X->Y) - TE(Y->X) at the peak delay, with its CI. A negative TE
 whose CI contains 0 means "no evidence of transfer", not an error. The peak of a scan is biased upward; for a p-value use

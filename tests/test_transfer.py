@@ -441,6 +441,29 @@ def test_cmi_reduced_term_is_z_alone_by_default_and_a_row_shuffled_x_beside_z_on
             assert sorted(c[0][:, 0]) == sorted(b[0][:, 0]) and not np.array_equal(c[0][:, 0], b[0][:, 0])
 
 
+def test_cmi_with_a_count_critic_models_y_given_xz_and_given_z(monkeypatch):
+    """critic="poisson" in conditional MI: Y (the side both terms share) is the first, modelled side of every
+    term, as in transfer entropy; any other critic keeps (XZ or Z, Y)."""
+    import neuralmi_core.analysis.transfer.compute as te
+
+    seen: dict[str, list] = {}
+
+    def fake_train(blocks, gamma, seed, values, spec, cfg):
+        seen.setdefault(values["critic"], []).append(blocks)
+        return []
+
+    monkeypatch.setattr(te, "_train_term", fake_train)
+    rng = np.random.default_rng(0)
+    x, y, z = rng.poisson(0.5, (400, 3)), rng.poisson(0.5, (400, 2)), rng.poisson(0.5, (400, 2))
+    for critic in ("poisson", "separable"):
+        te.conditional_mi(x, y, z, critic=critic, gammas=[1, 2], progress=False, device="cpu")
+    for counts, plain in zip(seen["poisson"], seen["separable"], strict=True):
+        for (a, b), (pa, pb) in zip(counts, plain, strict=True):
+            assert a.shape[1] == 2 and b.shape[1] in (2, 5)  # Y first; then Z (term 0) or XZ (term 1)
+            np.testing.assert_array_equal(a, pb)
+            np.testing.assert_array_equal(b, pa)
+
+
 def _term_members(full_train, full_test, red_train, red_test, gammas):
     """Member rows of a reduced (term 0) and a full term (term 1) per (gamma, chunk)."""
     rows, k = [], 0

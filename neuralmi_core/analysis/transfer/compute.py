@@ -200,6 +200,8 @@ def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: s
                               for j, i in enumerate(idx)]
                 else:
                     blocks = [(za[i], ya[i]) for i in idx]
+                if values.get("critic") in COUNT_CRITICS:  # y first: a count critic models y given XZ and Z
+                    blocks = [(b, a) for a, b in blocks]
                 rows += _term_rows(_train_term(blocks, g, s, values, spec, cfg), g, s, t)
                 cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1})
     data = {"n_samples": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1], "dim_z": za.shape[1],
@@ -641,6 +643,8 @@ def conditional_mi_test(x: Any, y: Any, z: Any, *, n_surrogates: int = 19, k: in
     rng = np.random.default_rng(derive_seed(seed, 22))
     perms = [np.arange(xa.shape[0])] + [local_permutation(za, k, rng) for _ in range(n_surrogates)]
     blocks = [[(za, ya)]] + [[(np.concatenate([xa[p], za], axis=1), ya)] for p in perms]
+    if values.get("critic") in COUNT_CRITICS:  # y first, as in conditional_mi
+        blocks = [[(b, a) for a, b in term] for term in blocks]
     mi = _train_pairs(blocks, 1, seed, values, spec, cfg)
     diffs = [m[0] - mi[0][0] for m in mi[1:]]
     observed, null = diffs[0], diffs[1:]

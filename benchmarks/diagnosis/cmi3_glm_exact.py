@@ -1,0 +1,96 @@
+"""Issue 21, DIAGNOSIS.md section 39: conditional MI on spike counts, against an exact value.
+
+TE at the planted delay is a conditional MI: I(x_{t-d}; y_t | y_{t-5..t-1}). So the GLM networks of
+``te9_glm_exact.py`` (i.i.d. source, exact TE) give conditional MI an exact value on spike counts: X = the source's
+counts in bin t - d, Y = the target's counts in bin t, Z = the target's counts in the 5 bins before t (the GLM's
+history). Each network's data set 0 runs ``conditional_mi`` (defaults: split blocked, gammas 1-5) with
+``--critic`` (separable, the default, or poisson: Y's counts modelled given XZ and given Z). Rows go to a JSONL
+file (resumed)::
+
+    OMP_NUM_THREADS=1 python benchmarks/diagnosis/cmi3_glm_exact.py --critic separable --out a.jsonl &
+    OMP_NUM_THREADS=1 python benchmarks/diagnosis/cmi3_glm_exact.py --critic poisson --out b.jsonl
+    python benchmarks/diagnosis/cmi3_glm_exact.py --summary a.jsonl b.jsonl
+
+The exact values are read from ``te9_glm_exact.jsonl`` (its ``truth`` per network).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from te9_glm_exact import N_BINS, network  # noqa: E402
+
+from neuralmi_core.analysis.transfer import conditional_mi  # noqa: E402
+from neuralmi_core.synth.glm import simulate_glm  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def windows(p: int, k: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    kw = network(p)
+    net = simulate_glm(N_BINS, counts_seed=k, **kw)
+    d, y = kw["delay"], net.y
+    t = np.arange(max(5, d), y.shape[0])
+    z = np.concatenate([y[t - j] for j in range(1, 6)], axis=1)
+    return net.x[t - d], y[t], z
+
+
+def summary(files: list[str]) -> None:
+    rows = [json.loads(line) for f in files for line in Path(f).read_text().splitlines() if line.strip()]
+    print("| critic | rows | median error (signed) | median \\|error\\| | within 10 % | 68 % CI covers | median "
+          "half-width, share |")
+    print("|---|---|---|---|---|---|---|")
+    for critic in sorted({r["critic"] for r in rows}):
+        rr = [r for r in rows if r["critic"] == critic]
+        e = np.array([r["cmi"] / r["truth"] - 1 for r in rr])
+        cov = sum(r["ci_low"] <= r["truth"] <= r["ci_high"] for r in rr)
+        hw = np.median([(r["ci_high"] - r["ci_low"]) / 2 / r["truth"] for r in rr])
+        print(f"| {critic} | {len(rr)} | {100 * np.median(e):+.1f} % | {100 * np.median(abs(e)):.1f} % | "
+              f"{int((abs(e) <= 0.1).sum())} of {len(rr)} | {cov} of {len(rr)} | {100 * hw:.0f} % |")
+    print("\nper network: exact, then each critic's CMI [68 % CI]")
+    for p in sorted({r["net"] for r in rows}):
+        rr = {r["critic"]: r for r in rows if r["net"] == p}
+        t = next(iter(rr.values()))["truth"]
+        print(f"  {p}: {t:.4f}  " + "  ".join(f"{c} {r['cmi']:.4f} [{r['ci_low']:.4f}, {r['ci_high']:.4f}]"
+                                            for c, r in sorted(rr.items())))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--critic", default="separable")
+    ap.add_argument("--nets", default="0-9")
+    ap.add_argument("--out", default="cmi3_glm_exact.jsonl")
+    ap.add_argument("--summary", nargs="+", metavar="JSONL")
+    a = ap.parse_args()
+    if a.summary:
+        summary(a.summary)
+        return
+    truth = {r["net"]: r["truth"] for r in map(json.loads, (HERE / "te9_glm_exact.jsonl").read_text().splitlines())}
+    out = Path(a.out)
+    done = {r["net"] for r in map(json.loads, out.read_text().splitlines())} if out.exists() else set()
+    lo, _, hi = a.nets.partition("-")
+    for p in range(int(lo), int(hi or lo) + 1):
+        if p in done:
+            continue
+        x, y, z = windows(p)
+        t0 = time.perf_counter()
+        r = conditional_mi(x, y, z, critic=a.critic, progress=False, seed=0)
+        row = {"net": p, "critic": a.critic, "truth": truth[p], "cmi": r.mi_nats, "ci_low": r.ci_low_nats,
+               "ci_high": r.ci_high_nats, "seconds": time.perf_counter() - t0}
+        with out.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"network {p}: exact {truth[p]:.4f}, {a.critic} {r.mi_nats:.4f} [{r.ci_low_nats:.4f}, "
+              f"{r.ci_high_nats:.4f}] ({100 * (r.mi_nats / truth[p] - 1):+.1f} %, {row['seconds']:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

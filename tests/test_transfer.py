@@ -347,26 +347,32 @@ def test_reduced_term_sees_a_row_shuffled_source_of_the_same_width(monkeypatch):
     np.testing.assert_array_equal(again[0][0][0], reduced[0][0])
 
 
-def test_a_count_critic_models_the_targets_future_given_the_pasts(monkeypatch):
-    """critic="poisson": every term's first side is the target's future (the side a count critic models, as a GLM
-    models a neuron's next count given the pasts; DIAGNOSIS.md section 39); any other critic keeps (pasts,
-    future)."""
+def _blocks_by_critic(monkeypatch, run):
+    """The (a, b) blocks every term was trained on, by critic: ``run(te_module, critic)`` for poisson and separable."""
     import neuralmi_core.analysis.transfer.compute as te
 
     seen: dict[str, list] = {}
-
-    def fake_train(blocks, gamma, seed, values, spec, cfg):
-        seen.setdefault(values["critic"], []).append(blocks)
-        return []
-
-    monkeypatch.setattr(te, "_train_term", fake_train)
-    rng = np.random.default_rng(0)
-    x, y = rng.poisson(0.5, (400, 3)), rng.poisson(0.5, (400, 2))
+    monkeypatch.setattr(te, "_train_term", lambda blocks, g, s, values, *a: seen.setdefault(
+        values["critic"], []).append(blocks) or [])
     for critic in ("poisson", "separable"):
-        te.te_cell(x, y, None, 2, 0, [0, 1], [1, 2], {"critic": critic}, None, None, 1, 2, 1)
-    for counts, plain in zip(seen["poisson"], seen["separable"], strict=True):
-        for (a, b), (pa, pb) in zip(counts, plain, strict=True):
-            assert a.shape[1] == y.shape[1] and b.shape[1] == 3 + 2 * y.shape[1]  # future first: y's 2 columns
+        run(te, critic)
+    return [pair for c, p in zip(seen["poisson"], seen["separable"], strict=True) for pair in zip(c, p, strict=True)]
+
+
+def test_a_count_critic_models_the_targets_future_given_the_pasts(monkeypatch):
+    """critic="poisson": every term's first side is the target's future (the side a count critic models, as a GLM
+    models a neuron's next count given the pasts; DIAGNOSIS.md section 39); any other critic keeps (pasts,
+    future). Conditional MI likewise puts Y (the side both its terms share) first."""
+    rng = np.random.default_rng(0)
+    x, y, z = rng.poisson(0.5, (400, 3)), rng.poisson(0.5, (400, 2)), rng.poisson(0.5, (400, 2))
+    te_pairs = _blocks_by_critic(monkeypatch, lambda te, critic: te.te_cell(
+        x, y, None, 2, 0, [0, 1], [1, 2], {"critic": critic}, None, None, 1, 2, 1))
+    cmi_pairs = _blocks_by_critic(monkeypatch, lambda te, critic: te.conditional_mi(
+        x, y, z, critic=critic, gammas=[1, 2], progress=False, device="cpu"))
+    assert len(te_pairs) == 2 * 2 and len(cmi_pairs) == 2 * (1 + 2)  # 2 terms x (2 chunks; 1 + 2 over gammas 1-2)
+    for pairs, widths in ((te_pairs, {3 + 2 * 2}), (cmi_pairs, {2, 5})):  # TE: x and y pasts; CMI: Z or XZ
+        for (a, b), (pa, pb) in pairs:
+            assert a.shape[1] == y.shape[1] and b.shape[1] in widths
             np.testing.assert_array_equal(a, pb)
             np.testing.assert_array_equal(b, pa)
 
@@ -439,29 +445,6 @@ def test_cmi_reduced_term_is_z_alone_by_default_and_a_row_shuffled_x_beside_z_on
             np.testing.assert_array_equal(a[1], c[1])
             np.testing.assert_array_equal(b[0], d[0])
             assert sorted(c[0][:, 0]) == sorted(b[0][:, 0]) and not np.array_equal(c[0][:, 0], b[0][:, 0])
-
-
-def test_cmi_with_a_count_critic_models_y_given_xz_and_given_z(monkeypatch):
-    """critic="poisson" in conditional MI: Y (the side both terms share) is the first, modelled side of every
-    term, as in transfer entropy; any other critic keeps (XZ or Z, Y)."""
-    import neuralmi_core.analysis.transfer.compute as te
-
-    seen: dict[str, list] = {}
-
-    def fake_train(blocks, gamma, seed, values, spec, cfg):
-        seen.setdefault(values["critic"], []).append(blocks)
-        return []
-
-    monkeypatch.setattr(te, "_train_term", fake_train)
-    rng = np.random.default_rng(0)
-    x, y, z = rng.poisson(0.5, (400, 3)), rng.poisson(0.5, (400, 2)), rng.poisson(0.5, (400, 2))
-    for critic in ("poisson", "separable"):
-        te.conditional_mi(x, y, z, critic=critic, gammas=[1, 2], progress=False, device="cpu")
-    for counts, plain in zip(seen["poisson"], seen["separable"], strict=True):
-        for (a, b), (pa, pb) in zip(counts, plain, strict=True):
-            assert a.shape[1] == 2 and b.shape[1] in (2, 5)  # Y first; then Z (term 0) or XZ (term 1)
-            np.testing.assert_array_equal(a, pb)
-            np.testing.assert_array_equal(b, pa)
 
 
 def _term_members(full_train, full_test, red_train, red_test, gammas):

@@ -139,6 +139,10 @@ class TransferEntropyAnalysis(_ChainRule):
     gather = "neuralmi_core.analysis.transfer.compute:gather_transfer_entropy"
     result = "neuralmi_core.analysis.transfer.result:TransferEntropyResult"
     own = Settings([
+        Setting("critic", "auto", Choice(CRITICS),
+                "critic of both terms: auto (poisson when source and target both hold spike counts, modelling the "
+                "target's next counts given the pasts; else separable; benchmarks/DIAGNOSIS.md section 39), "
+                "separable g(x).h(y), bilinear, concat (joint MLP), hybrid, or poisson"),
         Setting("delays", (1, 2, 3, 4, 5), IntList(1), "interaction delays u in bins: the source past ends u bins "
                 "before the predicted target bin ('1-10', '1,3,5' or a list)"),
         Setting("k_source", 1, Int(1), "source history length (bins)"),
@@ -200,6 +204,10 @@ class ConditionalMIAnalysis(_ChainRule):
     gather = "neuralmi_core.analysis.transfer.compute:gather_conditional_mi"
     result = "neuralmi_core.analysis.transfer.result:ConditionalMIResult"
     own = Settings([
+        Setting("critic", "auto", Choice(CRITICS),
+                "critic of both terms: auto (separable; on spike counts poisson was not closer to the exact value: "
+                "benchmarks/DIAGNOSIS.md section 39), separable g(x).h(y), bilinear, concat (joint MLP), hybrid, "
+                "or poisson (Y's counts modelled given XZ and given Z)"),
         Setting("reduced_x", "none", Choice(("permuted", "none")),
                 "what the reduced term (0) sees in X's place: 'none', Z alone, I(Z; Y); 'permuted', X with its rows "
                 "shuffled beside Z, I(X~ Z; Y) = I(Z; Y) with the full term's input width (measured 0.008 nats "

@@ -348,12 +348,18 @@ def test_reduced_term_sees_a_row_shuffled_source_of_the_same_width(monkeypatch):
 
 
 def _blocks_by_critic(monkeypatch, run):
-    """The (a, b) blocks every term was trained on, by critic: ``run(te_module, critic)`` for poisson and separable."""
+    """The (a, b) sides every member was split on (what the critic sees), by critic: ``run(te_module, critic)``
+    for poisson and separable; no network is trained."""
+    import types
+
     import neuralmi_core.analysis.transfer.compute as te
+    import neuralmi_core.estimators
+    import neuralmi_core.training
 
     seen: dict[str, list] = {}
-    monkeypatch.setattr(te, "_train_term", lambda blocks, g, s, values, *a: seen.setdefault(
-        values["critic"], []).append(blocks) or [])
+    monkeypatch.setattr(neuralmi_core.training, "split_member", lambda a, b, *args, **kw: (a, b))
+    monkeypatch.setattr(neuralmi_core.estimators, "fit_ensemble", lambda members, spec, *args, **kw: (
+        seen.setdefault(spec.critic, []).append(members) or types.SimpleNamespace(members=[])))
     for critic in ("poisson", "separable"):
         run(te, critic)
     return [pair for c, p in zip(seen["poisson"], seen["separable"], strict=True) for pair in zip(c, p, strict=True)]
@@ -365,8 +371,14 @@ def test_a_count_critic_models_the_targets_future_given_the_pasts(monkeypatch):
     future). Conditional MI likewise puts Y (the side both its terms share) first."""
     rng = np.random.default_rng(0)
     x, y, z = rng.poisson(0.5, (400, 3)), rng.poisson(0.5, (400, 2)), rng.poisson(0.5, (400, 2))
+    import types
+
+    from neuralmi_core.training.trainer import TrainConfig
+
+    values = {"split": "blocked", "test_fraction": 0.2, "gap": 0, "preprocess": "copula"}
     te_pairs = _blocks_by_critic(monkeypatch, lambda te, critic: te.te_cell(
-        x, y, None, 2, 0, [0, 1], [1, 2], {"critic": critic}, None, None, 1, 2, 1))
+        x, y, None, 2, 0, [0, 1], [1, 2], {**values, "critic": critic}, types.SimpleNamespace(critic=critic),
+        TrainConfig(), 1, 2, 1))
     cmi_pairs = _blocks_by_critic(monkeypatch, lambda te, critic: te.conditional_mi(
         x, y, z, critic=critic, gammas=[1, 2], progress=False, device="cpu"))
     assert len(te_pairs) == 2 * 2 and len(cmi_pairs) == 2 * (1 + 2)  # 2 terms x (2 chunks; 1 + 2 over gammas 1-2)

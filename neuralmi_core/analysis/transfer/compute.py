@@ -63,10 +63,18 @@ def _train_term(blocks: list[tuple[np.ndarray, np.ndarray]], gamma: int, seed: i
 
     The split seed of chunk c is (seed, gamma, c) and the network seed (seed, gamma) for every term, so the
     terms of a chunk are paired members and a term does not depend on which other terms are trained.
+
+    ``b`` is the side every term of the difference shares (TE: the target's predicted bin; CMI: Y). A count
+    critic models the counts of its first side given the other (``counts_on_x``), so with one ``b`` goes first:
+    it models y(t + horizon) given the pasts, as a GLM does, not the pasts given the future (DIAGNOSIS.md
+    section 39); ``counts_on_x`` swaps back when ``b`` does not hold counts.
     """
     from ...estimators import fit_ensemble
     from ...training import split_member
     from ...training.trainer import for_full_data
+
+    if values.get("critic") in COUNT_CRITICS:
+        blocks = [(b, a) for a, b in blocks]
 
     members = [split_member(a, b, values["split"], values["test_fraction"], gap=values["gap"],
                             seed=derive_seed(seed, gamma, c)) for c, (a, b) in enumerate(blocks)]
@@ -200,8 +208,6 @@ def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: s
                               for j, i in enumerate(idx)]
                 else:
                     blocks = [(za[i], ya[i]) for i in idx]
-                if values.get("critic") in COUNT_CRITICS:  # y first: a count critic models y given XZ and Z
-                    blocks = [(b, a) for a, b in blocks]
                 rows += _term_rows(_train_term(blocks, g, s, values, spec, cfg), g, s, t)
                 cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1})
     data = {"n_samples": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1], "dim_z": za.shape[1],
@@ -309,11 +315,6 @@ def te_cell(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, gamma: int, seed
                        w[2]) for i, w in enumerate(wins)]
         else:
             blocks = [(w[1], w[2]) for w in wins]
-        if values.get("critic") in COUNT_CRITICS:
-            # the target's future first: a count critic models the counts of its first side given the other
-            # (counts_on_x), so it models y(t + horizon) given the pasts, as a GLM does, not the pasts given
-            # the future (DIAGNOSIS.md section 39); it swaps back when the future does not hold counts
-            blocks = [(b, a) for a, b in blocks]
         rows += _term_rows(_train_term(blocks, gamma, seed, dict(values), spec, cfg), gamma, seed, t, direction)
     return rows
 
@@ -643,8 +644,6 @@ def conditional_mi_test(x: Any, y: Any, z: Any, *, n_surrogates: int = 19, k: in
     rng = np.random.default_rng(derive_seed(seed, 22))
     perms = [np.arange(xa.shape[0])] + [local_permutation(za, k, rng) for _ in range(n_surrogates)]
     blocks = [[(za, ya)]] + [[(np.concatenate([xa[p], za], axis=1), ya)] for p in perms]
-    if values.get("critic") in COUNT_CRITICS:  # y first, as in conditional_mi
-        blocks = [[(b, a) for a, b in term] for term in blocks]
     mi = _train_pairs(blocks, 1, seed, values, spec, cfg)
     diffs = [m[0] - mi[0][0] for m in mi[1:]]
     observed, null = diffs[0], diffs[1:]

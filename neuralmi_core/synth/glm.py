@@ -194,6 +194,7 @@ def simulate_glm(
     GLMNetwork
         Counts, the population columns, the planted links and delay, the drive and the rates.
     """
+    settings = {k: v for k, v in locals().items() if k != "n_bins"}  # every keyword argument, for a rerun
     if not (isinstance(n_bins, int | np.integer) and n_bins >= 1):
         raise NeuralMIError(f"simulate_glm: `n_bins` must be an int >= 1. Got {n_bins!r}.")
     for name, v in (
@@ -221,25 +222,6 @@ def simulate_glm(
             f"simulate_glm: `baseline_hz` must be (low, high) inside `rate_hz` {rate_hz!r}. "
             f"Got {baseline_hz!r}."
         )
-    settings = {
-        "n_source": n_source,
-        "n_target": n_target,
-        "delay": delay,
-        "gain": gain,
-        "p_link": p_link,
-        "baseline_hz": baseline_hz,
-        "history_weight": history_weight,
-        "history_tau_bins": history_tau_bins,
-        "history_bins": history_bins,
-        "drive_gain": drive_gain,
-        "drive_tau_bins": drive_tau_bins,
-        "rate_hz": rate_hz,
-        "bin_s": bin_s,
-        "burn": burn,
-        "seed": seed,
-        "source_history": source_history,
-        "counts_seed": counts_seed,
-    }
     rng = np.random.default_rng(seed)
     n = n_source + n_target
     links: list[tuple[int, int]] = []

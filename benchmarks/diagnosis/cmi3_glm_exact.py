@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from te9_glm_exact import N_BINS, network  # noqa: E402
+from te9_glm_exact import N_BINS, _span, append_row, network  # noqa: E402
 
 from neuralmi_core.analysis.transfer import conditional_mi  # noqa: E402
 from neuralmi_core.synth.glm import simulate_glm  # noqa: E402
@@ -77,8 +77,7 @@ def main() -> None:
     truth = {r["net"]: r["truth"] for r in map(json.loads, (HERE / "te9_glm_exact.jsonl").read_text().splitlines())}
     out = Path(a.out)
     done = {r["net"] for r in map(json.loads, out.read_text().splitlines())} if out.exists() else set()
-    lo, _, hi = a.nets.partition("-")
-    for p in range(int(lo), int(hi or lo) + 1):
+    for p in _span(a.nets):
         if p in done:
             continue
         x, y, z = windows(p)
@@ -86,8 +85,7 @@ def main() -> None:
         r = conditional_mi(x, y, z, critic=a.critic, progress=False, seed=0)
         row = {"net": p, "critic": a.critic, "truth": truth[p], "cmi": r.mi_nats, "ci_low": r.ci_low_nats,
                "ci_high": r.ci_high_nats, "seconds": time.perf_counter() - t0}
-        with out.open("a") as f:
-            f.write(json.dumps(row) + "\n")
+        append_row(out, row)
         print(f"network {p}: exact {truth[p]:.4f}, {a.critic} {r.mi_nats:.4f} [{r.ci_low_nats:.4f}, "
               f"{r.ci_high_nats:.4f}] ({100 * (r.mi_nats / truth[p] - 1):+.1f} %, {row['seconds']:.0f} s)", flush=True)
 

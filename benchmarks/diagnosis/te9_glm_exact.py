@@ -89,6 +89,12 @@ def run(p: int, k: int, truth: dict, critic: str = "auto") -> dict:
             "peak": r.peak_delay, "seconds": time.perf_counter() - t0}
 
 
+def append_row(path: Path, row: dict) -> None:
+    """One JSON line, appended as soon as a run finishes (a stopped script resumes from its file)."""
+    with path.open("a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
 def _span(text: str) -> list[int]:
     a, _, b = text.partition("-")
     return list(range(int(a), int(b or a) + 1))
@@ -179,8 +185,7 @@ def main() -> None:
               f"{truth['full']:.4f}, reduced {truth['reduced']:.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
         for k in todo:
             row = run(p, k, truth, a.critic)
-            with out.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            append_row(out, row)
             print(f"  data set {k}: TE {row['te'][0]:.4f} headline {row['headline'][0]} shared {row['shared'][0]} "
                   f"sample {row['sample_te']:.4f} ({row['seconds']:.0f} s)", flush=True)
 

@@ -33,7 +33,7 @@ def _concrete_critic(values: dict[str, Any], *series: np.ndarray) -> dict[str, A
 
     Transfer entropy (``series`` = source and target): ``poisson`` when both look like spike counts of a
     population (:func:`~neuralmi_core.estimators.neural._looks_like_spike_counts`, on their finite rows), else
-    ``separable``; the Poisson side is the predicted bin (:func:`te_cell`). Measured on Poisson GLM networks
+    ``separable``; the Poisson side is the predicted bin (:func:`_train_term`). Measured on Poisson GLM networks
     with an exact TE (DIAGNOSIS.md section 39; 30 data sets, 10,000 bins): separable read TE +11 % (median;
     12 of 30 within 10 %, its reduced term finding a quarter of the target's own-history information), poisson
     -0.0 % (21 of 30), with the 68 % CI covering 26 of 30 either way and 0.65 times as wide. Conditional MI

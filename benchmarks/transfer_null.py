@@ -1,7 +1,10 @@
 """Calibration of the transfer-entropy surrogate test under the null (issue 21 item 4; not a test: prints a table).
 
 Null: X and Y independent AR(1) processes (coefficients --phi-x, --phi-y; no coupling), so TE(X -> Y) is 0
-and a calibrated test gives uniform p-values. Each data set is tested with every null of
+and a calibrated test gives uniform p-values. ``--family glm``: X and Y two independent Poisson GLM populations
+(--glm-neurons neurons each, 20 ms bins, every neuron with the self-history filter of
+:func:`~neuralmi_core.synth.glm.simulate_glm`, no link, no drive), tested with ``critic="auto"``, which resolves
+to the Poisson critic on spike counts. Each data set is tested with every null of
 ``transfer_entropy_test`` on the same observed statistic (the maximum over --delays of the full-data paired
 difference I(X_past Y_past; Y_future) - I(Y_past; Y_future)):
 
@@ -16,6 +19,7 @@ and <= 0.1, the mean null and observed statistic. Each data set's line is append
 finishes, so a run stopped early still gives a table (`--table-only` prints it from that file).
 
 Run:  OMP_NUM_THREADS=1 python benchmarks/transfer_null.py [--datasets 100] [--n 1000] [--jsonl out.jsonl]
+      OMP_NUM_THREADS=1 python benchmarks/transfer_null.py --family glm --n 3000 --k-target 3 --nulls circular
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy as np
 from scipy import stats
 
 from neuralmi_core.analysis.transfer.compute import TE_SURROGATES, transfer_entropy_test
+from neuralmi_core.synth.glm import simulate_glm
 from neuralmi_core.synth.var import simulate_var
 
 
@@ -78,26 +83,36 @@ def main() -> None:
     ap.add_argument("--delays", default="1")
     ap.add_argument("--nulls", default=",".join(TE_SURROGATES))
     ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--family", choices=("ar1", "glm"), default="ar1")
+    ap.add_argument("--glm-neurons", type=int, default=4, help="neurons per population (--family glm)")
+    ap.add_argument("--k-target", type=int, default=1, help="target history (bins)")
     ap.add_argument("--jsonl", default=None, help="append one line per (data set, null); resumes from it")
     ap.add_argument("--table-only", action="store_true", help="print the table of --jsonl and stop")
     a = ap.parse_args()
     nulls = [s.strip() for s in a.nulls.split(",") if s.strip()]
     done = load_rows(a.jsonl)
     if not a.table_only:
+        what = (f"AR(1) phi {a.phi_x}/{a.phi_y}" if a.family == "ar1" else
+                f"two independent GLM populations of {a.glm_neurons} neurons")
         print(f"# OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load {os.getloadavg()[0]:.1f}; "
-              f"AR(1) phi {a.phi_x}/{a.phi_y}, n {a.n}, {a.surrogates} surrogates, delays {a.delays}", flush=True)
+              f"{what}, n {a.n}, {a.surrogates} surrogates, delays {a.delays}, k_target {a.k_target}", flush=True)
         have = {(x["dataset"], x["surrogate"]) for x in done}
         coef, s = [np.array([[a.phi_x, 0.0], [0.0, a.phi_y]])], np.eye(2)
         for k in range(a.datasets):
-            v = simulate_var(coef, s, a.n, seed=100 + k)
+            if a.family == "ar1":
+                v = simulate_var(coef, s, a.n, seed=100 + k)
+                x, y = v[:, :1], v[:, 1:]
+            else:
+                net = simulate_glm(a.n, n_source=a.glm_neurons, n_target=a.glm_neurons, gain=0.0, seed=100 + k)
+                x, y = net.x, net.y
             for null in nulls:
                 if (k, null) in have:
                     continue
                 t0 = time.perf_counter()
-                r = transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=a.surrogates, delays=a.delays, seed=k,
-                                          surrogate=null, epochs=a.epochs, hidden=16, embedding_dim=8,
-                                          eval_size=256, progress=False, device="cpu")
-                record({"dataset": k, "surrogate": null}, r, t0, done, a.jsonl)
+                r = transfer_entropy_test(x, y, n_surrogates=a.surrogates, delays=a.delays, seed=k,
+                                          k_target=a.k_target, surrogate=null, epochs=a.epochs, hidden=16,
+                                          embedding_dim=8, eval_size=256, progress=False, device="cpu")
+                record({"dataset": k, "surrogate": null, "critic": r.get("critic")}, r, t0, done, a.jsonl)
     print(table(done, a.surrogates))
 
 

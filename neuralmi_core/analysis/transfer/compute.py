@@ -543,7 +543,7 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
     two i.i.d. nulls exist to measure how wrong they are (``benchmarks/transfer_null.py``), and a result
     built with one carries a ``note`` saying so.
     Returns a dict: ``observed_nats``, ``null_nats``, ``p_value``, ``min_shift``, ``shifts`` (the circular
-    shifts; empty for the i.i.d. nulls), ``surrogate``.
+    shifts; empty for the i.i.d. nulls), ``surrogate``, ``critic`` (``critic="auto"`` resolved).
     """
     from ...estimators.neural import setup_training
     from ..significance.compute import decorrelation_bins
@@ -582,7 +582,7 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
         null = [stat(xa, ya[rng.permutation(n)]) for _ in range(n_surrogates)]
     p = (1 + sum(v >= observed for v in null)) / (1 + len(null))
     out = {"observed_nats": observed, "null_nats": null, "p_value": p, "min_shift": min_shift, "shifts": shifts,
-           "delays": delays, "surrogate": surrogate}
+           "delays": delays, "surrogate": surrogate, "critic": values["critic"]}
     if surrogate != "circular":
         out["note"] = ("i.i.d. surrogates ignore the autocorrelation of the series: this p-value is for comparison "
                        "only (benchmarks/transfer_null.py), not to report")

@@ -21,6 +21,11 @@ its bins), which splits the error into the data set's part and the estimator's::
 Rows of 2026-12-06 (the default critic, separable): ``te9_glm_exact.jsonl``; with ``--critic poisson
 --truths te9_glm_exact.jsonl`` (the target's future on the Poisson side): ``te9_glm_exact_poisson.jsonl``.
 
+``--source gaussian`` (DIAGNOSIS.md section 40): a continuous source driving spiking targets. Networks p: 1-2
+source channels, i.i.d. standard normal (``simulate_glm(..., source_law="gaussian")``), 4-8 target neurons,
+delay 1-3, gain 0.5, link probability 0.5, seed 400 + p; the exact TE by quadrature over the
+channels. Rows of 2026-12-07: ``te15_glm_gauss_separable.jsonl`` and ``te15_glm_gauss_poisson.jsonl``.
+
 A file is resumed: (network, data set) pairs already in it are skipped.
 """
 
@@ -46,7 +51,15 @@ _DEFAULTS = TRANSFER_ENTROPY.check({"estimator": "infonce", "critic": "auto"}, h
 FIT = {k: _DEFAULTS[k] for k in ("confidence", "delta", "min_gammas")}  # transfer_entropy's fit settings
 
 
+SOURCE = "poisson"  # --source: the source population's law
+
+
 def network(p: int) -> dict:
+    if SOURCE == "gaussian":
+        rng = np.random.default_rng(2000 + p)
+        return {"n_source": int(rng.integers(1, 3)), "n_target": int(rng.integers(4, 9)),
+                "delay": int(rng.integers(1, 4)), "gain": 0.5, "p_link": 0.5, "source_history": False,
+                "source_law": "gaussian", "seed": 400 + p}
     rng = np.random.default_rng(1000 + p)
     return {"n_source": int(rng.integers(4, 9)), "n_target": int(rng.integers(4, 9)), "delay": int(rng.integers(1, 4)),
             "gain": 1.0, "source_history": False, "seed": 200 + p}
@@ -83,7 +96,7 @@ def run(p: int, k: int, truth: dict, critic: str = "auto") -> dict:
         _, lo, hi, _ = _fit([q["gamma"] for q in m], [q["diff_nats"] for q in m], r.fit_settings)
         shared.append([lo, hi])
     return {"net": p, "data": k, "critic": critic, **{key: kw[key] for key in ("n_source", "n_target", "delay")},
-            "links": len(net.links), "rate_hz": float(net.counts.mean() / net.bin_s), **truth,
+            "links": len(net.links), "rate_hz": float((net.y if SOURCE == "gaussian" else net.counts).mean() / net.bin_s), **truth,
             "sample_te": float(glm_te_log_ratio(net).mean()), "te": list(r.te_nats), "pairs": r.pairs,
             "headline": [[a, b] for a, b in zip(r.ci_low, r.ci_high, strict=True)], "shared": shared,
             "peak": r.peak_delay, "seconds": time.perf_counter() - t0}
@@ -162,8 +175,12 @@ def main() -> None:
     ap.add_argument("--critic", default="auto", help="transfer_entropy's critic (auto: separable)")
     ap.add_argument("--truths", nargs="*", default=[], metavar="JSONL",
                     help="rows whose exact terms are reused (the Monte Carlo takes 20-330 s per network)")
+    ap.add_argument("--source", choices=("poisson", "gaussian"), default="poisson",
+                    help="the source's law: spike counts (section 39) or continuous channels (section 40)")
     ap.add_argument("--summary", nargs="+", metavar="JSONL")
     a = ap.parse_args()
+    global SOURCE
+    SOURCE = a.source
     if a.summary:
         summary(a.summary)
         return

@@ -76,6 +76,7 @@ def record(row: dict, r: dict, t0: float, done: list[dict], jsonl: str | None) -
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", type=int, default=100)
+    ap.add_argument("--first", type=int, default=0, help="index of the first data set (a second, independent batch)")
     ap.add_argument("--n", type=int, default=1000, help="bins per data set")
     ap.add_argument("--phi-x", type=float, default=0.7)
     ap.add_argument("--phi-y", type=float, default=0.5)
@@ -98,7 +99,7 @@ def main() -> None:
               f"{what}, n {a.n}, {a.surrogates} surrogates, delays {a.delays}, k_target {a.k_target}", flush=True)
         have = {(x["dataset"], x["surrogate"]) for x in done}
         coef, s = [np.array([[a.phi_x, 0.0], [0.0, a.phi_y]])], np.eye(2)
-        for k in range(a.datasets):
+        for k in range(a.first, a.first + a.datasets):
             if a.family == "ar1":
                 v = simulate_var(coef, s, a.n, seed=100 + k)
                 x, y = v[:, :1], v[:, 1:]

@@ -62,8 +62,9 @@ class GLMNetwork:
 
     Attributes
     ----------
-    counts : ndarray of int, shape (n_bins, n_source + n_target)
-        Spike counts per bin; the source neurons first, then the target neurons.
+    counts : ndarray of int (float for a Gaussian source), shape (n_bins, n_source + n_target)
+        Spike counts per bin; the source neurons first, then the target neurons (a Gaussian source's columns
+        hold its channels' values).
     source, target : ndarray of int
         Column indices of the source (X) and target (Y) neurons in ``counts``.
     links : tuple of (int, int)

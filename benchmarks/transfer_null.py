@@ -20,6 +20,7 @@ finishes, so a run stopped early still gives a table (`--table-only` prints it f
 
 Run:  OMP_NUM_THREADS=1 python benchmarks/transfer_null.py [--datasets 100] [--n 1000] [--jsonl out.jsonl]
       OMP_NUM_THREADS=1 python benchmarks/transfer_null.py --family glm --n 3000 --k-target 3 --nulls circular
+      python benchmarks/transfer_null.py --pool a.jsonl b.jsonl     # one table of several runs
 """
 
 from __future__ import annotations
@@ -89,7 +90,11 @@ def main() -> None:
     ap.add_argument("--k-target", type=int, default=1, help="target history (bins)")
     ap.add_argument("--jsonl", default=None, help="append one line per (data set, null); resumes from it")
     ap.add_argument("--table-only", action="store_true", help="print the table of --jsonl and stop")
+    ap.add_argument("--pool", nargs="+", metavar="JSONL", help="print one table of the rows of these files and stop")
     a = ap.parse_args()
+    if a.pool:
+        print(table([r for f in a.pool for r in load_rows(f)], a.surrogates))
+        return
     nulls = [s.strip() for s in a.nulls.split(",") if s.strip()]
     done = load_rows(a.jsonl)
     if not a.table_only:

@@ -118,7 +118,7 @@ def main() -> None:
                 r = transfer_entropy_test(x, y, n_surrogates=a.surrogates, delays=a.delays, seed=k,
                                           k_target=a.k_target, surrogate=null, epochs=a.epochs, hidden=16,
                                           embedding_dim=8, eval_size=256, progress=False, device="cpu")
-                record({"dataset": k, "surrogate": null, "critic": r.get("critic")}, r, t0, done, a.jsonl)
+                record({"dataset": k, "surrogate": null, "critic": r["critic"]}, r, t0, done, a.jsonl)
     print(table(done, a.surrogates))
 
 

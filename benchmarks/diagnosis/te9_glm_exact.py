@@ -55,17 +55,15 @@ _DEFAULTS = TRANSFER_ENTROPY.check({"estimator": "infonce", "critic": "auto"}, h
 FIT = {k: _DEFAULTS[k] for k in ("confidence", "delta", "min_gammas")}  # transfer_entropy's fit settings
 
 
-SOURCE = "poisson"  # --source: the source population's law
-LARGE = False  # --large: 15-20 target neurons
-
-
-def network(p: int) -> dict:
-    if LARGE:
+def network(p: int, family: str = "poisson") -> dict:
+    """Network p's ``simulate_glm`` settings: ``family`` "poisson" (section 39), "gaussian" (a continuous source,
+    ``--source gaussian``) or "large" (15-20 target neurons, ``--large``)."""
+    if family == "large":
         rng = np.random.default_rng(3000 + p)
         return {"n_source": int(rng.integers(5, 8)), "n_target": int(rng.integers(15, 21)),
                 "delay": int(rng.integers(1, 4)), "gain": 0.7, "p_link": 0.3, "source_history": False,
                 "seed": 500 + p}
-    if SOURCE == "gaussian":
+    if family == "gaussian":
         rng = np.random.default_rng(2000 + p)
         return {"n_source": int(rng.integers(1, 3)), "n_target": int(rng.integers(4, 9)),
                 "delay": int(rng.integers(1, 4)), "gain": 0.5, "p_link": 0.5, "source_history": False,
@@ -75,14 +73,14 @@ def network(p: int) -> dict:
             "gain": 1.0, "source_history": False, "seed": 200 + p}
 
 
-def truth_terms(p: int, n_bins: int = 400_000) -> dict:
+def truth_terms(p: int, family: str = "poisson", n_bins: int = 400_000) -> dict:
     """Exact TE (glm_transfer_entropy's computation) and the two terms it is the difference of.
 
     full = I(x_{t-d}, y_past; y_t), reduced = I(y_past; y_t): each is the mean log-likelihood given its
     condition minus the mean log p(y_t), whose marginal is the plug-in frequency of the target's count vectors
     over the long run (bias about (vectors - 1) / (2 n_bins), under 1e-3 nats here).
     """
-    net = _resimulate(simulate_glm(100, counts_seed=0, **network(p)), n_bins, 999_999, 200)
+    net = _resimulate(simulate_glm(100, counts_seed=0, **network(p, family)), n_bins, 999_999, 200)
     log_full, log_red = glm_te_log_ratio(net, parts=True)
     y = net.y[max(net.history_filter.size, net.delay) :]
     _, inv, cnt = np.unique(y, axis=0, return_inverse=True, return_counts=True)
@@ -93,8 +91,8 @@ def truth_terms(p: int, n_bins: int = 400_000) -> dict:
             "target_vectors": int(cnt.size)}
 
 
-def run(p: int, k: int, truth: dict, critic: str = "auto") -> dict:
-    kw = network(p)
+def run(p: int, k: int, truth: dict, critic: str = "auto", family: str = "poisson") -> dict:
+    kw = network(p, family)
     net = simulate_glm(N_BINS, counts_seed=k, **kw)
     d = kw["delay"]
     t0 = time.perf_counter()
@@ -106,7 +104,8 @@ def run(p: int, k: int, truth: dict, critic: str = "auto") -> dict:
         _, lo, hi, _ = _fit([q["gamma"] for q in m], [q["diff_nats"] for q in m], r.fit_settings)
         shared.append([lo, hi])
     return {"net": p, "data": k, "critic": critic, **{key: kw[key] for key in ("n_source", "n_target", "delay")},
-            "links": len(net.links), "rate_hz": float((net.y if SOURCE == "gaussian" else net.counts).mean() / net.bin_s), **truth,
+            "links": len(net.links), "rate_hz": float((net.y if family == "gaussian" else net.counts).mean() / net.bin_s),
+            **truth,
             "sample_te": float(glm_te_log_ratio(net).mean()), "te": list(r.te_nats), "pairs": r.pairs,
             "headline": [[a, b] for a, b in zip(r.ci_low, r.ci_high, strict=True)], "shared": shared,
             "peak": r.peak_delay, "seconds": time.perf_counter() - t0}
@@ -195,8 +194,7 @@ def main() -> None:
     ap.add_argument("--large", action="store_true", help="15-20 target neurons (section 40)")
     ap.add_argument("--summary", nargs="+", metavar="JSONL")
     a = ap.parse_args()
-    global SOURCE, LARGE
-    SOURCE, LARGE = a.source, a.large
+    family = "large" if a.large else a.source
     if a.summary:
         summary(a.summary)
         return
@@ -213,11 +211,11 @@ def main() -> None:
         if not todo:
             continue
         t0 = time.perf_counter()
-        truth = known.get(p) or truth_terms(p, n_bins=150_000 if LARGE else 400_000)
-        print(f"network {p} {network(p)}: exact TE {truth['truth']:.4f} +- {truth['truth_se']:.4f}, full "
+        truth = known.get(p) or truth_terms(p, family, n_bins=150_000 if family == "large" else 400_000)
+        print(f"network {p} {network(p, family)}: exact TE {truth['truth']:.4f} +- {truth['truth_se']:.4f}, full "
               f"{truth['full']:.4f}, reduced {truth['reduced']:.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
         for k in todo:
-            row = run(p, k, truth, a.critic)
+            row = run(p, k, truth, a.critic, family)
             append_row(out, row)
             print(f"  data set {k}: TE {row['te'][0]:.4f} headline {row['headline'][0]} shared {row['shared'][0]} "
                   f"sample {row['sample_te']:.4f} ({row['seconds']:.0f} s)", flush=True)

@@ -42,6 +42,27 @@ def test_same_seed_gives_bit_identical_results(device):
     assert [m.mi_test_nats for m in a.members] != [m.mi_test_nats for m in c.members]
 
 
+def test_replicas_train_as_their_base_would_alone(device):
+    """`tie`: two data sets fitted as one ensemble, the second's members replicas of the first's (their initial
+    weights, batch order and evaluation rows), give each data set the numbers of its own fit (on the CPU bit for
+    bit). The transfer-entropy surrogate test trains the observed series and its surrogates this way."""
+    spec = ModelSpec("infonce", hidden=16, embedding_dim=4)
+    cfg = TrainConfig(seed=3, device=device, **SMALL)
+    first, second = _members(k=2, seed=0), _members(k=2, seed=1)  # other data, the same sizes and splits
+    alone = [m for pair in (first, second) for m in fit_ensemble(pair, spec, cfg).members]
+    joint = fit_ensemble([*first, *second], spec, cfg, tie=[0, 1, 0, 1]).members
+    untied = fit_ensemble([*first, *second], spec, cfg).members
+    numbers = [[m.mi_test_nats, m.mi_train_nats, m.best_epoch, m.epochs_run] for m in alone]
+    if torch.device(device).type == "cpu":
+        assert [[m.mi_test_nats, m.mi_train_nats, m.best_epoch, m.epochs_run] for m in joint] == numbers
+        assert [m.curve_test_nats for m in joint] == [m.curve_test_nats for m in alone]
+    else:  # GPU kernels may round differently for other batch counts
+        assert np.allclose([m.mi_test_nats for m in joint], [m.mi_test_nats for m in alone], atol=0.05)
+    assert [m.mi_test_nats for m in untied[2:]] != [m.mi_test_nats for m in alone[2:]]  # the tie is what does it
+    with pytest.raises(NeuralMIError, match="tie"):
+        fit_ensemble(first, spec, cfg, tie=[1, 0])
+
+
 def test_variational_training_noise_is_seeded(device):
     """Variational noise comes from torch's global generator: seeded per fit, not left to what ran before."""
     spec = ModelSpec("infonce", hidden=16, embedding_dim=4, variational=True)

@@ -190,6 +190,25 @@ def test_te_iid_nulls_are_for_comparison_and_a_wrong_null_name_fails_before_trai
         assert len(r["null_nats"]) == 2 and r["null_nats"] != circ["null_nats"]
 
 
+def test_surrogate_test_fits_each_term_once_for_all_series_with_the_numbers_of_separate_fits(monkeypatch):
+    """`transfer_entropy_test` trains every term once for the observed series and all its surrogates, each series'
+    members replicas of the observed series' (`fit_ensemble`'s `tie`): 1 + len(delays) fits, not that many per
+    series, and every series' statistic is the one it would get alone, so the observed statistic does not depend
+    on how many surrogates are trained beside it."""
+    import neuralmi_core.analysis.transfer.compute as te
+
+    v = simulate_var(*coupled_pair(0.5, delay=1), 600, seed=3)
+    kw = {"delays": [1, 2], "epochs": 3, "hidden": 8, "embedding_dim": 4, "eval_size": 128, "progress": False}
+    sizes: list[int] = []
+    real = te._train_term
+    monkeypatch.setattr(te, "_train_term", lambda blocks, *a, **k: sizes.append(len(blocks)) or real(blocks, *a, **k))
+    three = te.transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=3, **kw)
+    assert sizes == [4, 4, 4]  # the reduced term and delays 1 and 2, each with the 4 series' one chunk
+    one = te.transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=1, **kw)
+    assert one["observed_nats"] == three["observed_nats"]
+    assert one["shifts"] == three["shifts"][:1] and one["null_nats"] == three["null_nats"][:1]
+
+
 def test_te_plot_draws_both_directions(tmp_path):
     r = TransferEntropyResult(0.1, 0.05, 0.15, 0.68, 2, [2], [1, 2, 3], [0.0, 0.1, 0.02], [-0.1, 0.05, 0.0],
                               [0.1, 0.15, 0.04], reverse={"te_nats": [0, 0, 0], "ci_low": [-0.01] * 3,

@@ -27,6 +27,7 @@ from ..training import (
     make_ensemble_data,
     train_ensemble,
 )
+from ..training.data import check_tie, tie_rows
 from ..training.device import resolve_device
 from ..validation import NeuralMIError
 
@@ -87,13 +88,15 @@ def build_objective(spec: ModelSpec, n_members: int, dim_x: int, dim_y: int) -> 
 
 
 def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig, desc: str = "training",
-                 preprocessing: str = "zscore") -> EnsembleFit:
+                 preprocessing: str = "zscore", tie: Any = None) -> EnsembleFit:
     """Standardise, stack and train ``len(members)`` members as one batched ensemble.
 
     ``preprocessing``: per-feature transform fitted on each member's training set (``zscore``,
     ``copula`` or ``none``; see :func:`~neuralmi_core.training.data.make_ensemble_data`), done on the
     training device. Network initialisation and batch order are drawn from ``config.seed``: the same call
-    gives the same numbers (bit-identical on CPU). ``fit.info`` carries the timing breakdown, with
+    gives the same numbers (bit-identical on CPU). ``tie`` (see :func:`~neuralmi_core.training.data.make_ensemble_data`)
+    trains replicas of base members: member i starts from member ``tie[i]``'s weights and batch order, so several
+    data sets fitted as one ensemble give the numbers each would give alone. ``fit.info`` carries the timing breakdown, with
     ``preprocess_s`` and the host-to-device ``transfer_s`` of the raw data added.
     """
     spec.validate()
@@ -112,7 +115,8 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
         if parse_options(spec.estimator, spec.options).get("dequantize"):
             members, dequantized = dequantize_members(members, config.seed)
             critic_info.update(dequantized)
-    fit, data = _fit_once(members, spec, config, desc, preprocessing)
+    tie = check_tie(tie, len(members))
+    fit, data = _fit_once(members, spec, config, desc, preprocessing, tie)
     fit.info.update(critic_info)
     fit.info["preprocess_s"] = round(data.timing.get("preprocess_s", 0.0), 6)
     fit.info["transfer_s"] = round(fit.info.get("transfer_s", 0.0) + data.timing.get("transfer_s", 0.0), 6)
@@ -123,8 +127,12 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
     # data; benchmarks/DIAGNOSIS.md section 11). A retried member replaces its collapsed one only when it finds
     # held-out MI (on independent data a constant critic is the right answer and stays, bit for bit); members
     # that learned are never touched.
+    retry_tie = None
+    if tie is not None:  # a retried replica again starts as its base would: the first retried member of that base
+        first = {}
+        retry_tie = [first.setdefault(int(tie[i]), j) for j, i in enumerate(collapsed)]
     retry, _ = _fit_once([members[i] for i in collapsed], spec, replace(config, weight_decay=0.0, progress=False),
-                         f"{desc} (collapsed: again without weight decay)", preprocessing)
+                         f"{desc} (collapsed: again without weight decay)", preprocessing, retry_tie)
     records = list(fit.members)
     recovered = 0
     for i, rec in zip(collapsed, retry.members, strict=True):
@@ -250,13 +258,24 @@ def dequantize_members(members: list[MemberData], seed: int) -> tuple[list[Membe
 
 
 def _fit_once(members: list[MemberData], spec: ModelSpec, config: TrainConfig, desc: str,
-              preprocessing: str) -> tuple[EnsembleFit, Any]:
+              preprocessing: str, tie: Any = None) -> tuple[EnsembleFit, Any]:
     with torch_threads(config.threads):
         data = make_ensemble_data(members, eval_size=config.eval_size, seed=config.seed,
-                                  preprocessing=preprocessing, device=resolve_device(config.device))
+                                  preprocessing=preprocessing, device=resolve_device(config.device), tie=tie)
+        dims = (data.x_train.shape[2], data.y_train.shape[2])
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            objective = build_objective(spec, data.n_members, data.x_train.shape[2], data.y_train.shape[2])
+            if data.tie is None:
+                objective = build_objective(spec, data.n_members, *dims)
+            else:  # the base members' initial weights, each replica given its base's
+                n_base, rows = tie_rows(data.tie)
+                base = build_objective(spec, n_base, *dims)
+                objective = build_objective(spec, data.n_members, *dims)
+                if not all(t.ndim >= 1 and t.shape[0] == n_base for t in base.state_dict().values()):
+                    raise NeuralMIError(f"estimator {spec.estimator!r}: its state is not one row per member, so "
+                                        "members cannot be replicas of others (`tie`)")
+                index = torch.as_tensor(rows)
+                objective.load_state_dict({name: t[index] for name, t in base.state_dict().items()})
         fit = train_ensemble(objective, data, config, desc=desc)
     return fit, data
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,6 +35,9 @@ class EnsembleData:
     x_train_eval: torch.Tensor  # (K, n_eval, dx) fixed training subsample (train MI)
     y_train_eval: torch.Tensor  # (K, n_eval, dy)
     timing: dict = field(default_factory=dict)  # seconds spent building it (see make_ensemble_data)
+    #: (K,) or None: member i is a replica of member tie[i] (its evaluation rows, network initialisation and batch
+    #: order are that member's; see make_ensemble_data)
+    tie: np.ndarray | None = None
 
     @property
     def n_members(self) -> int:
@@ -153,7 +157,7 @@ def preprocess(kind: str, train: np.ndarray, *others: np.ndarray) -> list[np.nda
 
 def make_ensemble_data(
     members: list[MemberData], eval_size: int = 2048, seed: int = 0, preprocessing: str | tuple[str, str] = "zscore",
-    dtype: torch.dtype = torch.float32, device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32, device: torch.device | str | None = None, tie: Any = None,
 ) -> EnsembleData:
     """Stack K members into padded tensors on ``device`` (default: the CPU).
 
@@ -165,6 +169,12 @@ def make_ensemble_data(
     min(eval_size, smallest n_test)`` (shared so that all members are scored on equally sized matrices); a fixed
     training subsample of the same size gives the training MI. ``timing`` records ``transfer_s`` (host to
     device) and ``preprocess_s`` (the transform and stacking).
+
+    ``tie`` (one index per member, ``tie[i] <= i``, ``tie[b] == b`` for a base member) makes member i a replica of
+    member ``tie[i]`` in everything random: it takes that member's evaluation rows (when their sizes agree), and
+    the trainer and the objective's construction give it that member's batch order and initial weights. Only the
+    base members draw, in order, so each replica trains as its base would alone on its own data: several data
+    sets trained as one ensemble get the numbers of separate ensembles (the surrogate test of transfer entropy).
     """
     import time
 
@@ -198,6 +208,8 @@ def make_ensemble_data(
     timing = {"transfer_s": 0.0, "preprocess_s": 0.0}
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda *a: None)
     cache: dict[int, tuple] = {}  # members given more than once (seed replicates) are transformed once
+    tie = check_tie(tie, k)
+    drawn: dict[int, tuple] = {}
     for i, m in enumerate(members):
         t0 = time.perf_counter()
         if id(m) not in cache:
@@ -212,13 +224,37 @@ def make_ensemble_data(
             cache[id(m)] = (x_tr, x_te, y_tr, y_te)
         x_tr, x_te, y_tr, y_te = cache[id(m)]
         xtr[i, : n_train[i]], ytr[i, : n_train[i]] = x_tr, y_tr
-        te = torch.as_tensor(np.sort(rng.choice(n_test[i], n_eval, replace=False)), device=dev)
-        tr = torch.as_tensor(np.sort(rng.choice(n_train[i], n_eval, replace=False)), device=dev)
+        b = i if tie is None else int(tie[i])
+        if b != i and b in drawn and (n_test[b], n_train[b]) == (n_test[i], n_train[i]):
+            te, tr = drawn[b]
+        else:
+            te = torch.as_tensor(np.sort(rng.choice(n_test[i], n_eval, replace=False)), device=dev)
+            tr = torch.as_tensor(np.sort(rng.choice(n_train[i], n_eval, replace=False)), device=dev)
+            drawn[i] = te, tr
         xev[i], yev[i] = x_te[te], y_te[te]
         xtev[i], ytev[i] = x_tr[tr], y_tr[tr]
         sync()
         timing["preprocess_s"] += time.perf_counter() - t0
-    return EnsembleData(xtr, ytr, n_train, n_test, xev, yev, xtev, ytev, timing=timing)
+    return EnsembleData(xtr, ytr, n_train, n_test, xev, yev, xtev, ytev, timing=timing, tie=tie)
+
+
+def check_tie(tie: Any, k: int) -> np.ndarray | None:
+    """``tie`` as an int array of K indices with ``tie[i] <= i`` and ``tie[tie[i]] == tie[i]`` (None stays None)."""
+    if tie is None:
+        return None
+    t = np.asarray(tie, dtype=np.int64)
+    if t.shape != (k,) or np.any(t < 0) or np.any(t > np.arange(k)) or np.any(t[t] != t):
+        raise NeuralMIError(f"`tie` must give each of the {k} members the index of an earlier (or its own) base "
+                            f"member that is its own base; got {tie!r}.")
+    return t
+
+
+def tie_rows(tie: np.ndarray) -> tuple[int, np.ndarray]:
+    """(number of base members, each member's row among the base members in order)."""
+    bases = np.flatnonzero(tie == np.arange(len(tie)))
+    rank = np.full(len(tie), -1)
+    rank[bases] = np.arange(len(bases))
+    return len(bases), rank[tie]
 
 
 def split_member(x: np.ndarray, y: np.ndarray, split: str = "blocked", test_fraction: float = 0.2,

@@ -38,7 +38,7 @@ from ..settings.declared import RUNTIME, TRAINING
 from ..threads import torch_threads
 from ..validation import NeuralMIError, check_float, check_int
 from .adam import Adam
-from .data import EnsembleData
+from .data import EnsembleData, tie_rows
 from .device import resolve_device
 from .ensemble_state import assign_state, compactable, keep_rows, merge_alive, merge_rows
 
@@ -352,10 +352,14 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     end_epoch = getattr(objective, "end_epoch", None)
     n_train_t = torch.as_tensor(np.asarray(data.n_train), dtype=torch.long)
 
+    tie = getattr(data, "tie", None)
+    n_draw, draw_row = (k, None) if tie is None else tie_rows(tie)  # replicas take their base member's order
+
     def draw_order() -> torch.Tensor:  # (K, steps*B) sample indices, on the host
         perms = []
         for _ in range(reps):
-            r = torch.rand(k, n_max, generator=gen).masked_fill(~valid, 2.0)
+            r = torch.rand(n_draw, n_max, generator=gen)
+            r = (r if draw_row is None else r[torch.as_tensor(draw_row)]).masked_fill(~valid, 2.0)
             perms.append(r.argsort(dim=1)[:, :n_min])
         return torch.cat(perms, dim=1)[:, : steps * batch]
 

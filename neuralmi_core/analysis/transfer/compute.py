@@ -59,11 +59,15 @@ def _check(estimator: str, critic: str, settings: dict[str, Any]) -> dict[str, A
 
 
 def _train_term(blocks: list[tuple[np.ndarray, np.ndarray]], gamma: int, seed: int, values: dict[str, Any], spec: Any,
-                cfg: Any) -> list[Any]:
+                cfg: Any, replicas: int = 1) -> list[Any]:
     """Train one term on the chunks of one (gamma, seed) cell (``blocks[chunk] = (a, b)``); the fitted members.
 
     The split seed of chunk c is (seed, gamma, c) and the network seed (seed, gamma) for every term, so the
     terms of a chunk are paired members and a term does not depend on which other terms are trained.
+    ``replicas`` > 1: ``blocks`` holds that many series' chunks one after the other (the surrogate test: the
+    observed series, then its surrogates), trained as one ensemble in which every series' chunk c is split, sized,
+    initialised and batched exactly as the first series' chunk c (``fit_ensemble``'s ``tie``): each series gets
+    the numbers it would get alone, in one batched fit.
 
     ``b`` is the side every term of the difference shares (TE: the target's predicted bin; CMI: Y). A count
     critic models the counts of its first side given the other (``counts_on_x``), so with one ``b`` goes first:
@@ -77,13 +81,15 @@ def _train_term(blocks: list[tuple[np.ndarray, np.ndarray]], gamma: int, seed: i
     if values.get("critic") in COUNT_CRITICS:
         blocks = [(b, a) for a, b in blocks]
 
+    n_chunks = len(blocks) // replicas
     members = [split_member(a, b, values["split"], values["test_fraction"], gap=values["gap"],
-                            seed=derive_seed(seed, gamma, c)) for c, (a, b) in enumerate(blocks)]
-    n_full = sum(a.shape[0] for a, _ in blocks)
+                            seed=derive_seed(seed, gamma, i % n_chunks)) for i, (a, b) in enumerate(blocks)]
+    n_full = sum(a.shape[0] for a, _ in blocks[:n_chunks])
     run = for_full_data(dataclasses.replace(cfg, seed=derive_seed(seed, gamma)),
                         round(n_full * (1 - values["test_fraction"])))
+    tie = None if replicas == 1 else [i % n_chunks for i in range(len(blocks))]
     return list(fit_ensemble(members, spec, run, desc=f"gamma={gamma} seed={seed}",
-                             preprocessing=values["preprocess"]).members)
+                             preprocessing=values["preprocess"], tie=tie).members)
 
 
 def _term_rows(members: list[Any], gamma: int, seed: int, term: int, direction: str | None = None
@@ -309,24 +315,39 @@ def te_cell(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, gamma: int, seed
     wins = _chunk_windows(x, y, z, gamma, seed, delays, k_source, k_target, horizon)
     rows: list[dict[str, Any]] = []
     for t in terms:
-        if t != 0:
-            blocks = [(np.concatenate([w[0][t], w[1]], axis=1), w[2]) for w in wins]
-        elif values.get("reduced_source", "permuted") == "permuted":
-            blocks = [(np.concatenate([_shuffled_rows(w[0][delays[0]], (seed, gamma, i, direction)), w[1]], axis=1),
-                       w[2]) for i, w in enumerate(wins)]
-        else:
-            blocks = [(w[1], w[2]) for w in wins]
+        blocks = _term_blocks(wins, t, delays, values, seed, gamma, direction)
         rows += _term_rows(_train_term(blocks, gamma, seed, dict(values), spec, cfg), gamma, seed, t, direction)
     return rows
 
 
-def _te_direction(x, y, z, delays, values, spec, cfg, k_source, k_target, horizon):
-    """Paired rows (every gamma, seed and delay) of TE(x -> y): used by the surrogate test."""
-    rows = []
-    for g in values["gammas"]:
-        for s in seeds_of(values):
-            rows += te_cell(x, y, z, g, s, [0, *delays], delays, values, spec, cfg, k_source, k_target, horizon)
-    return pair_terms(rows)
+def _term_blocks(wins: list[Any], t: int, delays: list[int], values: Mapping[str, Any], seed: int, gamma: int,
+                 direction: str = "x->y") -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (a, b) block of each chunk's windows ``wins`` for term ``t`` (0: the reduced term), as :func:`te_cell`
+    trains them."""
+    if t != 0:
+        return [(np.concatenate([w[0][t], w[1]], axis=1), w[2]) for w in wins]
+    if values.get("reduced_source", "permuted") == "permuted":
+        return [(np.concatenate([_shuffled_rows(w[0][delays[0]], (seed, gamma, i, direction)), w[1]], axis=1), w[2])
+                for i, w in enumerate(wins)]
+    return [(w[1], w[2]) for w in wins]
+
+
+def _te_statistics(series: list[tuple[np.ndarray, np.ndarray]], z, delays, values, spec, cfg, k_source, k_target,
+                   horizon, seed: int) -> list[float]:
+    """The surrogate test's statistic for every (source, target) pair of ``series`` (the observed pair first, then
+    the surrogates): the largest full-data (gamma 1) paired difference, full - reduced, over ``delays`` and chunks.
+
+    Each term is trained once for all the pairs, as one ensemble in which every pair's members are replicas of
+    the observed pair's (:func:`_train_term`'s ``replicas``): the same numbers as one fit per pair and term, in
+    1 + len(delays) batched fits instead of (1 + len(delays)) x len(series)."""
+    wins = [_chunk_windows(xs, ys, z, 1, seed, delays, k_source, k_target, horizon) for xs, ys in series]
+    n_chunks = len(wins[0])
+    mi = {}
+    for t in [0, *delays]:
+        blocks = [b for w in wins for b in _term_blocks(w, t, delays, values, seed, 1)]
+        members = _train_term(blocks, 1, seed, dict(values), spec, cfg, replicas=len(series))
+        mi[t] = np.array([0.5 * (m.mi_train_nats + m.mi_test_nats) for m in members]).reshape(len(series), n_chunks)
+    return [float(max((mi[u][v] - mi[0][v]).max() for u in delays)) for v in range(len(series))]
 
 
 def _alternatives(pairs: Sequence[Mapping[str, Any]]) -> list[list[float]]:
@@ -534,7 +555,9 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
     Each surrogate shifts ``x`` (and nothing else) by a random amount in ``[min_shift, n - min_shift]``;
     ``min_shift`` defaults to the larger of the source's decorrelation time
     (:func:`~neuralmi_core.analysis.significance.compute.decorrelation_bins`) and max(delays) + k_source.
-    ``p = (1 + #{null >= observed}) / (1 + n_surrogates)``, as in ``significance``.
+    ``p = (1 + #{null >= observed}) / (1 + n_surrogates)``, as in ``significance``. Each term is trained once for
+    the observed series and all surrogates together, every surrogate starting from the observed series' weights
+    and batch order, so each statistic is the one its series would give alone (:func:`_te_statistics`).
 
     ``surrogate`` chooses the null: ``"circular"`` (the default, above, and the only calibrated one on
     autocorrelated data); ``"iid_source"`` permutes the source's rows i.i.d. (destroys the source's own
@@ -568,19 +591,16 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
         raise NeuralMIError(f"`surrogate` must be one of {', '.join(TE_SURROGATES)}; got {surrogate!r}.")
     rng = np.random.default_rng(derive_seed(seed, 21))
 
-    def stat(xs: np.ndarray, ys: np.ndarray = ya) -> float:
-        rows = _te_direction(xs, ys, za, delays, values, spec, cfg, k_source, k_target, horizon)
-        return max(r["diff_nats"] for r in rows)
-
-    observed = stat(xa)
     shifts: list[int] = []
     if surrogate == "circular":
         shifts = [int(rng.integers(min_shift, n - min_shift + 1)) for _ in range(n_surrogates)]
-        null = [stat(np.roll(xa, s, axis=0)) for s in shifts]
+        series = [(np.roll(xa, s, axis=0), ya) for s in shifts]
     elif surrogate == "iid_source":
-        null = [stat(xa[rng.permutation(n)]) for _ in range(n_surrogates)]
+        series = [(xa[rng.permutation(n)], ya) for _ in range(n_surrogates)]
     else:
-        null = [stat(xa, ya[rng.permutation(n)]) for _ in range(n_surrogates)]
+        series = [(xa, ya[rng.permutation(n)]) for _ in range(n_surrogates)]
+    observed, *null = _te_statistics([(xa, ya), *series], za, delays, values, spec, cfg, k_source, k_target,
+                                     horizon, seed)
     p = (1 + sum(v >= observed for v in null)) / (1 + len(null))
     out = {"observed_nats": observed, "null_nats": null, "p_value": p, "min_shift": min_shift, "shifts": shifts,
            "delays": delays, "surrogate": surrogate, "critic": values["critic"]}

@@ -207,6 +207,9 @@ def test_surrogate_test_fits_each_term_once_for_all_series_with_the_numbers_of_s
     one = te.transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=1, **kw)
     assert one["observed_nats"] == three["observed_nats"]
     assert one["shifts"] == three["shifts"][:1] and one["null_nats"] == three["null_nats"][:1]
+    sizes.clear()  # MI-NEE draws reference samples per member during training: one fit per series and term
+    te.transfer_entropy_test(v[:, :1], v[:, 1:], n_surrogates=1, estimator="minee", **{**kw, "epochs": 1})
+    assert sizes == [1] * 6
 
 
 def test_te_plot_draws_both_directions(tmp_path):

@@ -340,13 +340,21 @@ def _te_statistics(series: list[tuple[np.ndarray, np.ndarray]], z, delays, value
     Each term is trained once for all the pairs, as one ensemble in which every pair's members are replicas of
     the observed pair's (:func:`_train_term`'s ``replicas``): the same numbers as one fit per pair and term, in
     1 + len(delays) batched fits instead of (1 + len(delays)) x len(series)."""
+    from ...estimators.neural import EXTERNAL_TRAINED
+
     wins = [_chunk_windows(xs, ys, z, 1, seed, delays, k_source, k_target, horizon) for xs, ys in series]
     n_chunks = len(wins[0])
+    # MI-NEE and MIENF draw randomness per member during training (reference samples, flows) that a replica cannot
+    # share with its base: they keep one fit per series
+    groups = [range(len(series))] if values["estimator"] not in EXTERNAL_TRAINED else [[v] for v in range(len(series))]
     mi = {}
     for t in [0, *delays]:
-        blocks = [b for w in wins for b in _term_blocks(w, t, delays, values, seed, 1)]
-        members = _train_term(blocks, 1, seed, dict(values), spec, cfg, replicas=len(series))
-        mi[t] = np.array([0.5 * (m.mi_train_nats + m.mi_test_nats) for m in members]).reshape(len(series), n_chunks)
+        parts = []
+        for g in groups:
+            blocks = [b for v in g for b in _term_blocks(wins[v], t, delays, values, seed, 1)]
+            parts += [0.5 * (m.mi_train_nats + m.mi_test_nats)
+                      for m in _train_term(blocks, 1, seed, dict(values), spec, cfg, replicas=len(g))]
+        mi[t] = np.array(parts).reshape(len(series), n_chunks)
     return [float(max((mi[u][v] - mi[0][v]).max() for u in delays)) for v in range(len(series))]
 
 
@@ -557,7 +565,8 @@ def transfer_entropy_test(x: Any, y: Any, z: Any = None, *, n_surrogates: int = 
     (:func:`~neuralmi_core.analysis.significance.compute.decorrelation_bins`) and max(delays) + k_source.
     ``p = (1 + #{null >= observed}) / (1 + n_surrogates)``, as in ``significance``. Each term is trained once for
     the observed series and all surrogates together, every surrogate starting from the observed series' weights
-    and batch order, so each statistic is the one its series would give alone (:func:`_te_statistics`).
+    and batch order, so each statistic is the one its series would give alone (:func:`_te_statistics`; MI-NEE and
+    MIENF fit each series on its own).
 
     ``surrogate`` chooses the null: ``"circular"`` (the default, above, and the only calibrated one on
     autocorrelated data); ``"iid_source"`` permutes the source's rows i.i.d. (destroys the source's own

@@ -354,12 +354,13 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
 
     tie = getattr(data, "tie", None)
     n_draw, draw_row = (k, None) if tie is None else tie_rows(tie)  # replicas take their base member's order
+    draw_row = None if draw_row is None else torch.as_tensor(draw_row)
 
     def draw_order() -> torch.Tensor:  # (K, steps*B) sample indices, on the host
         perms = []
         for _ in range(reps):
             r = torch.rand(n_draw, n_max, generator=gen)
-            r = (r if draw_row is None else r[torch.as_tensor(draw_row)]).masked_fill(~valid, 2.0)
+            r = (r if draw_row is None else r[draw_row]).masked_fill(~valid, 2.0)
             perms.append(r.argsort(dim=1)[:, :n_min])
         return torch.cat(perms, dim=1)[:, : steps * batch]
 

@@ -260,6 +260,12 @@ WARNINGS: tuple[Warn, ...] = (
          "they were dequantized (Uniform[0, 1) noise added, which leaves the MI unchanged; option dequantize). "
          "On the accuracy suite's spike-count families {estimator} was {low} low, where infonce (the poisson "
          "critic for counts against a variable) was within 1-26 %: prefer infonce for spike counts"),
+    Warn("empirical_reference", "estimate, rigorous",
+         "{estimator} models densities, and {sides} no density ({reasons}): its reference there is the side's own "
+         "training sample (option empirical_sides), so the estimate is D(P_XY||P_X x Q_Y) - D(P_Y||Q_Y), the MI "
+         "as a network finds it. On the accuracy suite's tasks of that kind (spike counts, (cos, sin) of a heading, "
+         "a rolled-up line) {estimator} was {low} this way, where infonce (the poisson critic for counts against a "
+         "variable) was within 1-26 %: prefer infonce for spike counts"),
     Warn("lower_dimensional_features", "estimate, rigorous",
          "{estimator} models densities, and the {features} continuous {side} features lie on a set of lower "
          "dimension: their intrinsic dimension reads {dimension:.1f} (TwoNN), where a {features}-d Gaussian sample of "
@@ -365,7 +371,7 @@ def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str 
     parts = []
     for side in ("x", "y"):
         checks = [i for i in infos if f"intrinsic_dim_{side}" in i]
-        if not checks:
+        if not checks or any(f"empirical_{side}" in i for i in infos):  # handled: empirical_reference says so
             continue
         best = max(checks, key=lambda i: int(i[f"intrinsic_rows_{side}"]))
         check = {"features": int(best[f"intrinsic_features_{side}"]), "dimension": float(best[f"intrinsic_dim_{side}"]),
@@ -379,9 +385,32 @@ def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str 
 
 def density_fit_warnings(estimator: str, *infos: Mapping[str, Any]) -> list[str]:
     """The density-based estimators' data warnings that a fit records in its ``info`` (one for estimate(), one per
-    cell for rigorous mode): ``dequantized_features`` and ``lower_dimensional_features``, those that apply."""
-    found = (dequantized_warning(estimator, *infos), lower_dimensional_warning(estimator, *infos))
+    cell for rigorous mode): ``dequantized_features``, ``empirical_reference`` and ``lower_dimensional_features``,
+    those that apply."""
+    found = (dequantized_warning(estimator, *infos), empirical_warning(estimator, *infos),
+             lower_dimensional_warning(estimator, *infos))
     return [w for w in found if w]
+
+
+#: Measured range of MI-NEE's error on the suite's tasks whose sides it gives their empirical reference (estimate,
+#: N = 5000; benchmarks/DIAGNOSIS.md section 44), quoted by the ``empirical_reference`` warning.
+EMPIRICAL_TASK_ERROR = {"minee": "-70 to +6 % off (median |error| 18 %)"}
+
+
+def empirical_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
+    """The ``empirical_reference`` warning when a fit gave a side its own training sample as reference (MI-NEE's
+    ``empirical_sides``); ``infos``: the fits' ``info`` dicts."""
+    reasons: dict[str, str] = {}
+    for i in infos:
+        for side in ("x", "y"):
+            if f"empirical_{side}" in i:
+                reasons.setdefault(side, str(i[f"empirical_{side}"]))
+    if not reasons:
+        return None
+    sides = "x and y have" if len(reasons) == 2 else f"{next(iter(reasons))} has"
+    why = "; ".join(f"{side}: {reason}" for side, reason in reasons.items())
+    return warning_text("empirical_reference", estimator=estimator, sides=sides, reasons=why,
+                        low=EMPIRICAL_TASK_ERROR.get(estimator, "often far"))
 
 
 def dequantized_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
@@ -406,6 +435,5 @@ def warnings_markdown() -> str:
 
 
 __all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "density_fit_warnings",
-           "dequantized_warning", "flag_names",
-           "flags_help", "flags_markdown", "glossary_entries", "lower_dimensional_warning", "warning_text",
-           "warnings_markdown"]
+           "dequantized_warning", "empirical_warning", "flag_names", "flags_help", "flags_markdown",
+           "glossary_entries", "lower_dimensional_warning", "warning_text", "warnings_markdown"]

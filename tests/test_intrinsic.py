@@ -68,18 +68,24 @@ def test_the_warning_judges_each_side_on_the_fit_with_the_most_rows():
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("estimator", ["mienf", "minee"])
 def test_density_estimators_warn_on_features_without_a_density(estimator):
-    """Y = (cos, sin) of an angle that X carries: estimate() with a density-based estimator warns
-    ``lower_dimensional_features`` naming the y side; with a 2-d Gaussian Y it does not; infonce does not check."""
+    """Y = (cos, sin) of an angle that X carries: estimate() with MIENF warns ``lower_dimensional_features`` naming
+    the y side; MI-NEE gives that side its empirical reference and says so (``empirical_reference``) instead; with a
+    2-d Gaussian Y neither does; infonce does not check."""
     th, circle = _circle()
     rng = np.random.default_rng(1)
     x = np.c_[th + 0.3 * rng.standard_normal(N), rng.standard_normal(N)]
     kw = dict(epochs=2, split="random", seed=0, progress=False)
     res = nmi.estimate(x, circle, estimator=estimator, **kw)
     hits = [w for w in res.warnings if "lie on a set of lower dimension" in w]
-    assert len(hits) == 1 and "continuous y features" in hits[0] and "continuous x" not in hits[0]
+    if estimator == "minee":
+        assert not hits and res.history["timing"]["empirical_y"] == "lower-dimensional"
+        hits = [w for w in res.warnings if "y has no density (y: lower-dimensional)" in w]
+        assert len(hits) == 1 and "empirical_x" not in res.history["timing"]
+    else:
+        assert len(hits) == 1 and "continuous y features" in hits[0] and "continuous x" not in hits[0]
     assert res.history["timing"]["intrinsic_dim_y"] < 1.3 < res.history["timing"]["intrinsic_dim_x"]
     plain = nmi.estimate(x, rng.standard_normal((N, 2)), estimator=estimator, **kw)
-    assert not any("lower dimension" in w for w in plain.warnings)
+    assert not any("lower dimension" in w or "no density" in w for w in plain.warnings)
     info = nmi.estimate(x, circle, estimator="infonce", **kw)
     assert not any("lower dimension" in w for w in info.warnings)
     assert "intrinsic_dim_y" not in info.history["timing"]

@@ -38,6 +38,19 @@ networks, and the checkpoint rule does not chase Monte-Carlo noise).
 
 All K ensemble members are evaluated at once with :class:`~neuralmi_core.models.layers.BatchedMLP`.
 
+**Sides without a density** (option ``empirical_sides``). Spike counts have no density, and neither have
+features on a lower-dimensional set ((cos, sin) of an angle): against a continuous reference D(P_X||Q_X) is
+infinite in principle, and the estimate a difference of large, under-fitted divergences. Such a side's reference
+is its own training sample instead: Q_X draws whole training rows (each side independently of the other), so
+D(P_X||Q_X) = 0 exactly, its critic is switched off, and
+
+    I(X; Y) = D(P_XY || P_X x Q_Y) - D(P_Y || Q_Y)
+
+still holds, Q_Y being the continuous reference or, when Y has no density either, Y's own sample (then the
+estimate is the Donsker-Varadhan bound on D(P_XY || P_X x P_Y)). ``fit_ensemble`` decides which sides (``auto``):
+all features integer-valued, or the continuous features reading lower-dimensional (:mod:`neuralmi_core.intrinsic`);
+measured in benchmarks/DIAGNOSIS.md section 44.
+
 The reference is fitted to the data the objective sees (the trainer feeds preprocessed data): on the
 full training set when the trainer calls :meth:`prepare`; otherwise the box grows with the training
 batches it is given and the Gaussian is fitted on the first batch.
@@ -59,7 +72,7 @@ import torch
 from torch import nn
 
 from ..models.layers import BatchedMLP
-from ..settings.options import ESTIMATOR_OPTIONS, MINEE_REFERENCES
+from ..settings.options import ESTIMATOR_OPTIONS, MINEE_EMPIRICAL, MINEE_REFERENCES
 from ..settings.options import parse_options as _parse_options
 from ..validation import check_choice, check_int
 
@@ -101,6 +114,9 @@ class MINEEObjective(nn.Module):
         Reference samples per forward pass during evaluation (bounds memory, not the result).
     seed : int
         Seeds the reference samples (training stream and the fixed evaluation sample).
+    empirical_sides : {"none", "x", "y", "both"}
+        Sides whose reference is their own training sample, whole rows (see the module docstring); their marginal
+        critic is off (its divergence is 0). ``auto`` is resolved by ``fit_ensemble``; given here it means none.
 
     Notes
     -----
@@ -111,12 +127,18 @@ class MINEEObjective(nn.Module):
 
     def __init__(self, n_members: int, dim_x: int, dim_y: int, hidden: int = 64, n_layers: int = 2,
                  activation: str = "relu", ref_ratio: int = 2, pad: float = 0.0, eval_ref: int = 16384,
-                 eval_chunk: int = 8192, seed: int = 0, reference: str = "gaussian", marginal_hidden: int = 0):
+                 eval_chunk: int = 8192, seed: int = 0, reference: str = "gaussian", marginal_hidden: int = 0,
+                 empirical_sides: str = "none"):
         super().__init__()
         self.n_members, self.dim_x, self.dim_y = n_members, dim_x, dim_y
         self.ref_ratio, self.pad, self.eval_chunk, self.seed = ref_ratio, pad, eval_chunk, seed
         self.eval_ref = eval_ref
         self.reference = check_choice("reference", reference, REFERENCES)
+        sides = check_choice("empirical_sides", empirical_sides, MINEE_EMPIRICAL)
+        #: (x, y): which sides draw their reference from their own training rows
+        self.empirical = (sides in ("x", "both"), sides in ("y", "both"))
+        self._rows: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)  # (K, n_max, d) training rows
+        self._n_rows: torch.Tensor | None = None  # (K,) training rows per member
         d = dim_x + dim_y
         self.f_xy = BatchedMLP(n_members, d, 1, hidden, n_layers, activation)
         self.marginal_hidden = int(marginal_hidden) or max(hidden // 2, 1)  # half width: benchmarks/README.md
@@ -142,6 +164,10 @@ class MINEEObjective(nn.Module):
         self.hi.copy_(z.masked_fill(~valid, -math.inf).amax(1))
         if self.reference == "gaussian":
             self._fit_gaussian(z, valid)
+        if any(self.empirical):
+            self._rows = tuple(a if on else None for a, on in zip((data.x_train, data.y_train), self.empirical,
+                                                                   strict=True))
+            self._n_rows = n
 
     @torch.no_grad()
     def _fit_gaussian(self, z: torch.Tensor, valid: torch.Tensor | None = None) -> None:
@@ -181,14 +207,33 @@ class MINEEObjective(nn.Module):
         if self.reference == "uniform":
             u = torch.rand(k, m, d, generator=generator, device=gdev).to(device=device, dtype=dtype)
             lo, width = self._box()
-            return lo[:, None, :] + u * width[:, None, :]  # (K, M, D)
+            return self._empirical_rows(lo[:, None, :] + u * width[:, None, :], generator)  # (K, M, D)
         if not torch.isfinite(self.mean).all():
             raise RuntimeError("MI-NEE's Gaussian reference is unset: train (or call prepare) before estimating.")
         e = torch.randn(k, m, d, generator=generator, device=gdev).to(device=device, dtype=dtype)
         dx = self.dim_x
         ex = e[..., :dx] @ self.chol_x.transpose(1, 2)  # (K, M, dx)
         ey = e[..., dx:] @ self.chol_y.transpose(1, 2)  # (K, M, dy)
-        return self.mean[:, None, :] + torch.cat([ex, ey], -1)
+        return self._empirical_rows(self.mean[:, None, :] + torch.cat([ex, ey], -1), generator)
+
+    def _empirical_rows(self, ref: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """``ref`` (K, M, D) with each empirical side replaced by whole training rows of that member, drawn
+        uniformly with replacement, the two sides independently (the same reference without empirical sides)."""
+        if not any(self.empirical):
+            return ref
+        if self._n_rows is None:
+            raise RuntimeError("MI-NEE's empirical reference is unset: train (or call prepare) before estimating.")
+        k, m, _ = ref.shape
+        parts = [ref[..., : self.dim_x], ref[..., self.dim_x:]]
+        n = self._n_rows.to(device=ref.device, dtype=torch.float64)[:, None]  # (K, 1)
+        for s, rows in enumerate(self._rows):
+            if rows is None:
+                continue
+            u = torch.rand(k, m, generator=generator, device=generator.device, dtype=torch.float64).to(ref.device)
+            idx = (u * n).long().clamp_max(rows.shape[1] - 1)  # (K, M) rows below each member's count
+            parts[s] = rows.to(device=ref.device, dtype=ref.dtype).gather(1, idx[..., None].expand(-1, -1,
+                                                                                                   rows.shape[-1]))
+        return torch.cat(parts, -1)
 
     def _generator(self, device: torch.device) -> torch.Generator:
         if self._gen is None or self._gen.device != device:
@@ -199,14 +244,25 @@ class MINEEObjective(nn.Module):
     def _critics(self, z: torch.Tensor) -> torch.Tensor:
         """The three critics on joint points z (K, M, D): (3, K, M) = f_0(x, y), f_1(x), f_2(y)."""
         dx = self.dim_x
-        fx, fy = self.f_x(z[..., :dx]).squeeze(-1), self.f_y(z[..., dx:]).squeeze(-1)  # (K, M)
-        return torch.stack([self.f_xy(z).squeeze(-1), fx, fy], 0)
+        fxy = self.f_xy(z).squeeze(-1)  # (K, M)
+        # an empirical side's critic is off: a constant 0 gives its divergence (to its own sample) exactly 0
+        fx = fxy.new_zeros(()).expand_as(fxy) if self.empirical[0] else self.f_x(z[..., :dx]).squeeze(-1)
+        fy = fxy.new_zeros(()).expand_as(fxy) if self.empirical[1] else self.f_y(z[..., dx:]).squeeze(-1)
+        return torch.stack([fxy, fx, fy], 0)
 
     def _terms(self, x: torch.Tensor, y: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         """DV values (K, 3) of D(P_XY||U), D(P_X||U_X), D(P_Y||U_Y) with one reference sample ``ref``."""
         pos = self._critics(torch.cat([x, y], -1))  # (3, K, B)
         lme = torch.logsumexp(self._critics(ref), dim=-1) - math.log(ref.shape[1])  # (3, K)
-        return (pos.mean(-1) - lme).T  # (K, 3)
+        return self._zero_empirical((pos.mean(-1) - lme).T)  # (K, 3)
+
+    def _zero_empirical(self, d: torch.Tensor) -> torch.Tensor:
+        """``d`` (K, 3) with the divergence of each empirical side set to exactly 0 (its critic is the constant 0, so
+        only the rounding of log mean exp would be left)."""
+        if not any(self.empirical):
+            return d
+        keep = torch.tensor([True, not self.empirical[0], not self.empirical[1]], device=d.device)
+        return d * keep.to(d.dtype)
 
     def training_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Loss (K,) = -(sum of the three DV bounds); MI (K,) = DV_xy - DV_x - DV_y on this batch."""
@@ -241,7 +297,7 @@ class MINEEObjective(nn.Module):
             if m_total not in lme_by_size:
                 lme_by_size[m_total] = self._reference_lme(k, m_total, x.device, x.dtype)
             pos = self._critics(torch.cat([x, y], -1))  # (3, K, n)
-            out.append((pos.mean(-1) - lme_by_size[m_total]).T)  # (K, 3)
+            out.append(self._zero_empirical((pos.mean(-1) - lme_by_size[m_total]).T))  # (K, 3)
         return out
 
     def _reference_lme(self, k: int, m_total: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -271,8 +327,10 @@ class MINEEObjective(nn.Module):
         d = self.divergences(x, y).cpu()
         _, width = self._box()
         log_vol = width.log().sum(-1).cpu()  # (K,)
+        refs = {f"reference_{side}": "empirical" if on else self.reference
+                for side, on in zip("xy", self.empirical, strict=True)}
         return [{"d_xy_nats": float(d[i, 0]), "d_x_nats": float(d[i, 1]), "d_y_nats": float(d[i, 2]),
-                 "log_box_volume": float(log_vol[i])} for i in range(self.n_members)]
+                 "log_box_volume": float(log_vol[i]), **refs} for i in range(self.n_members)]
 
     def ceiling(self, n_eval: int) -> float | None:
         return None
@@ -287,6 +345,8 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MINEEO
     """
     opts = parse_options(spec.options)
     opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)
+    if opts["empirical_sides"] == "auto":  # fit_ensemble resolves it from the data; built without the data: none
+        opts["empirical_sides"] = "none"
     check_int("n_members", n_members, 1)
     seed = int(torch.randint(0, 2**62, ()))
     return MINEEObjective(n_members, dim_x, dim_y, hidden=spec.hidden, n_layers=spec.n_layers,

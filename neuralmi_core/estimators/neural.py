@@ -112,8 +112,15 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
         critic_info = {"critic": spec.critic, **({"counts_side": side} if side else {})}
     else:  # the density-based estimators: do the continuous features have a density (intrinsic.py)?
         critic_info = dimension_info(members[0], config.seed)
-        if parse_options(spec.estimator, spec.options).get("dequantize"):
-            members, dequantized = dequantize_members(members, config.seed)
+        opts = parse_options(spec.estimator, spec.options)
+        keep = ()  # sides left as they are (MI-NEE's empirical sides)
+        if "empirical_sides" in opts:
+            sides, reasons = empirical_sides(members[0], opts["empirical_sides"], critic_info)
+            spec = replace(spec, options={**(spec.options or {}), "empirical_sides": sides})
+            critic_info.update(reasons)
+            keep = tuple(side for side in "xy" if sides in (side, "both"))
+        if opts.get("dequantize"):
+            members, dequantized = dequantize_members(members, config.seed, keep=keep)
             critic_info.update(dequantized)
     tie = check_tie(tie, len(members))
     fit, data = _fit_once(members, spec, config, desc, preprocessing, tie)
@@ -227,7 +234,30 @@ def dimension_info(member: MemberData, seed: int) -> dict[str, float | int]:
     return out
 
 
-def dequantize_members(members: list[MemberData], seed: int) -> tuple[list[MemberData], dict[str, int]]:
+def empirical_sides(member: MemberData, choice: str, dims: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """MI-NEE's ``empirical_sides`` resolved on the data: ``(sides, info)``, ``sides`` one of none, x, y, both and
+    ``info`` ``{"empirical_x": reason, ...}`` for the sides chosen (reason: ``integer-valued``, ``lower-dimensional``
+    or ``asked``). ``auto`` picks every side without a density: all of its features integer-valued on the training
+    and held-out rows (spike counts), or its continuous features reading lower-dimensional in ``dims`` (the
+    :func:`dimension_info` of the fit)."""
+    from ..intrinsic import is_lower_dimensional
+
+    if choice != "auto":
+        on = [side for side in "xy" if choice in (side, "both")]
+        return choice, {f"empirical_{side}": "asked" for side in on}
+    info = {}
+    for side in "xy":
+        if integer_columns(getattr(member, f"{side}_train"), getattr(member, f"{side}_test")).all():
+            info[f"empirical_{side}"] = "integer-valued"
+        elif f"intrinsic_dim_{side}" in dims and is_lower_dimensional(
+                {"dimension": dims[f"intrinsic_dim_{side}"], "reference": dims[f"intrinsic_ref_{side}"]}):
+            info[f"empirical_{side}"] = "lower-dimensional"
+    on = "".join(side for side in "xy" if f"empirical_{side}" in info)
+    return {"": "none", "x": "x", "y": "y", "xy": "both"}[on], info
+
+
+def dequantize_members(members: list[MemberData], seed: int,
+                       keep: tuple[str, ...] = ()) -> tuple[list[MemberData], dict[str, int]]:
     """The density-based estimators' (MI-NEE, MIENF) view of discrete data: Uniform[0, 1) noise added to every
     integer-valued feature (spike counts, binary or categorical codes), train and held-out alike.
 
@@ -236,7 +266,8 @@ def dequantize_members(members: list[MemberData], seed: int) -> tuple[list[Membe
     continuous reference (and MIENF's likelihood) grow without bound as the networks fit the lattice, and the MI
     is a difference of diverging terms (benchmarks/README.md, issue 23: 959 nats on a place-cell population whose
     MI is 1.6). Continuous features are untouched. The noise is drawn from ``seed`` and the member's index.
-    Returns the members and ``{"dequantized_x": columns, "dequantized_y": columns}`` (empty when nothing was).
+    Sides in ``keep`` ("x", "y") are left as they are. Returns the members and
+    ``{"dequantized_x": columns, "dequantized_y": columns}`` (empty when nothing was).
     """
     out, counts = [], {"dequantized_x": 0, "dequantized_y": 0}
     for i, m in enumerate(members):
@@ -244,7 +275,7 @@ def dequantize_members(members: list[MemberData], seed: int) -> tuple[list[Membe
         parts = {}
         for side in ("x", "y"):
             train, test = getattr(m, f"{side}_train"), getattr(m, f"{side}_test")
-            cols = integer_columns(train, test)
+            cols = integer_columns(train, test) & (side not in keep)
             counts[f"dequantized_{side}"] = max(counts[f"dequantized_{side}"], int(cols.sum()))
             for name, a in ((f"{side}_train", train), (f"{side}_test", test)):
                 if cols.any():

@@ -262,8 +262,9 @@ WARNINGS: tuple[Warn, ...] = (
          "critic for counts against a variable) was within 1-26 %: prefer infonce for spike counts"),
     Warn("empirical_reference", "estimate, rigorous",
          "{estimator} models densities, and {sides} no density ({reasons}): its reference there is the side's own "
-         "training sample (option empirical_sides), so the estimate is D(P_XY||P_X x Q_Y) - D(P_Y||Q_Y), the MI "
-         "as a network finds it. On the accuracy suite's tasks of that kind (spike counts, (cos, sin) of a heading, "
+         "training sample (option empirical_sides), so that side's divergence is 0 and the estimate is the joint "
+         "divergence less the other side's (D(P_XY||P_X x Q_Y) - D(P_Y||Q_Y) when x is such a side), the MI as a "
+         "network finds it. On the accuracy suite's tasks of that kind (spike counts, (cos, sin) of a heading, "
          "a rolled-up line) {estimator} was {low} this way, where infonce (the poisson critic for counts against a "
          "variable) was within 1-26 %: prefer infonce for spike counts"),
     Warn("lower_dimensional_features", "estimate, rigorous",

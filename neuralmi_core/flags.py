@@ -367,16 +367,14 @@ def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str 
     dimension of a Gaussian sample of their size (:func:`~neuralmi_core.intrinsic.is_lower_dimensional`), from
     the fits' ``info`` dicts (``intrinsic_*``; one for estimate(), one per cell for rigorous mode: each side is
     judged on the fit with the most rows)."""
-    from .intrinsic import is_lower_dimensional
+    from .intrinsic import check_from_info, is_lower_dimensional
 
     parts = []
     for side in ("x", "y"):
-        checks = [i for i in infos if f"intrinsic_dim_{side}" in i]
+        checks = [c for c in (check_from_info(i, side) for i in infos) if c]
         if not checks or any(f"empirical_{side}" in i for i in infos):  # handled: empirical_reference says so
             continue
-        best = max(checks, key=lambda i: int(i[f"intrinsic_rows_{side}"]))
-        check = {"features": int(best[f"intrinsic_features_{side}"]), "dimension": float(best[f"intrinsic_dim_{side}"]),
-                 "reference": float(best[f"intrinsic_ref_{side}"])}
+        check = max(checks, key=lambda c: c["rows"])
         if is_lower_dimensional(check):
             parts.append(warning_text("lower_dimensional_features", estimator=estimator, side=side,
                                       features=check["features"], dimension=check["dimension"],

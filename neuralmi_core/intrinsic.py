@@ -21,6 +21,7 @@ minimal neighborhood information. Scientific Reports 7, 12140 (2017).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -89,6 +90,21 @@ def _reference_dimension(seed: int, d: int, n: int) -> float:
     return round(twonn_dimension(ref, seed=seed), 3)
 
 
+def info_entries(check: dict[str, Any], side: str) -> dict[str, Any]:
+    """A :func:`side_dimension` result as the flat ``fit.info`` entries ``intrinsic_{features,rows,dim,ref}_{side}``."""
+    return {f"intrinsic_features_{side}": check["features"], f"intrinsic_rows_{side}": check["rows"],
+            f"intrinsic_dim_{side}": check["dimension"], f"intrinsic_ref_{side}": check["reference"]}
+
+
+def check_from_info(info: Mapping[str, Any], side: str) -> dict[str, Any] | None:
+    """The :func:`side_dimension` result of ``side`` back from a fit's ``info`` (:func:`info_entries`); None when
+    that side was not checked."""
+    if f"intrinsic_dim_{side}" not in info:
+        return None
+    return {"features": int(info[f"intrinsic_features_{side}"]), "rows": int(info[f"intrinsic_rows_{side}"]),
+            "dimension": float(info[f"intrinsic_dim_{side}"]), "reference": float(info[f"intrinsic_ref_{side}"])}
+
+
 def is_lower_dimensional(check: dict[str, Any] | None) -> bool:
     """True when a :func:`side_dimension` result reads clearly below its reference (:data:`LOW_RATIO`,
     :data:`LOW_BY`)."""
@@ -98,5 +114,6 @@ def is_lower_dimensional(check: dict[str, Any] | None) -> bool:
     return bool(np.isfinite(dim) and dim <= LOW_RATIO * ref and dim <= ref - LOW_BY)
 
 
-__all__ = ["LOW_BY", "LOW_RATIO", "MAX_FEATURES", "ROWS", "is_lower_dimensional", "side_dimension",
+__all__ = ["LOW_BY", "LOW_RATIO", "MAX_FEATURES", "ROWS", "check_from_info", "info_entries", "is_lower_dimensional",
+           "side_dimension",
            "twonn_dimension"]

@@ -378,10 +378,11 @@ def test_empirical_sides_resolve_on_the_data():
     assert empirical_sides(m, "auto", {}) == ("x", {"empirical_x": "integer-valued"})
     both = MemberData(counts[:300], counts[:300], counts[300:], counts[300:])
     assert empirical_sides(both, "auto", {})[0] == "both"
-    low = {"intrinsic_dim_y": 1.0, "intrinsic_ref_y": 2.0}  # a circle: 1-d in 2-d
+    checked = {"intrinsic_features_y": 2, "intrinsic_rows_y": 300, "intrinsic_ref_y": 2.0}  # dimension_info's entries
+    low = {**checked, "intrinsic_dim_y": 1.0}  # a circle: 1-d in 2-d
     cont = MemberData(z[:300], np.c_[z, z][:300], z[300:], np.c_[z, z][300:])
     assert empirical_sides(cont, "auto", low) == ("y", {"empirical_y": "lower-dimensional"})
-    assert empirical_sides(cont, "auto", {"intrinsic_dim_y": 1.9, "intrinsic_ref_y": 2.0}) == ("none", {})
+    assert empirical_sides(cont, "auto", {**checked, "intrinsic_dim_y": 1.9}) == ("none", {})
     assert empirical_sides(m, "none", {}) == ("none", {})
     assert empirical_sides(cont, "both", {}) == ("both", {"empirical_x": "asked", "empirical_y": "asked"})
 

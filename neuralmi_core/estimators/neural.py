@@ -222,15 +222,15 @@ def dimension_info(member: MemberData, seed: int) -> dict[str, float | int]:
     held-out rows together, the columns :func:`dequantize_members` leaves alone) next to that of a standard-normal
     sample of the same shape (:func:`~neuralmi_core.intrinsic.side_dimension`), as flat ``fit.info`` entries
     ``intrinsic_{features,rows,dim,ref}_{x,y}`` (sides with fewer than 2 continuous columns are left out)."""
-    from ..intrinsic import side_dimension  # scipy.spatial: imported where a density-based fit first needs it
+    # scipy.spatial: imported where a density-based fit first needs it
+    from ..intrinsic import info_entries, side_dimension
 
     out: dict[str, float | int] = {}
     for side in ("x", "y"):
         train = np.asarray(getattr(member, f"{side}_train"))
         check = side_dimension(train, ~integer_columns(train, getattr(member, f"{side}_test")), seed)
         if check:
-            out.update({f"intrinsic_features_{side}": check["features"], f"intrinsic_rows_{side}": check["rows"],
-                        f"intrinsic_dim_{side}": check["dimension"], f"intrinsic_ref_{side}": check["reference"]})
+            out.update(info_entries(check, side))
     return out
 
 
@@ -240,7 +240,7 @@ def empirical_sides(member: MemberData, choice: str, dims: Mapping[str, Any]) ->
     or ``asked``). ``auto`` picks every side without a density: all of its features integer-valued on the training
     and held-out rows (spike counts), or its continuous features reading lower-dimensional in ``dims`` (the
     :func:`dimension_info` of the fit)."""
-    from ..intrinsic import is_lower_dimensional
+    from ..intrinsic import check_from_info, is_lower_dimensional
 
     if choice != "auto":
         on = [side for side in "xy" if choice in (side, "both")]
@@ -249,8 +249,7 @@ def empirical_sides(member: MemberData, choice: str, dims: Mapping[str, Any]) ->
     for side in "xy":
         if integer_columns(getattr(member, f"{side}_train"), getattr(member, f"{side}_test")).all():
             info[f"empirical_{side}"] = "integer-valued"
-        elif f"intrinsic_dim_{side}" in dims and is_lower_dimensional(
-                {"dimension": dims[f"intrinsic_dim_{side}"], "reference": dims[f"intrinsic_ref_{side}"]}):
+        elif is_lower_dimensional(check_from_info(dims, side)):
             info[f"empirical_{side}"] = "lower-dimensional"
     on = "".join(side for side in "xy" if f"empirical_{side}" in info)
     return {"": "none", "x": "x", "y": "y", "xy": "both"}[on], info

@@ -444,3 +444,48 @@ def test_patience_resets_only_on_a_gain_above_min_gain(device):
     assert plain.info["min_gain"] == 0.0
     with pytest.raises(NeuralMIError, match="min_gain"):
         TrainConfig(min_gain=-0.1).validate()
+
+
+class _Scripted(torch.nn.Module):
+    """An objective whose held-out MI (and, :class:`_ScriptedWithScore`, checkpoint score) follow scripts, one value
+    per epoch (``end_epoch`` advances them)."""
+
+    def __init__(self, k: int, mi: list[float], score: list[float]):
+        super().__init__()
+        self.n_members, self.mi, self.score, self.epoch = k, mi, score, -1
+        self.w = torch.nn.Parameter(torch.zeros(k, 1))
+
+    def training_loss(self, x, y):
+        return (self.w**2).sum(-1), torch.zeros(self.n_members)
+
+    def end_epoch(self, x, y, n_train):
+        self.epoch += 1
+
+    def estimate(self, x, y):
+        return torch.full((self.n_members,), self.mi[self.epoch])
+
+    def ceiling(self, n_eval):
+        return None
+
+
+class _ScriptedWithScore(_Scripted):
+    def selection_score(self, x, y):
+        return torch.full((self.n_members,), self.score[self.epoch])
+
+
+def test_the_checkpoint_follows_the_objectives_selection_score():
+    """An objective with ``selection_score``: early stopping and the checkpoint follow the score (peak at epoch 6),
+    while the curves and the reported MI are the estimate's (the window around epoch 6), not its maximum."""
+    epochs = 40
+    mi = [0.1 * e for e in range(epochs)]  # rises throughout
+    score = [-abs(e - 5) for e in range(epochs)]  # best at the 6th epoch
+    data = make_ensemble_data(_members(2), eval_size=100, seed=0)
+    cfg = TrainConfig(epochs=epochs, batch_size=64, patience=4, min_epochs=2, progress=False)
+    fit = train_ensemble(_ScriptedWithScore(2, mi, score), data, cfg)
+    h = cfg.smooth_window // 2
+    for m in fit.members:
+        assert m.best_epoch == 6 and m.epochs_run == 6 + h + 4
+        assert m.mi_test_nats == pytest.approx(np.mean(mi[5 - h:5 + h + 1]))
+        assert list(m.curve_test_nats) == pytest.approx(mi[:m.epochs_run])
+    fit = train_ensemble(_Scripted(2, mi, score), data, cfg)  # without a score: the MI's maximum, at the end
+    assert fit.members[0].epochs_run == epochs and fit.members[0].best_epoch >= epochs - h

@@ -267,6 +267,14 @@ WARNINGS: tuple[Warn, ...] = (
          "network finds it. On the accuracy suite's tasks of that kind (spike counts, (cos, sin) of a heading, "
          "a rolled-up line) {estimator} was {low} this way, where infonce (the poisson critic for counts against a "
          "variable) was within 1-26 %: prefer infonce for spike counts"),
+    Warn("conditional_flow", "estimate, rigorous",
+         "{estimator} models densities, and {side} has no density ({reason}): {estimator} flowed the other side "
+         "alone (option context_side), a conditional flow given {side} and an unconditional one, and the estimate is "
+         "the held-out mean of their log-likelihoods' difference, which is not a bound: it reads low where the "
+         "conditional flow under-fits and high where the unconditional one does. On the accuracy suite's tasks of "
+         "that kind (spike counts against the variable they encode, a rolled-up line) {estimator} was {low} this "
+         "way, where infonce (the poisson critic for counts against a variable) was within 1-26 %: prefer infonce "
+         "for spike counts"),
     Warn("lower_dimensional_features", "estimate, rigorous",
          "{estimator} models densities, and the {features} continuous {side} features lie on a set of lower "
          "dimension: their intrinsic dimension reads {dimension:.1f} (TwoNN), where a {features}-d Gaussian sample of "
@@ -372,7 +380,8 @@ def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str 
     parts = []
     for side in ("x", "y"):
         checks = [c for c in (check_from_info(i, side) for i in infos) if c]
-        if not checks or any(f"empirical_{side}" in i for i in infos):  # handled: empirical_reference says so
+        # handled: empirical_reference (MI-NEE) or conditional_flow (MIENF) says so
+        if not checks or any(f"empirical_{side}" in i or f"context_{side}" in i for i in infos):
             continue
         check = max(checks, key=lambda c: c["rows"])
         if is_lower_dimensional(check):
@@ -384,10 +393,11 @@ def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str 
 
 def density_fit_warnings(estimator: str, *infos: Mapping[str, Any]) -> list[str]:
     """The density-based estimators' data warnings that a fit records in its ``info`` (one for estimate(), one per
-    cell for rigorous mode): ``dequantized_features``, ``empirical_reference`` and ``lower_dimensional_features``,
+    cell for rigorous mode): ``dequantized_features``, ``empirical_reference``, ``conditional_flow`` and
+    ``lower_dimensional_features``,
     those that apply."""
     found = (dequantized_warning(estimator, *infos), empirical_warning(estimator, *infos),
-             lower_dimensional_warning(estimator, *infos))
+             conditional_warning(estimator, *infos), lower_dimensional_warning(estimator, *infos))
     return [w for w in found if w]
 
 
@@ -412,6 +422,23 @@ def empirical_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
                         low=EMPIRICAL_TASK_ERROR.get(estimator, "often far"))
 
 
+#: Measured range of MIENF's error on the suite's tasks where one side has no density and it flows the other alone
+#: (estimate, N = 5000; benchmarks/DIAGNOSIS.md section 46), quoted by the ``conditional_flow`` warning.
+CONDITIONAL_TASK_ERROR = {"mienf": "2-71 % low (median 16 %, three data sets)"}
+
+
+def conditional_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
+    """The ``conditional_flow`` warning when a fit made a side only the context of a conditional flow of the other
+    (MIENF's ``context_side``); ``infos``: the fits' ``info`` dicts."""
+    for i in infos:
+        for side in ("x", "y"):
+            if f"context_{side}" in i:
+                return warning_text("conditional_flow", estimator=estimator, side=side,
+                                    reason=str(i[f"context_{side}"]),
+                                    low=CONDITIONAL_TASK_ERROR.get(estimator, "often far off"))
+    return None
+
+
 def dequantized_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
     """The ``dequantized_features`` warning when a fit added noise to integer-valued features (MI-NEE, MIENF);
     ``infos``: the fits' ``info`` dicts (one for estimate(), one per cell for rigorous mode)."""
@@ -433,6 +460,6 @@ def warnings_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-__all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "density_fit_warnings",
-           "dequantized_warning", "empirical_warning", "flag_names", "flags_help", "flags_markdown",
-           "glossary_entries", "lower_dimensional_warning", "warning_text", "warnings_markdown"]
+__all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "conditional_warning",
+           "density_fit_warnings", "dequantized_warning", "empirical_warning", "flag_names", "flags_help",
+           "flags_markdown", "glossary_entries", "lower_dimensional_warning", "warning_text", "warnings_markdown"]

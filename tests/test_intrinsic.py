@@ -69,8 +69,9 @@ def test_the_warning_judges_each_side_on_the_fit_with_the_most_rows():
 @pytest.mark.parametrize("estimator", ["mienf", "minee"])
 def test_density_estimators_warn_on_features_without_a_density(estimator):
     """Y = (cos, sin) of an angle that X carries: estimate() with MIENF warns ``lower_dimensional_features`` naming
-    the y side; MI-NEE gives that side its empirical reference and says so (``empirical_reference``) instead; with a
-    2-d Gaussian Y neither does; infonce does not check."""
+    the y side when it keeps a flow of each side (``context_side: none``), and by default makes y the context of a
+    conditional flow of x and says so (``conditional_flow``) instead; MI-NEE gives that side its empirical reference
+    and says so (``empirical_reference``); with a 2-d Gaussian Y neither does; infonce does not check."""
     th, circle = _circle()
     rng = np.random.default_rng(1)
     x = np.c_[th + 0.3 * rng.standard_normal(N), rng.standard_normal(N)]
@@ -82,6 +83,10 @@ def test_density_estimators_warn_on_features_without_a_density(estimator):
         hits = [w for w in res.warnings if "y has no density (y: lower-dimensional)" in w]
         assert len(hits) == 1 and "empirical_x" not in res.history["timing"]
     else:
+        assert not hits and res.history["timing"]["context_y"] == "lower-dimensional"
+        assert len([w for w in res.warnings if "y has no density (lower-dimensional)" in w]) == 1
+        flows = nmi.estimate(x, circle, estimator=estimator, options={"context_side": "none"}, **kw)
+        hits = [w for w in flows.warnings if "lie on a set of lower dimension" in w]
         assert len(hits) == 1 and "continuous y features" in hits[0] and "continuous x" not in hits[0]
     assert res.history["timing"]["intrinsic_dim_y"] < 1.3 < res.history["timing"]["intrinsic_dim_x"]
     plain = nmi.estimate(x, rng.standard_normal((N, 2)), estimator=estimator, **kw)
@@ -96,7 +101,7 @@ def test_rigorous_mode_carries_the_warning():
     th, circle = _circle(n=1500)
     x = np.c_[th, np.random.default_rng(2).standard_normal(1500)]
     res = nmi.rigorous(x, circle, estimator="mienf", gammas="1-3", min_gammas=3, epochs=2, split="random",
-                       progress=False)
+                       progress=False, options={"context_side": "none"})
     assert any("continuous y features lie on a set of lower dimension" in w for w in res.warnings)
 
 

@@ -321,9 +321,10 @@ def test_dequantize_members_keeps_the_integers_recoverable():
 @pytest.mark.parametrize("estimator", ["minee", "mienf"])
 def test_density_estimators_on_counts_stay_finite_and_small_without_information(estimator):
     """On spike counts independent of Y the density-based estimators find ~0 (before dequantization MI-NEE's
-    divergences to its continuous reference grew without bound on counts: 959 nats on a place-cell task). MIENF
-    dequantizes the counts and records how many; MI-NEE keeps them as counts and gives that side its empirical
-    reference (``empirical_sides="none"`` gives back the dequantized fit); dequantize=False is still available."""
+    divergences to its continuous reference grew without bound on counts: 959 nats on a place-cell task). MI-NEE
+    keeps them as counts and gives that side its empirical reference (``empirical_sides="none"`` gives back the
+    dequantized fit); MIENF keeps them as counts as the context of a conditional flow of Y (``context_side="none"``
+    gives back the dequantized flow of each side, which records how many); dequantize=False is still available."""
     rng = np.random.default_rng(1)
     x = rng.poisson(0.4, size=(1500, 6)).astype(float)
     y = rng.normal(size=(1500, 2))
@@ -339,11 +340,15 @@ def test_density_estimators_on_counts_stay_finite_and_small_without_information(
         assert old.history["timing"]["dequantized_x"] == 6 and abs(old.mi_nats) < 0.05
         assert any(w.startswith("minee models densities, and 6 x feature(s) are integer-valued") for w in old.warnings)
     else:
-        assert timing["dequantized_x"] == 6 and timing["dequantized_y"] == 0
-        assert any(w.startswith("mienf models densities, and 6 x feature(s) are integer-valued") for w in res.warnings)
+        assert timing["context_x"] == "integer-valued" and "dequantized_x" not in timing
+        assert any(w.startswith("mienf models densities, and x has no density (integer-valued)") for w in res.warnings)
+        old = nmi.estimate(x, y, options={"context_side": "none"}, **kw)
+        assert old.history["timing"]["dequantized_x"] == 6 and old.history["timing"]["dequantized_y"] == 0
+        assert abs(old.mi_nats) < 0.05
+        assert any(w.startswith("mienf models densities, and 6 x feature(s) are integer-valued") for w in old.warnings)
     assert abs(res.mi_nats) < 0.05
     off = nmi.estimate(x, y, options={"dequantize": False, "empirical_sides": "none"} if estimator == "minee"
-                       else {"dequantize": False}, **kw)
+                       else {"dequantize": False, "context_side": "none"}, **kw)
     assert "dequantized_x" not in off.history["timing"]
 
 

@@ -103,14 +103,16 @@ def parse_options(options: dict[str, Any] | None) -> dict[str, Any]:
 
 def make_flow_transform(features: int, flow: str = "nsf", transforms: int = 2,
                         hidden: tuple[int, ...] = (64, 64), bins: int = 8, softclip: float = 4.0,
-                        linear: bool = True) -> LazyTransform:
+                        linear: bool = True, context: int = 0) -> LazyTransform:
     """One side's invertible map x -> latent, assembled from zuko parts.
 
     ``SoftclipTransform(softclip)`` (if ``softclip > 0``; keeps heavy tails inside the splines' [-5, 5]
     domain) -> ``transforms`` layers of the zuko flow ``flow`` -> ``LULinearTransform`` (if ``linear``;
-    lets the tridiagonal variant rotate into canonical pairs), initialised at the identity.
+    lets the tridiagonal variant rotate into canonical pairs), initialised at the identity. ``context`` > 0: the
+    flow's layers take that many context features (a conditional flow, :mod:`.mienf_conditional`); the softclip and
+    the linear map do not depend on them.
     """
-    kw: dict[str, Any] = {"transforms": transforms, "hidden_features": tuple(hidden)}
+    kw: dict[str, Any] = {"transforms": transforms, "hidden_features": tuple(hidden), "context": int(context)}
     if flow == "nsf":
         body = zuko.flows.NSF(features, bins=bins, **kw)
     elif flow == "maf":
@@ -532,18 +534,26 @@ class MIENFObjective(nn.Module):
 _FLOW_KEY = re.compile(r"flows_[xy]\.(\d+)\.")
 
 
-def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MIENFObjective:
+def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> nn.Module:
     """The registry hook (:data:`~neuralmi_core.estimators.neural.EXTERNAL_TRAINED`): MIENF from a ModelSpec.
 
     The flows' hyper-networks have ``spec.n_layers`` hidden layers of ``flow_hidden`` units (option; 0, the
     default, is a quarter of ``spec.hidden``: 64 at the default 256, as accurate on the suite as 256 and a third
     of the time per step on a heavy-tailed task, benchmarks/DIAGNOSIS.md section 27); ``spec.options`` holds
     :data:`DEFAULT_OPTIONS` (``variant``, ``flow``, ``transforms``, ``bins``, ``softclip``, ``linear``,
-    ``jitter``, ``ema``, ``latent``, ``flow_hidden``, ``latent_fit``).
+    ``jitter``, ``ema``, ``latent``, ``flow_hidden``, ``latent_fit``, ``context_side``). ``context_side`` x or y
+    (resolved from ``auto`` by :func:`~neuralmi_core.estimators.neural.fit_ensemble`) builds the conditional-flow
+    objective of :mod:`.mienf_conditional` instead.
     """
     opts = parse_options(spec.options)
     opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)
     check_int("n_members", n_members, 1)
     width = int(opts.pop("flow_hidden")) or max(int(spec.hidden) // 4, 1)  # a quarter: benchmarks/README.md
     hidden = (width,) * max(int(spec.n_layers), 1)
+    context = opts.pop("context_side")  # auto is resolved on the data by fit_ensemble; without data: a flow per side
+    if context in ("x", "y"):
+        from .mienf_conditional import ConditionalFlowObjective
+
+        return ConditionalFlowObjective(n_members, dim_x, dim_y, context=context, hidden=hidden,
+                                        **{k: opts[k] for k in ("flow", "transforms", "bins", "linear")})
     return MIENFObjective(n_members, dim_x, dim_y, hidden=hidden, **opts)

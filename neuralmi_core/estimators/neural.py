@@ -119,6 +119,11 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
             spec = replace(spec, options={**(spec.options or {}), "empirical_sides": sides})
             critic_info.update(reasons)
             keep = tuple(side for side in "xy" if sides in (side, "both"))
+        if "context_side" in opts:
+            side, reasons = context_side(members[0], opts["context_side"], critic_info, opts["variant"])
+            spec = replace(spec, options={**(spec.options or {}), "context_side": side})
+            critic_info.update(reasons)
+            keep = (side,) if side in ("x", "y") else ()
         if opts.get("dequantize"):
             members, dequantized = dequantize_members(members, config.seed, keep=keep)
             critic_info.update(dequantized)
@@ -253,6 +258,28 @@ def empirical_sides(member: MemberData, choice: str, dims: Mapping[str, Any]) ->
             info[f"empirical_{side}"] = "lower-dimensional"
     on = "".join(side for side in "xy" if f"empirical_{side}" in info)
     return {"": "none", "x": "x", "y": "y", "xy": "both"}[on], info
+
+
+def context_side(member: MemberData, choice: str, dims: Mapping[str, Any], variant: str = "general",
+                 ) -> tuple[str, dict[str, str]]:
+    """MIENF's ``context_side`` resolved on the data: ``(side, info)``, ``side`` one of none, x, y and ``info``
+    ``{"context_x": reason}`` (or ``context_y``) for the side chosen (reason: ``integer-valued``,
+    ``lower-dimensional`` or ``asked``). ``auto`` picks the side without a density (as :func:`empirical_sides`
+    judges it) when the other side has one; none when both or neither have one, and for the tridiagonal variant
+    (its per-component MIs need a flow of each side)."""
+    if choice != "auto":
+        if choice != "none" and variant != "general":
+            raise NeuralMIError(f"options.context_side={choice!r} needs options.variant='general' (the tridiagonal "
+                                f"variant's per-component MIs need a flow of each side); got variant {variant!r}.")
+        return choice, ({} if choice == "none" else {f"context_{choice}": "asked"})
+    if variant != "general":
+        return "none", {}
+    _, found = empirical_sides(member, "auto", dims)
+    if len(found) != 1:
+        return "none", {}
+    (key, reason), = found.items()
+    side = key[-1]
+    return side, {f"context_{side}": reason}
 
 
 def dequantize_members(members: list[MemberData], seed: int,

@@ -103,6 +103,12 @@ def test_the_flows_start_as_one_function_near_a_standard_normal():
     a fraction of a nat of a standard normal's likelihood on standard-normal data, one feature or three (zuko's
     unconditional flow of one feature starts from random splines, several nats below). The context weights train."""
     for dim in (1, 3):
+        for flow in ("maf", "realnvp"):  # the other zuko flows start as one function too
+            torch.manual_seed(0)
+            other = ConditionalFlowObjective(1, 4, dim, context="x", hidden=(16,), flow=flow)
+            with torch.no_grad():
+                lc, lm = other.log_probs(torch.randn(1, 200, 4), torch.randn(1, 200, dim))
+            assert torch.equal(lc, lm), flow
         torch.manual_seed(0)
         obj = ConditionalFlowObjective(2, 4, dim, context="x", hidden=(64, 64))
         x, m = torch.randn(2, 4000, 4), torch.randn(2, 4000, dim)

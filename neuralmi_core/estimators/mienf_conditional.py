@@ -15,7 +15,9 @@ on the MI would pick the epoch where the marginal flow lags the conditional one 
 held-out mean of the pointwise log-ratio. It is a difference of two likelihoods, not a
 bound: it reads low where q under-fits the conditional and high where p under-fits the marginal by more; the side
 modelled always has a density (section 46), which keeps p's share small. Each flow is a standard normal pushed
-through :func:`~neuralmi_core.estimators.mienf.make_flow_transform`'s layers (the conditional one with context).
+through :func:`~neuralmi_core.estimators.mienf.make_flow_transform`'s layers (the conditional one with context). p is
+the same layers given a constant context, and q starts as the same function as p (its context weights 0), so the
+two learn at one pace and the MI starts at exactly 0 (section 46 measured why both matter).
 
 Like MIENF, zuko flows are not batched over members: a ``ModuleList`` of K flows each, and per-member checkpoints by
 :meth:`ConditionalFlowObjective.merge_best_state`.

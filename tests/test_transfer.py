@@ -280,6 +280,29 @@ def test_conditional_mi_cells_gather_to_the_numbers_of_one_call():
                                [one.mi_nats, one.ci_low_nats, one.ci_high_nats, one.mi_full_nats], rtol=0, atol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_density_estimators_say_what_they_did_to_the_data():
+    """conditional_mi and transfer_entropy with a density-based estimator carry its data warnings, as estimate() and
+    rigorous() do: MIENF dequantizes spike counts mixed with a continuous Z (``dequantized_features``), MI-NEE gives a
+    count side its own sample as reference (``empirical_reference``); gathered cells keep them; infonce has none."""
+    from neuralmi_core.analysis.transfer import CONDITIONAL_MI, gather_conditional_mi
+
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((600, 1))
+    x = rng.poisson(np.exp(0.5 * z), (600, 4)).astype(float)
+    y = z + rng.standard_normal((600, 1))
+    res = conditional_mi(x, y, z, **{**_TINY, "estimator": "mienf"})
+    assert len([w for w in res.warnings if "4 x feature(s) are integer-valued" in w]) == 1
+    assert all(len(c["fit_info"]) == 1 and "dequantized_x" in c["fit_info"][0] for c in res.cells if c["term"] == 1)
+    cells = CONDITIONAL_MI.cells(CONDITIONAL_MI.check({**_TINY, "estimator": "mienf"}, has_y=True))
+    parts = _parts_json(conditional_mi, x, y, z, cells=cells, analysis=CONDITIONAL_MI, **{**_TINY, "estimator": "mienf"})
+    assert gather_conditional_mi(parts).warnings == res.warnings
+    assert not any("feature(s)" in w or "no density" in w for w in conditional_mi(x, y, z, **_TINY).warnings)
+    spikes = rng.poisson(1.0, (700, 2)).astype(float)
+    te = transfer_entropy(spikes[:, :1], spikes[:, 1:], **{**_TINY, "delays": "1", "estimator": "minee"})
+    assert len([w for w in te.warnings if w.startswith("minee models densities") and "no density" in w]) == 1
+
+
 def test_registry_cli_cells_and_gather_with_z(tmp_path):
     """`neuralmi transfer-entropy ... --z Z --terms T` writes a part; `neuralmi gather transfer_entropy` combines
     the parts into the one-call numbers (what the workflow's jobs run)."""
@@ -346,7 +369,7 @@ def test_reduced_term_sees_a_row_shuffled_source_of_the_same_width(monkeypatch):
 
     seen: dict[str, list] = {}
 
-    def fake_train(blocks, gamma, seed, values, spec, cfg):
+    def fake_train(blocks, gamma, seed, values, spec, cfg, infos=None):
         seen.setdefault(values["reduced_source"], []).append(blocks)
         return []
 
@@ -364,7 +387,7 @@ def test_reduced_term_sees_a_row_shuffled_source_of_the_same_width(monkeypatch):
         assert sorted(r[0][:, 0]) == sorted(f[0][:, 0]) and not np.array_equal(r[0][:, 0], f[0][:, 0])
     # fixed by (seed, gamma, chunk, direction): a rerun or a workflow cell sees the same shuffle
     again: list = []
-    monkeypatch.setattr(te, "_train_term", lambda b, *a: again.append(b) or [])
+    monkeypatch.setattr(te, "_train_term", lambda b, *a, **k: again.append(b) or [])
     te.te_cell(x, y, None, 2, 0, [0], [1, 2], {"reduced_source": "permuted"}, None, None, 1, 2, 1)
     np.testing.assert_array_equal(again[0][0][0], reduced[0][0])
 
@@ -381,7 +404,7 @@ def _blocks_by_critic(monkeypatch, run):
     seen: dict[str, list] = {}
     monkeypatch.setattr(neuralmi_core.training, "split_member", lambda a, b, *args, **kw: (a, b))
     monkeypatch.setattr(neuralmi_core.estimators, "fit_ensemble", lambda members, spec, *args, **kw: (
-        seen.setdefault(spec.critic, []).append(members) or types.SimpleNamespace(members=[])))
+        seen.setdefault(spec.critic, []).append(members) or types.SimpleNamespace(members=[], info={})))
     for critic in ("poisson", "separable"):
         run(te, critic)
     return [pair for c, p in zip(seen["poisson"], seen["separable"], strict=True) for pair in zip(c, p, strict=True)]
@@ -460,7 +483,7 @@ def test_cmi_reduced_term_is_z_alone_by_default_and_a_row_shuffled_x_beside_z_on
 
     seen: dict[str, list] = {}
 
-    def fake_train(blocks, gamma, seed, values, spec, cfg):
+    def fake_train(blocks, gamma, seed, values, spec, cfg, infos=None):
         seen.setdefault(values["reduced_x"], []).append(blocks)
         return []
 

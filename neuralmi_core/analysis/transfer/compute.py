@@ -59,7 +59,7 @@ def _check(estimator: str, critic: str, settings: dict[str, Any]) -> dict[str, A
 
 
 def _train_term(blocks: list[tuple[np.ndarray, np.ndarray]], gamma: int, seed: int, values: dict[str, Any], spec: Any,
-                cfg: Any, replicas: int = 1) -> list[Any]:
+                cfg: Any, replicas: int = 1, infos: list[dict[str, Any]] | None = None) -> list[Any]:
     """Train one term on the chunks of one (gamma, seed) cell (``blocks[chunk] = (a, b)``); the fitted members.
 
     The split seed of chunk c is (seed, gamma, c) and the network seed (seed, gamma) for every term, so the
@@ -73,6 +73,9 @@ def _train_term(blocks: list[tuple[np.ndarray, np.ndarray]], gamma: int, seed: i
     critic models the counts of its first side given the other (``counts_on_x``), so with one ``b`` goes first:
     it models y(t + horizon) given the pasts, as a GLM does, not the pasts given the future (DIAGNOSIS.md
     section 39); ``counts_on_x`` swaps back when ``b`` does not hold counts.
+
+    ``infos``: a list the fit's ``info`` is appended to (the density estimators' records of what they did to the
+    data, which the result's warnings are made from: :func:`~neuralmi_core.flags.density_fit_warnings`).
     """
     from ...estimators import fit_ensemble
     from ...training import split_member
@@ -88,8 +91,11 @@ def _train_term(blocks: list[tuple[np.ndarray, np.ndarray]], gamma: int, seed: i
     run = for_full_data(dataclasses.replace(cfg, seed=derive_seed(seed, gamma)),
                         round(n_full * (1 - values["test_fraction"])))
     tie = None if replicas == 1 else [i % n_chunks for i in range(len(blocks))]
-    return list(fit_ensemble(members, spec, run, desc=f"gamma={gamma} seed={seed}",
-                             preprocessing=values["preprocess"], tie=tie).members)
+    fit = fit_ensemble(members, spec, run, desc=f"gamma={gamma} seed={seed}", preprocessing=values["preprocess"],
+                       tie=tie)
+    if infos is not None:
+        infos.append(dict(fit.info))
+    return list(fit.members)
 
 
 def _term_rows(members: list[Any], gamma: int, seed: int, term: int, direction: str | None = None
@@ -125,6 +131,16 @@ def pair_terms(members: list[dict[str, Any]], key: str = "delay") -> list[dict[s
                "diff_test_nats": m["mi_test_nats"] - r["mi_test_nats"]}
         out.append({"direction": m["direction"], **row} if m.get("direction") else row)
     return out
+
+
+def density_warnings(record: Mapping[str, Any], cells: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The density-based estimators' data warnings (``dequantized_features``, ``empirical_reference``,
+    ``conditional_flow``, ``lower_dimensional_features``) from the fits' info that each cell keeps (``fit_info``;
+    cells of runs made before it was kept give none)."""
+    from ...flags import density_fit_warnings
+
+    infos = [i for c in cells for i in c.get("fit_info", ())]
+    return density_fit_warnings(str(record.get("estimator", "")), *infos) if infos else []
 
 
 def _train_pairs(blocks: list[list[tuple[np.ndarray, np.ndarray]]], gamma: int, seed: int, values: dict[str, Any],
@@ -208,6 +224,7 @@ def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: s
             idx = chunk_indices(xa.shape[0], g, chunking, s)
             for t in terms:
                 t1 = time.perf_counter()
+                infos: list[dict[str, Any]] = []
                 if t == 1:
                     blocks = [(xz[i], ya[i]) for i in idx]
                 elif values.get("reduced_x", "none") == "permuted":
@@ -215,8 +232,9 @@ def conditional_mi(x: Any, y: Any, z: Any, estimator: str = "infonce", critic: s
                               for j, i in enumerate(idx)]
                 else:
                     blocks = [(za[i], ya[i]) for i in idx]
-                rows += _term_rows(_train_term(blocks, g, s, values, spec, cfg), g, s, t)
-                cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1})
+                rows += _term_rows(_train_term(blocks, g, s, values, spec, cfg, infos=infos), g, s, t)
+                cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1,
+                              "fit_info": infos})
     data = {"n_samples": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1], "dim_z": za.shape[1],
             "sha256": fingerprint(xa, ya, za)}
     return summarize_conditional_mi(rows, record, data, _fit_settings(CONDITIONAL_MI, values), cells,
@@ -232,7 +250,7 @@ def summarize_conditional_mi(members: list[dict[str, Any]], record: dict[str, An
     mi, lo, hi, flags = _fit(gam, [r["diff_nats"] for r in pairs], fit)
     full_i = _fit(gam, [r["mi_full_nats"] for r in pairs], fit)[0]
     red_i = _fit(gam, [r["mi_reduced_nats"] for r in pairs], fit)[0]
-    warn = []
+    warn = density_warnings(record, cells)
     if not pairs:
         warn.append("partial run: no (gamma, seed) holds both terms; gather the parts "
                     "(`neuralmi gather conditional_mi`)")
@@ -309,14 +327,16 @@ def _shuffled_rows(a: np.ndarray, key: tuple[int, int, int, str]) -> np.ndarray:
 
 def te_cell(x: np.ndarray, y: np.ndarray, z: np.ndarray | None, gamma: int, seed: int, terms: Sequence[int],
             delays: list[int], values: Mapping[str, Any], spec: Any, cfg: Any, k_source: int, k_target: int,
-            horizon: int, direction: str = "x->y") -> list[dict[str, Any]]:
+            horizon: int, direction: str = "x->y", infos: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Term rows of one (gamma, seed) and the given ``terms`` (0: target past only; u: with the source past
-    at delay u) for one direction; windows are built inside each contiguous chunk."""
+    at delay u) for one direction; windows are built inside each contiguous chunk. ``infos``: as
+    :func:`_train_term`'s, one entry per term."""
     wins = _chunk_windows(x, y, z, gamma, seed, delays, k_source, k_target, horizon)
     rows: list[dict[str, Any]] = []
     for t in terms:
         blocks = _term_blocks(wins, t, delays, values, seed, gamma, direction)
-        rows += _term_rows(_train_term(blocks, gamma, seed, dict(values), spec, cfg), gamma, seed, t, direction)
+        rows += _term_rows(_train_term(blocks, gamma, seed, dict(values), spec, cfg, infos=infos), gamma, seed, t,
+                           direction)
     return rows
 
 
@@ -445,9 +465,12 @@ def transfer_entropy(x: Any, y: Any, z: Any = None, estimator: str = "infonce", 
         for s in seeds_of(values):
             for t in terms:
                 t1 = time.perf_counter()
+                infos: list[dict[str, Any]] = []
                 for name, src, dst in directions:
-                    rows += te_cell(src, dst, za, g, s, [t], delays, values, spec, cfg, direction=name, **kw)
-                cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1})
+                    rows += te_cell(src, dst, za, g, s, [t], delays, values, spec, cfg, direction=name, infos=infos,
+                                    **kw)
+                cells.append({"gamma": g, "seed": s, "term": t, "seconds": time.perf_counter() - t1,
+                              "fit_info": infos})
     data = {"n_bins": xa.shape[0], "dim_x": xa.shape[1], "dim_y": ya.shape[1],
             "dim_z": 0 if za is None else za.shape[1],
             "sha256": fingerprint(xa, ya, *(() if za is None else (za,)))}
@@ -466,7 +489,7 @@ def summarize_transfer(members: list[dict[str, Any]], record: dict[str, Any], da
     finite = [i for i, v in enumerate(te) if np.isfinite(v)]
     p = max(finite, key=lambda i: te[i]) if finite else 0
     peak_range = [u for i, u in enumerate(delays) if np.isfinite(te[i]) and hi[i] >= lo[p] and lo[i] <= hi[p]]
-    warn = []
+    warn = density_warnings(record, cells)
     if not finite:
         warn.append("no delay could be fitted (a partial run, or too few gammas): gather the parts "
                     "(`neuralmi gather transfer_entropy`)")

@@ -58,7 +58,8 @@ JSON fields (nats):
   members (per term: direction, gamma, chunk, seed, term, n_train, n_test, mi_train_nats, mi_test_nats,
   mi_nats), pairs (direction, gamma, chunk, seed, delay, mi_full_nats, mi_reduced_nats, diff_nats, and the
   differences of the training-subset and held-out MI diff_train_nats, diff_test_nats), flags, warnings,
-  settings, fit_settings, data, cells, seconds, selection
+  settings, fit_settings, data, cells (gamma, seed, term, seconds, fit_info: each fit's record, e.g. the
+  density estimators' dequantized_x / empirical_x / context_x), seconds, selection
 
 Example:
   neuralmi transfer-entropy 'binned.nc:spikes[region=A]' 'binned.nc:spikes[region=B]' --delays 1-10 \\
@@ -80,8 +81,8 @@ Cells: one per (gamma, seed, term), term 0 = I(Z; Y), term 1 = I(XZ; Y) (ids g3_
 JSON fields (nats):
   mi_nats, ci_low_nats, ci_high_nats, confidence; mi_full_nats (I(XZ;Y)), mi_reduced_nats (I(Z;Y)), both
   1/N-extrapolated; members (per term), pairs (gamma, chunk, seed, mi_full_nats, mi_reduced_nats,
-  diff_nats, diff_train_nats, diff_test_nats), flags, warnings, settings, fit_settings, data, cells, seconds,
-  selection
+  diff_nats, diff_train_nats, diff_test_nats), flags, warnings, settings, fit_settings, data, cells (gamma,
+  seed, term, seconds, fit_info), seconds, selection
 
 Example:
   neuralmi conditional-mi 'binned.nc:spikes[region=A]' 'binned.nc:spikes[region=B]' --z 'binned.nc:speed' \\

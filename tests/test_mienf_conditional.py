@@ -220,13 +220,13 @@ def test_the_warning_names_the_side_and_the_reason():
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_ground_truth_correlated_gaussians_with_a_side_asked_as_context():
     """Closed form: 3+2-d correlated Gaussians mixed by invertible linear maps, 1 nat; each side asked as the context
-    in turn, N = 4000, training seeds 0-2. Measured: y given x (context x) 0.954-1.007 and x given y 0.965-0.990
-    (bound: 10 %, twice the largest error of the six)."""
+    in turn, N = 4000, training seeds 0 and 1. Measured (seeds 0-2): y given x (context x) 0.954-1.007 and x given y
+    0.965-0.990 (bound: 10 %, twice the largest error of the six)."""
     sampler = CorrelatedGaussian(3, 2, 1.0, mix=True)
     x, y = sampler.sample(4000, seed=0)
     truth = sampler.mutual_information()
     for context in ("x", "y"):
-        for seed in range(3):
+        for seed in range(2):
             res = nmi.estimate(x, y, estimator="mienf", split="random", seed=seed, progress=False,
                                options={"context_side": context})
             assert res.members[0].info["context"] == context
@@ -236,13 +236,13 @@ def test_ground_truth_correlated_gaussians_with_a_side_asked_as_context():
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_a_place_cell_population_reads_closer_than_with_a_flow_of_each_side():
-    """The suite's place cells on a track (place1d-40-50ms), N = 3000, data and training seeds 0-2: the counts as
-    context against a flow of each side (counts dequantized). Measured: -12.7, -15.0, -12.9 % against -80, -76,
-    -80 % (bound: 25 %, and at least 40 points closer)."""
+    """The suite's place cells on a track (place1d-40-50ms), N = 3000, data and training seeds 0 and 1: the counts
+    as context against a flow of each side (counts dequantized). Measured (seeds 0-2): -12.7, -15.0, -12.9 % against
+    -80, -76, -80 % (bound: 25 %, and at least 40 points closer)."""
     from neuralmi_core.suite import select_tasks
 
     task = select_tasks(["place1d-40-50ms"])[0]
-    for seed in range(3):
+    for seed in range(2):
         x, y = task.sampler.sample(3000, seed=seed)
         kw = dict(estimator="mienf", split="random", seed=seed, progress=False)
         new = nmi.estimate(x, y, **kw).mi_nats

@@ -469,12 +469,12 @@ class _Scripted(torch.nn.Module):
 
 
 class _ScriptedWithScore(_Scripted):
-    def selection_score(self, x, y):
-        return torch.full((self.n_members,), self.score[self.epoch])
+    def estimate_with_score(self, x, y):
+        return self.estimate(x, y), torch.full((self.n_members,), self.score[self.epoch])
 
 
-def test_the_checkpoint_follows_the_objectives_selection_score():
-    """An objective with ``selection_score``: early stopping and the checkpoint follow the score (peak at epoch 6),
+def test_the_checkpoint_follows_the_objectives_own_score():
+    """An objective with ``estimate_with_score``: early stopping and the checkpoint follow the score (peak at epoch 6),
     while the curves and the reported MI are the estimate's (the window around epoch 6), not its maximum."""
     epochs = 40
     mi = [0.1 * e for e in range(epochs)]  # rises throughout

@@ -523,15 +523,24 @@ class MIENFObjective(nn.Module):
         """Keep each improved member's state: flow tensors are per member (``flows_x.<k>.``); the latent
         Gaussian's tensors have the member index first (row-wise, as in ``training.trainer.merge_rows``)."""
         flat = {n: t for n, t in current.items() if not _FLOW_KEY.match(n)}
-        out = merge_rows({n: best[n] for n in flat}, flat, improved)
-        for name, t in current.items():
-            m = _FLOW_KEY.match(name)
-            if m:
-                out[name] = (t if bool(improved[int(m.group(1))]) else best[name]).detach().clone()
-        return out
+        return {**merge_rows({n: best[n] for n in flat}, flat, improved),
+                **merge_member_modules(best, current, improved, _FLOW_KEY)}
 
 
 _FLOW_KEY = re.compile(r"flows_[xy]\.(\d+)\.")
+
+
+def merge_member_modules(best: dict[str, torch.Tensor], current: dict[str, torch.Tensor], improved: torch.Tensor,
+                         key: re.Pattern[str]) -> dict[str, torch.Tensor]:
+    """The state tensors of per-member modules (a ``ModuleList`` of K, names matched by ``key``, whose group 1 is the
+    member): each improved member's current tensors, the others' best (copies). Names ``key`` does not match are
+    left out."""
+    out = {}
+    for name, t in current.items():
+        m = key.match(name)
+        if m:
+            out[name] = (t if bool(improved[int(m.group(1))]) else best[name]).detach().clone()
+    return out
 
 
 def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> nn.Module:

@@ -10,7 +10,7 @@ this objective flows only the other side M and writes
 
 with q(m | c) a conditional flow of M given C (zuko, C the context of every transform's hyper-network) and p(m) an
 unconditional flow of M, both trained by likelihood (the sum of the two negative log-likelihoods) on the training
-rows, and checkpointed on their held-out likelihood (:meth:`ConditionalFlowObjective.selection_score`; early stopping
+rows, and checkpointed on their held-out likelihood (:meth:`ConditionalFlowObjective.estimate_with_score`; early stopping
 on the MI would pick the epoch where the marginal flow lags the conditional one most). The MI reported is the
 held-out mean of the pointwise log-ratio. It is a difference of two likelihoods, not a
 bound: it reads low where q under-fits the conditional and high where p under-fits the marginal by more; the side
@@ -123,18 +123,18 @@ class ConditionalFlowObjective(nn.Module):
     @torch.no_grad()
     def estimate(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """MI (K,) in nats on (x, y) (e.g. held-out): the mean pointwise MI; NaN where it is not finite."""
-        mi = self.pointwise_mi(x, y).mean(1)
-        return torch.where(torch.isfinite(mi), mi, torch.full_like(mi, float("nan")))
+        return self.estimate_with_score(x, y)[0]
 
     @torch.no_grad()
-    def selection_score(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """The checkpoint's score (K,) on (x, y) (the held-out rows): the two flows' mean log-likelihood, summed.
-        Early stopping on the MI would pick the epoch where the marginal flow lags the conditional most; on the
-        conditional's likelihood alone, one where the marginal may still lag (measured on the suite's 8 tasks of
-        section 46: the same numbers as the sum)."""
+    def estimate_with_score(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`estimate` and, from the same pass, the checkpoint's score (K,) on (x, y) (the held-out rows): the two
+        flows' mean log-likelihood, summed (-inf where not finite). Early stopping on the MI would pick the epoch
+        where the marginal flow lags the conditional most; on the conditional's likelihood alone, one where the
+        marginal may still lag (measured on the suite's 8 tasks of section 46: the same numbers as the sum)."""
         lc, lm = self.log_probs(x, y)
-        score = (lc + lm).mean(1)
-        return torch.where(torch.isfinite(score), score, torch.full_like(score, -math.inf))
+        mi, score = (lc - lm).mean(1), (lc + lm).mean(1)
+        return (torch.where(torch.isfinite(mi), mi, torch.full_like(mi, float("nan"))),
+                torch.where(torch.isfinite(score), score, torch.full_like(score, -math.inf)))
 
     @torch.no_grad()
     def member_info(self, x: torch.Tensor, y: torch.Tensor) -> list[dict[str, Any]]:
@@ -149,10 +149,9 @@ class ConditionalFlowObjective(nn.Module):
     def merge_best_state(self, best: dict[str, torch.Tensor], current: dict[str, torch.Tensor],
                          improved: torch.Tensor) -> dict[str, torch.Tensor]:
         """Keep each improved member's flows (state keys ``conditional.<k>.`` / ``marginal.<k>.``)."""
-        out = {}
-        for name, t in current.items():
-            m = _FLOW_KEY.match(name)
-            if not m:
-                raise NeuralMIError(f"unexpected state {name!r} in the conditional-flow objective")
-            out[name] = (t if bool(improved[int(m.group(1))]) else best[name]).detach().clone()
+        from .mienf import merge_member_modules
+
+        out = merge_member_modules(best, current, improved, _FLOW_KEY)
+        if len(out) != len(current):
+            raise NeuralMIError(f"unexpected state {sorted(set(current) - set(out))} in the conditional-flow objective")
         return out

@@ -24,10 +24,10 @@ Contract (every estimator that trains a network implements it; MI-NEE and MIENF 
   to refit statistics of the whole training set (MIENF's ``latent_fit="epoch"``);
 - optionally ``start_training(x_train, y_train, n_train)``: called once before the first step, with the same
   arguments (MIENF's ``latent_fit="epoch"`` fits its latent model to the untrained flows' latents);
-- optionally ``selection_score(x, y) -> score`` (K,): what the checkpoint and early stopping maximise on the
-  held-out sample instead of the estimate (the curves and the reported MI are still the estimate's), for an
-  objective whose estimate is not a bound that training raises (MIENF's conditional flows: a difference of two
-  likelihoods, checkpointed on their sum);
+- optionally ``estimate_with_score(x, y) -> (mi, score)``, both (K,): ``estimate(x, y)`` and, from the same pass,
+  what the checkpoint and early stopping maximise on the held-out sample instead of the estimate (the curves and
+  the reported MI are still the estimate's), for an objective whose estimate is not a bound that training raises
+  (MIENF's conditional flows: a difference of two likelihoods, checkpointed on their sum);
 - optionally ``min_gain`` (float): early stopping's gain threshold for this objective when the training
   config sets none and the weights are not averaged (``TrainConfig.min_gain``);
 - optionally ``batch_scale`` (int) and ``lr_scale`` (float): factors on the automatic batch size (an explicit

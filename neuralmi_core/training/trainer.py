@@ -3,8 +3,8 @@
 One optimiser step updates all active members (their losses are summed; members share no parameters
 and Adam is element-wise, so they stay independent). After every epoch each member's MI is evaluated on
 its fixed held-out sample and a fixed training subsample. A centred moving average of the held-out
-curve (``smooth_window`` evaluations; of the objective's own held-out ``selection_score`` where it names one) picks
-the checkpoint: the reported MI is the average over the
+curve (``smooth_window`` evaluations; of the objective's own held-out score where it names one,
+``estimate_with_score``) picks the checkpoint: the reported MI is the average over the
 window around the best centre, and the state kept is the one at the window's end (at most
 ``smooth_window // 2`` epochs later). A member stops once the smoothed curve has not improved for
 ``patience`` epochs; each member's best state is restored at the end. With ``weight_average`` (``estimate()``'s
@@ -381,8 +381,9 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     test_curve: list[torch.Tensor] = []
     train_curve: list[torch.Tensor] = []
     # an objective whose estimate is not what its checkpoint should maximise names its own score (the conditional
-    # flows of MIENF: their held-out likelihood, not the difference of two likelihoods)
-    select = getattr(objective, "selection_score", None)
+    # flows of MIENF: their held-out likelihood, not the difference of two likelihoods), given with the held-out
+    # estimate from one pass over the held-out rows
+    select = getattr(objective, "estimate_with_score", None)
     select_curve: list[torch.Tensor] = []
     work = {"steps": 0, "member_steps": 0, "idle_member_steps": 0, "evals": 0, "member_evals": 0, "compactions": 0}
     h = cfg.smooth_window // 2
@@ -420,9 +421,11 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
         objective.eval()
         trained = _swap_in_average(opt, decay) if average else None
         with torch.no_grad():
-            both = estimate_sets(objective, [(xev, yev), (xtev, ytev)])  # (2, K_alive)
-            if select is not None:  # the objective's own checkpoint score on the held-out rows
-                both = torch.cat([both, select(xev, yev)[None]])
+            if select is None:
+                both = estimate_sets(objective, [(xev, yev), (xtev, ytev)])  # (2, K_alive)
+            else:  # the held-out estimate and the objective's own checkpoint score from one pass, and the training subset's
+                mi_eval, score = select(xev, yev)
+                both = torch.stack([mi_eval, objective.estimate(xtev, ytev), score])  # (3, K_alive)
             both = both.float().cpu()  # the one read-back per evaluation
         mi_test = torch.full((k,), math.nan).index_copy_(0, alive, both[0])  # (K,)
         mi_train = torch.full((k,), math.nan).index_copy_(0, alive, both[1])

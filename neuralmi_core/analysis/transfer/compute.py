@@ -139,8 +139,7 @@ def density_warnings(record: Mapping[str, Any], cells: Sequence[Mapping[str, Any
     cells of runs made before it was kept give none)."""
     from ...flags import density_fit_warnings
 
-    infos = [i for c in cells for i in c.get("fit_info", ())]
-    return density_fit_warnings(str(record.get("estimator", "")), *infos) if infos else []
+    return density_fit_warnings(str(record.get("estimator", "")), *(i for c in cells for i in c.get("fit_info", ())))
 
 
 def _train_pairs(blocks: list[list[tuple[np.ndarray, np.ndarray]]], gamma: int, seed: int, values: dict[str, Any],

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .collapse import collapse_warning
-from .flags import density_fit_warnings, warning_text
+from .flags import REFIT_TASK_ERROR, density_fit_warnings, warning_text
 from .results import MIResult, infonce_k_biased, near_ceiling
 from .settings import BASELINES, ESTIMATE, MODEL, RUNTIME, TRAINING, api, parse_options, resolve
 from .validation import (
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from .estimators import ModelSpec
     from .training import TrainConfig
 
+#: ``fit.info["context_x"]`` (or ``_y``) of MIENF's conditional refit (:func:`conditional_refit_side`): the
+#: ``conditional_refit`` warning explains it, not ``conditional_flow`` (whose side has no density).
+REFIT_REASON = "refit"
 MINEE_RELIABLE_DIMS = 4  # MI-NEE with the uniform reference: accurate up to 2 + 2 dims, erratic from 5 + 5
 #: Every keyword of :func:`estimate` after X, Y (declared in :mod:`neuralmi_core.settings`).
 SETTINGS = MODEL + TRAINING + ESTIMATE + RUNTIME
@@ -95,15 +98,37 @@ def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", *
     member = split_member(x_arr, y_arr, values["split"], values["test_fraction"], gap=values["gap"], seed=seed)
     fit = fit_ensemble([member] * values["n_seeds"], spec, cfg, desc=f"{estimator}/{values['critic']}",
                        preprocessing=values["preprocess"])
-    res = result_from_fit(fit, spec, cfg, split=values["split"], seconds=time.perf_counter() - t0,
-                          extra_params={"test_fraction": values["test_fraction"], "gap": values["gap"],
-                                        "n_seeds": values["n_seeds"], "preprocess": values["preprocess"],
-                                        "weight_average": bool(fit.info.get("weight_average", False))})
+
+    def summary(fit: Any, spec: ModelSpec) -> MIResult:
+        return result_from_fit(fit, spec, cfg, split=values["split"], seconds=time.perf_counter() - t0,
+                               extra_params={"test_fraction": values["test_fraction"], "gap": values["gap"],
+                                             "n_seeds": values["n_seeds"], "preprocess": values["preprocess"],
+                                             "weight_average": bool(fit.info.get("weight_average", False))})
+
+    res = summary(fit, spec)
     if (estimator == "minee" and parse_options("minee", spec.options)["reference"] == "uniform"
             and x_arr.shape[1] + y_arr.shape[1] > MINEE_RELIABLE_DIMS):
         res = dataclasses.replace(res, warnings=res.warnings + (warning_text(
             "minee_uniform_dims", limit=MINEE_RELIABLE_DIMS, dim_x=x_arr.shape[1], dim_y=y_arr.shape[1]),))
-    missed = missed_dependence_warning(estimator, res.mi_nats, x_arr, y_arr, seed)
+    ksg = witness_nats(estimator, res.mi_nats, x_arr, y_arr, seed)
+    side = conditional_refit_side(estimator, spec.options, fit.info, x_arr.shape[1], y_arr.shape[1])
+    if side and misses_witness(res.mi_nats, ksg):
+        # MIENF's flows of each side to a jointly Gaussian (Student-t) latent missed dependence the k-NN witness
+        # finds (between the components of a mixture, benchmarks/DIAGNOSIS.md section 47): fit the more general
+        # model, a conditional flow of one side given the other, and report it where it finds more
+        refit_spec = dataclasses.replace(spec, options={**(spec.options or {}), "context_side": side})
+        refit = fit_ensemble([member] * values["n_seeds"], refit_spec, cfg, desc=f"{estimator}/conditional refit",
+                             preprocessing=values["preprocess"])
+        refit.info.update({f"context_{side}": REFIT_REASON, "joint_flows_mi_nats": res.mi_nats,
+                           "witness_ksg_nats": ksg})
+        found = summary(refit, refit_spec)
+        if found.mi_nats > res.mi_nats:
+            res = dataclasses.replace(found, warnings=found.warnings + (warning_text(
+                "conditional_refit", estimator=estimator, joint=res.mi_nats, ksg=ksg, side=side,
+                modelled="y" if side == "x" else "x", mi=found.mi_nats, low=REFIT_TASK_ERROR[estimator]),))
+        else:  # kept: the joint fit, and the refit's number on its record
+            res.history["timing"]["conditional_refit_mi_nats"] = found.mi_nats
+    missed = missed_dependence_warning(estimator, res.mi_nats, x_arr, y_arr, seed, ksg=ksg)
     series = time_series_warnings(x_arr, y_arr, values["split"], res.n_train, values["gap"])
     gap = train_test_gap_warning(res.mi_train_nats, res.mi_nats)
     res = dataclasses.replace(res, warnings=data_warnings + res.warnings + ((missed,) if missed else ())
@@ -177,14 +202,10 @@ WITNESS_FRACTION = 0.25
 WITNESS_FRACTION_ABOVE = 0.85
 
 
-def missed_dependence_warning(estimator: str, mi: float, x: np.ndarray, y: np.ndarray, seed: int) -> str | None:
-    """The ``fit_missed_dependence`` warning when a MI-NEE or MIENF estimate is ~0 but a k-NN estimate of the same
-    data (at most 5000 samples) finds dependence, or an estimate below 0.1 nats is under a quarter of KSG's, or one
-    above it under 0.85 of KSG's (issue 23 item 1): their model class can miss a dependence
-    that leaves the marginals and the correlations alone (MIENF's separate flows to a jointly Gaussian latent
-    return 0.003 nats on the 3+3-d asinh Student-t, truth 0.291, where KSG gives 0.198), or part of one (MIENF
-    0.33 nats on the 3-component mixture mixture3-2x2, truth 0.569, KSG 0.571). KSG runs whenever the data have at
-    most :data:`WITNESS_MAX_DIMS` dimensions (0.3-2 s at 5000 rows)."""
+def witness_nats(estimator: str, mi: float, x: np.ndarray, y: np.ndarray, seed: int) -> float | None:
+    """The k-NN (KSG, k = 3) witness of a MI-NEE or MIENF estimate: KSG's MI (nats) on the same data (at most 5000
+    rows), or None where no witness runs (other estimators, a non-finite estimate, more than
+    :data:`WITNESS_MAX_DIMS` dimensions)."""
     if estimator not in ("minee", "mienf") or not np.isfinite(mi):
         return None
     if x.shape[1] + y.shape[1] > WITNESS_MAX_DIMS:
@@ -192,14 +213,53 @@ def missed_dependence_warning(estimator: str, mi: float, x: np.ndarray, y: np.nd
     from .estimators.ksg import ksg_mi
 
     rows = np.random.default_rng(seed).permutation(len(x))[:5000]
-    ksg = ksg_mi(x[rows], y[rows], k=3, seed=seed)
+    return float(ksg_mi(x[rows], y[rows], k=3, seed=seed))
+
+
+def misses_witness(mi: float, ksg: float | None) -> bool:
+    """Whether an estimate ``mi`` missed dependence its KSG witness ``ksg`` finds (:func:`witness_nats`; thresholds
+    above)."""
+    if ksg is None or ksg < WITNESS_DEPENDENT_NATS or not np.isfinite(mi):
+        return False
     if mi < WITNESS_CHECK_BELOW_NATS:
-        missed = mi < WITNESS_BELOW_NATS or mi < WITNESS_FRACTION * ksg
-    else:
-        missed = mi < WITNESS_FRACTION_ABOVE * ksg
-    if ksg < WITNESS_DEPENDENT_NATS or not missed:
+        return bool(mi < WITNESS_BELOW_NATS or mi < WITNESS_FRACTION * ksg)
+    return bool(mi < WITNESS_FRACTION_ABOVE * ksg)
+
+
+def missed_dependence_warning(estimator: str, mi: float, x: np.ndarray, y: np.ndarray, seed: int,
+                              ksg: float | None = None) -> str | None:
+    """The ``fit_missed_dependence`` warning when a MI-NEE or MIENF estimate is ~0 but a k-NN estimate of the same
+    data (at most 5000 samples) finds dependence, or an estimate below 0.1 nats is under a quarter of KSG's, or one
+    above it under 0.85 of KSG's (issue 23 item 1): their model class can miss a dependence
+    that leaves the marginals and the correlations alone (MIENF's separate flows to a jointly Gaussian latent
+    return 0.003 nats on the 3+3-d asinh Student-t, truth 0.291, where KSG gives 0.198), or part of one (MIENF
+    0.33 nats on the 3-component mixture mixture3-2x2, truth 0.569, KSG 0.571). KSG runs whenever the data have at
+    most :data:`WITNESS_MAX_DIMS` dimensions (0.3-2 s at 5000 rows); ``ksg``: its value when already computed."""
+    if ksg is None:
+        ksg = witness_nats(estimator, mi, x, y, seed)
+    if not misses_witness(mi, ksg):
         return None
     return warning_text("fit_missed_dependence", estimator=estimator, mi=mi, ksg=ksg)
+
+
+def conditional_refit_side(estimator: str, options: Any, info: dict[str, Any], dim_x: int, dim_y: int) -> str | None:
+    """The context side of MIENF's conditional refit (:func:`estimate`), or None where none is made: MIENF's general
+    variant with ``context_side="auto"`` that flowed each side (``auto`` resolved to none) where both sides have a
+    density (no integer-valued feature dequantized, neither side lower-dimensional; on counts against counts a
+    conditional flow over-fits its context, benchmarks/DIAGNOSIS.md section 46). The context is the side with more
+    features (x on a tie): the flow models the smaller side."""
+    if estimator != "mienf":
+        return None
+    opts = parse_options(estimator, options)
+    if opts["variant"] != "general" or opts["context_side"] != "auto":
+        return None
+    if any(f"context_{side}" in info or int(info.get(f"dequantized_{side}", 0)) for side in "xy"):
+        return None
+    from .intrinsic import check_from_info, is_lower_dimensional
+
+    if any(is_lower_dimensional(check_from_info(info, side)) for side in "xy"):
+        return None
+    return "y" if dim_y > dim_x else "x"
 
 
 def flows_untrained_warning(estimator: str, members: Any) -> str | None:

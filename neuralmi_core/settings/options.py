@@ -90,7 +90,9 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
                 "variant; none: a flow of each side (the numbers of before, counts dequantized). Measured on the "
                 "suite's 7 tasks with one such side: every row closer, 2-71 percent low on three data sets (median "
                 "16; before 14-100), the median over the 30 tasks 41 -> 15 percent (benchmarks/DIAGNOSIS.md "
-                "section 46)"),
+                "section 46). With auto, estimate() also refits as a conditional flow (the larger side as context) "
+                "where both sides have a density and a k-NN witness says the flows of each side missed dependence "
+                "(a mixture), and reports the refit when it finds more (warning conditional_refit; section 47)"),
         DEQUANTIZE,
     ]),
 }

@@ -128,6 +128,14 @@ FLAGS: tuple[Flag, ...] = (
          "the MI is within log(5) of log(n_eval) of the smallest members: InfoNCE is biased low there by "
          "the bound itself, curved in 1/N; the corrected MI is likely low and the CI likely misses",
          "use more samples, fewer gammas, or estimator smile (no log n ceiling)", misses=True),
+    Flag("missed_dependence", "interval",
+         "MI-NEE or MIENF: the corrected MI is far below a k-NN estimate of the same data, which is biased low",
+         "a k-NN (KSG, k = 3) estimate of the full data set (at most 20 features), which is biased low, finds "
+         "dependence and the corrected MI of MI-NEE or MIENF is far below it (under 0.85 of it, or the lower "
+         "thresholds of the fit_missed_dependence warning below 0.1 nats): the estimator's model class missed part "
+         "of the dependence (MIENF's latent, between the components of a mixture) and the CI misses low",
+         "use infonce or smile (rigorous); with MIENF, estimate() refits a conditional flow where this happens",
+         misses=True),
     Flag("near_ceiling", "estimate", "estimate within 10 % of its log(n_eval) ceiling",
          "an InfoNCE estimate is within 10 % of its log(n_eval) ceiling: the bound caps it, not "
          "the data, and the true MI may be higher",
@@ -245,7 +253,7 @@ WARNINGS: tuple[Warn, ...] = (
          "over-fitting, or fewer independent samples than rows). The held-out MI is likely below the truth (rows "
          "of the accuracy suite warned this way were 13-39 % low); rigorous mode corrects for N and flags when "
          "it cannot"),
-    Warn("fit_missed_dependence", "estimate",
+    Warn("fit_missed_dependence", "estimate, rigorous",
          "{estimator} found {mi:.3f} nats, but a k-NN (KSG, k = 3) estimate of the same data, which is biased low, "
          "finds {ksg:.3f}: the data are not independent and this fit missed (part of) their dependence (its model "
          "class cannot represent it, "

@@ -32,6 +32,7 @@ from ..extrapolation import (
     FLAG_DISAGREE,
     FLAG_FAR,
     FLAG_K_BIAS,
+    FLAG_MISSED,
     FLAG_SAMPLE_LIMITED,
     UNRELIABLE,
     ExtrapolationFit,
@@ -311,6 +312,15 @@ def summarize_rigorous(
             flags.append(FLAG_FAR)
             warnings.append(warning_text("far_extrapolation", held=share * fit.intercept_nats, gamma=hi,
                                          mi=fit.intercept_nats, share=share))
+    witnesses = [float(c["witness_ksg_nats"]) for c in cells if c.get("witness_ksg_nats") is not None]
+    if fit.fitted and witnesses:
+        from ...estimation import misses_witness
+
+        ksg = float(np.mean(witnesses))
+        if misses_witness(fit.intercept_nats, ksg):
+            flags.append(FLAG_MISSED)
+            warnings.append(warning_text("fit_missed_dependence", estimator=str(settings.get("estimator", "")),
+                                         mi=fit.intercept_nats, ksg=ksg))
     small_k = min((m.n_eval for m in rows), default=0)
     if (fit.fitted and settings.get("estimator") == "infonce"
             and infonce_k_biased(fit.intercept_nats, small_k)):

@@ -317,13 +317,13 @@ def test_a_refit_that_finds_less_is_not_reported(monkeypatch):
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_ground_truth_a_mixture_the_joint_flows_miss_is_refitted_close():
-    """Exact MI: the suite's xmixture-5x5 (0.817 nats; zero linear correlation), N = 5000, data and training seeds 0
-    and 1. MIENF's flows of each side read 97-98 % low; the refit reported. Measured (seeds 0-2): -11.5, -11.2,
-    +2.9 % (bound: 25 %, about twice the largest error)."""
+    """Exact MI: the suite's xmixture-5x5 (0.817 nats; zero linear correlation), N = 5000, data and training seed 1
+    (one seed: 45 s). MIENF's flows of each side read 97-98 % low; the refit reported. Measured (seeds 0-2): -11.5,
+    -11.2, +2.9 % (bound: 25 %, about twice the largest error)."""
     from neuralmi_core.suite import select_tasks
 
     task = select_tasks(["xmixture-5x5"])[0]
-    for seed in range(2):
+    for seed in (1,):
         x, y = task.sampler.sample(5000, seed=seed)
         res = nmi.estimate(x, y, estimator="mienf", split="random", seed=seed, progress=False)
         timing = res.history["timing"]

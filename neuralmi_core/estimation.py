@@ -110,7 +110,7 @@ def estimate(x: Any, y: Any, estimator: str = "infonce", critic: str = "auto", *
             and x_arr.shape[1] + y_arr.shape[1] > MINEE_RELIABLE_DIMS):
         res = dataclasses.replace(res, warnings=res.warnings + (warning_text(
             "minee_uniform_dims", limit=MINEE_RELIABLE_DIMS, dim_x=x_arr.shape[1], dim_y=y_arr.shape[1]),))
-    ksg = witness_nats(estimator, res.mi_nats, x_arr, y_arr, seed)
+    ksg = witness_nats(estimator, x_arr, y_arr, seed) if np.isfinite(res.mi_nats) else None
     side = conditional_refit_side(estimator, spec.options, fit.info, x_arr.shape[1], y_arr.shape[1])
     if side and misses_witness(res.mi_nats, ksg):
         # MIENF's flows of each side to a jointly Gaussian (Student-t) latent missed dependence the k-NN witness
@@ -202,11 +202,10 @@ WITNESS_FRACTION = 0.25
 WITNESS_FRACTION_ABOVE = 0.85
 
 
-def witness_nats(estimator: str, mi: float, x: np.ndarray, y: np.ndarray, seed: int) -> float | None:
+def witness_nats(estimator: str, x: np.ndarray, y: np.ndarray, seed: int) -> float | None:
     """The k-NN (KSG, k = 3) witness of a MI-NEE or MIENF estimate: KSG's MI (nats) on the same data (at most 5000
-    rows), or None where no witness runs (other estimators, a non-finite estimate, more than
-    :data:`WITNESS_MAX_DIMS` dimensions)."""
-    if estimator not in ("minee", "mienf") or not np.isfinite(mi):
+    rows), or None where no witness runs (other estimators, more than :data:`WITNESS_MAX_DIMS` dimensions)."""
+    if estimator not in ("minee", "mienf"):
         return None
     if x.shape[1] + y.shape[1] > WITNESS_MAX_DIMS:
         return None
@@ -235,8 +234,8 @@ def missed_dependence_warning(estimator: str, mi: float, x: np.ndarray, y: np.nd
     return 0.003 nats on the 3+3-d asinh Student-t, truth 0.291, where KSG gives 0.198), or part of one (MIENF
     0.33 nats on the 3-component mixture mixture3-2x2, truth 0.569, KSG 0.571). KSG runs whenever the data have at
     most :data:`WITNESS_MAX_DIMS` dimensions (0.3-2 s at 5000 rows); ``ksg``: its value when already computed."""
-    if ksg is None:
-        ksg = witness_nats(estimator, mi, x, y, seed)
+    if ksg is None and np.isfinite(mi):
+        ksg = witness_nats(estimator, x, y, seed)
     if not misses_witness(mi, ksg):
         return None
     return warning_text("fit_missed_dependence", estimator=estimator, mi=mi, ksg=ksg)

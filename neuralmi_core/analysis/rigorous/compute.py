@@ -59,7 +59,7 @@ def train_cell(x: np.ndarray, y: np.ndarray, gamma: int, seed: int, spec: ModelS
     if gamma == 1:  # MI-NEE and MIENF: the k-NN witness of the full data, for the summary's missed_dependence check
         from ...estimation import witness_nats
 
-        ksg = witness_nats(spec.estimator, 0.0, x, y, seed)
+        ksg = witness_nats(spec.estimator, x, y, seed)
         if ksg is not None:
             cell["witness_ksg_nats"] = ksg
     return rows, cell

@@ -136,6 +136,14 @@ FLAGS: tuple[Flag, ...] = (
          "of the dependence (MIENF's latent, between the components of a mixture) and the CI misses low",
          "use infonce or smile (rigorous); with MIENF, estimate() refits a conditional flow where this happens",
          misses=True),
+    Flag("no_density", "interval",
+         "MIENF: neither side has a density, and its flows of both read far low on such data",
+         "neither side has a density (spike counts; continuous features on a lower-dimensional set, such as the "
+         "(cos, sin) of an angle) and MIENF flowed each side as it is, the counts dequantized: on the accuracy suite "
+         "every such row (counts against counts, counts against a heading's (cos, sin): 7 tasks, 3 data sets, "
+         "estimate mode) read 17-91 percent low, where infonce was within 1-24 percent; the CI misses low",
+         "use infonce (its poisson critic for counts against a variable) or smile",
+         misses=True),
     Flag("near_ceiling", "estimate", "estimate within 10 % of its log(n_eval) ceiling",
          "an InfoNCE estimate is within 10 % of its log(n_eval) ceiling: the bound caps it, not "
          "the data, and the true MI may be higher",
@@ -291,6 +299,11 @@ WARNINGS: tuple[Warn, ...] = (
          "that kind (spike counts against the variable they encode, a rolled-up line) {estimator} was {low} this "
          "way, where infonce (the poisson critic for counts against a variable) was within 1-26 %: prefer infonce "
          "for spike counts"),
+    Warn("no_density", "estimate, rigorous",
+         "{estimator} models densities, and neither side has one ({reasons}): it flowed each side as it is (counts "
+         "dequantized). On the accuracy suite's tasks of that kind (counts against counts, counts against a "
+         "heading's (cos, sin)) every {estimator} row read {low} low, where infonce was within 1-24 %: the number "
+         "is far below the MI; use infonce (the poisson critic for counts) or smile"),
     Warn("lower_dimensional_features", "estimate, rigorous",
          "{estimator} models densities, and the {features} continuous {side} features lie on a set of lower "
          "dimension: their intrinsic dimension reads {dimension:.1f} (TwoNN), where a {features}-d Gaussian sample of "
@@ -396,8 +409,9 @@ def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str 
     parts = []
     for side in ("x", "y"):
         checks = [c for c in (check_from_info(i, side) for i in infos) if c]
-        # handled: empirical_reference (MI-NEE) or conditional_flow (MIENF) says so
-        if not checks or any(f"empirical_{side}" in i or f"context_{side}" in i for i in infos):
+        # handled: empirical_reference (MI-NEE), conditional_flow or no_density (MIENF) says so
+        if not checks or any(f"empirical_{side}" in i or f"context_{side}" in i or i.get("no_density")
+                             for i in infos):
             continue
         check = max(checks, key=lambda c: c["rows"])
         if is_lower_dimensional(check):
@@ -409,12 +423,32 @@ def lower_dimensional_warning(estimator: str, *infos: Mapping[str, Any]) -> str 
 
 def density_fit_warnings(estimator: str, *infos: Mapping[str, Any]) -> list[str]:
     """The density-based estimators' data warnings that a fit records in its ``info`` (one for estimate(), one per
-    cell for rigorous mode): ``dequantized_features``, ``empirical_reference``, ``conditional_flow`` and
-    ``lower_dimensional_features``,
+    cell for rigorous mode): ``dequantized_features``, ``empirical_reference``, ``conditional_flow``,
+    ``lower_dimensional_features`` and ``no_density``,
     those that apply."""
     found = (dequantized_warning(estimator, *infos), empirical_warning(estimator, *infos),
-             conditional_warning(estimator, *infos), lower_dimensional_warning(estimator, *infos))
+             conditional_warning(estimator, *infos), lower_dimensional_warning(estimator, *infos),
+             no_density_warning(estimator, *infos))
     return [w for w in found if w]
+
+
+#: Measured range of MIENF's error on the suite's tasks where neither side has a density and it flows both
+#: (estimate, N = 5000, three data sets: 21 rows; benchmarks/estimators_table.py), quoted by ``no_density``.
+NO_DENSITY_TASK_ERROR = {"mienf": "17-91 %"}
+
+
+def no_density_reasons(*infos: Mapping[str, Any]) -> str | None:
+    """Why neither side had a density, where a fit flowed both sides of such data (MIENF's ``no_density`` info)."""
+    return next((str(i["no_density"]) for i in infos if i.get("no_density")), None)
+
+
+def no_density_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
+    """The ``no_density`` warning when a fit flowed two sides of which neither has a density (MIENF)."""
+    reasons = no_density_reasons(*infos)
+    if reasons is None:
+        return None
+    return warning_text("no_density", estimator=estimator, reasons=reasons,
+                        low=NO_DENSITY_TASK_ERROR.get(estimator, "far"))
 
 
 #: Measured range of MI-NEE's error on the suite's tasks whose sides it gives their empirical reference (estimate,
@@ -481,5 +515,6 @@ def warnings_markdown() -> str:
 
 
 __all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "conditional_warning",
-           "density_fit_warnings", "dequantized_warning", "empirical_warning", "flag_names", "flags_help",
+           "density_fit_warnings", "dequantized_warning", "empirical_warning", "no_density_reasons",
+           "no_density_warning", "flag_names", "flags_help",
            "flags_markdown", "glossary_entries", "lower_dimensional_warning", "warning_text", "warnings_markdown"]

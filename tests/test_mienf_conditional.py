@@ -149,8 +149,9 @@ def test_auto_picks_the_one_side_without_a_density():
         ((pos, counts), ("y", {"context_y": "integer-valued"})),
         ((np.c_[th, rng.standard_normal(2000)], circle), ("y", {"context_y": "lower-dimensional"})),
         ((gauss, pos), ("none", {})),  # a density on both sides: a flow of each
-        ((counts, counts[::-1]), ("none", {})),  # none on either: a flow of each, dequantized
-        ((counts, circle), ("none", {})),
+        # none on either: a flow of each, dequantized, and the fit records why (the no_density warning and flag)
+        ((counts, counts[::-1]), ("none", {"no_density": "x: integer-valued; y: integer-valued"})),
+        ((counts, circle), ("none", {"no_density": "x: integer-valued; y: lower-dimensional"})),
     ]
     for (x, y), expected in cases:
         m = _member(x, y)
@@ -159,6 +160,10 @@ def test_auto_picks_the_one_side_without_a_density():
     assert context_side(m, "auto", dimension_info(m, 0), "tridiagonal") == ("none", {})
     assert context_side(m, "y", {}) == ("y", {"context_y": "asked"})
     assert context_side(m, "none", {}) == ("none", {})
+    both = _member(counts, circle)  # flows of each side asked for (or the tridiagonal variant's): still recorded
+    for choice, variant in (("none", "general"), ("auto", "tridiagonal")):
+        assert context_side(both, choice, dimension_info(both, 0), variant)[1] == {
+            "no_density": "x: integer-valued; y: lower-dimensional"}
     with pytest.raises(NeuralMIError, match="needs options.variant='general'"):
         context_side(m, "x", {}, "tridiagonal")
 
@@ -216,6 +221,35 @@ def test_the_warning_names_the_side_and_the_reason():
             "intrinsic_dim_y": 1.0, "intrinsic_ref_y": 2.0}
     found = density_fit_warnings("mienf", info)
     assert len(found) == 1 and "not a bound" in found[0]
+
+
+def test_no_density_warning_replaces_the_lower_dimensional_one():
+    """Neither side with a density: one no_density warning quoting the suite's range, which names the reasons; the
+    side's lower_dimensional_features warning is not repeated (the dequantization one stays: it says what was done)."""
+    info = {"no_density": "x: integer-valued; y: lower-dimensional", "dequantized_x": 30, "intrinsic_features_y": 2,
+            "intrinsic_rows_y": 2000, "intrinsic_dim_y": 1.0, "intrinsic_ref_y": 2.0}
+    found = density_fit_warnings("mienf", info)
+    hits = [w for w in found if "neither side has one" in w]
+    assert len(hits) == 1 and "(x: integer-valued; y: lower-dimensional)" in hits[0] and "17-91 %" in hits[0]
+    assert not any("intrinsic dimension" in w for w in found) and any("dequantized" in w for w in found)
+    assert not any("neither side" in w for w in density_fit_warnings("mienf", {"dequantized_x": 30}))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_counts_against_counts_warn_in_estimate_and_flag_in_rigorous_mode():
+    """Two count populations of one latent (MIENF flows both, dequantized; on the suite 17-91 % low): estimate()
+    warns no_density; rigorous mode flags its interval (no_density, a flag that says the CI misses) and warns
+    once; InfoNCE on the same data does neither."""
+    counts, _ = _counts_and_position(1500)
+    other = np.random.default_rng(3).poisson(counts.mean(axis=1, keepdims=True) + 0.2, size=counts.shape).astype(float)
+    est = nmi.estimate(counts, other, estimator="mienf", epochs=2, split="random", seed=0, progress=False)
+    assert est.history["timing"]["no_density"] == "x: integer-valued; y: integer-valued"
+    assert len([w for w in est.warnings if "neither side has one" in w]) == 1
+    kw = dict(gammas="1-3", min_gammas=3, epochs=2, split="random", progress=False)
+    res = nmi.rigorous(counts, other, estimator="mienf", **kw)
+    assert "no_density" in res.flags and len([w for w in res.warnings if "neither side has one" in w]) == 1
+    base = nmi.rigorous(counts, other, estimator="infonce", **kw)
+    assert "no_density" not in base.flags and not any("neither side" in w for w in base.warnings)
 
 
 @pytest.mark.slow

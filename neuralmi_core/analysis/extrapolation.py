@@ -50,6 +50,7 @@ FLAG_K_BIAS = "infonce_k_bias"  # InfoNCE's own finite-K bias at this MI: curved
 FLAG_SAMPLE_LIMITED = "sample_limited"  # the training-subset MI rises with the chunk size: dependence still being found
 FLAG_FAR = "far_extrapolation"  # the smallest chunks' held-out MI is a small share of the corrected MI
 FLAG_MISSED = "missed_dependence"  # MI-NEE / MIENF: the corrected MI is far below a k-NN witness of the full data
+FLAG_NO_DENSITY = "no_density"  # MIENF flowed both sides and neither has a density: measured far low
 #: Meaning of every flag of a rigorous fit (from :data:`neuralmi_core.flags.FLAGS`).
 FLAG_HELP = {f.name: f.meaning for f in FLAG_TABLE if f.scope in ("fit", "interval")}
 # Flags that make a fit unreliable (outliers and dropped members are warnings only).

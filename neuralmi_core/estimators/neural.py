@@ -266,17 +266,19 @@ def context_side(member: MemberData, choice: str, dims: Mapping[str, Any], varia
     ``{"context_x": reason}`` (or ``context_y``) for the side chosen (reason: ``integer-valued``,
     ``lower-dimensional`` or ``asked``). ``auto`` picks the side without a density (as :func:`empirical_sides`
     judges it) when the other side has one; none when both or neither have one, and for the tridiagonal variant
-    (its per-component MIs need a flow of each side)."""
+    (its per-component MIs need a flow of each side). When MIENF flows both sides and neither has a density, ``info``
+    is ``{"no_density": "x: reason; y: reason"}`` (the ``no_density`` warning and flag)."""
     if choice != "auto":
         if choice != "none" and variant != "general":
             raise NeuralMIError(f"options.context_side={choice!r} needs options.variant='general' (the tridiagonal "
                                 f"variant's per-component MIs need a flow of each side); got variant {variant!r}.")
-        return choice, ({} if choice == "none" else {f"context_{choice}": "asked"})
-    if variant != "general":
-        return "none", {}
+        if choice != "none":
+            return choice, {f"context_{choice}": "asked"}
     _, found = empirical_sides(member, "auto", dims)
-    if len(found) != 1:
-        return "none", {}
+    # flows of both sides, neither of which has a density: recorded for the no_density warning and flag
+    neither = {"no_density": "; ".join(f"{k[-1]}: {v}" for k, v in found.items())} if len(found) == 2 else {}
+    if choice == "none" or variant != "general" or len(found) != 1:
+        return "none", neither
     (key, reason), = found.items()
     side = key[-1]
     return side, {f"context_{side}": reason}

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...collapse import collapse_warning
-from ...flags import density_fit_warnings, warning_text
+from ...flags import density_fit_warnings, no_density_reasons, warning_text
 from ...results import (
     Member,
     _jsonable,
@@ -33,6 +33,7 @@ from ..extrapolation import (
     FLAG_FAR,
     FLAG_K_BIAS,
     FLAG_MISSED,
+    FLAG_NO_DENSITY,
     FLAG_SAMPLE_LIMITED,
     UNRELIABLE,
     ExtrapolationFit,
@@ -321,6 +322,8 @@ def summarize_rigorous(
             flags.append(FLAG_MISSED)
             warnings.append(warning_text("fit_missed_dependence", estimator=str(settings.get("estimator", "")),
                                          mi=fit.intercept_nats, ksg=ksg))
+    if fit.fitted and no_density_reasons(*(c.get("timing", {}) for c in cells)) is not None:
+        flags.append(FLAG_NO_DENSITY)  # its warning comes with density_fit_warnings above
     small_k = min((m.n_eval for m in rows), default=0)
     if (fit.fitted and settings.get("estimator") == "infonce"
             and infonce_k_biased(fit.intercept_nats, small_k)):

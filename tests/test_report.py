@@ -395,3 +395,17 @@ def test_generated_accuracy_tables_are_current():
     out = subprocess.run([sys.executable, str(root / "benchmarks" / "trust.py"), "--check"], capture_output=True,
                          text=True, cwd=root)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_generated_estimator_tables_are_current():
+    """benchmarks/README.md's MI-NEE / MIENF / InfoNCE block (issue 23 item 2) is what benchmarks/estimators_table.py
+    makes from the committed suite runs."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, str(root / "benchmarks" / "estimators_table.py"), "--check"],
+                         capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -151,12 +151,13 @@ def table_md(data: dict) -> str:
     return "\n".join(lines)
 
 
-def readme_with(block: str) -> str:
+def readme_with(block: str, start: str = START, end: str = END) -> str:
+    """benchmarks/README.md with the block between the ``start`` and ``end`` markers replaced by ``block``."""
     text = README.read_text()
-    if START not in text or END not in text:
-        raise SystemExit(f"{README}: no {START} ... {END} block to fill")
-    head, rest = text.split(START, 1)
-    return head + block + rest.split(END, 1)[1]
+    if start not in text or end not in text:
+        raise SystemExit(f"{README}: no {start} ... {end} block to fill")
+    head, rest = text.split(start, 1)
+    return head + block + rest.split(end, 1)[1]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -231,10 +231,25 @@ def _per_gamma(res: Any, key: str) -> dict[int, float]:
 MISS_FLAGS = flag_names(misses=True)
 
 
+#: A phrase of a warning that rigorous mode emits with a flag of :data:`MISS_FLAGS`, for rows saved before the flag
+#: existed: the flag is re-derived from the warning (the warning's condition is the flag's).
+FLAG_BY_WARNING = {"extrapolations disagree": "train_test_disagree", "of log(n_eval)": "infonce_k_bias",
+                   "its reference there is the side's own training sample": "empirical_reference",
+                   "flowed the other side alone": "conditional_flow", "neither side has one": "no_density"}
+
+
+def row_flags(row: dict[str, Any]) -> list[str]:
+    """A rigorous row's flags: those it saved and those of :data:`FLAG_BY_WARNING` that its warnings imply."""
+    found = list(row.get("flags", ()))
+    for phrase, name in FLAG_BY_WARNING.items():
+        if name not in found and any(phrase in w for w in row.get("warnings", ())):
+            found.append(name)
+    return found
+
+
 def flagged(row: dict[str, Any]) -> bool:
     """A flag of :data:`MISS_FLAGS` fired on this rigorous row (runs before the flags existed: its warning)."""
-    return bool(set(row.get("flags", ())) & set(MISS_FLAGS)) or any(
-        "extrapolations disagree" in w or "of log(n_eval)" in w for w in row.get("warnings", ()))
+    return bool(set(row_flags(row)) & set(MISS_FLAGS))
 
 
 def pool(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ def test_every_flag_the_code_sets_is_described_once():
     assert constants == set(flag_names("fit")) | set(flag_names("interval"))
     assert set(E.FLAG_HELP) == constants and E.UNRELIABLE == (E.FLAG_FEW_GAMMAS, E.FLAG_CURVED, E.FLAG_GAMMA1)
     assert set(MISS_FLAGS) == {E.FLAG_DISAGREE, E.FLAG_K_BIAS, E.FLAG_SAMPLE_LIMITED, E.FLAG_FAR, E.FLAG_MISSED,
-                               E.FLAG_NO_DENSITY}
+                               E.FLAG_NO_DENSITY, E.FLAG_EMPIRICAL, E.FLAG_CONDITIONAL}
     assert len({f.name for f in FLAGS}) == len(FLAGS)
 
 

@@ -200,6 +200,8 @@ def test_rigorous_mode_runs_the_conditional_flow_and_carries_the_warning():
     assert np.isfinite(res.mi_nats)
     assert len([w for w in res.warnings if "x has no density (integer-valued)" in w and "not a bound" in w]) == 1
     assert not any("dequantized" in w for w in res.warnings)
+    # on the suite 6 of 7 such rigorous rows missed: the interval is flagged (a flag that says the CI misses)
+    assert "conditional_flow" in res.flags and "empirical_reference" not in res.flags
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

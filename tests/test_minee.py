@@ -429,6 +429,33 @@ def test_continuous_data_keep_the_numbers_of_the_continuous_reference():
     assert a.mi_nats == b.mi_nats and "empirical_x" not in a.history["timing"]
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_rigorous_mode_flags_an_empirical_reference():
+    """Counts against a latent: MI-NEE gives the counts their own sample as reference, rigorous mode warns once
+    and flags the interval empirical_reference (on the suite the CI missed on most such rows); InfoNCE on the same
+    data does neither, nor does MI-NEE on data with a density."""
+    z, counts, _ = _count_member(n=1500)
+    kw = dict(gammas="1-3", min_gammas=3, epochs=2, hidden=16, split="random", progress=False)
+    res = nmi.rigorous(counts, z, estimator="minee", **kw)
+    assert "empirical_reference" in res.flags and "conditional_flow" not in res.flags
+    assert len([w for w in res.warnings if "its reference there is the side's own training sample" in w]) == 1
+    assert "empirical_reference" not in nmi.rigorous(counts, z, estimator="infonce", **kw).flags
+    x, y = CorrelatedGaussian(2, 2, 0.6).sample(1500, seed=0)
+    assert "empirical_reference" not in nmi.rigorous(x, y, estimator="minee", **kw).flags
+
+
+def test_configuration_flags_only_where_a_side_was_judged_without_a_density():
+    """The flags follow the fits' record of why: a side judged integer-valued or lower-dimensional, in any cell;
+    an option asked for on data with a density is not what the suite measured, nor is MIENF's refit (estimate
+    only, with its own warning)."""
+    from neuralmi_core.flags import density_config_flags
+
+    assert density_config_flags({"empirical_x": "integer-valued"}) == ["empirical_reference"]
+    assert density_config_flags({}, {"context_y": "lower-dimensional"}) == ["conditional_flow"]
+    assert density_config_flags({"empirical_x": "asked"}, {"context_x": "asked"}, {"context_y": "refit"}) == []
+    assert density_config_flags({"dequantized_x": 4, "no_density": "x: integer-valued; y: integer-valued"}) == []
+
+
 @pytest.mark.slow
 def test_empirical_reference_reads_a_count_population_closer_than_dequantization():
     """16 Poisson neurons tuned to a 2-d Gaussian latent (exact MI by quadrature, the suite's poisson-16x2 at

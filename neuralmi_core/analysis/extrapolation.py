@@ -51,6 +51,8 @@ FLAG_SAMPLE_LIMITED = "sample_limited"  # the training-subset MI rises with the 
 FLAG_FAR = "far_extrapolation"  # the smallest chunks' held-out MI is a small share of the corrected MI
 FLAG_MISSED = "missed_dependence"  # MI-NEE / MIENF: the corrected MI is far below a k-NN witness of the full data
 FLAG_NO_DENSITY = "no_density"  # MIENF flowed both sides and neither has a density: measured far low
+FLAG_EMPIRICAL = "empirical_reference"  # MI-NEE: a side without a density is its own reference: often far off
+FLAG_CONDITIONAL = "conditional_flow"  # MIENF: a side without a density is a flow's context: often far low
 #: Meaning of every flag of a rigorous fit (from :data:`neuralmi_core.flags.FLAGS`).
 FLAG_HELP = {f.name: f.meaning for f in FLAG_TABLE if f.scope in ("fit", "interval")}
 # Flags that make a fit unreliable (outliers and dropped members are warnings only).

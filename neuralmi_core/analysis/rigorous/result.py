@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...collapse import collapse_warning
-from ...flags import density_fit_warnings, no_density_reasons, warning_text
+from ...flags import density_config_flags, density_fit_warnings, no_density_reasons, warning_text
 from ...results import (
     Member,
     _jsonable,
@@ -324,6 +324,8 @@ def summarize_rigorous(
                                          mi=fit.intercept_nats, ksg=ksg))
     if fit.fitted and no_density_reasons(*(c.get("timing", {}) for c in cells)) is not None:
         flags.append(FLAG_NO_DENSITY)  # its warning comes with density_fit_warnings above
+    if fit.fitted:  # empirical_reference, conditional_flow: their warnings come with density_fit_warnings too
+        flags.extend(density_config_flags(*(c.get("timing", {}) for c in cells)))
     small_k = min((m.n_eval for m in rows), default=0)
     if (fit.fitted and settings.get("estimator") == "infonce"
             and infonce_k_biased(fit.intercept_nats, small_k)):

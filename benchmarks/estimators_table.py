@@ -18,7 +18,13 @@ median per family, pooled over data sets (SMILE: data set 0 only, the one run it
 **Rigorous mode** (N = 5000, data set 0): one row per task that MI-NEE or MIENF was run on, next to InfoNCE's
 row of the accuracy table (``benchmarks/trust.py``: re-derived with today's code). MI-NEE and MIENF rows keep
 the flags of their run (the ``missed_dependence`` flag needs the k-NN witness of the run's gamma = 1 cell,
-which the saved members do not hold); runs made before that flag existed are marked in :data:`RIGOROUS`.
+which the saved members do not hold); runs made before that flag existed are marked in :data:`RIGOROUS`. Flags
+whose condition a row's warnings state (``empirical_reference``, ``conditional_flow``: the fit's data warnings)
+are re-derived from them (:func:`neuralmi_core.suite.row_flags`).
+
+**Where a side has no density** (:data:`CONFIGURATIONS`): MI-NEE's empirical reference and MIENF's conditional
+flow, the rows of each against InfoNCE's on the same rows and against the estimator's other rows; the figures the
+two flags of that name quote.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ sys.path.insert(0, str(HERE))
 
 from trust import README, collect, readme_with  # noqa: E402
 
-from neuralmi_core.suite import flagged, select_tasks  # noqa: E402
+from neuralmi_core.suite import flagged, row_flags, select_tasks  # noqa: E402
 
 START, END = "<!-- estimators-table:start -->", "<!-- estimators-table:end -->"
 ESTIMATORS = ("infonce", "minee", "mienf")
@@ -68,7 +74,8 @@ SMILE = ["w3_est5000_smile_s0_a.json", "w3_est5000_smile_s0_b.json"]
 RIGOROUS = {
     "minee": {"x22_rig5000_s0_minee_empirical_hd40.json": ("missed_dependence",),
               "x22_rig5000_s0_minee_empirical_place2d.json": ("missed_dependence",),
-              "x28_rig5000_s0_minee_families.json": ()},
+              "x28_rig5000_s0_minee_families.json": (),
+              "x29_rig5000_s0_minee_families.json": ()},
     "mienf": {"x21_rig5000_s0_mienf_a.json": ("missed_dependence",),
               "x21_rig5000_s0_mienf_b.json": ("missed_dependence",),
               "x25_rig5000_s0_mienf_conditional_place1d.json": ("missed_dependence",),
@@ -158,13 +165,14 @@ def rigorous_table(md: bool) -> list[str]:
             return "–"
         err = f"{r['rel_error']:+.1%}" if r["truth"] > 0 else f"{r['mi']:+.3f} nats"
         cov = "covers" if r["covered"] else "misses"
-        flags = ",".join(sorted(r.get("flags", ()))) or "no flag"
+        flags = ",".join(sorted(row_flags(r))) or "no flag"
         marks = "".join(MARK[f] for f in r.get("missing_flags", ()))
         return f"{err}, {cov}, {flags}" + (f" {marks}" if marks else "")
 
     head = ["task", "truth", "infonce", "minee", "mienf"]
     out = ["", "Rigorous mode, N = 5000, data set 0: error, whether the 68 % CI covers the truth, flags "
-           "(run before the flag existed: * missed_dependence, † no_density)",
+           "(run before the flag existed: * missed_dependence, † no_density; empirical_reference and conditional_flow "
+           "re-derived from the row's warnings)",
            "| " + " | ".join(head) + " |" if md else "  ".join(head)]
     if md:
         out.append("|---" * len(head) + "|")
@@ -194,6 +202,50 @@ def rigorous_table(md: bool) -> list[str]:
     return out
 
 
+#: The density-based estimators' configurations on sides without a density, each with the rigorous flag that says
+#: so, and a phrase of the warning every such fit gives (rows saved before a warning existed are classed by their
+#: task: whether a side has a density is a property of the task, the same on every data set; a row that warns
+#: no_density, MIENF's flows of two sides without one, is not of the configuration).
+CONFIGURATIONS = {"minee": ("empirical_reference", "its reference there is the side's own training sample"),
+                  "mienf": ("conditional_flow", "flowed the other side alone")}
+
+
+def configuration_table(est: dict, md: bool) -> list[str]:
+    """Per configuration: the estimate-mode rows (N = 5000, data sets 0-2) of the tasks where it applies, how many
+    are more than 10 % off, against InfoNCE on the same rows and the estimator's other rows; and the rigorous rows
+    whose CI missed. The figures the flags ``empirical_reference`` and ``conditional_flow`` quote."""
+    rig = {e: {t: r for name in RIGOROUS[e] for t, r in _rows([name], "rigorous", 0).items()} for e in CONFIGURATIONS}
+    head = ["estimator", "flag", "tasks", "estimate rows > 10 % off", "infonce, same rows", "other rows > 10 % off",
+            "rigorous: CI missed"]
+    out = ["", "Where a side has no density: the configuration's rows against the estimator's other rows "
+           "(estimate: N = 5000, data sets 0-2, MI > 0; rigorous: data set 0)",
+           "| " + " | ".join(head) + " |" if md else "  ".join(head)]
+    if md:
+        out.append("|---" * len(head) + "|")
+    for e, (flag, phrase) in CONFIGURATIONS.items():
+        rows = [r for d in est[e].values() for r in d.values()]
+        tasks = sorted({r["task"] for r in rows if any(phrase in w for w in r.get("warnings", ()))})
+
+        def applies(r: dict, phrase=phrase, tasks=tasks) -> bool:
+            said = " ".join(r.get("warnings", ()))  # MIENF's flows of both sides (no_density) are another configuration
+            return phrase in said or (r["task"] in tasks and "neither side has one" not in said)
+
+        mine = [(d, t) for d in est[e] for t, r in est[e][d].items() if r["truth"] > 0 and applies(r)]
+        other = [(d, t) for d in est[e] for t, r in est[e][d].items() if r["truth"] > 0 and not applies(r)]
+        tasks = sorted({t for _, t in mine} | {t for t, r in rig[e].items() if applies(r)})
+
+        def far(who: str, keys, e=e) -> str:
+            keys = [(d, t) for d, t in keys if t in est[who][d]]
+            return f"{sum(abs(est[who][d][t]['rel_error']) > 0.1 for d, t in keys)}/{len(keys)}"
+
+        missed = [r for r in rig[e].values() if applies(r) and r["truth"] > 0]
+        cells = [e, flag, str(len(tasks)), far(e, mine), far("infonce", mine), far(e, other),
+                 f"{sum(not r['covered'] for r in missed)}/{len(missed)}"]
+        out.append("| " + " | ".join(cells) + " |" if md else "  ".join(cells))
+        out.append(("- " if md else "  ") + f"{e} {flag} tasks: " + ", ".join(tasks))
+    return out
+
+
 def tables(md: bool) -> list[str]:
     suite_tasks = select_tasks()
     tasks = [t.name for t in suite_tasks if not t.copula_equivalent]
@@ -204,6 +256,7 @@ def tables(md: bool) -> list[str]:
     lines = goal_table(est, tasks, truth, md)
     lines += family_table(est, tasks, truth, family, md)
     lines += rigorous_table(md)
+    lines += configuration_table(est, md)
     return lines
 
 

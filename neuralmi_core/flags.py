@@ -149,7 +149,8 @@ FLAGS: tuple[Flag, ...] = (
          "a side has no density (spike counts; continuous features on a lower-dimensional set) and MI-NEE gave it its "
          "own training sample as reference (option empirical_sides): the MI is then the joint divergence less the "
          "other side's, as a network finds it, with no bound to hold it; on the accuracy suite most such rows were "
-         "more than 10 percent off (estimate mode: 33 of 42, where infonce was 17 of 42; rigorous mode: the CI missed on 4 of 6 tasks); the CI is likely to miss",
+         "more than 10 percent off (estimate mode: 33 of 42, where infonce was 17 of 42; rigorous mode: the CI "
+         "missed on 8 of 10 tasks); the CI is likely to miss",
          "use infonce (its poisson critic for counts against a variable) or smile",
          misses=True),
     Flag("conditional_flow", "interval",
@@ -157,7 +158,8 @@ FLAGS: tuple[Flag, ...] = (
          "a side has no density (spike counts; continuous features on a lower-dimensional set) and MIENF flowed the "
          "other side alone, given it (option context_side): the MI is a difference of two flows' held-out "
          "log-likelihoods, not a bound, and reads low where the conditional flow under-fits; on the accuracy suite "
-         "most such rows were more than 10 percent low (estimate mode: 15 of 21, where infonce was 8 of 21; rigorous mode: the CI missed on 6 of 7 tasks); the CI is likely to miss",
+         "most such rows were more than 10 percent low (estimate mode: 15 of 21, where infonce was 8 of 21; "
+         "rigorous mode: the CI missed on 6 of 7 tasks); the CI is likely to miss",
          "use infonce (its poisson critic for counts against a variable) or smile",
          misses=True),
     Flag("near_ceiling", "estimate", "estimate within 10 % of its log(n_eval) ceiling",
@@ -546,6 +548,6 @@ def warnings_markdown() -> str:
 
 
 __all__ = ["FLAG", "FLAGS", "SCOPES", "WARNING", "WARNINGS", "Flag", "Warn", "conditional_warning",
-           "density_config_flags", "density_fit_warnings", "dequantized_warning", "empirical_warning", "no_density_reasons",
-           "no_density_warning", "flag_names", "flags_help",
+           "density_config_flags", "density_fit_warnings", "dequantized_warning", "empirical_warning",
+           "no_density_reasons", "no_density_warning", "flag_names", "flags_help",
            "flags_markdown", "glossary_entries", "lower_dimensional_warning", "warning_text", "warnings_markdown"]

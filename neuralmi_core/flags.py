@@ -462,12 +462,13 @@ def no_density_reasons(*infos: Mapping[str, Any]) -> str | None:
 
 def density_config_flags(*infos: Mapping[str, Any]) -> list[str]:
     """The interval flags of a density-based fit's configuration on data without a density, from the fits' info
-    (one per rigorous cell): ``empirical_reference`` where MI-NEE gave a side its own sample as reference and
-    ``conditional_flow`` where MIENF made a side the context of a conditional flow, each only where the side was
-    judged to lack a density (integer-valued or lower-dimensional), not where the option was asked for: the suite
-    measured the former (benchmarks/estimators_table.py)."""
+    (one per rigorous cell): ``no_density`` where MIENF flowed two sides of which neither has one
+    (:func:`no_density_reasons`), ``empirical_reference`` where MI-NEE gave a side its own sample as reference and
+    ``conditional_flow`` where MIENF made a side the context of a conditional flow, the last two only where the side
+    was judged to lack a density (integer-valued or lower-dimensional), not where the option was asked for: the
+    suite measured the former (benchmarks/estimators_table.py)."""
     judged = ("integer-valued", "lower-dimensional")
-    found = []
+    found = ["no_density"] if no_density_reasons(*infos) is not None else []
     if any(i.get(f"empirical_{side}") in judged for i in infos for side in "xy"):
         found.append("empirical_reference")
     if any(i.get(f"context_{side}") in judged for i in infos for side in "xy"):

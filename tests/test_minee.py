@@ -447,13 +447,16 @@ def test_rigorous_mode_flags_an_empirical_reference():
 def test_configuration_flags_only_where_a_side_was_judged_without_a_density():
     """The flags follow the fits' record of why: a side judged integer-valued or lower-dimensional, in any cell;
     an option asked for on data with a density is not what the suite measured, nor is MIENF's refit (estimate
-    only, with its own warning)."""
+    only, with its own warning). MIENF's flows of two sides without one are no_density, and only that; an empty
+    record flags nothing."""
     from neuralmi_core.flags import density_config_flags
 
     assert density_config_flags({"empirical_x": "integer-valued"}) == ["empirical_reference"]
     assert density_config_flags({}, {"context_y": "lower-dimensional"}) == ["conditional_flow"]
     assert density_config_flags({"empirical_x": "asked"}, {"context_x": "asked"}, {"context_y": "refit"}) == []
-    assert density_config_flags({"dequantized_x": 4, "no_density": "x: integer-valued; y: integer-valued"}) == []
+    assert density_config_flags({"dequantized_x": 4, "no_density": "x: integer-valued; y: integer-valued"}) == [
+        "no_density"]
+    assert density_config_flags({"dequantized_x": 4}, {}) == []
 
 
 @pytest.mark.slow

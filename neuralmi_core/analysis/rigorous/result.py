@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...collapse import collapse_warning
-from ...flags import density_config_flags, density_fit_warnings, no_density_reasons, warning_text
+from ...flags import density_config_flags, density_fit_warnings, warning_text
 from ...results import (
     Member,
     _jsonable,
@@ -33,7 +33,6 @@ from ..extrapolation import (
     FLAG_FAR,
     FLAG_K_BIAS,
     FLAG_MISSED,
-    FLAG_NO_DENSITY,
     FLAG_SAMPLE_LIMITED,
     UNRELIABLE,
     ExtrapolationFit,
@@ -283,7 +282,8 @@ def summarize_rigorous(
     collapsed = collapse_warning(cells, len(rows))
     if collapsed:
         warnings.append(collapsed)
-    warnings.extend(density_fit_warnings(str(settings.get("estimator", "")), *(c.get("timing", {}) for c in cells)))
+    fit_infos = [c.get("timing", {}) for c in cells]  # each cell's fit record: the density-based fits' data checks
+    warnings.extend(density_fit_warnings(str(settings.get("estimator", "")), *fit_infos))
     if not ones:
         warnings.append(warning_text("no_gamma1"))
     n = int(data["n_samples"])
@@ -322,10 +322,8 @@ def summarize_rigorous(
             flags.append(FLAG_MISSED)
             warnings.append(warning_text("fit_missed_dependence", estimator=str(settings.get("estimator", "")),
                                          mi=fit.intercept_nats, ksg=ksg))
-    if fit.fitted and no_density_reasons(*(c.get("timing", {}) for c in cells)) is not None:
-        flags.append(FLAG_NO_DENSITY)  # its warning comes with density_fit_warnings above
-    if fit.fitted:  # empirical_reference, conditional_flow: their warnings come with density_fit_warnings too
-        flags.extend(density_config_flags(*(c.get("timing", {}) for c in cells)))
+    if fit.fitted:  # no_density, empirical_reference, conditional_flow: warned by density_fit_warnings above
+        flags.extend(density_config_flags(*fit_infos))
     small_k = min((m.n_eval for m in rows), default=0)
     if (fit.fitted and settings.get("estimator") == "infonce"
             and infonce_k_biased(fit.intercept_nats, small_k)):

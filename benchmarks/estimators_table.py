@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE))
 
 from trust import README, collect, readme_with  # noqa: E402
 
-from neuralmi_core.suite import flagged, row_flags, select_tasks  # noqa: E402
+from neuralmi_core.suite import FLAG_BY_WARNING, flagged, row_flags, select_tasks  # noqa: E402
 
 START, END = "<!-- estimators-table:start -->", "<!-- estimators-table:end -->"
 ESTIMATORS = ("infonce", "minee", "mienf")
@@ -202,12 +202,13 @@ def rigorous_table(md: bool) -> list[str]:
     return out
 
 
-#: The density-based estimators' configurations on sides without a density, each with the rigorous flag that says
-#: so, and a phrase of the warning every such fit gives (rows saved before a warning existed are classed by their
-#: task: whether a side has a density is a property of the task, the same on every data set; a row that warns
-#: no_density, MIENF's flows of two sides without one, is not of the configuration).
-CONFIGURATIONS = {"minee": ("empirical_reference", "its reference there is the side's own training sample"),
-                  "mienf": ("conditional_flow", "flowed the other side alone")}
+#: The density-based estimators' configurations on sides without a density: the rigorous flag that says so. A row
+#: is of the configuration when its warnings hold the flag's phrase (:data:`neuralmi_core.suite.FLAG_BY_WARNING`);
+#: rows saved before a warning existed are classed by their task (whether a side has a density is a property of
+#: the task, the same on every data set); a row that warns no_density, MIENF's flows of two sides without one, is
+#: not of the configuration.
+CONFIGURATIONS = {"minee": "empirical_reference", "mienf": "conditional_flow"}
+PHRASE = {flag: phrase for phrase, flag in FLAG_BY_WARNING.items()}
 
 
 def configuration_table(est: dict, md: bool) -> list[str]:
@@ -222,19 +223,20 @@ def configuration_table(est: dict, md: bool) -> list[str]:
            "| " + " | ".join(head) + " |" if md else "  ".join(head)]
     if md:
         out.append("|---" * len(head) + "|")
-    for e, (flag, phrase) in CONFIGURATIONS.items():
+    for e, flag in CONFIGURATIONS.items():
+        phrase = PHRASE[flag]
         rows = [r for d in est[e].values() for r in d.values()]
-        tasks = sorted({r["task"] for r in rows if any(phrase in w for w in r.get("warnings", ()))})
+        warned = {r["task"] for r in rows if any(phrase in w for w in r.get("warnings", ()))}
 
-        def applies(r: dict, phrase=phrase, tasks=tasks) -> bool:
+        def applies(r: dict, phrase=phrase, warned=warned) -> bool:
             said = " ".join(r.get("warnings", ()))  # MIENF's flows of both sides (no_density) are another configuration
-            return phrase in said or (r["task"] in tasks and "neither side has one" not in said)
+            return phrase in said or (r["task"] in warned and PHRASE["no_density"] not in said)
 
         mine = [(d, t) for d in est[e] for t, r in est[e][d].items() if r["truth"] > 0 and applies(r)]
         other = [(d, t) for d in est[e] for t, r in est[e][d].items() if r["truth"] > 0 and not applies(r)]
         tasks = sorted({t for _, t in mine} | {t for t, r in rig[e].items() if applies(r)})
 
-        def far(who: str, keys, e=e) -> str:
+        def far(who: str, keys) -> str:
             keys = [(d, t) for d, t in keys if t in est[who][d]]
             return f"{sum(abs(est[who][d][t]['rel_error']) > 0.1 for d, t in keys)}/{len(keys)}"
 

@@ -384,28 +384,15 @@ def test_session_page_says_when_to_trust_from_the_generated_table():
 
 
 @pytest.mark.slow
-def test_generated_accuracy_tables_are_current():
-    """benchmarks/README.md's block and neuralmi_core/report/accuracy_table.py are what benchmarks/trust.py makes
-    from the committed suite runs (re-derived from their saved members with today's code)."""
+@pytest.mark.parametrize("script", ["trust.py", "estimators_table.py"])
+def test_generated_tables_are_current(script):
+    """What the committed suite runs make, re-derived with today's code: trust.py's benchmarks/README.md block and
+    neuralmi_core/report/accuracy_table.py; estimators_table.py's MI-NEE / MIENF / InfoNCE block (issue 23 item 2)."""
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, str(root / "benchmarks" / "trust.py"), "--check"], capture_output=True,
+    out = subprocess.run([sys.executable, str(root / "benchmarks" / script), "--check"], capture_output=True,
                          text=True, cwd=root)
-    assert out.returncode == 0, out.stdout + out.stderr
-
-
-@pytest.mark.slow
-def test_generated_estimator_tables_are_current():
-    """benchmarks/README.md's MI-NEE / MIENF / InfoNCE block (issue 23 item 2) is what benchmarks/estimators_table.py
-    makes from the committed suite runs."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, str(root / "benchmarks" / "estimators_table.py"), "--check"],
-                         capture_output=True, text=True, cwd=root)
     assert out.returncode == 0, out.stdout + out.stderr

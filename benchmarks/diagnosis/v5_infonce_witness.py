@@ -10,8 +10,8 @@ For every rigorous InfoNCE row of the accuracy table (``benchmarks/trust.py``: r
 draws the row's data again (the task's sampler, N, data set), runs the same witness and prints, per threshold r,
 the rows with MI > 0 that ``corrected MI < r * KSG`` would flag: how many of them are covered by their CI (false
 alarms), which rows more than 10 % off stay unflagged, and the ratio MI / KSG of the two rows today's flags miss.
-``--ranks``: KSG on each feature's ranks (the copula transform InfoNCE's critic sees) instead of the data as drawn,
-which heavy tails bias less. About a minute either way on one core.
+``--ranks``: KSG on each feature's ranks over N (the copula of the data; InfoNCE's critic sees their normal scores)
+instead of the data as drawn, which heavy tails bias less. About a minute either way on one core.
 """
 
 from __future__ import annotations

@@ -486,8 +486,9 @@ def no_density_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
 
 
 #: Measured range of MI-NEE's error on the suite's tasks whose sides it gives their empirical reference (estimate,
-#: N = 5000; benchmarks/DIAGNOSIS.md section 44), quoted by the ``empirical_reference`` warning.
-EMPIRICAL_TASK_ERROR = {"minee": "-70 to +6 % off (median |error| 17 %, three data sets)"}
+#: N = 5000, 14 tasks; benchmarks/DIAGNOSIS.md sections 44 and 51: the poisson joint critic on the 10 of counts
+#: against a variable), quoted by the ``empirical_reference`` warning.
+EMPIRICAL_TASK_ERROR = {"minee": "-46 to +6 % off (median |error| 8 %, three data sets)"}
 
 
 def empirical_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:

@@ -51,6 +51,11 @@ estimate is the Donsker-Varadhan bound on D(P_XY || P_X x P_Y)). ``fit_ensemble`
 all features integer-valued, or the continuous features reading lower-dimensional (:mod:`neuralmi_core.intrinsic`);
 measured in benchmarks/DIAGNOSIS.md section 44.
 
+**Spike counts against a variable** (option ``joint_critic``). Where exactly one side holds spike counts and has its
+empirical reference, the joint critic is :class:`PoissonJoint`, an encoding model of the counts given the other side
+less its own marginal over anchor rows, instead of an MLP of [x, y]; ``fit_ensemble`` puts the counts on x, raw
+(benchmarks/DIAGNOSIS.md section 51).
+
 The reference is fitted to the data the objective sees (the trainer feeds preprocessed data): on the
 full training set when the trainer calls :meth:`prepare`; otherwise the box grows with the training
 batches it is given and the Gaussian is fitted on the first batch.
@@ -71,10 +76,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..models.layers import BatchedMLP
-from ..settings.options import ESTIMATOR_OPTIONS, MINEE_EMPIRICAL, MINEE_REFERENCES
+from ..models.critics import Embedding
+from ..models.layers import BatchedLinear, BatchedMLP
+from ..settings.options import ESTIMATOR_OPTIONS, MINEE_EMPIRICAL, MINEE_JOINT, MINEE_REFERENCES
 from ..settings.options import parse_options as _parse_options
-from ..validation import check_choice, check_int
+from ..validation import NeuralMIError, check_choice, check_int
 
 REFERENCES = MINEE_REFERENCES
 #: Estimator-specific settings (``ModelSpec.options``), declared in :mod:`neuralmi_core.settings.options`.
@@ -84,6 +90,63 @@ DEFAULT_OPTIONS: dict[str, Any] = ESTIMATOR_OPTIONS["minee"].defaults()
 def parse_options(options: dict[str, Any] | None) -> dict[str, Any]:
     """Fill defaults into MINEE ``options`` and check them; unknown keys raise :class:`NeuralMIError`."""
     return _parse_options("minee", options)
+
+
+class PoissonJoint(nn.Module):
+    """MI-NEE's joint critic for spike counts x (K, M, n_neurons) and any y, on paired points z = [x, y]:
+
+        f(x, y) = l(x | y) - log (1/A) sum_a exp l(x | y_a) + a(x) + b(y),   l(x | y) = sum_n [x_n log r_n(y) - r_n(y)]
+
+    with rates r(y) = softplus(u(y) W + c), u(y) an ``embedding_dim``-wide MLP embedding of y whose extra output is
+    b(y), a(x) an MLP of log1p(x), and y_1..y_A ``n_anchors`` training rows of y drawn once (:meth:`prepare`).
+
+    Why: against the reference P_X x Q_Y (x's own training rows, y's continuous reference) the optimal joint critic
+    is log p(x | y) - log p(x) + log p(y) / q(y) + const. For neurons that are conditionally independent and Poisson
+    given y, l(x | y) is log p(x | y) up to -log x!, and the encoding model's own marginal, the mean of p(x | y_a)
+    over the anchors, estimates p(x) (up to the same term), so the first two terms are the log-ratio and a(x), b(y)
+    learn only what the model misses and log p(y) / q(y). Without the anchor term a(x) alone had to learn -log p(x),
+    the density of a whole population's count vectors, and fell short: N = 5000, data set 1, the poisson joint critic
+    without anchors was 9-21 % low on four count tasks (place cells in 2-d -20 %, 16 Poisson neurons -20 %), with
+    them 3-13 % (benchmarks/DIAGNOSIS.md section 51). The same rate model as the InfoNCE critic ``poisson``
+    (:class:`~neuralmi_core.models.critics.PoissonCritic`), evaluated on pairs. A fixed function of (x, y) once
+    the anchors are drawn, so the Donsker-Varadhan bound stays valid; a misspecified rate model is only looser.
+    x must be the raw counts."""
+
+    def __init__(self, n_members: int, dim_x: int, dim_y: int, embedding_dim: int, hidden: int, n_layers: int,
+                 activation: str, n_anchors: int = 512):
+        super().__init__()
+        self.dim_x = dim_x
+        self.h = Embedding(n_members, dim_y, embedding_dim, hidden, n_layers, activation, n_scalars=1)
+        self.rate = BatchedLinear(n_members, embedding_dim, dim_x)
+        self.a = BatchedMLP(n_members, dim_x, 1, hidden, n_layers, activation)
+        self.n_anchors = n_anchors
+        self.register_buffer("anchors", torch.zeros(n_members, self.n_anchors, dim_y))
+
+    @torch.no_grad()
+    def prepare(self, x_train: torch.Tensor, y_train: torch.Tensor, n_train: torch.Tensor, seed: int) -> None:
+        """Start every neuron's rate at its mean training count (x_train (K, n_max, n): raw counts, padded beyond
+        each member's ``n_train``): training then begins from the independent model. Draw the anchors."""
+        valid = (torch.arange(x_train.shape[1], device=x_train.device)[None, :] < n_train[:, None]).to(x_train.dtype)
+        mean = (x_train * valid.unsqueeze(-1)).sum(1) / n_train[:, None].to(x_train.dtype)  # (K, n)
+        self.rate.bias.copy_(torch.log(torch.expm1(mean.clamp(min=1e-3))).unsqueeze(1).to(self.rate.bias.dtype))
+        if self.n_anchors:
+            gen = torch.Generator().manual_seed(seed + 2)
+            u = torch.rand(x_train.shape[0], self.n_anchors, generator=gen, dtype=torch.float64)
+            idx = (u * n_train.cpu()[:, None].to(torch.float64)).long().to(y_train.device)  # (K, A)
+            self.anchors = y_train.gather(1, idx[..., None].expand(-1, -1, y_train.shape[-1])).clone()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """f on joint points z (K, M, dim_x + dim_y): (K, M, 1)."""
+        x, y = z[..., : self.dim_x], z[..., self.dim_x:]
+        u, b = self.h.split(y)  # (K, M, d), (K, M, 1)
+        r = nn.functional.softplus(self.rate(u)) + 1e-6  # (K, M, n)
+        loglik = (x * r.log() - r).sum(-1, keepdim=True)  # (K, M, 1)
+        f = loglik + self.a(torch.log1p(x.clamp(min=0.0))) + b
+        if self.n_anchors:
+            ra = nn.functional.softplus(self.rate(self.h(self.anchors))) + 1e-6  # (K, A, n)
+            la = torch.bmm(x, ra.log().transpose(1, 2)) - ra.sum(-1).unsqueeze(1)  # (K, M, A)
+            f = f - (torch.logsumexp(la, -1, keepdim=True) - math.log(self.n_anchors))
+        return f
 
 
 class MINEEObjective(nn.Module):
@@ -117,6 +180,12 @@ class MINEEObjective(nn.Module):
     empirical_sides : {"none", "x", "y", "both"}
         Sides whose reference is their own training sample, whole rows (see the module docstring); their marginal
         critic is off (its divergence is 0). ``auto`` is resolved by ``fit_ensemble``; given here it means none.
+    joint_critic : {"mlp", "poisson"}
+        The joint critic f_0: an MLP of [x, y], or :class:`PoissonJoint` for spike counts on the x side (raw
+        counts with an empirical reference: ``empirical_sides`` "x" or "both"). ``auto`` is resolved by
+        ``fit_ensemble``; given here it means mlp.
+    embedding_dim : int
+        The rank of :class:`PoissonJoint`'s rate model (unused by the mlp joint critic).
 
     Notes
     -----
@@ -128,7 +197,7 @@ class MINEEObjective(nn.Module):
     def __init__(self, n_members: int, dim_x: int, dim_y: int, hidden: int = 64, n_layers: int = 2,
                  activation: str = "relu", ref_ratio: int = 2, pad: float = 0.0, eval_ref: int = 16384,
                  eval_chunk: int = 8192, seed: int = 0, reference: str = "gaussian", marginal_hidden: int = 0,
-                 empirical_sides: str = "none"):
+                 empirical_sides: str = "none", joint_critic: str = "mlp", embedding_dim: int = 32):
         super().__init__()
         self.n_members, self.dim_x, self.dim_y = n_members, dim_x, dim_y
         self.ref_ratio, self.pad, self.eval_chunk, self.seed = ref_ratio, pad, eval_chunk, seed
@@ -140,7 +209,19 @@ class MINEEObjective(nn.Module):
         self._rows: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)  # (K, n_max, d) training rows
         self._n_rows: torch.Tensor | None = None  # (K,) training rows per member
         d = dim_x + dim_y
-        self.f_xy = BatchedMLP(n_members, d, 1, hidden, n_layers, activation)
+        self.joint = check_choice("joint_critic", "mlp" if joint_critic == "auto" else joint_critic, MINEE_JOINT)
+        if self.joint == "poisson":
+            if not self.empirical[0]:
+                raise NeuralMIError("MI-NEE's poisson joint critic models raw spike counts on the x side, whose "
+                                    "reference must be their own training rows: it needs empirical_sides 'x' or "
+                                    f"'both' (got {empirical_sides!r}).")
+            self.f_xy: nn.Module = PoissonJoint(n_members, dim_x, dim_y, embedding_dim, hidden, n_layers, activation)
+            # as the InfoNCE poisson critic (models/critics.py, PoissonCritic): no L2 penalty (it flattens sharp
+            # tuning curves); unlike it, the shared learning rate (4x was 1-2 points worse on all four tasks of
+            # DIAGNOSIS.md section 51, in 0.75x the time)
+            self.weight_decay_scale = 0.0
+        else:
+            self.f_xy = BatchedMLP(n_members, d, 1, hidden, n_layers, activation)
         self.marginal_hidden = int(marginal_hidden) or max(hidden // 2, 1)  # half width: benchmarks/README.md
         self.f_x = BatchedMLP(n_members, dim_x, 1, self.marginal_hidden, n_layers, activation)
         self.f_y = BatchedMLP(n_members, dim_y, 1, self.marginal_hidden, n_layers, activation)
@@ -164,6 +245,8 @@ class MINEEObjective(nn.Module):
         self.hi.copy_(z.masked_fill(~valid, -math.inf).amax(1))
         if self.reference == "gaussian":
             self._fit_gaussian(z, valid)
+        if self.joint == "poisson":
+            self.f_xy.prepare(data.x_train, data.y_train, n, self.seed)
         if any(self.empirical):
             self._rows = tuple(a if on else None for a, on in zip((data.x_train, data.y_train), self.empirical,
                                                                    strict=True))
@@ -347,7 +430,9 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> MINEEO
     opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)
     if opts["empirical_sides"] == "auto":  # fit_ensemble resolves it from the data; built without the data: none
         opts["empirical_sides"] = "none"
+    if opts["joint_critic"] == "auto":  # likewise: without the data, mlp
+        opts["joint_critic"] = "mlp"
     check_int("n_members", n_members, 1)
     seed = int(torch.randint(0, 2**62, ()))
     return MINEEObjective(n_members, dim_x, dim_y, hidden=spec.hidden, n_layers=spec.n_layers,
-                          activation=spec.activation, seed=seed, **opts)
+                          activation=spec.activation, seed=seed, embedding_dim=spec.embedding_dim, **opts)

@@ -116,8 +116,14 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
         keep = ()  # sides left as they are (MI-NEE's empirical sides)
         if "empirical_sides" in opts:
             sides, reasons = empirical_sides(members[0], opts["empirical_sides"], critic_info)
-            spec = replace(spec, options={**(spec.options or {}), "empirical_sides": sides})
             critic_info.update(reasons)
+            joint, side = minee_joint(members, opts["joint_critic"], sides)
+            if joint == "poisson":  # the counts on x, raw: the critic models them (MI is symmetric)
+                members, side = counts_on_x(members, "poisson", side)
+                sides = {"x": "y", "y": "x"}.get(sides, sides) if side == "y" else sides
+                preprocessing = ("none", preprocessing)
+                critic_info.update(joint_critic="poisson", counts_side=side)
+            spec = replace(spec, options={**(spec.options or {}), "empirical_sides": sides, "joint_critic": joint})
             keep = tuple(side for side in "xy" if sides in (side, "both"))
         if "context_side" in opts:
             side, reasons = context_side(members[0], opts["context_side"], critic_info, opts["variant"])
@@ -258,6 +264,27 @@ def empirical_sides(member: MemberData, choice: str, dims: Mapping[str, Any]) ->
             info[f"empirical_{side}"] = "lower-dimensional"
     on = "".join(side for side in "xy" if f"empirical_{side}" in info)
     return {"": "none", "x": "x", "y": "y", "xy": "both"}[on], info
+
+
+def minee_joint(members: list[MemberData], choice: str, sides: str) -> tuple[str, str | None]:
+    """MI-NEE's ``joint_critic`` resolved on the data: ``(joint, counts side)``. ``auto`` picks ``poisson`` when
+    exactly one side looks like spike counts (:func:`spike_counts_side`, the rule of the InfoNCE critic ``auto``)
+    and that side has its empirical reference (``sides``, the resolved ``empirical_sides``: a Poisson model of the
+    counts needs the counts, not dequantized values against a continuous reference), else ``mlp``. An explicit
+    ``poisson`` takes the side holding non-negative integers (x first) and raises when it has no empirical
+    reference."""
+    if choice == "mlp":
+        return "mlp", None
+    empirical = {side for side in "xy" if sides in (side, "both")}
+    if choice == "auto":
+        side = spike_counts_side(members)
+        return ("poisson", side) if side in empirical else ("mlp", None)
+    _, side = counts_on_x(members, "poisson")
+    if side not in empirical:
+        raise NeuralMIError(f"minee option joint_critic='poisson' models the spike counts on the {side} side as counts, "
+                            f"so that side's reference must be its own training rows: empirical_sides must be "
+                            f"{side!r}, 'both' or 'auto' (got {sides!r} after resolving).")
+    return "poisson", side
 
 
 def context_side(member: MemberData, choice: str, dims: Mapping[str, Any], variant: str = "general",

@@ -16,6 +16,7 @@ from .core import Setting, Settings, resolve, unknown_error
 
 MINEE_REFERENCES = ("gaussian", "uniform")
 MINEE_EMPIRICAL = ("auto", "none", "x", "y", "both")
+MINEE_JOINT = ("auto", "mlp", "poisson")
 MIENF_VARIANTS = ("general", "tridiagonal")
 MIENF_FLOWS = ("nsf", "maf", "realnvp")
 MIENF_LATENTS = ("auto", "gaussian", "student")
@@ -51,6 +52,14 @@ ESTIMATOR_OPTIONS: dict[str, Settings] = {
                 "continuous reference everywhere (the numbers of before, counts dequantized). Measured on the suite's "
                 "13 count tasks with MI > 0 and the swiss roll: median error 24 -> 15 percent on the 30 tasks, every "
                 "changed row closer but one (+0.5 -> +1.4 percent; benchmarks/DIAGNOSIS.md section 44)"),
+        Setting("joint_critic", "auto", Choice(MINEE_JOINT),
+                "the joint critic f(x, y): mlp (an MLP of the concatenated features) or poisson (spike counts on one "
+                "side: the Poisson log-likelihood of the counts under rates predicted from the other side through an "
+                "`embedding_dim`-rank map, plus learned terms in each side alone; the counts get their empirical "
+                "reference). auto: poisson when exactly one side holds spike counts (non-negative integers in two or "
+                "more columns, some above 1) and has its empirical reference, else mlp. Measured on the suite's 10 "
+                "tasks of counts against a variable, three data sets: every row closer, median error 20 -> 7 "
+                "percent (benchmarks/DIAGNOSIS.md section 51)"),
         DEQUANTIZE,
     ]),
     "mienf": Settings([

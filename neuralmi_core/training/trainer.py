@@ -334,13 +334,14 @@ def _train(objective: nn.Module, data: EnsembleData, cfg: TrainConfig, desc: str
     n_max = data.x_train.shape[1]
     dx, dy = data.x_train.shape[2], data.y_train.shape[2]
     valid = torch.arange(n_max)[None, :] < torch.as_tensor(data.n_train)[:, None]  # (K, n_max)
-    # a critic may scale the penalty (the poisson critic trains without it: models/critics.py, PoissonCritic);
+    # a critic (or an objective) may scale the penalty (the poisson critics train without it: models/critics.py,
+    # PoissonCritic, and MI-NEE's poisson joint critic);
     # a narrow one gets a proportionally weaker penalty (effective_weight_decay)
     # and a critic may scale the learning rate (the poisson critic's 4x: same accuracy in 2-3x fewer epochs), as may
     # an objective (MIENF's epoch-fitted latent: 2x, with its 2x batches)
     critic = getattr(objective, "critic", None)
     lr_scale = float(getattr(critic, "lr_scale", 1.0)) * float(getattr(objective, "lr_scale", 1.0))
-    wd_scale = float(getattr(critic, "weight_decay_scale", 1.0))
+    wd_scale = float(getattr(critic, "weight_decay_scale", 1.0)) * float(getattr(objective, "weight_decay_scale", 1.0))
     wd = effective_weight_decay(cfg.weight_decay, cfg.weight_decay_n or n_min, getattr(critic, "hidden", None)) * wd_scale
     opt = Adam(objective.parameters(), lr=cfg.lr * lr_scale, weight_decay=wd)
     compact = cfg.compact and compactable(objective, k)

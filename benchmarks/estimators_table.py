@@ -46,18 +46,22 @@ START, END = "<!-- estimators-table:start -->", "<!-- estimators-table:end -->"
 ESTIMATORS = ("infonce", "minee", "mienf")
 SPIRALS = ("spiral-sparse-5x5", "spiral-strong-sparse-5x5")
 
-#: Per estimator and data set, the estimate-mode runs, oldest first (DIAGNOSIS.md sections 44-47 say what each
-#: re-measured: MI-NEE's empirical reference for sides without a density, MIENF's conditional flow and refit).
+#: Per estimator and data set, the estimate-mode runs, oldest first (DIAGNOSIS.md sections 44-47 and 51 say what each
+#: re-measured: MI-NEE's empirical reference for sides without a density and its poisson joint critic for counts
+#: against a variable, MIENF's conditional flow and refit).
 ESTIMATE = {
     "infonce": {0: ["x1_est5000_s0_infonce.json"],
                 1: ["x22_est5000_s1_infonce.json", "x28_est5000_s1_infonce_spirals.json"],
                 2: ["x27_est5000_s2_infonce.json"]},
     "minee": {0: ["x2_est5000_s0_minee_mh128_a.json", "x2_est5000_s0_minee_mh128_b.json",
-                  "x22_est5000_s0_minee_empirical.json"],
+                  "x22_est5000_s0_minee_empirical.json", "x30_est5000_s0_minee_poisson_joint.json",
+                  "x30_est5000_s012_minee_poisson_joint_independent.json"],
               1: ["x5_est5000_s1_minee_mh128.json", "x22_est5000_s1_minee_empirical.json",
-                  "x28_est5000_s12_minee_spirals.json"],
+                  "x28_est5000_s12_minee_spirals.json", "x30_est5000_s1_minee_poisson_joint.json",
+                  "x30_est5000_s012_minee_poisson_joint_independent.json"],
               2: ["x27_est5000_s2_minee_others.json", "x22_est5000_s2_minee_empirical.json",
-                  "x28_est5000_s12_minee_spirals.json"]},
+                  "x28_est5000_s12_minee_spirals.json", "x30_est5000_s2_minee_poisson_joint.json",
+                  "x30_est5000_s012_minee_poisson_joint_independent.json"]},
     "mienf": {0: ["x17_est5000_s0_mienf_now.json", "x25_est5000_s0_mienf_conditional.json",
                   "x27_est5000_s0_mienf_refit.json"],
               1: ["x25_est5000_s1_mienf_others.json", "x25_est5000_s1_mienf_conditional.json",
@@ -75,7 +79,9 @@ RIGOROUS = {
     "minee": {"x22_rig5000_s0_minee_empirical_hd40.json": ("missed_dependence",),
               "x22_rig5000_s0_minee_empirical_place2d.json": ("missed_dependence",),
               "x28_rig5000_s0_minee_families.json": (),
-              "x29_rig5000_s0_minee_families.json": ()},
+              "x29_rig5000_s0_minee_families.json": (),
+              "x30_rig5000_s0_minee_poisson_joint_a.json": (),
+              "x30_rig5000_s0_minee_poisson_joint_b.json": ()},
     "mienf": {"x21_rig5000_s0_mienf_a.json": ("missed_dependence",),
               "x21_rig5000_s0_mienf_b.json": ("missed_dependence",),
               "x25_rig5000_s0_mienf_conditional_place1d.json": ("missed_dependence",),
@@ -83,6 +89,11 @@ RIGOROUS = {
               "x28_rig5000_s0_mienf_families.json": ()},
 }
 MARK = {"missed_dependence": "*", "no_density": "†"}
+#: MI-NEE's rigorous rows of counts against a variable made before its poisson joint critic (DIAGNOSIS.md section 51:
+#: the MLP joint critic), marked ‡; the x30 runs have it.
+POISSON_JOINT_TASKS = frozenset({"poisson-16x2", "place1d-40-50ms", "place1d-200-25ms", "place2d-50-100ms",
+                                 "hd-40-25ms", "hd-20-100ms", "grid-60-3mod", "conj-60-50ms", "slow-place2d-50-tau50",
+                                 "slow-hd-40-tau50"})
 
 
 def _rows(files, mode: str, seed: int, n: int = 5000) -> dict[str, dict]:
@@ -157,7 +168,8 @@ def rigorous_table(md: bool) -> list[str]:
         rig[e] = {}
         for name, missing in files.items():
             for t, r in _rows([name], "rigorous", 0).items():
-                rig[e][t] = {**r, "missing_flags": missing}
+                before = e == "minee" and t in POISSON_JOINT_TASKS and not name.startswith("x30")
+                rig[e][t] = {**r, "missing_flags": missing, "mlp_joint": before}
     tasks = [t.name for t in select_tasks() if any(t.name in rig[e] for e in rig)]
 
     def cell(r: dict | None) -> str:
@@ -166,13 +178,13 @@ def rigorous_table(md: bool) -> list[str]:
         err = f"{r['rel_error']:+.1%}" if r["truth"] > 0 else f"{r['mi']:+.3f} nats"
         cov = "covers" if r["covered"] else "misses"
         flags = ",".join(sorted(row_flags(r))) or "no flag"
-        marks = "".join(MARK[f] for f in r.get("missing_flags", ()))
+        marks = "".join(MARK[f] for f in r.get("missing_flags", ())) + ("‡" if r.get("mlp_joint") else "")
         return f"{err}, {cov}, {flags}" + (f" {marks}" if marks else "")
 
     head = ["task", "truth", "infonce", "minee", "mienf"]
     out = ["", "Rigorous mode, N = 5000, data set 0: error, whether the 68 % CI covers the truth, flags "
            "(run before the flag existed: * missed_dependence, † no_density; empirical_reference and conditional_flow "
-           "re-derived from the row's warnings)",
+           "re-derived from the row's warnings; ‡ MI-NEE before its poisson joint critic, the MLP joint critic)",
            "| " + " | ".join(head) + " |" if md else "  ".join(head)]
     if md:
         out.append("|---" * len(head) + "|")

@@ -76,7 +76,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..models.critics import Embedding
+from ..models.critics import Embedding, start_rates_at_mean_counts
 from ..models.layers import BatchedLinear, BatchedMLP
 from ..settings.options import ESTIMATOR_OPTIONS, MINEE_EMPIRICAL, MINEE_JOINT, MINEE_REFERENCES
 from ..settings.options import parse_options as _parse_options
@@ -125,10 +125,9 @@ class PoissonJoint(nn.Module):
     @torch.no_grad()
     def prepare(self, x_train: torch.Tensor, y_train: torch.Tensor, n_train: torch.Tensor, seed: int) -> None:
         """Start every neuron's rate at its mean training count (x_train (K, n_max, n): raw counts, padded beyond
-        each member's ``n_train``): training then begins from the independent model. Draw the anchors."""
-        valid = (torch.arange(x_train.shape[1], device=x_train.device)[None, :] < n_train[:, None]).to(x_train.dtype)
-        mean = (x_train * valid.unsqueeze(-1)).sum(1) / n_train[:, None].to(x_train.dtype)  # (K, n)
-        self.rate.bias.copy_(torch.log(torch.expm1(mean.clamp(min=1e-3))).unsqueeze(1).to(self.rate.bias.dtype))
+        each member's ``n_train``; :func:`~neuralmi_core.models.critics.start_rates_at_mean_counts`) and draw the
+        anchors."""
+        start_rates_at_mean_counts(self.rate, x_train, n_train)
         if self.n_anchors:
             gen = torch.Generator().manual_seed(seed + 2)
             u = torch.rand(x_train.shape[0], self.n_anchors, generator=gen, dtype=torch.float64)
@@ -342,7 +341,8 @@ class MINEEObjective(nn.Module):
             idx = (u * n).long().clamp_max(rows.shape[1] - 1)  # (K, M) rows below each member's count
             parts[s] = rows.to(device=ref.device, dtype=ref.dtype).gather(1, idx[..., None].expand(-1, -1,
                                                                                                    rows.shape[-1]))
-            x_index = idx if s == 0 else x_index
+            if s == 0:
+                x_index = idx
         return torch.cat(parts, -1), x_index
 
     def _generator(self, device: torch.device) -> torch.Generator:

@@ -178,6 +178,19 @@ class HybridCritic(_Critic):
         return self.pair(self.g(x), self.h(y))
 
 
+@torch.no_grad()
+def start_rates_at_mean_counts(rate: BatchedLinear, x_train: torch.Tensor, n_train) -> None:
+    """Set a Poisson rate model's bias (``rate``: pre-softplus rates, one output per neuron) to b = softplus^-1(mean
+    count) of each neuron in each member's training set, so training begins from the independent model and only has
+    to learn the tuning (the default uniform bias starts all rates near 0.7 counts per sample). ``x_train``
+    (K, n_max, n_neurons): raw counts, padded beyond each member's ``n_train``."""
+    n = torch.as_tensor(n_train, device=x_train.device)
+    valid = (torch.arange(x_train.shape[1], device=x_train.device)[None, :] < n[:, None]).to(x_train.dtype)
+    mean = (x_train * valid.unsqueeze(-1)).sum(1) / n[:, None].to(x_train.dtype)  # (K, n_neurons)
+    mean = mean.clamp(min=1e-3)
+    rate.bias.copy_(torch.log(torch.expm1(mean)).unsqueeze(1).to(rate.bias.dtype))
+
+
 class PoissonCritic(_Critic):
     """An encoding-model critic for spike counts x (K, B, n_neurons) against any y:
 
@@ -228,14 +241,8 @@ class PoissonCritic(_Critic):
     @torch.no_grad()
     def prepare(self, data) -> None:
         """Start every neuron's rate at its mean count in the member's training set (the trainer's ``prepare``
-        hook): the rate bias b = softplus^-1(mean count), so training begins from the independent model and
-        only has to learn the tuning (the default uniform bias starts all rates near 0.7 counts per sample)."""
-        x = data.x_train  # (K, n_max, n_neurons) raw counts, padded beyond each member's n_train
-        n = torch.as_tensor(data.n_train, device=x.device)
-        valid = (torch.arange(x.shape[1], device=x.device)[None, :] < n[:, None]).to(x.dtype)  # (K, n_max)
-        mean = (x * valid.unsqueeze(-1)).sum(1) / n[:, None].to(x.dtype)  # (K, n_neurons)
-        mean = mean.clamp(min=1e-3)
-        self.rate.bias.copy_(torch.log(torch.expm1(mean)).unsqueeze(1).to(self.rate.bias.dtype))
+        hook; :func:`start_rates_at_mean_counts`)."""
+        start_rates_at_mean_counts(self.rate, data.x_train, data.n_train)
 
     def rates(self, y: torch.Tensor) -> torch.Tensor:
         """Predicted rates (K, B, n_neurons) in counts per sample (evaluation mode: the embedding's mean)."""

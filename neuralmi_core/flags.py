@@ -508,8 +508,8 @@ def empirical_warning(estimator: str, *infos: Mapping[str, Any]) -> str | None:
 
 
 #: Measured range of MIENF's error on the suite's tasks where one side has no density and it flows the other alone
-#: (estimate, N = 5000; benchmarks/DIAGNOSIS.md section 46), quoted by the ``conditional_flow`` warning.
-CONDITIONAL_TASK_ERROR = {"mienf": "2-71 % low (median 16 %, three data sets)"}
+#: (estimate, N = 5000; benchmarks/DIAGNOSIS.md sections 46 and 52), quoted by the ``conditional_flow`` warning.
+CONDITIONAL_TASK_ERROR = {"mienf": "2-63 % low (median 11 %, three data sets)"}
 #: ... and by the ``conditional_refit`` warning, on the suite's rows where estimate() refitted that way (both sides with
 #: a density, the flows of each side missing dependence the k-NN witness finds; section 47).
 REFIT_TASK_ERROR = {"mienf": "89 % low to 3 % high (median |error| 11 %, three data sets: the two mixtures within "

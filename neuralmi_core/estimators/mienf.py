@@ -550,9 +550,10 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> nn.Mod
     default, is a quarter of ``spec.hidden``: 64 at the default 256, as accurate on the suite as 256 and a third
     of the time per step on a heavy-tailed task, benchmarks/DIAGNOSIS.md section 27); ``spec.options`` holds
     :data:`DEFAULT_OPTIONS` (``variant``, ``flow``, ``transforms``, ``bins``, ``softclip``, ``linear``,
-    ``jitter``, ``ema``, ``latent``, ``flow_hidden``, ``latent_fit``, ``context_side``). ``context_side`` x or y
-    (resolved from ``auto`` by :func:`~neuralmi_core.estimators.neural.fit_ensemble`) builds the conditional-flow
-    objective of :mod:`.mienf_conditional` instead.
+    ``jitter``, ``ema``, ``latent``, ``flow_hidden``, ``latent_fit``, ``context_side``, ``context_dim``).
+    ``context_side`` x or y (resolved from ``auto`` by :func:`~neuralmi_core.estimators.neural.fit_ensemble`) builds
+    the conditional-flow objective of :mod:`.mienf_conditional` instead, its context read through a linear map to
+    ``context_dim`` features where it has more.
     """
     opts = parse_options(spec.options)
     opts.pop("dequantize")  # applied to the data by fit_ensemble (estimators.neural.dequantize_members)
@@ -560,9 +561,10 @@ def build_objective(spec: Any, n_members: int, dim_x: int, dim_y: int) -> nn.Mod
     width = int(opts.pop("flow_hidden")) or max(int(spec.hidden) // 4, 1)  # a quarter: benchmarks/README.md
     hidden = (width,) * max(int(spec.n_layers), 1)
     context = opts.pop("context_side")  # auto is resolved on the data by fit_ensemble; without data: a flow per side
+    context_dim = int(opts.pop("context_dim"))
     if context in ("x", "y"):
         from .mienf_conditional import ConditionalFlowObjective
 
-        return ConditionalFlowObjective(n_members, dim_x, dim_y, context=context, hidden=hidden,
+        return ConditionalFlowObjective(n_members, dim_x, dim_y, context=context, hidden=hidden, context_dim=context_dim,
                                         **{k: opts[k] for k in ("flow", "transforms", "bins", "linear")})
     return MIENFObjective(n_members, dim_x, dim_y, hidden=hidden, **opts)

@@ -130,6 +130,12 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
             spec = replace(spec, options={**(spec.options or {}), "context_side": side})
             critic_info.update(reasons)
             keep = (side,) if side in ("x", "y") else ()
+            if side in ("x", "y") and opts["context_dim"] > 0 and preprocessing == "copula" and _side_is_counts(
+                    *((members[0].x_train, members[0].x_test) if side == "x" else (members[0].y_train, members[0].y_test))):
+                # spike counts as the context: z-scored, not rank-transformed (their Poisson log-likelihood is linear
+                # in the counts, and the conditional flow reads them through a linear map; DIAGNOSIS.md section 52)
+                preprocessing = ("zscore", preprocessing) if side == "x" else (preprocessing, "zscore")
+                critic_info["context_preprocess"] = "zscore"
         if opts.get("dequantize"):
             members, dequantized = dequantize_members(members, config.seed, keep=keep)
             critic_info.update(dequantized)

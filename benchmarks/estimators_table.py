@@ -63,11 +63,13 @@ ESTIMATE = {
                   "x28_est5000_s12_minee_spirals.json", "x30_est5000_s2_minee_poisson_joint.json",
                   "x30_est5000_s012_minee_poisson_joint_independent.json"]},
     "mienf": {0: ["x17_est5000_s0_mienf_now.json", "x25_est5000_s0_mienf_conditional.json",
-                  "x27_est5000_s0_mienf_refit.json"],
+                  "x27_est5000_s0_mienf_refit.json", "x31_est5000_s0_mienf_context_dim.json"],
               1: ["x25_est5000_s1_mienf_others.json", "x25_est5000_s1_mienf_conditional.json",
-                  "x27_est5000_s12_mienf_refit_mixtures.json", "x28_est5000_s1_mienf_spirals.json"],
+                  "x27_est5000_s12_mienf_refit_mixtures.json", "x28_est5000_s1_mienf_spirals.json",
+                  "x31_est5000_s1_mienf_context_dim.json"],
               2: ["x25_est5000_s2_mienf_conditional.json", "x27_est5000_s2_mienf_refit.json",
-                  "x27_est5000_s2_mienf_others.json", "x27_est5000_s12_mienf_refit_mixtures.json"]},
+                  "x27_est5000_s2_mienf_others.json", "x27_est5000_s12_mienf_refit_mixtures.json",
+                  "x31_est5000_s2_mienf_context_dim.json"]},
 }
 #: SMILE (no count critic): data set 0 only.
 SMILE = ["w3_est5000_smile_s0_a.json", "w3_est5000_smile_s0_b.json"]
@@ -86,7 +88,9 @@ RIGOROUS = {
               "x21_rig5000_s0_mienf_b.json": ("missed_dependence",),
               "x25_rig5000_s0_mienf_conditional_place1d.json": ("missed_dependence",),
               "x25_rig5000_s0_mienf_conditional_place2d.json": ("missed_dependence",),
-              "x28_rig5000_s0_mienf_families.json": ()},
+              "x28_rig5000_s0_mienf_families.json": (),
+              "x31_rig5000_s0_mienf_context_dim_a.json": (),
+              "x31_rig5000_s0_mienf_context_dim_b.json": ()},
 }
 MARK = {"missed_dependence": "*", "no_density": "†"}
 #: MI-NEE's rigorous rows of counts against a variable made before its poisson joint critic (DIAGNOSIS.md section 51:

@@ -309,23 +309,20 @@ class MINEEObjective(nn.Module):
         if self.reference == "uniform":
             u = torch.rand(k, m, d, generator=generator, device=gdev).to(device=device, dtype=dtype)
             lo, width = self._box()
-            return self._empirical_rows_indexed(lo[:, None, :] + u * width[:, None, :], generator)  # (K, M, D)
+            return self._empirical_rows(lo[:, None, :] + u * width[:, None, :], generator)  # (K, M, D)
         if not torch.isfinite(self.mean).all():
             raise RuntimeError("MI-NEE's Gaussian reference is unset: train (or call prepare) before estimating.")
         e = torch.randn(k, m, d, generator=generator, device=gdev).to(device=device, dtype=dtype)
         dx = self.dim_x
         ex = e[..., :dx] @ self.chol_x.transpose(1, 2)  # (K, M, dx)
         ey = e[..., dx:] @ self.chol_y.transpose(1, 2)  # (K, M, dy)
-        return self._empirical_rows_indexed(self.mean[:, None, :] + torch.cat([ex, ey], -1), generator)
+        return self._empirical_rows(self.mean[:, None, :] + torch.cat([ex, ey], -1), generator)
 
-    def _empirical_rows(self, ref: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def _empirical_rows(self, ref: torch.Tensor, generator: torch.Generator,
+                        ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``ref`` (K, M, D) with each empirical side replaced by whole training rows of that member, drawn
-        uniformly with replacement, the two sides independently (the same reference without empirical sides)."""
-        return self._empirical_rows_indexed(ref, generator)[0]
-
-    def _empirical_rows_indexed(self, ref: torch.Tensor, generator: torch.Generator,
-                                ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """:meth:`_empirical_rows` and the training rows (K, M) drawn for x (None unless x is an empirical side)."""
+        uniformly with replacement, the two sides independently (the same reference without empirical sides), and
+        the training rows (K, M) drawn for x (None unless x is an empirical side)."""
         if not any(self.empirical):
             return ref, None
         if self._n_rows is None:

@@ -130,8 +130,9 @@ def fit_ensemble(members: list[MemberData], spec: ModelSpec, config: TrainConfig
             spec = replace(spec, options={**(spec.options or {}), "context_side": side})
             critic_info.update(reasons)
             keep = (side,) if side in ("x", "y") else ()
+            first = members[0]
             if side in ("x", "y") and opts["context_dim"] > 0 and preprocessing == "copula" and _side_is_counts(
-                    *((members[0].x_train, members[0].x_test) if side == "x" else (members[0].y_train, members[0].y_test))):
+                    getattr(first, f"{side}_train"), getattr(first, f"{side}_test")):
                 # spike counts as the context: z-scored, not rank-transformed (their Poisson log-likelihood is linear
                 # in the counts, and the conditional flow reads them through a linear map; DIAGNOSIS.md section 52)
                 preprocessing = ("zscore", preprocessing) if side == "x" else (preprocessing, "zscore")
